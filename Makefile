@@ -1,0 +1,55 @@
+# The two commands: `make run` and `make test` (README). Everything they need is installed here:
+# the venv from pinned requirements, then `devstack install` (Kafka jars, FerretDB, Redis).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .local/venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PACKAGES := packages/events packages/runtime services/signup services/counter services/mailer deploy/local
+PIP := $(BIN)/pip --disable-pip-version-check -q
+
+.PHONY: help setup run test lint unit integration e2e up down status bench clean
+
+help:
+	@echo "make run    install what is missing, start the whole stack (Ctrl-C stops it)"
+	@echo "make test   install what is missing, then ruff, mypy and every test"
+	@echo "make up | down | status    the local Kafka, FerretDB and Redis alone"
+
+$(STAMP): requirements/runtime.txt requirements/dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "mobilise needs Python 3.11 (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -r requirements/dev.txt
+	$(PIP) install --no-build-isolation -c requirements/runtime.txt $(addprefix -e ,$(PACKAGES))
+	@touch $@
+
+setup: $(STAMP)
+	$(BIN)/devstack install
+
+run: setup
+	$(BIN)/devstack run
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: setup lint
+	$(BIN)/pytest
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit
+
+integration e2e: setup
+	$(BIN)/pytest tests/$@
+
+up down status: setup
+	$(BIN)/devstack $@
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	-$(BIN)/devstack down
+	rm -rf .local

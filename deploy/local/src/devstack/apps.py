@@ -1,0 +1,135 @@
+"""The mobilise processes `make run` starts in the foreground, their environment and their URLs."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from devstack.config import StackConfig
+from devstack.output import say
+from devstack.procs import wait_until
+
+SCRIPTS = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class App:
+    name: str
+    # The env var holding its HTTP port, for the APIs.
+    port_env: str | None = None
+    default_port: int | None = None
+
+    def port(self) -> int | None:
+        if self.port_env is None or self.default_port is None:
+            return None
+        return int(os.environ.get(self.port_env, self.default_port))
+
+
+APPS = (
+    App("signup-api", "SIGNUP_PORT", 8000),
+    App("counter-api", "COUNTER_PORT", 8001),
+    App("counter-consumer"),
+    App("mailer-api", "MAILER_PORT", 8002),
+    App("mailer-consumer"),
+    App("mailer-worker"),
+)
+
+
+def admin_token(cfg: StackConfig) -> tuple[str, bool]:
+    """MOBILISE_ADMIN_TOKEN if set, else this checkout's generated one (kept in .local/)."""
+    given = os.environ.get("MOBILISE_ADMIN_TOKEN")
+    if given:
+        return given, False
+    path = cfg.state / "admin-token"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32) + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip(), True
+
+
+def app_environment(cfg: StackConfig, token: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        MOBILISE_KAFKA_BOOTSTRAP=cfg.kafka_bootstrap,
+        MOBILISE_MONGO_URL=cfg.mongo_url,
+        MOBILISE_REDIS_URL=cfg.redis_url,
+        MOBILISE_ADMIN_TOKEN=token,
+    )
+    env.setdefault("MOBILISE_LOG_FORMAT", "console")
+    return env
+
+
+class Foreground:
+    """Runs the apps with their output interleaved on our stdout, one prefix a process."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self._env = env
+        self._running: dict[str, subprocess.Popen[bytes]] = {}
+        self._pumps: list[threading.Thread] = []
+        self._width = max(len(a.name) for a in APPS)
+
+    def start(self, app: App) -> None:
+        process = subprocess.Popen(
+            [str(SCRIPTS / app.name)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=self._env,
+            start_new_session=True,
+        )
+        self._running[app.name] = process
+        assert process.stdout is not None
+        pump = threading.Thread(target=self._pump, args=(app.name, process.stdout), daemon=True)
+        pump.start()
+        self._pumps.append(pump)
+
+    def _pump(self, name: str, stream: IO[bytes]) -> None:
+        prefix = f"{name:<{self._width}} | ".encode()
+        for line in iter(stream.readline, b""):
+            sys.stdout.buffer.write(prefix + line)
+            sys.stdout.buffer.flush()
+
+    def exited(self) -> list[tuple[str, int]]:
+        return [(n, p.returncode) for n, p in self._running.items() if p.poll() is not None]
+
+    def stop(self, timeout: float = 20.0) -> None:
+        for process in self._running.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for name, process in self._running.items():
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                say(f"{name} did not stop within {timeout:g}s: killed")
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        for pump in self._pumps:
+            pump.join(timeout=2)
+
+
+def wait_ready(app: App, exited: Foreground) -> None:
+    port = app.port()
+    if port is None:
+        return
+
+    def ready() -> bool:
+        if exited.exited():
+            raise RuntimeError(f"{', '.join(n for n, _ in exited.exited())} exited during start-up")
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_until(ready, timeout=60, what=f"{app.name} /readyz", interval=0.5)

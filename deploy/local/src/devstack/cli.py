@@ -1,0 +1,109 @@
+"""devstack: install, start, stop and inspect the local stack.
+
+devstack install       fetch/build what is missing (Kafka jars, FerretDB, Redis) into the cache
+devstack up|down       start/stop Kafka, FerretDB and Redis in the background (idempotent)
+devstack status        what runs, with pids
+devstack run           everything in the foreground: infra, topics, all services; Ctrl-C stops all
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import threading
+from types import FrameType
+
+from devstack.apps import APPS, Foreground, admin_token, app_environment, wait_ready
+from devstack.config import StackConfig
+from devstack.install import MissingPrerequisite, install_all
+from devstack.output import say
+from devstack.stack import StackError, down, status, up
+from mobilise_runtime.kafka import ensure_topics
+
+
+def _run(cfg: StackConfig) -> int:
+    install_all(cfg)
+    started = up(cfg)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    apps = None
+    try:
+        asyncio.run(ensure_topics(cfg.kafka_bootstrap))
+        token, generated = admin_token(cfg)
+        apps = Foreground(app_environment(cfg, token))
+        for app in APPS:
+            apps.start(app)
+        for app in APPS:
+            wait_ready(app, apps)
+        _banner(cfg, token, generated)
+        while not stop.wait(0.5):
+            if apps.exited():
+                for name, code in apps.exited():
+                    say(f"{name} exited with status {code}: stopping everything")
+                return 1
+        return 0
+    finally:
+        say("stopping …")
+        if apps is not None:
+            apps.stop()
+        down(cfg, started)
+        say("stopped")
+
+
+def _banner(cfg: StackConfig, token: str, generated: bool) -> None:
+    port = {a.name: a.port() for a in APPS}
+    origin = "generated, kept in .local/admin-token" if generated else "from MOBILISE_ADMIN_TOKEN"
+    print(
+        "\n".join(
+            [
+                "",
+                "mobilise is running:",
+                f"  signup   http://127.0.0.1:{port['signup-api']}/docs   (API; pages /c/…)",
+                f"  counter  http://127.0.0.1:{port['counter-api']}/docs   (totals; /dashboard/…)",
+                f"  mailer   http://127.0.0.1:{port['mailer-api']}/docs   (mailings; /outbox)",
+                "  each API also answers /healthz, /readyz and /metrics",
+                f"  kafka {cfg.kafka_bootstrap} · mongo {cfg.mongo_url} · redis {cfg.redis_url}",
+                f"  admin token ({origin}): {token}",
+                "Ctrl-C stops everything.",
+                "",
+            ]
+        ),
+        flush=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="devstack",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("command", choices=["install", "up", "down", "status", "run"])
+    parser.add_argument("names", nargs="*", help="kafka, ferretdb, redis (default: all)")
+    args = parser.parse_args(argv)
+    cfg = StackConfig.from_env()
+    names = args.names or None
+    try:
+        if args.command == "install":
+            install_all(cfg)
+        elif args.command == "up":
+            install_all(cfg)
+            up(cfg, names)
+            say("ready: " + ", ".join(f"{n} (pid {p})" for n, p in status(cfg).items()))
+        elif args.command == "down":
+            down(cfg, names)
+        elif args.command == "status":
+            for name, pid in status(cfg).items():
+                print(f"{name:<9} {'running, pid ' + str(pid) if pid else 'stopped'}")
+        else:
+            sys.exit(_run(cfg))
+    except (MissingPrerequisite, StackError, TimeoutError) as exc:
+        say(f"error: {exc}")
+        sys.exit(1)

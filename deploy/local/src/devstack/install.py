@@ -1,0 +1,136 @@
+"""Installs what the local stack runs, once per machine, into the download cache.
+
+Kafka's jars come from Maven Central through mvn; FerretDB is built from its Go module with the
+local Go toolchain; Redis is Debian's redis-server. Each step is skipped when its result is
+there."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from devstack.config import FERRETDB_VERSION, StackConfig
+from devstack.output import say
+
+
+class MissingPrerequisite(RuntimeError):
+    """A tool the stack needs is not on this machine."""
+
+
+def _require(tool: str, why: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        raise MissingPrerequisite(f"`{tool}` is not installed: it is needed {why}.")
+    return path
+
+
+def require_java() -> str:
+    java = _require("java", "to run the Kafka broker (Java 17 or newer)")
+    banner = subprocess.run([java, "-version"], capture_output=True, text=True, check=False).stderr
+    match = re.search(r'version "(\d+)', banner)
+    if match is None or int(match.group(1)) < 17:
+        raise MissingPrerequisite(f"Kafka 4 needs Java 17 or newer; `java -version` says: {banner}")
+    return java
+
+
+def install_kafka(cfg: StackConfig) -> Path:
+    libs = cfg.kafka_libs
+    if (libs / ".complete").exists():
+        return libs
+    require_java()
+    mvn = _require("mvn", "to fetch the Kafka broker's jars from Maven Central")
+    say(f"resolving the Kafka broker jars with mvn into {libs} …")
+    libs.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=libs.parent) as tmp:
+        subprocess.run(
+            [
+                mvn, "-B", "-q", "-Dstyle.color=never", "-f", str(cfg.kafka_pom),
+                f"-Dmaven.repo.local={cfg.cache / 'm2'}",
+                "dependency:copy-dependencies",
+                f"-DoutputDirectory={tmp}/libs",
+                "-DincludeScope=runtime",
+            ],
+            check=True,
+        )  # fmt: skip
+        (Path(tmp) / "libs" / ".complete").touch()
+        shutil.rmtree(libs, ignore_errors=True)
+        os.replace(Path(tmp) / "libs", libs)
+    return libs
+
+
+def _go_env(cfg: StackConfig) -> dict[str, str]:
+    return {
+        **os.environ,
+        "GOMODCACHE": str(cfg.cache / "go" / "mod"),
+        "GOCACHE": str(cfg.cache / "go" / "build"),
+        # Module files writable, so that the cache folder can simply be deleted.
+        "GOFLAGS": "-modcacherw",
+        "GOTOOLCHAIN": "local",
+    }
+
+
+def install_ferretdb(cfg: StackConfig) -> Path:
+    binary = cfg.ferretdb_binary
+    if binary.exists():
+        return binary
+    go = _require("go", "to build FerretDB (the MongoDB-wire database of the local stack)")
+    say(f"building FerretDB {FERRETDB_VERSION} from its Go module into {binary.parent} …")
+    env = _go_env(cfg)
+    module = f"github.com/FerretDB/FerretDB@{FERRETDB_VERSION}"
+    info = subprocess.run(
+        [go, "mod", "download", "-json", module], env=env, check=True, capture_output=True
+    )
+    source = Path(json.loads(info.stdout)["Dir"])
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=binary.parent) as tmp:
+        tree = Path(tmp) / "src"
+        shutil.copytree(source, tree)
+        # The module as published has no build/version/version.txt, so a plain
+        # `go install …/cmd/ferretdb@version` builds a binary that panics at start-up: stamp the
+        # version the way FerretDB's own release build does, then build the same command.
+        (tree / "build" / "version" / "version.txt").write_text(FERRETDB_VERSION + "\n")
+        built = Path(tmp) / "ferretdb"
+        subprocess.run(
+            [go, "build", "-trimpath", "-buildvcs=false", "-o", str(built), "./cmd/ferretdb"],
+            cwd=tree,
+            env=env,
+            check=True,
+        )
+        os.replace(built, binary)
+    return binary
+
+
+def install_redis() -> str:
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    _install_debian_package("redis-server", "Redis (the Celery broker of the local stack)")
+    return _require("redis-server", "for the local stack's Redis")
+
+
+def _install_debian_package(package: str, why: str) -> None:
+    apt = shutil.which("apt-get")
+    if apt is None or os.geteuid() != 0:
+        raise MissingPrerequisite(
+            f"{why} needs Debian's `{package}` package: install it (apt-get install {package})."
+        )
+    say(f"installing Debian's {package} …")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([apt, "-q", "update"], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [apt, "-q", "install", "-y", "--no-install-recommends", package],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def install_all(cfg: StackConfig) -> None:
+    install_kafka(cfg)
+    install_ferretdb(cfg)
+    install_redis()

@@ -1,0 +1,113 @@
+"""Background processes with pid files: started once, found again by a later devstack call,
+stopped with their whole process group."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _start_time(pid: int) -> str | None:
+    """The kernel's start time of `pid` (None if gone or a zombie): a pid file whose process has
+    a different start time belongs to a process that has since died and whose pid was reused."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    if fields[0] == "Z":
+        return None
+    return fields[19]
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+def wait_until(
+    check: Callable[[], bool], *, timeout: float, what: str, interval: float = 0.25
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(interval)
+    raise TimeoutError(f"{what}: not ready after {timeout:g}s")
+
+
+@dataclass(frozen=True)
+class Daemon:
+    name: str
+    run_dir: Path
+    log_dir: Path
+
+    @property
+    def pidfile(self) -> Path:
+        return self.run_dir / f"{self.name}.pid"
+
+    @property
+    def logfile(self) -> Path:
+        return self.log_dir / f"{self.name}.log"
+
+    def pid(self) -> int | None:
+        """The running process this pid file names, if any."""
+        try:
+            pid_text, started = self.pidfile.read_text().split()
+        except (OSError, ValueError):
+            return None
+        pid = int(pid_text)
+        _reap(pid)
+        return pid if _start_time(pid) == started else None
+
+    def start(self, argv: Sequence[str], *, env: dict[str, str], cwd: Path) -> int:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        with self.logfile.open("ab") as log:
+            # Its own session: Ctrl-C in the terminal reaches devstack, which stops it in order.
+            process = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=cwd,
+                start_new_session=True,
+            )
+        started = _start_time(process.pid)
+        self.pidfile.write_text(f"{process.pid} {started}\n")
+        return process.pid
+
+    def stop(self, timeout: float = 30.0) -> bool:
+        """SIGTERM the process group, SIGKILL it after `timeout`; False if it was not running."""
+        pid = self.pid()
+        if pid is None:
+            self.pidfile.unlink(missing_ok=True)
+            return False
+        _signal_group(pid, signal.SIGTERM)
+        try:
+            wait_until(lambda: self.pid() is None, timeout=timeout, what=self.name)
+        except TimeoutError:
+            _signal_group(pid, signal.SIGKILL)
+            wait_until(lambda: self.pid() is None, timeout=10, what=self.name)
+        self.pidfile.unlink(missing_ok=True)
+        return True
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, sig)
+
+
+def _reap(pid: int) -> None:
+    """Collect the exit status if `pid` is our own child, so it does not linger as a zombie."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)

@@ -1,0 +1,92 @@
+"""Starting, finding and stopping the local infrastructure (idempotent: what runs is reused)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from devstack.config import StackConfig
+from devstack.infra import INFRA, Service
+from devstack.output import say
+from devstack.procs import Daemon, port_open, wait_until
+
+
+class StackError(RuntimeError):
+    """The stack cannot start; the message says why and what to do."""
+
+
+def _select(names: Iterable[str] | None) -> list[Service]:
+    if names is None:
+        return list(INFRA)
+    wanted = set(names)
+    unknown = wanted - {s.name for s in INFRA}
+    if unknown:
+        raise StackError(f"unknown infrastructure: {', '.join(sorted(unknown))}")
+    return [s for s in INFRA if s.name in wanted]
+
+
+def _log_tail(daemon: Daemon, lines: int = 25) -> str:
+    try:
+        return "\n".join(daemon.logfile.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _await_ready(service: Service, daemon: Daemon, cfg: StackConfig) -> None:
+    first_port = service.ports(cfg)[0]
+    wait_until(
+        lambda: port_open(first_port) or daemon.pid() is None,
+        timeout=90,
+        what=f"{service.name} port {first_port}",
+    )
+    if daemon.pid() is None:
+        raise StackError(
+            f"{service.name} exited during start-up; the end of {daemon.logfile}:\n"
+            f"{_log_tail(daemon)}"
+        )
+    try:
+        service.ready(cfg)
+    except Exception as exc:
+        raise StackError(
+            f"{service.name} does not work: {exc}; the end of {daemon.logfile}:\n"
+            f"{_log_tail(daemon)}"
+        ) from exc
+
+
+def up(cfg: StackConfig, names: Iterable[str] | None = None) -> list[str]:
+    """Start what is not running, wait until every piece works; return the names it started."""
+    services = _select(names)
+    started: list[tuple[Service, Daemon]] = []
+    for service in services:
+        daemon = service.daemon(cfg)
+        if daemon.pid() is not None:
+            continue
+        busy = [p for p in service.ports(cfg) if port_open(p)]
+        if busy:
+            raise StackError(
+                f"{service.name}: port {', '.join(map(str, busy))} is taken by a process this "
+                f"checkout did not start. Stop it, or choose other ports "
+                "(see README: configuration)."
+            )
+        service.prepare(cfg)
+        pid = daemon.start(service.command(cfg), env=dict(os.environ), cwd=cfg.root)
+        say(f"{service.name} started (pid {pid}, log {daemon.logfile})")
+        started.append((service, daemon))
+    try:
+        for service in services:
+            _await_ready(service, service.daemon(cfg), cfg)
+    except BaseException:
+        for _, daemon in reversed(started):
+            daemon.stop()
+        raise
+    return [service.name for service, _ in started]
+
+
+def down(cfg: StackConfig, names: Iterable[str] | None = None) -> None:
+    for service in reversed(_select(names)):
+        if service.daemon(cfg).stop():
+            say(f"{service.name} stopped")
+
+
+def status(cfg: StackConfig) -> dict[str, int | None]:
+    return {service.name: service.daemon(cfg).pid() for service in INFRA}

@@ -1,0 +1,44 @@
+"""mobilise events: one pydantic model per Kafka topic, and their JSON (de)serialisation."""
+
+from mobilise_events.base import Event, EventDecodeError
+from mobilise_events.models import (
+    Audience,
+    ErasedSignup,
+    LocalisedText,
+    MailingRequested,
+    PledgeSigned,
+    Signup,
+    SignupConfirmed,
+    SupporterErased,
+    SupporterUnsubscribed,
+    VolunteerRegistered,
+)
+from mobilise_events.topics import (
+    BY_TOPIC,
+    DEAD_LETTER_TOPIC,
+    EVENT_TYPES,
+    TOPICS,
+    TopicSpec,
+    decode,
+)
+
+__all__ = [
+    "BY_TOPIC",
+    "DEAD_LETTER_TOPIC",
+    "EVENT_TYPES",
+    "TOPICS",
+    "Audience",
+    "ErasedSignup",
+    "Event",
+    "EventDecodeError",
+    "LocalisedText",
+    "MailingRequested",
+    "PledgeSigned",
+    "Signup",
+    "SignupConfirmed",
+    "SupporterErased",
+    "SupporterUnsubscribed",
+    "TopicSpec",
+    "VolunteerRegistered",
+    "decode",
+]

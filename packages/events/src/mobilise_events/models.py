@@ -1,0 +1,108 @@
+"""The events mobilise services exchange, one class per topic.
+
+Field names are the wire format: rename only with a new schema version (a new topic `.v2`)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mobilise_events.base import Event, UtcDatetime
+
+Locale = Literal["fr", "en"]
+CountryCode = str  # ISO 3166-1 alpha-2, validated by the signup service before publishing
+SupporterKey = str  # HMAC(campaign, canonical email): lets the counter dedupe without personal data
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Signup(Event):
+    """Fields shared by the two kinds of signup."""
+
+    personal_data: ClassVar[bool] = True
+
+    signup_id: uuid.UUID
+    campaign_id: str
+    campaign_slug: str
+    supporter_key: SupporterKey
+    email: str
+    first_name: str
+    last_name: str | None = None
+    country: CountryCode
+    region: str | None = None
+    locale: Locale
+    newsletter_opt_in: bool
+    consent_text_version: str
+    partner: str | None = None
+    double_opt_in: bool
+
+
+class PledgeSigned(Signup):
+    topic: ClassVar[str] = "pledge.signed.v1"
+
+
+class VolunteerRegistered(Signup):
+    topic: ClassVar[str] = "volunteer.registered.v1"
+
+    skills: tuple[str, ...] = ()
+    availability: str | None = None
+    wants_training: bool = False
+
+
+class SignupConfirmed(Event):
+    topic: ClassVar[str] = "signup.confirmed.v1"
+    personal_data: ClassVar[bool] = False
+
+    signup_id: uuid.UUID
+    campaign_id: str
+    supporter_key: SupporterKey
+
+
+class SupporterUnsubscribed(Event):
+    topic: ClassVar[str] = "supporter.unsubscribed.v1"
+    personal_data: ClassVar[bool] = True
+
+    email: str
+    # None: from every campaign's mailings.
+    campaign_id: str | None = None
+    source: Literal["link", "one_click", "webhook", "organiser"] = "link"
+
+
+class ErasedSignup(_Part):
+    campaign_id: str
+    supporter_key: SupporterKey
+
+
+class SupporterErased(Event):
+    topic: ClassVar[str] = "supporter.erased.v1"
+    personal_data: ClassVar[bool] = True
+
+    email: str
+    signups: tuple[ErasedSignup, ...] = ()
+
+
+class Audience(_Part):
+    countries: tuple[CountryCode, ...] | None = None
+    confirmed_only: bool = False
+    locale: Locale | None = None
+
+
+class LocalisedText(_Part):
+    fr: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class MailingRequested(Event):
+    topic: ClassVar[str] = "mailing.requested.v1"
+    personal_data: ClassVar[bool] = False
+
+    mailing_id: uuid.UUID
+    campaign_id: str
+    subject: LocalisedText
+    body_template: LocalisedText
+    audience: Audience
+    requested_at: UtcDatetime | None = None

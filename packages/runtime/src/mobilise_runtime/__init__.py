@@ -1,0 +1,1 @@
+"""What every mobilise process shares: settings, logs, metrics, health checks, Kafka and Mongo."""

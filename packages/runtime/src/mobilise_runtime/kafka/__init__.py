@@ -1,0 +1,7 @@
+"""The one package that talks to Kafka (aiokafka): topic admin, publishing, consuming."""
+
+from mobilise_runtime.kafka.admin import ensure_topics
+from mobilise_runtime.kafka.consumer import EventConsumer, Received
+from mobilise_runtime.kafka.publisher import EventPublisher
+
+__all__ = ["EventConsumer", "EventPublisher", "Received", "ensure_topics"]

@@ -1,0 +1,126 @@
+"""One consumer loop per process: fetch a batch, decode it, hand it to the service, then commit.
+
+Offsets are committed only after the handler returns, so a crash redelivers the batch (at least
+once); handlers make their effects idempotent. A message that is not a valid event goes to the
+dead-letter topic with the reason, and the partition moves on."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.structs import ConsumerRecord
+
+from mobilise_events import DEAD_LETTER_TOPIC, Event, EventDecodeError, decode
+from mobilise_runtime.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Received:
+    event: Event
+    topic: str
+    partition: int
+    offset: int
+
+
+Handler = Callable[[list[Received]], Awaitable[None]]
+
+
+class _LogRebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, group_id: str) -> None:
+        self._group_id = group_id
+
+    async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        log.info("partitions revoked", group=self._group_id, partitions=_names(revoked))
+
+    async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        log.info("partitions assigned", group=self._group_id, partitions=_names(assigned))
+
+
+def _names(partitions: Iterable[TopicPartition]) -> list[str]:
+    return sorted(f"{tp.topic}[{tp.partition}]" for tp in partitions)
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        bootstrap: str,
+        *,
+        group_id: str,
+        topics: Iterable[str],
+        handler: Handler,
+        prefix: str = "",
+        client_id: str,
+        max_batch: int = 1000,
+    ) -> None:
+        self._prefix = prefix
+        self._topics = [prefix + t for t in topics]
+        self._group_id = group_id
+        self._handler = handler
+        self._max_batch = max_batch
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap,
+            group_id=group_id,
+            client_id=client_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+        )
+        self._dead_letters = AIOKafkaProducer(
+            bootstrap_servers=bootstrap, client_id=f"{client_id}-deadletter", acks="all"
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until `stop` is set; the batch in hand is finished and committed first."""
+        await self._dead_letters.start()
+        await self._consumer.start()
+        try:
+            self._consumer.subscribe(self._topics, listener=_LogRebalance(self._group_id))
+            log.info("consumer started", group=self._group_id, topics=self._topics)
+            while not stop.is_set():
+                batches = await self._consumer.getmany(timeout_ms=500, max_records=self._max_batch)
+                if batches:
+                    await self._process(batches)
+        finally:
+            await self._consumer.stop()
+            await self._dead_letters.stop()
+            log.info("consumer stopped", group=self._group_id)
+
+    async def _process(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        received: list[Received] = []
+        for records in batches.values():
+            for record in records:
+                try:
+                    event = decode(record.topic, record.value or b"", self._prefix)
+                except EventDecodeError as exc:
+                    await self._dead_letter(record, exc)
+                    continue
+                received.append(Received(event, record.topic, record.partition, record.offset))
+        if received:
+            await self._handler(received)
+        await self._consumer.commit({tp: records[-1].offset + 1 for tp, records in batches.items()})
+
+    async def _dead_letter(self, record: ConsumerRecord, exc: EventDecodeError) -> None:
+        log.error(
+            "undecodable event dead-lettered",
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            reason=exc.reason,
+        )
+        await self._dead_letters.send_and_wait(
+            self._prefix + DEAD_LETTER_TOPIC,
+            value=record.value,
+            key=record.key,
+            headers=[
+                ("source_topic", record.topic.encode()),
+                ("source_partition", str(record.partition).encode()),
+                ("source_offset", str(record.offset).encode()),
+                ("group", self._group_id.encode()),
+                ("reason", exc.reason.encode()[:1000]),
+            ],
+        )

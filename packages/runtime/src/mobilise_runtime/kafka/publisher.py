@@ -1,0 +1,51 @@
+"""Publishes events durably: a send returns only once every in-sync replica has the record."""
+
+from __future__ import annotations
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.structs import RecordMetadata
+
+from mobilise_events import Event
+
+
+class EventPublisher:
+    def __init__(self, bootstrap: str, *, prefix: str = "", client_id: str) -> None:
+        self._prefix = prefix
+        self._bootstrap = bootstrap
+        self._client_id = client_id
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        # aiokafka binds its clients to the running event loop: create it inside the loop.
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap,
+            client_id=self._client_id,
+            # acks=all + idempotence: an accepted signup is on every in-sync replica, and the
+            # producer's own retries can never write it twice.
+            acks="all",
+            enable_idempotence=True,
+            request_timeout_ms=10_000,
+        )
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+
+    @property
+    def _started(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            raise RuntimeError("EventPublisher.start() was not awaited")
+        return self._producer
+
+    async def publish(self, event: Event, *, key: str) -> RecordMetadata:
+        """Send and wait for the broker's acknowledgement; raises if the event is not durable."""
+        return await self._started.send_and_wait(
+            self._prefix + event.topic,
+            value=event.encode(),
+            key=key.encode(),
+            headers=[("event_id", str(event.event_id).encode())],
+        )
+
+    async def ping(self) -> None:
+        await self._started.client.fetch_all_metadata()

@@ -1,0 +1,11 @@
+"""Runs an API process: uvicorn on the service's host and port, logs already configured."""
+
+from __future__ import annotations
+
+import uvicorn
+from fastapi import FastAPI
+
+
+def serve(app: FastAPI, *, host: str, port: int) -> None:
+    # log_config=None keeps our structlog handler; uvicorn's own would print plain text.
+    uvicorn.run(app, host=host, port=port, log_config=None, proxy_headers=True, lifespan="on")

@@ -1,0 +1,32 @@
+"""Settings every mobilise process reads (env prefix MOBILISE_); services add their own."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SharedSettings(BaseSettings):
+    """Where the infrastructure is and how to log. Defaults match `devstack` (make run, test)."""
+
+    model_config = SettingsConfigDict(env_prefix="MOBILISE_", extra="ignore")
+
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    mongo_url: str = "mongodb://127.0.0.1:27019/"
+    redis_url: str = "redis://127.0.0.1:16379/0"
+    # Replicas of each topic `mobilise-topics` creates: 1 on the single dev broker, 3 in production.
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    # Prepended to every topic name: lets tests (and several deployments) share one broker.
+    topic_prefix: str = ""
+    log_format: Literal["json", "console"] = "json"
+    log_level: str = "INFO"
+    # Organiser endpoints compare their bearer token with this one; None refuses every
+    # organiser call.
+    admin_token: SecretStr | None = None
+    # Upper bound on each readiness check, in seconds.
+    probe_timeout: float = Field(default=2.0, gt=0)
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"

@@ -1,0 +1,1 @@
+"""mobilise counter service: live totals per campaign, country, region and partner."""

@@ -1,0 +1,1 @@
+"""mobilise mailer service: confirmation emails and newsletters through Celery and SendGrid."""

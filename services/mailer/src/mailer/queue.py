@@ -1,0 +1,52 @@
+"""The Celery app: the mailer's tasks travel through Redis, and this module owns that connection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from celery.signals import setup_logging
+from redis.asyncio import Redis
+
+from mailer.settings import Settings
+from mobilise_runtime.logging import configure_logging
+
+
+def create_celery(settings: Settings) -> Celery:
+    redis_url = settings.shared.redis_url
+    app = Celery("mailer", broker=redis_url, backend=redis_url, include=["mailer.tasks"])
+    app.conf.update(
+        task_default_queue=settings.celery_queue,
+        # A task is acknowledged after it ran, and given back if its worker dies mid-send;
+        # each worker holds one task at a time so a crash strands no prefetched work.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        result_expires=3600,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        enable_utc=True,
+    )
+    return app
+
+
+@setup_logging.connect
+def _use_our_logging(**_: Any) -> None:
+    shared = Settings().shared
+    configure_logging("mailer-worker", shared.log_format, shared.log_level)
+
+
+class QueueProbe:
+    """Readiness of the Redis that carries the Celery queue."""
+
+    def __init__(self, redis_url: str) -> None:
+        self._redis = Redis.from_url(redis_url)
+
+    async def ping(self) -> None:
+        await self._redis.ping()
+
+    async def close(self) -> None:
+        await self._redis.aclose()

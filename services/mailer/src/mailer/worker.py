@@ -1,0 +1,25 @@
+"""mailer-worker: the Celery worker that sends mail (`celery -A mailer.worker` works too)."""
+
+from __future__ import annotations
+
+from mailer.queue import create_celery
+from mailer.settings import Settings
+
+settings = Settings()
+app = create_celery(settings)
+
+
+def main() -> None:
+    app.worker_main(
+        [
+            "worker",
+            "--queues",
+            settings.celery_queue,
+            "--concurrency",
+            str(settings.worker_concurrency),
+            "--loglevel",
+            settings.shared.log_level,
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )

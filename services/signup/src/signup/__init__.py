@@ -1,0 +1,1 @@
+"""mobilise signup service: campaign pages, pledges, volunteers, opt-in, unsubscribe, erasure."""

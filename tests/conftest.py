@@ -1,0 +1,66 @@
+"""Fixtures shared by every test layer.
+
+The real infrastructure (Kafka, FerretDB, Redis) is started once per session by devstack, only when
+a test asks for it, and stopped at the end if this session started it. Each test gets its own topic
+prefix, database and Celery queue, so tests never see each other's data."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+
+from devstack.config import StackConfig
+from devstack.stack import down, up
+from mobilise_runtime.kafka import ensure_topics
+from mobilise_runtime.mongo import ServiceDatabase
+from mobilise_runtime.settings import SharedSettings
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[StackConfig]:
+    cfg = StackConfig.from_env()
+    started = up(cfg)
+    yield cfg
+    down(cfg, started)
+
+
+@pytest.fixture
+def unique() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+@pytest.fixture
+async def topic_prefix(stack: StackConfig, unique: str) -> AsyncIterator[str]:
+    """All of mobilise's topics, created under a prefix of this test's own; deleted afterwards."""
+    prefix = f"t{unique}."
+    created = await ensure_topics(stack.kafka_bootstrap, prefix=prefix)
+    yield prefix
+    admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
+    await admin.start()
+    try:
+        await admin.delete_topics(created)
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+def shared_settings(stack: StackConfig, topic_prefix: str) -> SharedSettings:
+    """What a service of this test reads from MOBILISE_*: the local stack and the test's topics."""
+    return SharedSettings(
+        kafka_bootstrap=stack.kafka_bootstrap,
+        mongo_url=stack.mongo_url,
+        redis_url=stack.redis_url,
+        topic_prefix=topic_prefix,
+        log_format="console",
+    )
+
+
+@pytest.fixture
+async def database(stack: StackConfig, unique: str) -> AsyncIterator[ServiceDatabase]:
+    db = ServiceDatabase(stack.mongo_url, f"test_{unique}", app_name="tests")
+    yield db
+    await db.client.drop_database(db.db.name)
+    await db.close()

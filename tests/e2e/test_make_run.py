@@ -1,0 +1,81 @@
+"""`make run`'s stack (devstack run) on a machine of its own: its own state folder and ports,
+so it installs nothing new but starts its own Kafka, FerretDB and Redis, then every service."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.processes import SCRIPTS, Running, free_port
+
+
+def _descendants(root: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            pid_text, rest = stat.read_text().split(" ", 1)
+            parent = int(rest.rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(pid_text))
+    found: set[int] = set()
+    todo = [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) -> None:
+    ports = {
+        "SIGNUP_PORT": free_port(),
+        "COUNTER_PORT": free_port(),
+        "MAILER_PORT": free_port(),
+        "MOBILISE_KAFKA_PORT": free_port(),
+        "MOBILISE_KAFKA_CONTROLLER_PORT": free_port(),
+        "MOBILISE_MONGO_PORT": free_port(),
+        "MOBILISE_FERRETDB_DEBUG_PORT": free_port(),
+        "MOBILISE_REDIS_PORT": free_port(),
+    }
+    env = {
+        **os.environ,
+        **{k: str(v) for k, v in ports.items()},
+        "MOBILISE_STATE": str(tmp_path / "state"),
+        "MOBILISE_ADMIN_TOKEN": "e2e-token-from-the-environment",
+    }
+    stack = Running([str(SCRIPTS / "devstack"), "run"], env)
+    try:
+        stack.wait_for("mobilise is running", timeout=240)
+        output = stack.output()
+        assert "e2e-token-from-the-environment" in output
+        for name in ("SIGNUP_PORT", "COUNTER_PORT", "MAILER_PORT"):
+            url = f"http://127.0.0.1:{ports[name]}"
+            assert url in output
+            ready = httpx.get(f"{url}/readyz", timeout=5)
+            assert ready.status_code == 200, ready.text
+        processes = _descendants(stack.process.pid)
+        # 3 infra servers, 6 service processes (and the worker's pool children).
+        assert len(processes) >= 9, processes
+        stack.wait_for("partitions assigned", timeout=60)  # the consumers joined their groups
+    finally:
+        os.kill(stack.process.pid, signal.SIGINT)  # what Ctrl-C sends
+        code = stack.process.wait(90)
+    assert code == 0, stack.output()[-4000:]
+    assert "devstack: stopped" in stack.output()
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in processes) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in processes if _alive(p)]

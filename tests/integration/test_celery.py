@@ -1,0 +1,20 @@
+"""A Celery task round trip through the local Redis, executed by a real `mailer-worker` process."""
+
+from __future__ import annotations
+
+from mailer.queue import create_celery
+from mailer.settings import Settings
+from mobilise_runtime.settings import SharedSettings
+from tests.processes import running, service_env
+
+
+def test_task_round_trip_through_a_worker(shared_settings: SharedSettings, unique: str) -> None:
+    queue = f"mailer-{unique}"
+    env = service_env(shared_settings, MAILER_CELERY_QUEUE=queue, MAILER_WORKER_CONCURRENCY="1")
+    with running("mailer-worker", env) as worker:
+        worker.wait_for("ready", timeout=60)
+        app = create_celery(Settings(celery_queue=queue, shared=shared_settings))
+        result = app.send_task("mailer.ping", args=[unique], queue=queue)
+        assert result.get(timeout=30) == f"pong:{unique}"
+        app.close()
+    assert '"service": "mailer-worker"' in worker.output()

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from devstack.config import StackConfig
+from devstack.infra import _kafka_properties
+from devstack.procs import Daemon
+
+
+@pytest.fixture
+def cfg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StackConfig:
+    monkeypatch.setenv("MOBILISE_STATE", str(tmp_path / "state"))
+    monkeypatch.setenv("MOBILISE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("MOBILISE_KAFKA_PORT", "29092")
+    monkeypatch.setenv("MOBILISE_KAFKA_CONTROLLER_PORT", "29093")
+    return StackConfig.from_env()
+
+
+def test_ports_and_folders_come_from_the_environment(cfg: StackConfig, tmp_path: Path) -> None:
+    assert cfg.kafka_bootstrap == "127.0.0.1:29092"
+    assert cfg.state == tmp_path / "state"
+    assert cfg.ferretdb_binary.is_relative_to(tmp_path / "cache")
+    assert cfg.kafka_libs.is_relative_to(tmp_path / "cache")
+
+
+def test_kafka_listens_on_loopback_only(cfg: StackConfig) -> None:
+    props = dict(line.split("=", 1) for line in _kafka_properties(cfg).splitlines())
+    assert props["listeners"] == "PLAINTEXT://127.0.0.1:29092,CONTROLLER://127.0.0.1:29093"
+    assert props["controller.quorum.voters"] == "1@127.0.0.1:29093"
+    assert props["auto.create.topics.enable"] == "false"
+    assert props["log.dirs"].startswith(str(cfg.state))
+
+
+def test_daemon_is_found_again_and_stopped_with_its_children(tmp_path: Path) -> None:
+    daemon = Daemon("sleeper", tmp_path / "run", tmp_path / "logs")
+    assert daemon.pid() is None
+    # A parent that starts a child: stop() must end the whole process group.
+    script = "import subprocess, time; subprocess.Popen(['sleep', '60']); time.sleep(60)"
+    pid = daemon.start([sys.executable, "-c", script], env={}, cwd=tmp_path)
+    assert Daemon("sleeper", tmp_path / "run", tmp_path / "logs").pid() == pid
+    assert daemon.stop(timeout=5)
+    assert daemon.pid() is None
+    assert not daemon.pidfile.exists()
+    assert not any(
+        p.read_text().startswith(f"{pid} ") or _parent(p.parent) == pid
+        for p in Path("/proc").glob("[0-9]*/stat")
+        if p.exists()
+    )
+
+
+def _parent(proc: Path) -> int | None:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def test_a_stale_pid_file_is_not_a_running_process(tmp_path: Path) -> None:
+    daemon = Daemon("gone", tmp_path / "run", tmp_path / "logs")
+    daemon.run_dir.mkdir(parents=True)
+    daemon.pidfile.write_text("1 12345\n")  # pid 1 exists, but started at another time
+    assert daemon.pid() is None

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from mobilise_events import (
+    BY_TOPIC,
+    DEAD_LETTER_TOPIC,
+    EVENT_TYPES,
+    TOPICS,
+    Audience,
+    ErasedSignup,
+    Event,
+    EventDecodeError,
+    LocalisedText,
+    MailingRequested,
+    PledgeSigned,
+    SignupConfirmed,
+    SupporterErased,
+    SupporterUnsubscribed,
+    VolunteerRegistered,
+    decode,
+)
+from mobilise_events.topics import PERSONAL_DATA_RETENTION_MS
+
+SIGNUP = {
+    "signup_id": uuid.uuid4(),
+    "campaign_id": "c-1",
+    "campaign_slug": "women-in-tech",
+    "supporter_key": "k" * 64,
+    "email": "awa@example.org",
+    "first_name": "Awa",
+    "country": "SN",
+    "region": "SN-DK",
+    "locale": "fr",
+    "newsletter_opt_in": True,
+    "consent_text_version": "2026-01",
+    "double_opt_in": True,
+}
+
+SAMPLES: list[Event] = [
+    PledgeSigned(**SIGNUP, partner="p-1"),
+    VolunteerRegistered(
+        **SIGNUP, skills=("mentoring", "digital"), availability="weekends", wants_training=True
+    ),
+    SignupConfirmed(signup_id=uuid.uuid4(), campaign_id="c-1", supporter_key="k" * 64),
+    SupporterUnsubscribed(email="awa@example.org", campaign_id=None, source="one_click"),
+    SupporterErased(
+        email="awa@example.org", signups=(ErasedSignup(campaign_id="c-1", supporter_key="k"),)
+    ),
+    MailingRequested(
+        mailing_id=uuid.uuid4(),
+        campaign_id="c-1",
+        subject=LocalisedText(fr="Merci", en="Thank you"),
+        body_template=LocalisedText(fr="Bonjour {{ first_name }}", en="Hello {{ first_name }}"),
+        audience=Audience(countries=("FR", "SN"), confirmed_only=True),
+    ),
+]
+
+
+def test_every_event_type_has_a_sample() -> None:
+    assert {type(e) for e in SAMPLES} == set(EVENT_TYPES)
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda e: e.topic)
+def test_round_trip_through_bytes(event: Event) -> None:
+    assert decode(event.topic, event.encode()) == event
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda e: e.topic)
+def test_unknown_fields_are_ignored(event: Event) -> None:
+    payload = json.loads(event.encode())
+    payload["added_by_a_newer_producer"] = {"nested": [1, 2]}
+    assert decode(event.topic, json.dumps(payload).encode()) == event
+
+
+def test_every_event_carries_id_time_and_version() -> None:
+    event = SAMPLES[0]
+    payload = json.loads(event.encode())
+    assert uuid.UUID(payload["event_id"]) == event.event_id
+    assert payload["schema_version"] == 1
+    assert datetime.fromisoformat(payload["occurred_at"]).utcoffset() == timedelta(0)
+
+
+def test_occurred_at_is_normalised_to_utc() -> None:
+    paris = timezone(timedelta(hours=1))
+    event = SignupConfirmed(
+        signup_id=uuid.uuid4(),
+        campaign_id="c",
+        supporter_key="k",
+        occurred_at=datetime(2026, 3, 8, 10, 0, tzinfo=paris),
+    )
+    assert event.occurred_at == datetime(2026, 3, 8, 9, 0, tzinfo=UTC)
+    assert event.occurred_at.tzinfo == UTC
+
+
+def test_events_are_immutable() -> None:
+    with pytest.raises(ValueError, match="frozen"):
+        SAMPLES[0].email = "other@example.org"  # type: ignore[attr-defined]
+
+
+BAD_PAYLOADS = [
+    (b"not json", "Invalid JSON"),
+    (b"[]", "<root>"),
+    (b"{}", "signup_id"),
+    (json.dumps({**json.loads(SAMPLES[0].encode()), "locale": "de"}).encode(), "locale"),
+    (
+        json.dumps(
+            {**json.loads(SAMPLES[0].encode()), "occurred_at": "2026-03-08T10:00:00"}
+        ).encode(),
+        "occurred_at",
+    ),
+    (json.dumps({**json.loads(SAMPLES[0].encode()), "signup_id": "x"}).encode(), "signup_id"),
+]
+
+
+@pytest.mark.parametrize(("payload", "field"), BAD_PAYLOADS)
+def test_bad_payload_is_a_typed_error_naming_the_problem(payload: bytes, field: str) -> None:
+    with pytest.raises(EventDecodeError) as caught:
+        decode(PledgeSigned.topic, payload)
+    assert caught.value.topic == PledgeSigned.topic
+    assert field in caught.value.reason
+
+
+def test_decode_strips_the_deployment_prefix() -> None:
+    event = SAMPLES[2]
+    assert decode(f"t123.{event.topic}", event.encode(), prefix="t123.") == event
+
+
+def test_unknown_topic_is_a_typed_error() -> None:
+    with pytest.raises(EventDecodeError, match="no event is published"):
+        decode("pledge.signed.v9", SAMPLES[0].encode())
+
+
+def test_topic_names_follow_entity_verb_version() -> None:
+    for topic in BY_TOPIC:
+        entity, verb, version = topic.split(".")
+        assert entity.isalpha()
+        assert verb.isalpha()
+        assert version[0] == "v"
+        assert version[1:].isdigit()
+
+
+def test_signup_topics_have_at_least_six_partitions() -> None:
+    specs = {s.name: s for s in TOPICS}
+    for event_type in (PledgeSigned, VolunteerRegistered, SignupConfirmed):
+        assert specs[event_type.topic].partitions >= 6
+
+
+def test_topics_with_personal_data_have_bounded_retention() -> None:
+    specs = {s.name: s for s in TOPICS}
+    for event_type in EVENT_TYPES:
+        if event_type.personal_data:
+            assert specs[event_type.topic].retention_ms <= PERSONAL_DATA_RETENTION_MS
+    assert specs[DEAD_LETTER_TOPIC].retention_ms <= PERSONAL_DATA_RETENTION_MS
