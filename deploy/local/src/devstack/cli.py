@@ -54,6 +54,11 @@ def _run(cfg: StackConfig) -> int:
         if apps is not None:
             apps.stop()
         down(cfg, started)
+        kept = [name for name, pid in status(cfg).items() if pid]
+        if kept:
+            say(
+                f"left running what was already up before: {', '.join(kept)} (`make down` stops it)"
+            )
         say("stopped")
 
 

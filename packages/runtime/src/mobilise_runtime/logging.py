@@ -50,6 +50,8 @@ def configure_logging(service: str, fmt: Literal["json", "console"], level: str 
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # aiokafka narrates every group join at INFO; our consumer logs the assignments it gets.
+    logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

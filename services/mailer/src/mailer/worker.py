@@ -12,6 +12,7 @@ app = create_celery(settings)
 def main() -> None:
     app.worker_main(
         [
+            "--quiet",  # no banner: the logs say what runs
             "worker",
             "--queues",
             settings.celery_queue,

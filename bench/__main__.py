@@ -1,0 +1,41 @@
+"""`make bench`: starts the local infrastructure if needed, runs every benchmark, prints a table."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from aiokafka.admin import AIOKafkaAdminClient
+
+from bench import kafka_publish
+from bench.harness import HEADER, Result
+from devstack.config import StackConfig
+from devstack.stack import down, up
+from mobilise_runtime.kafka import ensure_topics
+
+
+async def _run_all(cfg: StackConfig) -> list[Result]:
+    prefix = f"bench{uuid.uuid4().hex[:8]}."
+    created = await ensure_topics(cfg.kafka_bootstrap, prefix=prefix)
+    try:
+        return [await kafka_publish.run(cfg.kafka_bootstrap, prefix)]
+    finally:
+        admin = AIOKafkaAdminClient(bootstrap_servers=cfg.kafka_bootstrap)
+        await admin.start()
+        await admin.delete_topics(created)
+        await admin.close()
+
+
+def main() -> None:
+    cfg = StackConfig.from_env()
+    started = up(cfg)
+    try:
+        results = asyncio.run(_run_all(cfg))
+    finally:
+        down(cfg, started)
+    print(HEADER)
+    for result in results:
+        print(result.row())
+
+
+main()
