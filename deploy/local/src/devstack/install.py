@@ -47,16 +47,22 @@ def install_kafka(cfg: StackConfig) -> Path:
     say(f"resolving the Kafka broker jars with mvn into {libs} …")
     libs.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=libs.parent) as tmp:
-        subprocess.run(
+        resolved = subprocess.run(
             [
-                mvn, "-B", "-q", "-Dstyle.color=never", "-f", str(cfg.kafka_pom),
+                mvn, "-B", "-q", "-f", str(cfg.kafka_pom),
                 f"-Dmaven.repo.local={cfg.cache / 'm2'}",
                 "dependency:copy-dependencies",
                 f"-DoutputDirectory={tmp}/libs",
                 "-DincludeScope=runtime",
             ],
-            check=True,
+            capture_output=True,
+            text=True,
+            check=False,
         )  # fmt: skip
+        if resolved.returncode != 0:
+            raise MissingPrerequisite(
+                f"mvn could not resolve the Kafka jars:\n{resolved.stdout[-3000:]}{resolved.stderr}"
+            )
         (Path(tmp) / "libs" / ".complete").touch()
         shutil.rmtree(libs, ignore_errors=True)
         os.replace(Path(tmp) / "libs", libs)
