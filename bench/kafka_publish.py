@@ -29,6 +29,8 @@ def pledge(i: int) -> PledgeSigned:
         newsletter_opt_in=True,
         consent_text_version="2026-01",
         double_opt_in=True,
+        confirm_token="gAAAAAB" + "x" * 280,
+        unsubscribe_token="gAAAAAB" + "y" * 280,
     )
 
 

@@ -39,6 +39,8 @@ SIGNUP = {
     "newsletter_opt_in": True,
     "consent_text_version": "2026-01",
     "double_opt_in": True,
+    "confirm_token": "gAAAAconfirm",
+    "unsubscribe_token": "gAAAAunsubscribe",
 }
 
 SAMPLES: list[Event] = [

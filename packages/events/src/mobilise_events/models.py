@@ -39,6 +39,10 @@ class Signup(Event):
     consent_text_version: str
     partner: str | None = None
     double_opt_in: bool
+    # Links the mailer puts in its emails; signed (and encrypted) by the signup service, which
+    # alone holds the keys. confirm_token is None when the campaign has no double opt-in.
+    confirm_token: str | None = None
+    unsubscribe_token: str
 
 
 class PledgeSigned(Signup):

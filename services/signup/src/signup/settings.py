@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mobilise_runtime.settings import SharedSettings
@@ -14,4 +14,19 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     mongo_database: str = "mobilise_signup"
+    # Where supporters reach this service: the base of every link in pages and emails.
+    public_url: str = "http://127.0.0.1:8000"
+    # The counter service, asked for campaign progress (server to server).
+    counter_url: str = "http://127.0.0.1:8001"
+    # Comma-separated Fernet keys for the links we email; the first signs, all are accepted.
+    token_keys: SecretStr
+    # Keys supporters for dedupe (HMAC): never change it, or repeats stop being recognised.
+    supporter_key_secret: SecretStr
+    confirm_link_days: int = Field(default=30, ge=1)
+    # The data-protection charter every consent wording links to.
+    charter_url: str = "/privacy"
+    max_body_bytes: int = Field(default=16_384, ge=1024)
+    # How long a signup may wait for Kafka's acknowledgement before the client is told 503.
+    publish_timeout_s: float = Field(default=5.0, gt=0)
+    projector_group: str = "signup-projector"
     shared: SharedSettings = Field(default_factory=SharedSettings)

@@ -1,0 +1,1 @@
+"""Pure rules of the signup service: no I/O, no framework."""

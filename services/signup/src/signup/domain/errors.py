@@ -1,0 +1,44 @@
+"""What can go wrong in the signup service, in its own words (routes/errors.py: HTTP)."""
+
+from __future__ import annotations
+
+
+class SignupError(Exception):
+    """Base: the message is safe to show to the person who made the request."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(SignupError):
+    pass
+
+
+class AlreadyExists(SignupError):
+    pass
+
+
+class NotOpenYet(SignupError):
+    pass
+
+
+class Closed(SignupError):
+    pass
+
+
+class Rejected(SignupError):
+    """Well-formed input that the campaign's rules refuse (a country it does not cover, …)."""
+
+
+class NotAuthenticated(SignupError):
+    pass
+
+
+class Unavailable(SignupError):
+    """A dependency is down; nothing was accepted, the client may retry."""
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -1,0 +1,96 @@
+"""Tokens for the links we email: confirm a signup (expires) and unsubscribe (works forever).
+
+Fernet tokens: authenticated and encrypted, so a link reveals neither the email address nor ids,
+and no one can forge one. Several keys may be configured: the first signs, all are accepted, so
+keys can be rotated without breaking a link ever mailed."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+
+class TokenInvalid(ValueError):
+    pass
+
+
+class TokenExpired(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ConfirmClaim:
+    signup_id: uuid.UUID
+    campaign_id: str
+    supporter_key: str
+
+
+@dataclass(frozen=True)
+class UnsubscribeClaim:
+    email: str
+    campaign_id: str | None  # None: every campaign's mailings
+
+
+def new_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+class Tokens:
+    def __init__(self, keys: str, *, confirm_max_age_s: int) -> None:
+        try:
+            fernets = [Fernet(k.strip()) for k in keys.split(",") if k.strip()]
+        except ValueError as exc:
+            raise ValueError(
+                "token keys must be comma-separated Fernet keys (32 url-safe base64 bytes)"
+            ) from exc
+        if not fernets:
+            raise ValueError("at least one token key is needed")
+        self._fernet = MultiFernet(fernets)
+        self._confirm_max_age_s = confirm_max_age_s
+
+    def _seal(self, claims: dict[str, str | None]) -> str:
+        return self._fernet.encrypt(json.dumps(claims, separators=(",", ":")).encode()).decode()
+
+    def _open(self, token: str, purpose: str, ttl: int | None) -> dict[str, str | None]:
+        try:
+            payload = self._fernet.decrypt(token.encode(), ttl=ttl)
+        except InvalidToken as exc:
+            # Tell "expired" from "forged": the first deserves its own friendly message.
+            if ttl is not None and self._valid_without_ttl(token):
+                raise TokenExpired("this link has expired") from exc
+            raise TokenInvalid("this link is not valid") from exc
+        claims: dict[str, str | None] = json.loads(payload)
+        if claims.get("p") != purpose:
+            raise TokenInvalid("this link is not valid")
+        return claims
+
+    def _valid_without_ttl(self, token: str) -> bool:
+        try:
+            self._fernet.decrypt(token.encode())
+        except InvalidToken:
+            return False
+        return True
+
+    def confirm_token(self, claim: ConfirmClaim) -> str:
+        return self._seal(
+            {
+                "p": "confirm",
+                "s": str(claim.signup_id),
+                "c": claim.campaign_id,
+                "k": claim.supporter_key,
+            }
+        )
+
+    def read_confirm(self, token: str) -> ConfirmClaim:
+        c = self._open(token, "confirm", self._confirm_max_age_s)
+        return ConfirmClaim(uuid.UUID(c["s"]), str(c["c"]), str(c["k"]))
+
+    def unsubscribe_token(self, claim: UnsubscribeClaim) -> str:
+        return self._seal({"p": "unsubscribe", "e": claim.email, "c": claim.campaign_id})
+
+    def read_unsubscribe(self, token: str) -> UnsubscribeClaim:
+        c = self._open(token, "unsubscribe", None)
+        return UnsubscribeClaim(str(c["e"]), c["c"])

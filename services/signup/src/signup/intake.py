@@ -1,0 +1,94 @@
+"""Accepting a pledge or a volunteer: the campaign's rules, the supporter key, the links to email,
+and the event, published before anyone is told "accepted"."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from mobilise_events import PledgeSigned, Signup, VolunteerRegistered
+from signup.domain.campaigns import Campaign
+from signup.domain.emails import Email, parse_email
+from signup.domain.errors import Rejected
+from signup.domain.supporters import supporter_key
+from signup.domain.tokens import ConfirmClaim, Tokens, UnsubscribeClaim
+from signup.publisher import SignupPublisher
+from signup.repository import PartnerRepository
+from signup.schemas import PledgeIn, SignupAccepted, VolunteerIn
+
+
+class Intake:
+    def __init__(
+        self,
+        *,
+        publisher: SignupPublisher,
+        partners: PartnerRepository,
+        tokens: Tokens,
+        key_secret: bytes,
+    ) -> None:
+        self._publisher = publisher
+        self._partners = partners
+        self._tokens = tokens
+        self._key_secret = key_secret
+
+    async def accept(
+        self, campaign: Campaign, signup: PledgeIn, *, now: datetime | None = None
+    ) -> SignupAccepted:
+        now = now or datetime.now(UTC)
+        await self._check(campaign, signup, now)
+        email = parse_email(signup.email)
+        key = supporter_key(self._key_secret, campaign.id, email.canonical)
+        event = self._event(campaign, signup, email, key, now)
+        await self._publisher.publish(event, campaign_id=campaign.id)
+        # The same answer whether or not this address signed before: it reveals nothing.
+        status = "pending_confirmation" if campaign.double_opt_in else "accepted"
+        return SignupAccepted(id=event.signup_id, status=status)
+
+    async def _check(self, campaign: Campaign, signup: PledgeIn, now: datetime) -> None:
+        campaign.check_accepts(
+            now=now, country=signup.country, consent_text_version=signup.consent_text_version
+        )
+        if isinstance(signup, VolunteerIn) != (campaign.kind == "volunteer"):
+            path = "volunteers" if campaign.kind == "volunteer" else "pledges"
+            raise Rejected(f"this is a {campaign.kind} campaign: use its /{path} endpoint")
+        partner = signup.partner
+        if partner is not None and not await self._partners.works_for(partner, campaign.id):
+            raise Rejected(f"{partner!r} is not a partner of this campaign", field="partner")
+
+    def _event(
+        self, campaign: Campaign, signup: PledgeIn, email: Email, key: str, now: datetime
+    ) -> Signup:
+        signup_id = uuid.uuid4()
+        fields = {
+            "signup_id": signup_id,
+            "occurred_at": now,
+            "campaign_id": campaign.id,
+            "campaign_slug": campaign.slug,
+            "supporter_key": key,
+            "email": email.address,
+            "first_name": signup.first_name,
+            "last_name": signup.last_name,
+            "country": signup.country,
+            "region": signup.region,
+            "locale": signup.locale,
+            "newsletter_opt_in": signup.newsletter_opt_in,
+            "consent_text_version": signup.consent_text_version,
+            "partner": signup.partner,
+            "double_opt_in": campaign.double_opt_in,
+            "confirm_token": (
+                self._tokens.confirm_token(ConfirmClaim(signup_id, campaign.id, key))
+                if campaign.double_opt_in
+                else None
+            ),
+            "unsubscribe_token": self._tokens.unsubscribe_token(
+                UnsubscribeClaim(email.address, campaign.id)
+            ),
+        }
+        if isinstance(signup, VolunteerIn):
+            return VolunteerRegistered(
+                **fields,
+                skills=tuple(signup.skills),
+                availability=signup.availability,
+                wants_training=signup.wants_training,
+            )
+        return PledgeSigned(**fields)

@@ -1,0 +1,33 @@
+"""The signup service's events, published durably (acks=all) or not at all."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka.errors import KafkaError
+
+from mobilise_events import Event
+from mobilise_runtime.kafka import EventPublisher
+from signup.domain.errors import Unavailable
+
+RETRY_AFTER_S = 5
+
+
+class SignupPublisher:
+    def __init__(self, publisher: EventPublisher, *, timeout_s: float) -> None:
+        self._publisher = publisher
+        self._timeout_s = timeout_s
+
+    async def publish(self, event: Event, *, campaign_id: str | None) -> None:
+        """Return once the event is on every in-sync replica; raise Unavailable otherwise.
+
+        Keyed by campaign: a campaign's events stay in order on one partition."""
+        try:
+            await asyncio.wait_for(
+                self._publisher.publish(event, key=campaign_id or ""), self._timeout_s
+            )
+        except (TimeoutError, KafkaError) as exc:
+            raise Unavailable(
+                "signups are paused for a moment; nothing was recorded, please try again",
+                retry_after_s=RETRY_AFTER_S,
+            ) from exc

@@ -1,0 +1,116 @@
+"""Campaigns and the consent texts they ask supporters to accept."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from mobilise_runtime.mongo import Document
+from signup.domain.campaigns import Campaign, Localised
+from signup.domain.errors import AlreadyExists, NotFound
+
+
+def _to_doc(c: Campaign) -> Document:
+    return {
+        "_id": c.id,
+        "slug": c.slug,
+        "kind": c.kind,
+        "title": {"fr": c.title.fr, "en": c.title.en},
+        "description": {"fr": c.description.fr, "en": c.description.en},
+        "goal": c.goal,
+        "countries": list(c.countries),
+        "double_opt_in": c.double_opt_in,
+        "opens_at": c.opens_at,
+        "closes_at": c.closes_at,
+        "closed": c.closed,
+        "consent_text_versions": list(c.consent_text_versions),
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+        "created_by": c.created_by,
+    }
+
+
+def _from_doc(d: Document) -> Campaign:
+    return Campaign(
+        id=d["_id"],
+        slug=d["slug"],
+        kind=d["kind"],
+        title=Localised(**d["title"]),
+        description=Localised(**d["description"]),
+        goal=d["goal"],
+        countries=tuple(d["countries"]),
+        double_opt_in=d["double_opt_in"],
+        opens_at=d["opens_at"],
+        closes_at=d["closes_at"],
+        closed=d["closed"],
+        consent_text_versions=tuple(d["consent_text_versions"]),
+        created_at=d["created_at"],
+        updated_at=d["updated_at"],
+        created_by=d["created_by"],
+    )
+
+
+class CampaignRepository:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._campaigns = db["campaigns"]
+
+    async def ensure_indexes(self) -> None:
+        await self._campaigns.create_index("slug", unique=True)
+
+    async def create(self, campaign: Campaign) -> None:
+        try:
+            await self._campaigns.insert_one(_to_doc(campaign))
+        except DuplicateKeyError as exc:
+            raise AlreadyExists(
+                f"a campaign {campaign.slug!r} exists already", field="slug"
+            ) from exc
+
+    async def by_slug(self, slug: str) -> Campaign:
+        doc = await self._campaigns.find_one({"slug": slug})
+        if doc is None:
+            raise NotFound(f"no campaign {slug!r}")
+        return _from_doc(doc)
+
+    async def all(self) -> list[Campaign]:
+        return [_from_doc(d) async for d in self._campaigns.find({}).sort("created_at", -1)]
+
+    async def update(self, slug: str, changes: dict[str, Any], *, now: datetime) -> Campaign:
+        result = await self._campaigns.update_one(
+            {"slug": slug}, {"$set": {**changes, "updated_at": now}}
+        )
+        if result.matched_count == 0:
+            raise NotFound(f"no campaign {slug!r}")
+        return await self.by_slug(slug)
+
+
+class ConsentTextRepository:
+    """Consent wording is immutable once published: a consent record names the exact version."""
+
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._texts = db["consent_texts"]
+
+    async def create(self, version: str, text: dict[str, str], *, by: str, now: datetime) -> None:
+        try:
+            await self._texts.insert_one(
+                {"_id": version, "text": text, "created_at": now, "created_by": by}
+            )
+        except DuplicateKeyError as exc:
+            raise AlreadyExists(
+                f"consent text {version!r} exists already; publish a new version", field="version"
+            ) from exc
+
+    async def get(self, version: str) -> Document:
+        doc = await self._texts.find_one({"_id": version})
+        if doc is None:
+            raise NotFound(f"no consent text {version!r}")
+        return doc
+
+    async def all(self) -> list[Document]:
+        return [d async for d in self._texts.find({}).sort("created_at", 1)]
+
+    async def missing(self, versions: list[str]) -> list[str]:
+        found = {d["_id"] async for d in self._texts.find({"_id": {"$in": versions}}, {"_id": 1})}
+        return [v for v in versions if v not in found]

@@ -1,0 +1,109 @@
+"""Supporter records with their consent history, projected from the signup service's own events
+by `signup-projector`; the organiser export reads them.
+
+One document per (campaign, supporter key). A campaign's events share a partition, so one projector
+process writes a given document (single writer), and every write is idempotent: replaying a
+batch after a crash leaves the same document."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+
+from pymongo import UpdateMany, UpdateOne
+from pymongo.asynchronous.database import AsyncDatabase
+
+from mobilise_events import Signup, SignupConfirmed, VolunteerRegistered
+from mobilise_runtime.mongo import Document
+from signup.domain.emails import canonical_email
+
+Write = UpdateOne | UpdateMany
+
+
+def _id(campaign_id: str, supporter_key: str) -> str:
+    return f"{campaign_id}:{supporter_key}"
+
+
+class SupporterRepository:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._supporters = db["supporters"]
+
+    async def ensure_indexes(self) -> None:
+        await self._supporters.create_index([("campaign_id", 1), ("signed_at", 1)])
+        await self._supporters.create_index("email_canonical")
+
+    @staticmethod
+    def signed(event: Signup) -> Write:
+        # The latest signup's details win (a supporter may correct a name); the consent records
+        # accumulate, one per signup, and the first signup's time stays.
+        details: Document = {
+            "campaign_id": event.campaign_id,
+            "supporter_key": event.supporter_key,
+            "kind": "volunteer" if isinstance(event, VolunteerRegistered) else "pledge",
+            "email": event.email,
+            "email_canonical": canonical_email(event.email),
+            "first_name": event.first_name,
+            "last_name": event.last_name,
+            "country": event.country,
+            "region": event.region,
+            "locale": event.locale,
+            "newsletter_opt_in": event.newsletter_opt_in,
+        }
+        if event.partner is not None:
+            details["partner"] = event.partner
+        if isinstance(event, VolunteerRegistered):
+            details["volunteer"] = {
+                "skills": list(event.skills),
+                "availability": event.availability,
+                "wants_training": event.wants_training,
+            }
+        consent = {
+            "signup_id": str(event.signup_id),
+            "at": event.occurred_at,
+            "consent_text_version": event.consent_text_version,
+            "newsletter_opt_in": event.newsletter_opt_in,
+            "partner": event.partner,
+        }
+        return UpdateOne(
+            {"_id": _id(event.campaign_id, event.supporter_key)},
+            {
+                "$set": details,
+                "$min": {"signed_at": event.occurred_at},
+                "$addToSet": {"consents": consent},
+            },
+            upsert=True,
+        )
+
+    @staticmethod
+    def confirmed(event: SignupConfirmed) -> Write:
+        # May arrive before the signup it confirms (another topic): the upsert keeps it, and the
+        # signup's own write fills the rest of the document.
+        return UpdateOne(
+            {"_id": _id(event.campaign_id, event.supporter_key)},
+            {
+                "$set": {"campaign_id": event.campaign_id, "confirmed": True},
+                "$min": {"confirmed_at": event.occurred_at},
+            },
+            upsert=True,
+        )
+
+    @staticmethod
+    def unsubscribed(email: str, campaign_id: str | None, at: datetime) -> Write:
+        query: Document = {"email_canonical": canonical_email(email)}
+        if campaign_id is not None:
+            query["campaign_id"] = campaign_id
+        return UpdateMany(
+            query, {"$set": {"newsletter_opt_in": False}, "$max": {"unsubscribed_at": at}}
+        )
+
+    async def apply(self, writes: Sequence[Write]) -> None:
+        if writes:
+            await self._supporters.bulk_write(list(writes), ordered=True)
+
+    async def of_campaign(self, campaign_id: str) -> AsyncIterator[Document]:
+        """Signed supporters of a campaign, oldest first (a confirmation alone is not a signup)."""
+        cursor = self._supporters.find(
+            {"campaign_id": campaign_id, "email": {"$exists": True}}
+        ).sort("signed_at", 1)
+        async for doc in cursor:
+            yield doc

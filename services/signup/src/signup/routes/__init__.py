@@ -1,0 +1,1 @@
+"""HTTP routes of the signup service, one module per resource."""

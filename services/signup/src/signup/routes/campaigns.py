@@ -1,0 +1,174 @@
+"""Campaigns: organisers create and manage them; anyone reads the public part."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, status
+
+from signup.deps import OrganiserDep, Repo
+from signup.domain.campaigns import Campaign, Localised
+from signup.domain.errors import Rejected
+from signup.repository import Repository
+from signup.schemas import (
+    CampaignIn,
+    CampaignOut,
+    CampaignPatch,
+    ConsentOut,
+    ConsentTextIn,
+    ConsentTextOut,
+    OrganiserCampaignOut,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["campaigns"])
+ORGANISER_ONLY: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No or unknown organiser token"}
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such campaign"}}
+
+
+async def _check_consent_versions(repository: Repository, versions: list[str]) -> None:
+    missing = await repository.consent_texts.missing(versions)
+    if missing:
+        raise Rejected(
+            f"no consent text {', '.join(missing)}: publish it first (POST /api/v1/consent-texts)",
+            field="consent_text_versions",
+        )
+
+
+async def public_view(repository: Repository, campaign: Campaign) -> dict[str, Any]:
+    consent = await repository.consent_texts.get(campaign.consent_text_version)
+    return {
+        "id": campaign.id,
+        "slug": campaign.slug,
+        "kind": campaign.kind,
+        "title": {"fr": campaign.title.fr, "en": campaign.title.en},
+        "description": {"fr": campaign.description.fr, "en": campaign.description.en},
+        "goal": campaign.goal,
+        "countries": list(campaign.countries),
+        "double_opt_in": campaign.double_opt_in,
+        "opens_at": campaign.opens_at,
+        "closes_at": campaign.closes_at,
+        "status": campaign.status(datetime.now(UTC)),
+        "consent": ConsentOut(version=consent["_id"], text=consent["text"]),
+    }
+
+
+async def organiser_view(repository: Repository, campaign: Campaign) -> OrganiserCampaignOut:
+    return OrganiserCampaignOut(
+        **await public_view(repository, campaign),
+        consent_text_versions=list(campaign.consent_text_versions),
+        created_at=campaign.created_at,
+        updated_at=campaign.updated_at,
+        created_by=campaign.created_by,
+    )
+
+
+@router.post(
+    "/consent-texts",
+    status_code=status.HTTP_201_CREATED,
+    responses={**ORGANISER_ONLY, 409: {"description": "That version exists (texts never change)"}},
+    summary="Publish a consent wording (organiser)",
+)
+async def create_consent_text(
+    body: ConsentTextIn, organiser: OrganiserDep, repository: Repo
+) -> ConsentTextOut:
+    now = datetime.now(UTC)
+    text = {"fr": body.text.fr, "en": body.text.en}
+    await repository.consent_texts.create(body.version, text, by=organiser.id, now=now)
+    return ConsentTextOut(version=body.version, text=text, created_at=now)
+
+
+@router.get("/consent-texts", summary="Every published consent wording")
+async def list_consent_texts(repository: Repo) -> list[ConsentTextOut]:
+    return [
+        ConsentTextOut(version=d["_id"], text=d["text"], created_at=d["created_at"])
+        for d in await repository.consent_texts.all()
+    ]
+
+
+@router.post(
+    "/campaigns",
+    status_code=status.HTTP_201_CREATED,
+    responses={**ORGANISER_ONLY, 409: {"description": "The slug is taken"}},
+    summary="Create a campaign (organiser)",
+)
+async def create_campaign(
+    body: CampaignIn, organiser: OrganiserDep, repository: Repo
+) -> OrganiserCampaignOut:
+    await _check_consent_versions(repository, body.consent_text_versions)
+    now = datetime.now(UTC)
+    campaign = Campaign(
+        id=uuid.uuid4().hex,
+        slug=body.slug,
+        kind=body.kind,
+        title=Localised(body.title.fr, body.title.en),
+        description=Localised(body.description.fr, body.description.en),
+        goal=body.goal,
+        countries=tuple(dict.fromkeys(body.countries)),
+        double_opt_in=body.double_opt_in,
+        opens_at=body.opens_at,
+        closes_at=body.closes_at,
+        closed=False,
+        consent_text_versions=tuple(dict.fromkeys(body.consent_text_versions)),
+        created_at=now,
+        updated_at=now,
+        created_by=organiser.id,
+    )
+    await repository.campaigns.create(campaign)
+    return await organiser_view(repository, campaign)
+
+
+@router.get(
+    "/campaigns", responses=ORGANISER_ONLY, summary="Every campaign, newest first (organiser)"
+)
+async def list_campaigns(_: OrganiserDep, repository: Repo) -> list[OrganiserCampaignOut]:
+    return [await organiser_view(repository, c) for c in await repository.campaigns.all()]
+
+
+@router.get("/campaigns/{slug}", responses=NOT_FOUND, summary="A campaign's public description")
+async def read_campaign(slug: str, repository: Repo) -> CampaignOut:
+    campaign = await repository.campaigns.by_slug(slug)
+    return CampaignOut(**await public_view(repository, campaign))
+
+
+@router.patch(
+    "/campaigns/{slug}",
+    responses={**ORGANISER_ONLY, **NOT_FOUND},
+    summary="Change a campaign (organiser)",
+)
+async def update_campaign(
+    slug: str, body: CampaignPatch, _: OrganiserDep, repository: Repo
+) -> OrganiserCampaignOut:
+    changes = body.model_dump(exclude_unset=True)
+    if "consent_text_versions" in changes:
+        await _check_consent_versions(repository, changes["consent_text_versions"])
+    current = await repository.campaigns.by_slug(slug)
+    opens_at = changes.get("opens_at", current.opens_at)
+    closes_at = changes.get("closes_at", current.closes_at)
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise Rejected("closes_at must be after opens_at", field="closes_at")
+    campaign = await repository.campaigns.update(slug, changes, now=datetime.now(UTC))
+    return await organiser_view(repository, campaign)
+
+
+@router.post(
+    "/campaigns/{slug}/close",
+    responses={**ORGANISER_ONLY, **NOT_FOUND},
+    summary="Stop taking signups now (organiser)",
+)
+async def close_campaign(slug: str, _: OrganiserDep, repository: Repo) -> OrganiserCampaignOut:
+    campaign = await repository.campaigns.update(slug, {"closed": True}, now=datetime.now(UTC))
+    return await organiser_view(repository, campaign)
+
+
+@router.post(
+    "/campaigns/{slug}/open",
+    responses={**ORGANISER_ONLY, **NOT_FOUND},
+    summary="Take signups again, within the campaign's dates (organiser)",
+)
+async def open_campaign(slug: str, _: OrganiserDep, repository: Repo) -> OrganiserCampaignOut:
+    campaign = await repository.campaigns.update(slug, {"closed": False}, now=datetime.now(UTC))
+    return await organiser_view(repository, campaign)

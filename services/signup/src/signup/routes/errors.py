@@ -1,0 +1,46 @@
+"""The one place where the service's errors become HTTP responses: JSON `{"detail": …}`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from signup.domain.errors import (
+    AlreadyExists,
+    Closed,
+    NotAuthenticated,
+    NotFound,
+    NotOpenYet,
+    Rejected,
+    SignupError,
+    Unavailable,
+)
+
+STATUS: dict[type[SignupError], int] = {
+    NotFound: 404,
+    AlreadyExists: 409,
+    NotOpenYet: 409,
+    Closed: 410,
+    Rejected: 422,
+    NotAuthenticated: 401,
+    Unavailable: 503,
+}
+
+
+def error_response(exc: SignupError) -> JSONResponse:
+    status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+    headers = {}
+    if isinstance(exc, Unavailable):
+        headers["Retry-After"] = str(exc.retry_after_s)
+    if isinstance(exc, NotAuthenticated):
+        headers["WWW-Authenticate"] = "Bearer"
+    body: dict[str, object] = {"detail": exc.message}
+    if exc.field:
+        body["field"] = exc.field
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(SignupError)
+    async def _signup_error(_request: Request, exc: SignupError) -> JSONResponse:
+        return error_response(exc)

@@ -1,0 +1,53 @@
+"""Pledges and volunteer registrations (JSON API; the hosted page's form posts to pages.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+
+from signup.deps import IntakeDep, Repo
+from signup.schemas import PledgeIn, SignupAccepted, VolunteerIn
+
+router = APIRouter(prefix="/api/v1/campaigns/{slug}", tags=["signups"])
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such campaign"},
+    409: {"description": "The campaign is not open yet"},
+    410: {"description": "The campaign is closed"},
+    413: {"description": "The body is too large"},
+    422: {"description": "Invalid or refused input; `detail` says what and why"},
+    503: {
+        "description": "Not recorded: Kafka did not acknowledge in time; retry after Retry-After"
+    },
+}
+ACCEPTED = (
+    "202 means the signup is durably recorded (acknowledged by every in-sync Kafka replica). "
+    "The answer is the same whether or not this address signed before; a repeat counts once."
+)
+
+
+@router.post(
+    "/pledges",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=RESPONSES,
+    summary="Sign a pledge campaign",
+    description=ACCEPTED,
+)
+async def sign_pledge(
+    slug: str, body: PledgeIn, repository: Repo, intake: IntakeDep
+) -> SignupAccepted:
+    return await intake.accept(await repository.campaigns.by_slug(slug), body)
+
+
+@router.post(
+    "/volunteers",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=RESPONSES,
+    summary="Register as a volunteer",
+    description=ACCEPTED,
+)
+async def register_volunteer(
+    slug: str, body: VolunteerIn, repository: Repo, intake: IntakeDep
+) -> SignupAccepted:
+    return await intake.accept(await repository.campaigns.by_slug(slug), body)

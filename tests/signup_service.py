@@ -1,0 +1,78 @@
+"""A real `signup-api` process for tests, on its own topics and database, and calls to it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from cryptography.fernet import Fernet
+
+from mobilise_runtime.settings import SharedSettings
+from tests.processes import Running, free_port, running, service_env
+
+ADMIN_TOKEN = "test-admin-token"
+
+
+@dataclass
+class SignupService:
+    url: str
+    shared: SharedSettings
+    database: str
+    token_keys: str
+    process: Running
+
+    def client(self, *, organiser: bool = False) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"} if organiser else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=15)
+
+    def create_campaign(self, **fields: Any) -> dict[str, Any]:
+        """A new open campaign with its own consent text; `fields` override the defaults."""
+        suffix = uuid.uuid4().hex[:8]
+        version = f"v-{suffix}"
+        with self.client(organiser=True) as c:
+            text = {"fr": f"J'accepte (version {version}).", "en": f"I agree ({version})."}
+            c.post(
+                "/api/v1/consent-texts", json={"version": version, "text": text}
+            ).raise_for_status()
+            body = {
+                "slug": f"campaign-{suffix}",
+                "kind": "pledge",
+                "title": {"fr": "Femmes du numérique", "en": "Women in digital"},
+                "description": {"fr": "Formons 50 000 femmes.", "en": "Let's train 50,000 women."},
+                "goal": 50_000,
+                "countries": [],
+                "double_opt_in": True,
+                "consent_text_versions": [version],
+                **fields,
+            }
+            response = c.post("/api/v1/campaigns", json=body)
+            response.raise_for_status()
+            campaign: dict[str, Any] = response.json()
+            return campaign
+
+
+def signup_env(shared: SharedSettings, database: str, port: int, token_keys: str) -> dict[str, str]:
+    return service_env(
+        shared,
+        SIGNUP_PORT=str(port),
+        SIGNUP_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        SIGNUP_MONGO_DATABASE=database,
+        SIGNUP_TOKEN_KEYS=token_keys,
+        SIGNUP_SUPPORTER_KEY_SECRET="test-supporter-key-secret",
+        MOBILISE_ADMIN_TOKEN=ADMIN_TOKEN,
+    )
+
+
+@contextmanager
+def signup_api(shared: SharedSettings, database: str, **env: str) -> Iterator[SignupService]:
+    port = free_port()
+    token_keys = Fernet.generate_key().decode()
+    with running("signup-api", {**signup_env(shared, database, port, token_keys), **env}) as api:
+        url = f"http://127.0.0.1:{port}"
+        ready = api.wait_http(f"{url}/readyz", timeout=60)
+        assert ready.status_code == 200, ready.text
+        yield SignupService(url, shared, database, token_keys, api)
