@@ -36,12 +36,17 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: setup lint
+	$(BIN)/devstack install --browser
 	$(BIN)/pytest
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
 
-integration e2e: setup
+integration: setup
+	$(BIN)/pytest tests/$@
+
+e2e: setup
+	$(BIN)/devstack install --browser
 	$(BIN)/pytest tests/$@
 
 up down status: setup

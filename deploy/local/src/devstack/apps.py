@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import signal
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -37,6 +39,7 @@ class App:
 
 APPS = (
     App("signup-api", "SIGNUP_PORT", 8000),
+    App("signup-projector"),
     App("counter-api", "COUNTER_PORT", 8001),
     App("counter-consumer"),
     App("mailer-api", "MAILER_PORT", 8002),
@@ -45,26 +48,37 @@ APPS = (
 )
 
 
-def admin_token(cfg: StackConfig) -> tuple[str, bool]:
-    """MOBILISE_ADMIN_TOKEN if set, else this checkout's generated one (kept in .local/)."""
-    given = os.environ.get("MOBILISE_ADMIN_TOKEN")
-    if given:
-        return given, False
-    path = cfg.state / "admin-token"
-    if not path.exists():
+# Secrets the services need, generated once per checkout for development (kept in .local/).
+DEV_SECRETS: dict[str, Callable[[], str]] = {
+    "MOBILISE_ADMIN_TOKEN": lambda: secrets.token_urlsafe(32),
+    # A Fernet key is 32 random bytes, url-safe base64.
+    "SIGNUP_TOKEN_KEYS": lambda: base64.urlsafe_b64encode(os.urandom(32)).decode(),
+    "SIGNUP_SUPPORTER_KEY_SECRET": lambda: secrets.token_urlsafe(32),
+}
+
+
+def dev_secrets(cfg: StackConfig) -> dict[str, str]:
+    """This checkout's generated secrets; a variable set in the environment wins."""
+    path = cfg.state / "dev-secrets.env"
+    kept = dict(
+        line.split("=", 1) for line in path.read_text().splitlines() if "=" in line
+    ) if path.exists() else {}  # fmt: skip
+    missing = {name: make() for name, make in DEV_SECRETS.items() if name not in kept}
+    if missing:
+        kept.update(missing)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32) + "\n")
+        path.write_text("".join(f"{k}={v}\n" for k, v in kept.items()))
         path.chmod(0o600)
-    return path.read_text().strip(), True
+    return {name: os.environ.get(name) or value for name, value in kept.items()}
 
 
-def app_environment(cfg: StackConfig, token: str) -> dict[str, str]:
+def app_environment(cfg: StackConfig) -> dict[str, str]:
     env = dict(os.environ)
+    env.update(dev_secrets(cfg))
     env.update(
         MOBILISE_KAFKA_BOOTSTRAP=cfg.kafka_bootstrap,
         MOBILISE_MONGO_URL=cfg.mongo_url,
         MOBILISE_REDIS_URL=cfg.redis_url,
-        MOBILISE_ADMIN_TOKEN=token,
     )
     env.setdefault("MOBILISE_LOG_FORMAT", "console")
     return env

@@ -1,6 +1,7 @@
 """devstack: install, start, stop and inspect the local stack.
 
-devstack install       fetch/build what is missing (Kafka jars, FerretDB, Redis) into the cache
+devstack install       fetch/build what is missing (Kafka jars, FerretDB, Redis) into the
+                       cache; --browser adds Debian's chromium for the browser tests
 devstack up|down       start/stop Kafka, FerretDB and Redis in the background (idempotent)
 devstack status        what runs, with pids
 devstack run           everything in the foreground: infra, topics, all services; Ctrl-C stops all
@@ -10,12 +11,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 import threading
 from types import FrameType
 
-from devstack.apps import APPS, Foreground, admin_token, app_environment, wait_ready
+from devstack.apps import APPS, Foreground, app_environment, wait_ready
 from devstack.config import StackConfig
 from devstack.install import MissingPrerequisite, install_all
 from devstack.output import say
@@ -36,13 +38,13 @@ def _run(cfg: StackConfig) -> int:
     apps = None
     try:
         asyncio.run(ensure_topics(cfg.kafka_bootstrap))
-        token, generated = admin_token(cfg)
-        apps = Foreground(app_environment(cfg, token))
+        env = app_environment(cfg)
+        apps = Foreground(env)
         for app in APPS:
             apps.start(app)
         for app in APPS:
             wait_ready(app, apps)
-        _banner(cfg, token, generated)
+        _banner(cfg, env["MOBILISE_ADMIN_TOKEN"], "MOBILISE_ADMIN_TOKEN" not in os.environ)
         while not stop.wait(0.5):
             if apps.exited():
                 for name, code in apps.exited():
@@ -64,7 +66,7 @@ def _run(cfg: StackConfig) -> int:
 
 def _banner(cfg: StackConfig, token: str, generated: bool) -> None:
     port = {a.name: a.port() for a in APPS}
-    origin = "generated, kept in .local/admin-token" if generated else "from MOBILISE_ADMIN_TOKEN"
+    origin = "generated, kept in .local/dev-secrets.env" if generated else "MOBILISE_ADMIN_TOKEN"
     print(
         "\n".join(
             [
@@ -92,12 +94,15 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("command", choices=["install", "up", "down", "status", "run"])
     parser.add_argument("names", nargs="*", help="kafka, ferretdb, redis (default: all)")
+    parser.add_argument(
+        "--browser", action="store_true", help="install: also Debian's chromium (browser tests)"
+    )
     args = parser.parse_args(argv)
     cfg = StackConfig.from_env()
     names = args.names or None
     try:
         if args.command == "install":
-            install_all(cfg)
+            install_all(cfg, browser=args.browser)
         elif args.command == "up":
             install_all(cfg)
             up(cfg, names)

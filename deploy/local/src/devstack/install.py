@@ -136,7 +136,20 @@ def _install_debian_package(package: str, why: str) -> None:
     )
 
 
-def install_all(cfg: StackConfig) -> None:
+CHROMIUM = "/usr/bin/chromium"
+
+
+def install_browser() -> str:
+    """Debian's chromium, which the browser tests drive through Playwright (never a download of
+    Playwright's own browser builds)."""
+    if not Path(CHROMIUM).exists():
+        _install_debian_package("chromium", "The browser tests")
+    return CHROMIUM
+
+
+def install_all(cfg: StackConfig, *, browser: bool = False) -> None:
     install_kafka(cfg)
     install_ferretdb(cfg)
     install_redis()
+    if browser:
+        install_browser()

@@ -8,12 +8,21 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from mobilise_runtime.settings import SharedSettings
 
 
-class Settings(BaseSettings):
+class StoreSettings(BaseSettings):
+    """What the processes that only read and write the database need (projector, admin CLI)."""
+
     model_config = SettingsConfigDict(env_prefix="SIGNUP_", extra="ignore")
+
+    mongo_database: str = "mobilise_signup"
+    projector_group: str = "signup-projector"
+    shared: SharedSettings = Field(default_factory=SharedSettings)
+
+
+class Settings(StoreSettings):
+    """The API's settings."""
 
     host: str = "127.0.0.1"
     port: int = 8000
-    mongo_database: str = "mobilise_signup"
     # Where supporters reach this service: the base of every link in pages and emails.
     public_url: str = "http://127.0.0.1:8000"
     # The counter service, asked for campaign progress (server to server).
@@ -28,5 +37,3 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=16_384, ge=1024)
     # How long a signup may wait for Kafka's acknowledgement before the client is told 503.
     publish_timeout_s: float = Field(default=5.0, gt=0)
-    projector_group: str = "signup-projector"
-    shared: SharedSettings = Field(default_factory=SharedSettings)
