@@ -53,6 +53,7 @@ up down status: setup
 	$(BIN)/devstack $@
 
 bench: setup
+	@command -v wrk >/dev/null || (apt-get -q update >/dev/null && apt-get -q install -y wrk >/dev/null)
 	$(BIN)/python -m bench
 
 clean:

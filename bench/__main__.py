@@ -7,7 +7,7 @@ import uuid
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from bench import kafka_publish
+from bench import kafka_publish, signup_intake
 from bench.harness import HEADER, Result
 from devstack.config import StackConfig
 from devstack.stack import down, up
@@ -18,7 +18,9 @@ async def _run_all(cfg: StackConfig) -> list[Result]:
     prefix = f"bench{uuid.uuid4().hex[:8]}."
     created = await ensure_topics(cfg.kafka_bootstrap, prefix=prefix)
     try:
-        return [await kafka_publish.run(cfg.kafka_bootstrap, prefix)]
+        publish = await kafka_publish.run(cfg.kafka_bootstrap, prefix)
+        intake = await asyncio.to_thread(signup_intake.run, cfg, prefix)
+        return [publish, intake]
     finally:
         admin = AIOKafkaAdminClient(bootstrap_servers=cfg.kafka_bootstrap)
         await admin.start()

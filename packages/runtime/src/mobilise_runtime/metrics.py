@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUESTS = Counter(
     "mobilise_http_requests_total",
@@ -18,18 +18,38 @@ LATENCY = Histogram(
 )
 
 
-def instrument(app: FastAPI, service: str) -> None:
-    @app.middleware("http")
-    async def observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+class _Observe:
+    """Plain ASGI middleware: Starlette's BaseHTTPMiddleware would cost more than the intake."""
+
+    def __init__(self, app: ASGIApp, *, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        response = await call_next(request)
-        # The route template, not the raw path: one series per endpoint, not per slug or token.
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        REQUESTS.labels(service, request.method, route, str(response.status_code)).inc()
-        LATENCY.labels(service, request.method, route).observe(time.perf_counter() - started)
-        return response
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            # The route template, not the raw path: one series per endpoint, not per slug.
+            route = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"]
+            REQUESTS.labels(self.service, method, route, str(status)).inc()
+            LATENCY.labels(self.service, method, route).observe(time.perf_counter() - started)
+
+
+def instrument(app: FastAPI, service: str) -> None:
+    app.add_middleware(_Observe, service=service)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
@@ -53,9 +54,15 @@ def _from_doc(d: Document) -> Campaign:
     )
 
 
+# Signups read their campaign on every request; organisers' changes reach every process within
+# this many seconds (and this process's at once).
+CACHE_SECONDS = 1.0
+
+
 class CampaignRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._campaigns = db["campaigns"]
+        self._cache: dict[str, tuple[float, Campaign]] = {}
 
     async def ensure_indexes(self) -> None:
         await self._campaigns.create_index("slug", unique=True)
@@ -74,6 +81,15 @@ class CampaignRepository:
             raise NotFound(f"no campaign {slug!r}")
         return _from_doc(doc)
 
+    async def by_slug_cached(self, slug: str) -> Campaign:
+        now = time.monotonic()
+        hit = self._cache.get(slug)
+        if hit is not None and now - hit[0] < CACHE_SECONDS:
+            return hit[1]
+        campaign = await self.by_slug(slug)
+        self._cache[slug] = (now, campaign)
+        return campaign
+
     async def all(self) -> list[Campaign]:
         return [_from_doc(d) async for d in self._campaigns.find({}).sort("created_at", -1)]
 
@@ -81,6 +97,7 @@ class CampaignRepository:
         result = await self._campaigns.update_one(
             {"slug": slug}, {"$set": {**changes, "updated_at": now}}
         )
+        self._cache.pop(slug, None)
         if result.matched_count == 0:
             raise NotFound(f"no campaign {slug!r}")
         return await self.by_slug(slug)

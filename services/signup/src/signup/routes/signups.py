@@ -37,7 +37,7 @@ ACCEPTED = (
 async def sign_pledge(
     slug: str, body: PledgeIn, repository: Repo, intake: IntakeDep
 ) -> SignupAccepted:
-    return await intake.accept(await repository.campaigns.by_slug(slug), body)
+    return await intake.accept(await repository.campaigns.by_slug_cached(slug), body)
 
 
 @router.post(
@@ -50,4 +50,4 @@ async def sign_pledge(
 async def register_volunteer(
     slug: str, body: VolunteerIn, repository: Repo, intake: IntakeDep
 ) -> SignupAccepted:
-    return await intake.accept(await repository.campaigns.by_slug(slug), body)
+    return await intake.accept(await repository.campaigns.by_slug_cached(slug), body)

@@ -1,0 +1,121 @@
+"""Signup intake on one process: signup-api (validation, campaign rules, tokens, Kafka acks=all)
+against a bare FastAPI endpoint taking the same JSON body, both loaded by wrk in the same run."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import httpx
+from cryptography.fernet import Fernet
+
+from bench.harness import Result
+from devstack.config import StackConfig
+from devstack.procs import wait_until
+from mobilise_runtime.settings import SharedSettings
+from tests.processes import Running, free_port, service_env
+
+CONNECTIONS = 32
+SECONDS = 10
+ADMIN = "bench-admin"
+
+# Each request a different supporter, like real traffic.
+WRK_SCRIPT = """
+counter = 0
+request = function()
+  counter = counter + 1
+  local body = string.format('{"email":"supporter%d@example.org","first_name":"Awa",'
+    .. '"last_name":"Diop","country":"SN","region":"SN-DK","locale":"fr",'
+    .. '"newsletter_opt_in":true,"consent_text_version":"%s"}', counter, "VERSION")
+  return wrk.format("POST", "PATH", {["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
+def _wrk(url: str, path: str, version: str) -> float:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        sys.exit("bench needs wrk: apt-get install wrk (make bench installs it)")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT.replace("VERSION", version).replace("PATH", path))
+    out = subprocess.run(
+        [wrk, "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "-s", script.name, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    Path(script.name).unlink()
+    if "Non-2xx" in out:
+        raise RuntimeError(f"errors under load:\n{out}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if match is None:
+        raise RuntimeError(out)
+    return float(match.group(1))
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code < 500
+    except httpx.TransportError:
+        return False
+
+
+def run(cfg: StackConfig, prefix: str) -> Result:
+    shared = SharedSettings(
+        kafka_bootstrap=cfg.kafka_bootstrap,
+        mongo_url=cfg.mongo_url,
+        topic_prefix=prefix,
+        log_level="WARNING",
+    )
+    port, bare_port = free_port(), free_port()
+    env = service_env(
+        shared,
+        SIGNUP_PORT=str(port),
+        SIGNUP_MONGO_DATABASE=f"bench_{uuid.uuid4().hex[:8]}",
+        SIGNUP_TOKEN_KEYS=Fernet.generate_key().decode(),
+        SIGNUP_SUPPORTER_KEY_SECRET="bench",
+        MOBILISE_ADMIN_TOKEN=ADMIN,
+        MOBILISE_LOG_LEVEL="WARNING",
+    )
+    scripts = Path(sys.executable).parent
+    ours = Running([str(scripts / "signup-api")], env)
+    bare = Running(
+        [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(bare_port),
+         "--log-level", "warning", "--no-access-log"],
+        env,
+    )  # fmt: skip
+    try:
+        url, bare_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
+        wait_until(lambda: _ready(f"{url}/readyz"), timeout=60, what="signup-api")
+        wait_until(lambda: _ready(f"{bare_url}/docs"), timeout=60, what="bare app")
+        version = "bench-1"
+        auth = {"Authorization": f"Bearer {ADMIN}"}
+        with httpx.Client(base_url=url, headers=auth) as c:
+            text = {"fr": "J'accepte.", "en": "I agree."}
+            c.post("/api/v1/consent-texts", json={"version": version, "text": text})
+            c.post(
+                "/api/v1/campaigns",
+                json={
+                    "slug": "bench",
+                    "kind": "pledge",
+                    "title": {"fr": "Banc", "en": "Bench"},
+                    "goal": 1_000_000,
+                    "consent_text_versions": [version],
+                },
+            ).raise_for_status()
+        path = "/api/v1/campaigns/bench/pledges"
+        _wrk(bare_url, path, version)  # warm-up, both
+        _wrk(url, path, version)
+        baseline = _wrk(bare_url, path, version)
+        measured = _wrk(url, path, version)
+    finally:
+        ours.stop()
+        bare.stop()
+    return Result(
+        "signup intake, one process, 32 connections", "req/s", baseline, measured, "≥ 60 %"
+    )
