@@ -13,9 +13,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from mobilise_events import SignupConfirmed, SupporterUnsubscribed
+from mobilise_events import PledgeSigned, Signup, SignupConfirmed, SupporterUnsubscribed
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.settings import SharedSettings
+from tests.kafka_reader import read_events
 from tests.processes import SCRIPTS, running, service_env
 from tests.signup_service import SignupService, signup_api
 
@@ -48,10 +49,10 @@ async def test_projected_records_export_once_per_supporter_with_consent_history(
 ) -> None:
     campaign = signup.create_campaign(kind="pledge", double_opt_in=True)
     version = campaign["consent"]["version"]
-    pledges = [
+    pledges: list[dict[str, str | bool]] = [
         {"email": "awa@example.org", "first_name": "Awa", "newsletter_opt_in": False},
         {"email": "AWA@Example.org", "first_name": "Awa", "newsletter_opt_in": True},
-        {"email": "mallory@example.org", "first_name": "=HYPERLINK(\"x\")", "last_name": "-1+1"},
+        {"email": "mallory@example.org", "first_name": '=HYPERLINK("x")', "last_name": "-1+1"},
     ]
     ids = []
     with signup.client() as c:
@@ -74,7 +75,7 @@ async def test_projected_records_export_once_per_supporter_with_consent_history(
         assert awa["consent_text_version"] == version
         assert awa["confirmed"] == "False"
         # Cells a spreadsheet would run as formulas are exported as text.
-        assert mallory["first_name"] == "'=HYPERLINK(\"x\")"
+        assert mallory["first_name"] == '\'=HYPERLINK("x")'
         assert mallory["last_name"] == "'-1+1"
         assert "supporter_key" not in awa
 
@@ -83,7 +84,7 @@ async def test_projected_records_export_once_per_supporter_with_consent_history(
         )
         await publisher.start()
         try:
-            key = (await _supporter_key(signup, ids[0])) or ""
+            key = await _supporter_key(signup, ids[0])
             await publisher.publish(
                 SignupConfirmed(
                     signup_id=uuid.UUID(ids[0]), campaign_id=campaign["id"], supporter_key=key
@@ -105,14 +106,14 @@ async def test_projected_records_export_once_per_supporter_with_consent_history(
         assert rows[1]["newsletter_opt_in"] == "True"
 
 
-async def _supporter_key(service: SignupService, signup_id: str) -> str | None:
-    from tests.kafka_reader import read_events
-
+async def _supporter_key(service: SignupService, signup_id: str) -> str:
     prefix = service.shared.topic_prefix
     events = await read_events(
-        service.shared.kafka_bootstrap, prefix + "pledge.signed.v1", prefix, count=3
+        service.shared.kafka_bootstrap, prefix + PledgeSigned.topic, prefix, count=3
     )
-    return next(e.supporter_key for e in events if str(e.signup_id) == signup_id)  # type: ignore[attr-defined]
+    return next(
+        e.supporter_key for e in events if isinstance(e, Signup) and str(e.signup_id) == signup_id
+    )
 
 
 def test_export_needs_an_organiser(signup: SignupService) -> None:

@@ -27,7 +27,10 @@ class SignupPublisher:
                 self._publisher.publish(event, key=campaign_id or ""), self._timeout_s
             )
         except (TimeoutError, KafkaError) as exc:
+            # Not "nothing was recorded": the producer keeps the event and still delivers it if
+            # the broker is back within its request timeout (or wrote it and the ack was lost).
             raise Unavailable(
-                "signups are paused for a moment; nothing was recorded, please try again",
+                "signups are paused for a moment and yours may not have been recorded; "
+                "please try again (a repeat counts once)",
                 retry_after_s=RETRY_AFTER_S,
             ) from exc

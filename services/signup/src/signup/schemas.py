@@ -4,7 +4,7 @@ bound; codes are checked against ISO 3166 at the edge."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
@@ -14,6 +14,8 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -41,6 +43,19 @@ Email = Annotated[
     AfterValidator(lambda v: str(parse_email(v))),
 ]
 Name = Annotated[str, StringConstraints(max_length=80), AfterValidator(clean_name)]
+
+
+def _in_utc(value: datetime) -> datetime:
+    # Stored as UTC (BSON keeps no offset): a date UTC cannot represent (year 1 at +01:00, year
+    # 9999 at -10:00) would otherwise fail in the database driver, as a 500.
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("date out of range") from exc
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
 Skill = Literal[
     "digital_skills_training",
     "mentoring",
@@ -68,26 +83,29 @@ class LocalisedText(_In):
     en: Annotated[str, StringConstraints(max_length=5000)] = ""
 
 
+CONSENT_TEXT_EXAMPLE: dict[str, Any] = {
+    "version": "2026-01",
+    "text": {
+        "fr": "J'accepte que mes données soient utilisées pour cette campagne.",
+        "en": "I agree that my data is used for this campaign.",
+    },
+}
+
+
 class ConsentTextIn(_In):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "version": "2026-01",
-                    "text": {
-                        "fr": "J'accepte que mes données soient utilisées pour cette campagne.",
-                        "en": "I agree that my data is used for this campaign.",
-                    },
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [CONSENT_TEXT_EXAMPLE]})
 
     version: Version
     text: LocalisedTitle  # both languages required
 
 
 class ConsentTextOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{**CONSENT_TEXT_EXAMPLE, "created_at": "2026-01-05T09:30:00Z"}]
+        }
+    )
+
     version: str
     text: dict[str, str]
     created_at: datetime
@@ -123,8 +141,8 @@ class CampaignIn(_In):
     goal: int = Field(ge=1, le=1_000_000_000)
     countries: list[Country] = Field(default_factory=list, max_length=250)
     double_opt_in: bool = True
-    opens_at: AwareDatetime | None = None
-    closes_at: AwareDatetime | None = None
+    opens_at: Instant | None = None
+    closes_at: Instant | None = None
     consent_text_versions: list[Version] = Field(min_length=1, max_length=20)
 
     @model_validator(mode="after")
@@ -145,8 +163,8 @@ class CampaignPatch(_In):
     goal: int | None = Field(default=None, ge=1, le=1_000_000_000)
     countries: list[Country] | None = Field(default=None, max_length=250)
     double_opt_in: bool | None = None
-    opens_at: AwareDatetime | None = None
-    closes_at: AwareDatetime | None = None
+    opens_at: Instant | None = None
+    closes_at: Instant | None = None
     consent_text_versions: list[Version] | None = Field(default=None, min_length=1, max_length=20)
 
     @model_validator(mode="after")
@@ -164,8 +182,20 @@ class ConsentOut(BaseModel):
     text: dict[str, str]
 
 
+CAMPAIGN_OUT_EXAMPLE: dict[str, Any] = {
+    "id": "3f2a9c1e5b7d4e6f8a0b1c2d3e4f5a6b",
+    **{k: v for k, v in CAMPAIGN_EXAMPLE.items() if k != "consent_text_versions"},
+    "opens_at": "2026-03-08T00:00:00Z",
+    "closes_at": None,
+    "status": "open",
+    "consent": CONSENT_TEXT_EXAMPLE,
+}
+
+
 class CampaignOut(BaseModel):
     """What anyone may read about a campaign."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [CAMPAIGN_OUT_EXAMPLE]})
 
     id: str
     slug: str
@@ -182,6 +212,20 @@ class CampaignOut(BaseModel):
 
 
 class OrganiserCampaignOut(CampaignOut):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **CAMPAIGN_OUT_EXAMPLE,
+                    "consent_text_versions": ["2026-01"],
+                    "created_at": "2026-02-20T14:03:00Z",
+                    "updated_at": "2026-02-20T14:03:00Z",
+                    "created_by": "admin",
+                }
+            ]
+        }
+    )
+
     consent_text_versions: list[str]
     created_at: datetime
     updated_at: datetime
@@ -213,11 +257,14 @@ class PledgeIn(_In):
     consent_text_version: Version
     partner: PartnerKey | None = None
 
-    @model_validator(mode="after")
-    def _region_in_country(self) -> Self:
-        if self.region is not None:
-            self.region = region_code(self.region, self.country)
-        return self
+    @field_validator("region")
+    @classmethod
+    def _region_in_country(cls, region: str | None, info: ValidationInfo) -> str | None:
+        # Fields validate in order: country, when valid, is known here (else its own error).
+        country = info.data.get("country")
+        if region is None or country is None:
+            return region
+        return region_code(region, country)
 
 
 class VolunteerIn(PledgeIn):

@@ -25,6 +25,9 @@ class EventPublisher:
             acks="all",
             enable_idempotence=True,
             request_timeout_ms=10_000,
+            # aiokafka keeps one request in flight per broker: what waits meanwhile goes out in
+            # the next one, up to this much per partition (a campaign's signups share one).
+            max_batch_size=512 * 1024,
         )
         await self._producer.start()
 

@@ -3,6 +3,7 @@ decides whether two signups are the same person (dedupe)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
@@ -21,6 +22,9 @@ class Email:
         return self.address
 
 
+# Validation and then the intake both parse the same address (the intake gets it normalised,
+# which for most addresses is the very string typed): parse each once.
+@functools.lru_cache(maxsize=4096)
 def parse_email(raw: str) -> Email:
     try:
         valid = validate_email(raw.strip(), check_deliverability=False)

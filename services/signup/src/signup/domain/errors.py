@@ -37,7 +37,7 @@ class NotAuthenticated(SignupError):
 
 
 class Unavailable(SignupError):
-    """A dependency is down; nothing was accepted, the client may retry."""
+    """A dependency is down: not accepted (though what was sent may still land); may retry."""
 
     def __init__(self, message: str, *, retry_after_s: int) -> None:
         super().__init__(message)

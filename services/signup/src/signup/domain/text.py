@@ -16,9 +16,11 @@ class InvalidText(ValueError):
 
 def clean_name(raw: str) -> str:
     """NFC, trimmed, inner whitespace collapsed; control and format characters refused."""
-    text = _SPACES.sub(" ", unicodedata.normalize("NFC", raw)).strip()
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs") for c in text):
+    text = unicodedata.normalize("NFC", raw)
+    # Checked before collapsing: Python's \s also matches separators like \x1c and \x85.
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs") and c not in "\t\n\r" for c in text):
         raise InvalidText("contains control characters")
+    text = _SPACES.sub(" ", text).strip()
     if any(c in "<>" for c in text):
         raise InvalidText("may not contain < or >")
     return text

@@ -56,23 +56,18 @@ class Tokens:
 
     def _open(self, token: str, purpose: str, ttl: int | None) -> dict[str, str | None]:
         try:
-            payload = self._fernet.decrypt(token.encode(), ttl=ttl)
+            claims: dict[str, str | None] = json.loads(self._fernet.decrypt(token.encode()))
         except InvalidToken as exc:
-            # Tell "expired" from "forged": the first deserves its own friendly message.
-            if ttl is not None and self._valid_without_ttl(token):
-                raise TokenExpired("this link has expired") from exc
             raise TokenInvalid("this link is not valid") from exc
-        claims: dict[str, str | None] = json.loads(payload)
         if claims.get("p") != purpose:
             raise TokenInvalid("this link is not valid")
+        if ttl is not None:
+            # Authentic but old: worth its own friendly message, unlike a forged one.
+            try:
+                self._fernet.decrypt(token.encode(), ttl=ttl)
+            except InvalidToken as exc:
+                raise TokenExpired("this link has expired") from exc
         return claims
-
-    def _valid_without_ttl(self, token: str) -> bool:
-        try:
-            self._fernet.decrypt(token.encode())
-        except InvalidToken:
-            return False
-        return True
 
     def confirm_token(self, claim: ConfirmClaim) -> str:
         return self._seal(

@@ -143,6 +143,9 @@ async def update_campaign(
     slug: str, body: CampaignPatch, _: OrganiserDep, repository: Repo
 ) -> OrganiserCampaignOut:
     changes = body.model_dump(exclude_unset=True)
+    for listed in ("countries", "consent_text_versions"):
+        if listed in changes:
+            changes[listed] = list(dict.fromkeys(changes[listed]))
     if "consent_text_versions" in changes:
         await _check_consent_versions(repository, changes["consent_text_versions"])
     current = await repository.campaigns.by_slug(slug)

@@ -17,9 +17,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     410: {"description": "The campaign is closed"},
     413: {"description": "The body is too large"},
     422: {"description": "Invalid or refused input; `detail` says what and why"},
-    503: {
-        "description": "Not recorded: Kafka did not acknowledge in time; retry after Retry-After"
-    },
+    503: {"description": "Kafka did not acknowledge in time: retry after Retry-After"},
 }
 ACCEPTED = (
     "202 means the signup is durably recorded (acknowledged by every in-sync Kafka replica). "

@@ -1,0 +1,607 @@
+"""Bad input against a real signup-api: each request gets its own 4xx with a JSON `detail` that says
+what is wrong, and none of them publishes anything to Kafka."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+
+from devstack.config import StackConfig
+from mobilise_events import PledgeSigned, VolunteerRegistered
+from mobilise_runtime.kafka import ensure_topics
+from mobilise_runtime.mongo import ServiceDatabase
+from mobilise_runtime.settings import SharedSettings
+from tests.kafka_reader import end_offsets
+from tests.signup_service import ADMIN_TOKEN, SignupService, signup_api
+
+RUN = uuid.uuid4().hex[:8]
+CONSENT = f"bad-input-{RUN}"
+OTHER_CONSENT = f"bad-input-other-{RUN}"  # published, but no campaign of ours accepts it
+MAX_BODY = 16_384  # Settings.max_body_bytes' default
+SLUGS = {
+    "pledge": f"pledge-{RUN}",
+    "volunteer": f"volunteer-{RUN}",
+    "closed": f"closed-{RUN}",
+    "scheduled": f"scheduled-{RUN}",
+    "ended": f"ended-{RUN}",
+}
+PLEDGE: dict[str, Any] = {
+    "email": "awa.diop@example.org",
+    "first_name": "Awa",
+    "last_name": "Diop",
+    "country": "SN",
+    "region": "SN-DK",
+    "locale": "fr",
+    "newsletter_opt_in": True,
+    "consent_text_version": CONSENT,
+}
+VOLUNTEER: dict[str, Any] = {
+    **PLEDGE,
+    "skills": ["mentoring"],
+    "availability": "few_hours_month",
+    "wants_training": True,
+}
+ORGANISER = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+async def module_topics(stack: StackConfig) -> AsyncIterator[str]:
+    """This module's own topics (the conftest's are per test; these serve a module's process)."""
+    prefix = f"t{uuid.uuid4().hex[:12]}."
+    created = await ensure_topics(stack.kafka_bootstrap, prefix=prefix)
+    yield prefix
+    admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
+    await admin.start()
+    try:
+        await admin.delete_topics(created)
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="module")
+async def drop_database(stack: StackConfig) -> AsyncIterator[None]:
+    yield
+    db = ServiceDatabase(stack.mongo_url, f"signup_bad_{RUN}", app_name="tests")
+    await db.client.drop_database(db.db.name)
+    await db.close()
+
+
+@pytest.fixture(scope="module")
+def signup(stack: StackConfig, module_topics: str, drop_database: None) -> Iterator[SignupService]:
+    shared = SharedSettings(
+        kafka_bootstrap=stack.kafka_bootstrap,
+        mongo_url=stack.mongo_url,
+        redis_url=stack.redis_url,
+        topic_prefix=module_topics,
+    )
+    with signup_api(shared, f"signup_bad_{RUN}") as service:
+        _create_campaigns(service)
+        yield service
+
+
+def _create_campaigns(service: SignupService) -> None:
+    now = datetime.now(UTC)
+    with service.client(organiser=True) as c:
+        for version in (CONSENT, OTHER_CONSENT):
+            text = {"fr": f"J'accepte ({version}).", "en": f"I agree ({version})."}
+            created = c.post("/api/v1/consent-texts", json={"version": version, "text": text})
+            assert created.status_code == 201, created.text
+    common = {"consent_text_versions": [CONSENT], "countries": ["SN", "FR"]}
+    service.create_campaign(slug=SLUGS["pledge"], **common)
+    service.create_campaign(slug=SLUGS["volunteer"], kind="volunteer", **common)
+    service.create_campaign(slug=SLUGS["closed"], **common)
+    service.create_campaign(
+        slug=SLUGS["scheduled"], opens_at=(now + timedelta(days=7)).isoformat(), **common
+    )
+    service.create_campaign(
+        slug=SLUGS["ended"],
+        opens_at=(now - timedelta(days=7)).isoformat(),
+        closes_at=(now - timedelta(days=1)).isoformat(),
+        **common,
+    )
+    with service.client(organiser=True) as c:
+        closed = c.post(f"/api/v1/campaigns/{SLUGS['closed']}/close")
+        assert closed.status_code == 200, closed.text
+        assert closed.json()["status"] == "closed"
+
+
+@dataclass(frozen=True)
+class Bad:
+    """One bad request: `path` may name a campaign as {pledge}, {volunteer}, … (see SLUGS)."""
+
+    path: str
+    status: int
+    says: str  # must appear in the detail (a string, or the "loc: msg" lines of a list)
+    method: str = "POST"
+    body: Any = None
+    content: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    chunked: bool = False
+    names_field: str | None = None  # the "field" a domain refusal names
+    response_headers: dict[str, str] = field(default_factory=dict)
+
+
+PLEDGES = "/api/v1/campaigns/{pledge}/pledges"
+VOLUNTEERS = "/api/v1/campaigns/{volunteer}/volunteers"
+CAMPAIGNS = "/api/v1/campaigns"
+NEW_CAMPAIGN: dict[str, Any] = {
+    "kind": "pledge",
+    "title": {"fr": "Égalité", "en": "Equality"},
+    "goal": 1000,
+    "consent_text_versions": [CONSENT],
+}
+
+
+def _without(body: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k not in names}
+
+
+TABLE: dict[str, Bad] = {
+    # The envelope.
+    "malformed json": Bad(
+        PLEDGES,
+        422,
+        "JSON decode error",
+        content=b'{"email": "awa@example.org",',
+        headers={"Content-Type": "application/json"},
+    ),
+    "not utf-8": Bad(
+        PLEDGES,
+        400,
+        "There was an error parsing the body",
+        content=b'{"email": "\xff\xfe"}',
+        headers={"Content-Type": "application/json"},
+    ),
+    "wrong content type": Bad(
+        PLEDGES,
+        422,
+        "body: Input should be a valid dictionary",
+        content=json.dumps(PLEDGE).encode(),
+        headers={"Content-Type": "text/plain"},
+    ),
+    "form instead of json": Bad(
+        PLEDGES,
+        422,
+        "body: Input should be a valid dictionary",
+        content=b"email=awa%40example.org&first_name=Awa",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    ),
+    "empty body": Bad(
+        PLEDGES,
+        422,
+        "body: Field required",
+        content=b"",
+        headers={"Content-Type": "application/json"},
+    ),
+    "json array": Bad(PLEDGES, 422, "body: Input should be a valid dictionary", body=[PLEDGE]),
+    "json null": Bad(
+        PLEDGES,
+        422,
+        "body: Input should be a valid dictionary",
+        content=b"null",
+        headers={"Content-Type": "application/json"},
+    ),
+    "body over the limit (content-length)": Bad(
+        PLEDGES,
+        413,
+        f"the request body is larger than {MAX_BODY} bytes",
+        body={**PLEDGE, "last_name": "x" * MAX_BODY},
+    ),
+    "body over the limit (chunked)": Bad(
+        PLEDGES,
+        413,
+        f"the request body is larger than {MAX_BODY} bytes",
+        content=json.dumps({**PLEDGE, "last_name": "x" * MAX_BODY}).encode(),
+        headers={"Content-Type": "application/json"},
+        chunked=True,
+    ),
+    "body over the limit (organiser)": Bad(
+        CAMPAIGNS,
+        413,
+        "larger than",
+        body={**NEW_CAMPAIGN, "slug": f"huge-{RUN}", "description": {"fr": "x" * MAX_BODY}},
+        headers=ORGANISER,
+    ),
+    # Fields.
+    "unknown field": Bad(
+        PLEDGES,
+        422,
+        "body.is_admin: Extra inputs are not permitted",
+        body={**PLEDGE, "is_admin": 1},
+    ),
+    "missing email": Bad(
+        PLEDGES, 422, "body.email: Field required", body=_without(PLEDGE, "email")
+    ),
+    "missing everything": Bad(PLEDGES, 422, "body.consent_text_version: Field required", body={}),
+    "email invalid": Bad(
+        PLEDGES,
+        422,
+        "body.email: Value error, An email address must have an @-sign",
+        body={**PLEDGE, "email": "awa.example.org"},
+    ),
+    "email too long": Bad(
+        PLEDGES,
+        422,
+        "body.email: String should have at most 254 characters",
+        body={**PLEDGE, "email": "a" * 250 + "@example.org"},
+    ),
+    "email not a string": Bad(
+        PLEDGES, 422, "body.email: Input should be a valid string", body={**PLEDGE, "email": 42}
+    ),
+    "first_name blank": Bad(
+        PLEDGES,
+        422,
+        "body.first_name: Value should have at least 1 item",
+        body={**PLEDGE, "first_name": "  "},
+    ),
+    "first_name too long": Bad(
+        PLEDGES,
+        422,
+        "body.first_name: String should have at most 80 characters",
+        body={**PLEDGE, "first_name": "A" * 81},
+    ),
+    "first_name control chars": Bad(
+        PLEDGES,
+        422,
+        "body.first_name: Value error, contains control characters",
+        body={**PLEDGE, "first_name": "Awa\u0000\u001b[31m"},
+    ),
+    "first_name with < >": Bad(
+        PLEDGES,
+        422,
+        "body.first_name: Value error, may not contain < or >",
+        body={**PLEDGE, "first_name": "<script>alert(1)</script>"},
+    ),
+    "country unknown": Bad(
+        PLEDGES,
+        422,
+        "body.country: Value error, 'XX' is not an ISO 3166-1 alpha-2 country code",
+        body={**PLEDGE, "country": "XX", "region": None},
+    ),
+    "country lower-case invalid": Bad(
+        PLEDGES,
+        422,
+        "body.country: Value error, 'zz' is not an ISO 3166-1 alpha-2 country code",
+        body={**PLEDGE, "country": "zz", "region": None},
+    ),
+    "country alpha-3": Bad(
+        PLEDGES,
+        422,
+        "body.country: String should have at most 2 characters",
+        body={**PLEDGE, "country": "SEN", "region": None},
+    ),
+    "country not covered by the campaign": Bad(
+        PLEDGES,
+        422,
+        "this campaign is open to SN, FR, not CI",
+        body={**PLEDGE, "country": "CI", "region": None},
+        names_field="country",
+    ),
+    "region not in the country": Bad(
+        PLEDGES,
+        422,
+        "body.region: Value error, FR-IDF is not a subdivision of SN",
+        body={**PLEDGE, "region": "FR-IDF"},
+    ),
+    "region unknown": Bad(
+        PLEDGES,
+        422,
+        "'SN-ZZ' is not an ISO 3166-2 subdivision code",
+        body={**PLEDGE, "region": "SN-ZZ"},
+    ),
+    "locale de": Bad(
+        PLEDGES, 422, "body.locale: Input should be 'fr' or 'en'", body={**PLEDGE, "locale": "de"}
+    ),
+    "newsletter_opt_in maybe": Bad(
+        PLEDGES,
+        422,
+        "body.newsletter_opt_in: Input should be a valid boolean",
+        body={**PLEDGE, "newsletter_opt_in": "maybe"},
+    ),
+    "consent version unknown to the campaign": Bad(
+        PLEDGES,
+        422,
+        f"consent text version '{OTHER_CONSENT}' is not one of this campaign's ({CONSENT})",
+        body={**PLEDGE, "consent_text_version": OTHER_CONSENT},
+        names_field="consent_text_version",
+    ),
+    "consent version malformed": Bad(
+        PLEDGES,
+        422,
+        "body.consent_text_version: String should match pattern",
+        body={**PLEDGE, "consent_text_version": "../../etc"},
+    ),
+    "partner unknown": Bad(
+        PLEDGES,
+        422,
+        "'no-such-partner' is not a partner of this campaign",
+        body={**PLEDGE, "partner": "no-such-partner"},
+        names_field="partner",
+    ),
+    "skills unknown": Bad(
+        VOLUNTEERS,
+        422,
+        "body.skills.0: Input should be 'digital_skills_training'",
+        body={**VOLUNTEER, "skills": ["juggling"]},
+    ),
+    "skills duplicated": Bad(
+        VOLUNTEERS,
+        422,
+        "body: Value error, skills are listed more than once",
+        body={**VOLUNTEER, "skills": ["mentoring", "mentoring"]},
+    ),
+    "skills empty": Bad(
+        VOLUNTEERS,
+        422,
+        "body.skills: List should have at least 1 item",
+        body={**VOLUNTEER, "skills": []},
+    ),
+    "availability missing": Bad(
+        VOLUNTEERS,
+        422,
+        "body.availability: Field required",
+        body=_without(VOLUNTEER, "availability"),
+    ),
+    # Campaigns and their state.
+    "pledge to a volunteer campaign": Bad(
+        "/api/v1/campaigns/{volunteer}/pledges",
+        422,
+        "this is a volunteer campaign: use its /volunteers endpoint",
+        body=PLEDGE,
+    ),
+    "volunteer to a pledge campaign": Bad(
+        "/api/v1/campaigns/{pledge}/volunteers",
+        422,
+        "this is a pledge campaign: use its /pledges endpoint",
+        body=VOLUNTEER,
+    ),
+    "unknown campaign": Bad(
+        f"/api/v1/campaigns/nope-{RUN}/pledges", 404, f"no campaign 'nope-{RUN}'", body=PLEDGE
+    ),
+    "closed by an organiser": Bad(
+        "/api/v1/campaigns/{closed}/pledges",
+        410,
+        "this campaign is closed and no longer takes signups",
+        body=PLEDGE,
+    ),
+    "not open yet": Bad(
+        "/api/v1/campaigns/{scheduled}/pledges", 409, "this campaign opens on", body=PLEDGE
+    ),
+    "closed by its closing date": Bad(
+        "/api/v1/campaigns/{ended}/pledges",
+        410,
+        "this campaign is closed and no longer takes signups",
+        body=PLEDGE,
+    ),
+    # Organiser endpoints.
+    "organiser: no token": Bad(
+        CAMPAIGNS,
+        401,
+        "this needs an organiser's token: Authorization: Bearer <token>",
+        body={**NEW_CAMPAIGN, "slug": f"no-token-{RUN}"},
+        response_headers={"WWW-Authenticate": "Bearer"},
+    ),
+    "organiser: not a bearer token": Bad(
+        CAMPAIGNS,
+        401,
+        "this needs an organiser's token",
+        body={**NEW_CAMPAIGN, "slug": f"basic-{RUN}"},
+        headers={"Authorization": "Basic YWRtaW46YWRtaW4="},
+        response_headers={"WWW-Authenticate": "Bearer"},
+    ),
+    "organiser: wrong token": Bad(
+        CAMPAIGNS,
+        401,
+        "this token is not an organiser's token",
+        body={**NEW_CAMPAIGN, "slug": f"wrong-token-{RUN}"},
+        headers={"Authorization": "Bearer not-the-token"},
+        response_headers={"WWW-Authenticate": "Bearer"},
+    ),
+    "organiser: wrong token, bad body": Bad(
+        CAMPAIGNS,
+        401,
+        "this token is not an organiser's token",
+        body={"slug": "X"},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}x"},
+    ),
+    "organiser: closing without a token": Bad(
+        "/api/v1/campaigns/{pledge}/close", 401, "this needs an organiser's token"
+    ),
+    "organiser: export without a token": Bad(
+        "/api/v1/campaigns/{pledge}/supporters.csv",
+        401,
+        "this needs an organiser's token",
+        method="GET",
+    ),
+    "organiser: unknown consent version": Bad(
+        CAMPAIGNS,
+        422,
+        "no consent text never-published: publish it first (POST /api/v1/consent-texts)",
+        body={
+            **NEW_CAMPAIGN,
+            "slug": f"unknown-consent-{RUN}",
+            "consent_text_versions": ["never-published"],
+        },
+        headers=ORGANISER,
+        names_field="consent_text_versions",
+    ),
+    "organiser: duplicate slug": Bad(
+        CAMPAIGNS,
+        409,
+        "a campaign '{pledge}' exists already",
+        body={**NEW_CAMPAIGN, "slug": "{pledge}"},
+        headers=ORGANISER,
+        names_field="slug",
+    ),
+    "organiser: invalid slug": Bad(
+        CAMPAIGNS,
+        422,
+        "body.slug: String should match pattern",
+        body={**NEW_CAMPAIGN, "slug": "Not A Slug!"},
+        headers=ORGANISER,
+    ),
+    "organiser: goal 0": Bad(
+        CAMPAIGNS,
+        422,
+        "body.goal: Input should be greater than or equal to 1",
+        body={**NEW_CAMPAIGN, "slug": f"goal-zero-{RUN}", "goal": 0},
+        headers=ORGANISER,
+    ),
+    "organiser: closes before it opens": Bad(
+        CAMPAIGNS,
+        422,
+        "closes_at must be after opens_at",
+        body={
+            **NEW_CAMPAIGN,
+            "slug": f"backwards-{RUN}",
+            "opens_at": "2026-06-01T00:00:00Z",
+            "closes_at": "2026-05-01T00:00:00Z",
+        },
+        headers=ORGANISER,
+    ),
+    "organiser: a date UTC cannot hold": Bad(
+        CAMPAIGNS,
+        422,
+        "body.closes_at: Value error, date out of range",
+        body={**NEW_CAMPAIGN, "slug": f"far-{RUN}", "closes_at": "9999-12-31T23:59:59-23:59"},
+        headers=ORGANISER,
+    ),
+    "organiser: patch to a date UTC cannot hold": Bad(
+        "/api/v1/campaigns/{pledge}",
+        422,
+        "body.opens_at: Value error, date out of range",
+        method="PATCH",
+        body={"opens_at": "0001-01-01T00:00:00+01:00"},
+        headers=ORGANISER,
+    ),
+    "organiser: patch nulls the goal": Bad(
+        "/api/v1/campaigns/{pledge}",
+        422,
+        "goal may not be null",
+        method="PATCH",
+        body={"goal": None},
+        headers=ORGANISER,
+    ),
+    "organiser: patch closes before the campaign opens": Bad(
+        "/api/v1/campaigns/{scheduled}",
+        422,
+        "closes_at must be after opens_at",
+        method="PATCH",
+        body={"closes_at": datetime.now(UTC).isoformat()},
+        headers=ORGANISER,
+        names_field="closes_at",
+    ),
+    "organiser: close an unknown campaign": Bad(
+        f"/api/v1/campaigns/nope-{RUN}/close", 404, f"no campaign 'nope-{RUN}'", headers=ORGANISER
+    ),
+    "organiser: consent text again": Bad(
+        "/api/v1/consent-texts",
+        409,
+        f"consent text '{CONSENT}' exists already; publish a new version",
+        body={"version": CONSENT, "text": {"fr": "Autre", "en": "Other"}},
+        headers=ORGANISER,
+        names_field="version",
+    ),
+}
+
+
+def _fill(value: Any) -> Any:
+    """The case's placeholders ({pledge}, …) replaced by this module's slugs."""
+    if isinstance(value, str):
+        return value.format(**SLUGS) if "{" in value and "}" in value else value
+    if isinstance(value, dict):
+        return {k: _fill(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v) for v in value]
+    return value
+
+
+def _detail_text(detail: Any) -> str:
+    """A string detail as is; a list of pydantic errors as "loc: msg" lines."""
+    if isinstance(detail, str):
+        return detail
+    assert isinstance(detail, list), detail
+    assert detail, "an empty list of errors says nothing"
+    lines = []
+    for error in detail:
+        assert {"loc", "msg", "type"} <= error.keys(), error
+        lines.append(f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}")
+    return "\n".join(lines)
+
+
+async def _published(service: SignupService) -> dict[str, dict[int, int]]:
+    bootstrap, prefix = service.shared.kafka_bootstrap, service.shared.topic_prefix
+    return {
+        topic: await end_offsets(bootstrap, prefix + topic)
+        for topic in (PledgeSigned.topic, VolunteerRegistered.topic)
+    }
+
+
+async def _send(client: httpx.AsyncClient, bad: Bad) -> httpx.Response:
+    path = _fill(bad.path)
+    if bad.chunked:
+        assert bad.content is not None
+        payload = bad.content
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for start in range(0, len(payload), 1024):
+                yield payload[start : start + 1024]
+
+        return await client.request(bad.method, path, content=chunks(), headers=bad.headers)
+    if bad.content is not None:
+        return await client.request(bad.method, path, content=bad.content, headers=bad.headers)
+    if bad.body is not None:
+        return await client.request(bad.method, path, json=_fill(bad.body), headers=bad.headers)
+    return await client.request(bad.method, path, headers=bad.headers)
+
+
+def test_the_table_is_big_enough() -> None:
+    assert len(TABLE) >= 25
+    distinct = {
+        (b.method, b.path, json.dumps(b.body, sort_keys=True), b.content, tuple(b.headers.items()))
+        for b in TABLE.values()
+    }
+    assert len(distinct) == len(TABLE)
+
+
+@pytest.mark.parametrize("name", list(TABLE))
+async def test_bad_request_is_refused_and_publishes_nothing(
+    signup: SignupService, name: str
+) -> None:
+    bad = TABLE[name]
+    before = await _published(signup)
+    async with httpx.AsyncClient(base_url=signup.url, timeout=15) as client:
+        response = await _send(client, bad)
+
+    assert response.status_code == bad.status, response.text
+    assert response.headers["content-type"].startswith("application/json"), response.headers
+    body = response.json()
+    assert "detail" in body, body
+    assert _fill(bad.says) in _detail_text(body["detail"]), body
+    assert body.get("field") == bad.names_field, body
+    for header, value in bad.response_headers.items():
+        assert response.headers.get(header) == value, response.headers
+    if bad.chunked:
+        assert "content-length" not in response.request.headers
+        assert response.request.headers["transfer-encoding"] == "chunked"
+    assert await _published(signup) == before, "a refused request published an event"
+
+
+async def test_the_campaigns_still_take_good_signups(signup: SignupService) -> None:
+    """The control: the same service, the same offsets, and a good pledge does move them."""
+    before = await _published(signup)
+    async with httpx.AsyncClient(base_url=signup.url, timeout=15) as client:
+        pledge = await client.post(_fill(PLEDGES), json=PLEDGE)
+        volunteer = await client.post(_fill(VOLUNTEERS), json=VOLUNTEER)
+    assert pledge.status_code == volunteer.status_code == 202, (pledge.text, volunteer.text)
+    after = await _published(signup)
+    for topic in (PledgeSigned.topic, VolunteerRegistered.topic):
+        assert sum(after[topic].values()) == sum(before[topic].values()) + 1, (topic, after)
