@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from cryptography.fernet import Fernet
 
 from mobilise_runtime.settings import SharedSettings
 from tests.processes import free_port, running, service_env
 
+SIGNUP_SECRETS = {
+    "SIGNUP_TOKEN_KEYS": Fernet.generate_key().decode(),
+    "SIGNUP_SUPPORTER_KEY_SECRET": "test",
+}
 APIS = [
     ("signup-api", "SIGNUP", {"kafka", "mongo"}),
     ("counter-api", "COUNTER", {"mongo"}),
@@ -22,7 +27,9 @@ def test_api_is_alive_ready_and_measured(
 ) -> None:
     port = free_port()
     env = service_env(
-        shared_settings, **{f"{prefix}_PORT": str(port), f"{prefix}_MONGO_DATABASE": f"t_{unique}"}
+        shared_settings,
+        **SIGNUP_SECRETS,
+        **{f"{prefix}_PORT": str(port), f"{prefix}_MONGO_DATABASE": f"t_{unique}"},
     )
     with running(script, env) as api:
         base = f"http://127.0.0.1:{port}"
@@ -45,6 +52,7 @@ def test_readiness_fails_and_says_why_when_mongo_is_unreachable(
     dead = f"mongodb://127.0.0.1:{free_port()}/"
     env = service_env(
         shared_settings,
+        **SIGNUP_SECRETS,
         SIGNUP_PORT=str(port),
         MOBILISE_MONGO_URL=dead,
         MOBILISE_PROBE_TIMEOUT="1",

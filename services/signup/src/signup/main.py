@@ -1,11 +1,14 @@
-"""create_app(): wiring only — settings, Kafka, the database, tokens, routers."""
+"""create_app(): wiring only — settings, Kafka, the database, tokens, routers, pages."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from mobilise_runtime.health import health_router
 from mobilise_runtime.kafka import EventPublisher
@@ -17,8 +20,9 @@ from signup.domain.tokens import Tokens
 from signup.intake import Intake
 from signup.limits import BodyLimit
 from signup.publisher import SignupPublisher
+from signup.rendering import STATIC_DIR, page_templates
 from signup.repository import Repository
-from signup.routes import campaigns, errors, exports, signups
+from signup.routes import campaigns, confirm, errors, exports, pages, signups, unsubscribe
 from signup.settings import Settings
 
 SERVICE = "signup-api"
@@ -43,10 +47,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await kafka.start()
+        # One connection pool for every call to the counter service (progress bars).
+        http = app.state.http = httpx.AsyncClient()
+        # Mongo may be down at start: the API still starts (and says so on /readyz).
+        indexes = asyncio.create_task(repository.ensure_indexes_eventually())
         try:
-            await repository.ensure_indexes()
             yield
         finally:
+            indexes.cancel()
+            await http.aclose()
             await kafka.stop()
             await database.close()
 
@@ -57,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.repository = repository
     app.state.publisher = publisher
     app.state.tokens = tokens
+    app.state.templates = page_templates()
     app.state.intake = Intake(
         publisher=publisher,
         partners=repository.partners,
@@ -64,8 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         key_secret=settings.supporter_key_secret.get_secret_value().encode(),
     )
     errors.install(app)
-    for module in (campaigns, signups, exports):
+    for module in (campaigns, signups, exports, pages, confirm, unsubscribe):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(
         health_router({"kafka": kafka.ping, "mongo": database.ping}, shared.probe_timeout)
     )

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from pymongo.errors import PyMongoError
+
+from mobilise_runtime.logging import get_logger
 from mobilise_runtime.mongo import ServiceDatabase
 from signup.repository.campaigns import CampaignRepository, ConsentTextRepository
 from signup.repository.organisers import OrganiserRepository
 from signup.repository.partners import PartnerRepository
 from signup.repository.supporters import SupporterRepository
+
+log = get_logger(__name__)
 
 
 class Repository:
@@ -17,6 +24,19 @@ class Repository:
         self.organisers = OrganiserRepository(database.db)
         self.partners = PartnerRepository(database.db)
         self.supporters = SupporterRepository(database.db)
+
+    async def ensure_indexes_eventually(self) -> None:
+        """Create the indexes, retrying with backoff while the database does not answer."""
+        delay = 0.5
+        while True:
+            try:
+                await self.ensure_indexes()
+            except PyMongoError as exc:
+                log.warning("indexes not created yet; retrying", error=str(exc), in_s=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+            else:
+                return
 
     async def ensure_indexes(self) -> None:
         await self.campaigns.ensure_indexes()

@@ -27,8 +27,13 @@ STATUS: dict[type[SignupError], int] = {
 }
 
 
+def status_of(exc: SignupError) -> int:
+    """The HTTP status of a refusal, the same for the JSON API and the pages."""
+    return next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+
+
 def error_response(exc: SignupError) -> JSONResponse:
-    status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+    status = status_of(exc)
     headers = {}
     if isinstance(exc, Unavailable):
         headers["Retry-After"] = str(exc.retry_after_s)

@@ -1,0 +1,122 @@
+"""The hosted page's form without JavaScript: what was submitted, turned into the JSON API's own
+models (the same rules), and every refusal placed next to the field it is about, in words of the
+page's language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from signup.domain.campaigns import Kind
+from signup.domain.errors import Closed, NotOpenYet, Rejected, SignupError, Unavailable
+from signup.i18n import Locale
+from signup.schemas import PledgeIn, VolunteerIn
+
+# The inputs of the form; each has its own message, `error_<name>` in i18n.STRINGS.
+FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "country",
+    "region",
+    "skills",
+    "availability",
+    "consent",
+)
+# Where an error about no visible field goes: the top of the form.
+GENERAL = "form"
+_PLEDGE_TEXT = ("email", "first_name", "last_name", "country", "region")
+_TEXT = (*_PLEDGE_TEXT, "availability")
+_TICKED = ("newsletter_opt_in", "wants_training", "consent")
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The form as sent; shown again, as typed, when it is refused."""
+
+    text: Mapping[str, str]  # trimmed; empty inputs are absent
+    skills: tuple[str, ...]
+    ticked: frozenset[str]
+    consent_text_version: str
+
+    @classmethod
+    def read(cls, pairs: Iterable[tuple[str, object]]) -> Submitted:
+        text: dict[str, str] = {}
+        skills: list[str] = []
+        ticked: set[str] = set()
+        version = ""
+        for name, raw in pairs:
+            if not isinstance(raw, str):
+                continue  # a file: the form has no file input
+            value = raw.strip()
+            if name in _TEXT and value:
+                text[name] = value
+            elif name == "skills":
+                skills.append(value)
+            elif name in _TICKED:
+                ticked.add(name)
+            elif name == "consent_text_version":
+                version = value
+        return cls(text, tuple(skills), frozenset(ticked), version)
+
+
+class FormInvalid(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(errors))
+        self.errors = errors  # field (or GENERAL) -> key of its message in i18n.STRINGS
+
+
+def signup_from_form(submitted: Submitted, *, kind: Kind, locale: Locale) -> PledgeIn:
+    """The signup the form describes, as the JSON API would take it; FormInvalid otherwise."""
+    names = _TEXT if kind == "volunteer" else _PLEDGE_TEXT
+    data: dict[str, Any] = {
+        **{name: submitted.text[name] for name in names if name in submitted.text},
+        "locale": locale,
+        "newsletter_opt_in": "newsletter_opt_in" in submitted.ticked,
+        "consent_text_version": submitted.consent_text_version,
+    }
+    model: type[PledgeIn] = PledgeIn
+    if kind == "volunteer":
+        model = VolunteerIn
+        data["skills"] = list(submitted.skills)
+        data["wants_training"] = "wants_training" in submitted.ticked
+    errors: dict[str, str] = {}
+    signup: PledgeIn | None = None
+    try:
+        signup = model.model_validate(data)
+    except ValidationError as exc:
+        errors = field_errors(exc)
+    # Consent is the form's own question: the API's clients ask it their own way.
+    if "consent" not in submitted.ticked:
+        errors["consent"] = "error_consent"
+    if signup is None or errors:
+        raise FormInvalid(errors)
+    return signup
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        loc = error["loc"]
+        field = str(loc[0]) if loc and loc[0] in FIELDS else GENERAL
+        # GENERAL: a hidden input or the model as a whole, nothing the person can correct.
+        errors.setdefault(field, "error_general" if field == GENERAL else f"error_{field}")
+    return errors
+
+
+def refusal_messages(exc: SignupError, strings: Mapping[str, str]) -> dict[str, str]:
+    """What the page says, and where, when the campaign's rules refuse a well-formed signup."""
+    if isinstance(exc, Rejected) and exc.field == "country":
+        return {"country": strings["error_country_not_covered"]}
+    if isinstance(exc, Rejected) and exc.field == "consent_text_version":
+        return {GENERAL: strings["error_consent_changed"]}
+    general = {
+        Closed: "campaign_closed",
+        NotOpenYet: "campaign_not_open",
+        Unavailable: "unavailable_text",
+    }
+    key = next((k for cls, k in general.items() if isinstance(exc, cls)), None)
+    return {GENERAL: strings[key] if key else exc.message}

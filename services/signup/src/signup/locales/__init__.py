@@ -1,0 +1,1 @@
+"""The pages' strings, one module per language (same keys in each)."""

@@ -1,0 +1,200 @@
+"""The hosted campaign page, its form (which works without JavaScript), the thank-you page, the
+progress the page's script polls, and the data-protection charter."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, get_args
+from urllib.parse import urlencode
+
+import httpx
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+
+from signup.deps import IntakeDep, Repo
+from signup.domain.campaigns import Campaign
+from signup.domain.errors import NotFound, SignupError, Unavailable
+from signup.forms import FIELDS, FormInvalid, Submitted, refusal_messages, signup_from_form
+from signup.i18n import STRINGS, Locale, countries, negotiate
+from signup.progress import Progress, campaign_progress
+from signup.rendering import render, render_message
+from signup.repository import Repository
+from signup.routes.errors import status_of
+from signup.schemas import Availability, Skill
+from signup.settings import Settings
+
+router = APIRouter(include_in_schema=False)
+SKILLS: tuple[str, ...] = get_args(Skill)
+AVAILABILITIES: tuple[str, ...] = get_args(Availability)
+# The form's fields are many, but bounded: anything beyond is not this form.
+MAX_FORM_FIELDS = 40
+
+
+@router.get("/c/{slug}", response_class=HTMLResponse)
+async def campaign_page(slug: str, request: Request, repository: Repo) -> HTMLResponse:
+    locale = negotiate(request)
+    try:
+        campaign = await repository.campaigns.by_slug(slug)
+    except NotFound:
+        return _not_found(request, locale)
+    return await _campaign_page(request, repository, campaign, locale)
+
+
+@router.post("/c/{slug}", response_class=HTMLResponse)
+async def sign_from_form(
+    slug: str, request: Request, repository: Repo, intake: IntakeDep
+) -> Response:
+    locale = negotiate(request)
+    try:
+        campaign = await repository.campaigns.by_slug(slug)
+    except NotFound:
+        return _not_found(request, locale)
+    form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    submitted = Submitted.read(form.multi_items())
+    strings = STRINGS[locale]
+    try:
+        signup = signup_from_form(submitted, kind=campaign.kind, locale=locale)
+        accepted = await intake.accept(campaign, signup)
+    except FormInvalid as exc:
+        errors = {field: strings[key] for field, key in exc.errors.items()}
+        return await _campaign_page(
+            request,
+            repository,
+            campaign,
+            locale,
+            status_code=422,
+            submitted=submitted,
+            errors=errors,
+        )
+    except SignupError as exc:
+        headers = {}
+        if isinstance(exc, Unavailable):
+            headers["Retry-After"] = str(exc.retry_after_s)
+        return await _campaign_page(
+            request,
+            repository,
+            campaign,
+            locale,
+            status_code=status_of(exc),
+            headers=headers,
+            submitted=submitted,
+            errors=refusal_messages(exc, strings),
+        )
+    query = urlencode({"status": accepted.status, "lang": locale})
+    # 303: the browser fetches the thank-you page with a GET, so a reload posts nothing twice.
+    return RedirectResponse(f"/c/{campaign.slug}/thanks?{query}", status_code=303)
+
+
+@router.get("/c/{slug}/thanks", response_class=HTMLResponse)
+async def thanks_page(slug: str, request: Request, repository: Repo) -> HTMLResponse:
+    locale = negotiate(request)
+    try:
+        campaign = await repository.campaigns.by_slug(slug)
+    except NotFound:
+        return _not_found(request, locale)
+    pending = request.query_params.get("status") == "pending_confirmation"
+    return render(
+        request,
+        "thanks.html",
+        locale=locale,
+        campaign_title=campaign.title.get(locale),
+        slug=campaign.slug,
+        outcome="pending" if pending else "accepted",
+    )
+
+
+@router.get("/c/{slug}/progress")
+async def campaign_progress_json(slug: str, request: Request, repository: Repo) -> Response:
+    campaign = await repository.campaigns.by_slug(slug)
+    progress = await _progress(request, campaign.slug)
+    if progress is None:
+        return Response(status_code=204)
+    return JSONResponse(
+        {"signed": progress.signed, "goal": progress.goal, "percent": progress.percent}
+    )
+
+
+@router.get("/privacy", response_class=HTMLResponse)
+async def privacy_page(request: Request) -> HTMLResponse:
+    return render(request, "privacy.html", locale=negotiate(request))
+
+
+async def _campaign_page(
+    request: Request,
+    repository: Repository,
+    campaign: Campaign,
+    locale: Locale,
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+    submitted: Submitted | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    consent = await repository.consent_texts.get(campaign.consent_text_version)
+    progress = await _progress(request, campaign.slug)
+    strings = STRINGS[locale]
+    status = campaign.status(datetime.now(UTC))
+    only_one_country = campaign.countries[0] if len(campaign.countries) == 1 else ""
+    return render(
+        request,
+        "campaign.html",
+        locale=locale,
+        status_code=status_code,
+        headers=headers,
+        campaign=campaign,
+        title=campaign.title.get(locale),
+        description=campaign.description.get(locale),
+        status=status,
+        opens_on=campaign.opens_at.date().isoformat() if campaign.opens_at else "",
+        consent_text=consent["text"][locale],
+        consent_text_version=campaign.consent_text_version,
+        progress=progress,
+        countries=[
+            (code, name)
+            for code, name in countries(locale)
+            if not campaign.countries or code in campaign.countries
+        ],
+        skills=SKILLS,
+        availabilities=AVAILABILITIES,
+        values=dict(submitted.text) if submitted else {"country": only_one_country},
+        chosen_skills=submitted.skills if submitted else (),
+        ticked=submitted.ticked if submitted else frozenset(),
+        errors=errors or {},
+        script_strings=_script_strings(strings, campaign),
+    )
+
+
+def _script_strings(strings: Mapping[str, str], campaign: Campaign) -> dict[str, Any]:
+    """What campaign.js says, in the page's language (it has no strings of its own)."""
+    return {
+        "errors": {field: strings[f"error_{field}"] for field in FIELDS},
+        "general": strings["error_general"],
+        "offline": strings["error_offline"],
+        "unavailable": strings["unavailable_text"],
+        "summary": strings["error_summary"],
+        "sending": strings["sending"],
+        "progress": strings[f"progress_{campaign.kind}"],
+        "thanks": {
+            "pending_confirmation": {
+                "title": strings["thanks_pending_title"],
+                "text": strings["thanks_pending"],
+            },
+            "accepted": {
+                "title": strings["thanks_accepted_title"],
+                "text": strings["thanks_accepted"],
+            },
+        },
+    }
+
+
+def _not_found(request: Request, locale: Locale) -> HTMLResponse:
+    return render_message(
+        request, locale=locale, title="not_found_title", text="not_found_text", status_code=404
+    )
+
+
+async def _progress(request: Request, slug: str) -> Progress | None:
+    settings: Settings = request.app.state.settings
+    client: httpx.AsyncClient = request.app.state.http
+    return await campaign_progress(client, settings.counter_url, slug)

@@ -1,0 +1,65 @@
+"""Unsubscribing: the page behind the link of every email, and RFC 8058 one-click.
+
+Mail clients that offer "unsubscribe" POST `List-Unsubscribe=One-Click` to the link themselves and
+ignore the answer; people get a page with a button, since link scanners must not unsubscribe
+anyone. The links never expire: an old email must still let its reader leave."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from mobilise_events import SupporterUnsubscribed
+from signup.deps import Publisher, TokensDep
+from signup.domain.errors import Unavailable
+from signup.domain.tokens import TokenInvalid
+from signup.i18n import negotiate
+from signup.rendering import refused_link, render, unavailable
+
+router = APIRouter(include_in_schema=False)
+ONE_CLICK = [("List-Unsubscribe", "One-Click")]
+
+
+@router.get("/unsubscribe/{token}", response_class=HTMLResponse)
+async def unsubscribe_page(token: str, request: Request, tokens: TokensDep) -> HTMLResponse:
+    locale = negotiate(request)
+    try:
+        claim = tokens.read_unsubscribe(token)
+    except TokenInvalid as exc:
+        return refused_link(request, locale, exc)
+    return render(
+        request,
+        "unsubscribe.html",
+        locale=locale,
+        unsubscribed=False,
+        every_campaign=claim.campaign_id is None,
+    )
+
+
+@router.post("/unsubscribe/{token}", response_class=HTMLResponse)
+async def unsubscribe(
+    token: str, request: Request, tokens: TokensDep, publisher: Publisher
+) -> HTMLResponse:
+    locale = negotiate(request)
+    # RFC 8058 allows either form encoding; both parse the same.
+    form = await request.form(max_files=0, max_fields=4)
+    one_click = list(form.multi_items()) == ONE_CLICK
+    try:
+        claim = tokens.read_unsubscribe(token)
+        event = SupporterUnsubscribed(
+            email=claim.email,
+            campaign_id=claim.campaign_id,
+            source="one_click" if one_click else "link",
+        )
+        await publisher.publish(event, campaign_id=claim.campaign_id)
+    except TokenInvalid as exc:
+        return refused_link(request, locale, exc)
+    except Unavailable as exc:
+        return unavailable(request, locale, exc)
+    return render(
+        request,
+        "unsubscribe.html",
+        locale=locale,
+        unsubscribed=True,
+        every_campaign=claim.campaign_id is None,
+    )

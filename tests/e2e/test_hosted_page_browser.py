@@ -1,0 +1,213 @@
+"""The hosted campaign page in a real browser (Debian's chromium driven by Playwright) against a
+real signup-api, Kafka and FerretDB: signing in French and in English with JavaScript and once
+without it, then confirming from the link the email would carry."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from mobilise_events import PledgeSigned, SignupConfirmed, VolunteerRegistered
+from mobilise_runtime.settings import SharedSettings
+from tests.counter_totals import counter_totals, totals_of
+from tests.kafka_reader import read_events
+from tests.signup_service import SignupService, signup_api
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOT = Path(tempfile.gettempdir()) / "campaign-fr.png"
+
+
+@pytest.fixture
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: `devstack install --browser` installs Debian's chromium "
+            "(make test and make e2e run it)"
+        )
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser(chromium: Path) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(chromium), args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@pytest.fixture
+def totals() -> dict[str, dict[str, Any]]:
+    """What the counter says of each campaign; a campaign it does not know has no progress bar."""
+    return {}
+
+
+@pytest.fixture
+def signup(
+    shared_settings: SharedSettings, unique: str, totals: dict[str, dict[str, Any]]
+) -> Iterator[SignupService]:
+    with (
+        counter_totals(totals) as counter,
+        signup_api(shared_settings, f"signup_{unique}", SIGNUP_COUNTER_URL=counter) as service,
+    ):
+        yield service
+
+
+async def events(signup: SignupService, event: type[Any], count: int) -> list[Any]:
+    prefix = signup.shared.topic_prefix
+    return await read_events(
+        signup.shared.kafka_bootstrap, prefix + event.topic, prefix, count=count
+    )
+
+
+async def fill_pledge(page: Page, labels: dict[str, str], campaign: dict[str, Any]) -> None:
+    await page.get_by_label(labels["email"], exact=True).fill("awa.diop@example.org")
+    await page.get_by_label(labels["first_name"], exact=True).fill("Awa")
+    await page.get_by_label(labels["country"], exact=True).select_option("SN")
+    consent = campaign["consent"]["text"][labels["locale"]]
+    await page.get_by_label(consent).check()
+
+
+FRENCH = {
+    "locale": "fr",
+    "email": "Adresse e-mail",
+    "first_name": "Prénom",
+    "country": "Pays",
+    "region": "Région (facultatif)",
+}
+ENGLISH = {
+    "locale": "en",
+    "email": "Email address",
+    "first_name": "First name",
+    "country": "Country",
+    "region": "Region (optional)",
+}
+
+
+async def test_signing_with_javascript_in_french_and_english_then_confirming(
+    signup: SignupService, browser: Browser, totals: dict[str, dict[str, Any]]
+) -> None:
+    pledge = signup.create_campaign(countries=["FR", "SN", "CI"])
+    volunteer = signup.create_campaign(
+        kind="volunteer", title={"fr": "Mentorat", "en": "Mentoring"}
+    )
+
+    french = await browser.new_context(locale="fr-FR")
+    page = await french.new_page()
+    await page.clock.install()
+    await page.goto(f"{signup.url}/c/{pledge['slug']}")
+    await expect(page.locator("html")).to_have_attribute("lang", "fr")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Femmes du numérique")
+    await expect(page.locator("#progress")).to_be_hidden()
+    # The counter starts to answer: the script shows the bar at its next refresh (every 10 s).
+    totals[pledge["slug"]] = totals_of(pledge["slug"], goal=50_000, signed=18_432)
+    await page.clock.run_for(10_000)
+    await expect(page.locator("#progress-text")).to_have_text(
+        "18\u202f432 signatures sur un objectif de 50\u202f000"
+    )
+    await expect(page.locator("#progress-bar")).to_have_attribute("value", "18432")
+    await page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    # Without consent the script may not call the API (that would sign): the form is posted
+    # as without JavaScript, and the server answers every missing field at once.
+    await page.get_by_role("button", name="Signer").click()
+    await expect(page).to_have_url(f"{signup.url}/c/{pledge['slug']}?lang=fr")
+    await expect(page.locator("#consent-error")).to_have_text("Cochez cette case pour signer.")
+    await expect(page.locator("#email-error")).to_be_visible()
+
+    # With consent, wrong answers come back from the JSON API, shown next to each field.
+    await page.evaluate("window.stayed = true")  # gone if the page were loaded again
+    await fill_pledge(page, FRENCH, pledge)
+    await page.get_by_label(FRENCH["email"], exact=True).fill("awa.diop")
+    await page.get_by_label(FRENCH["region"]).fill("FR-IDF")  # not in Senegal
+    await page.get_by_role("button", name="Signer").click()
+    await expect(page.locator("#email-error")).to_have_text(
+        "Saisissez une adresse e-mail valide, par ex. nom@exemple.fr."
+    )
+    await expect(page.locator("#region-error")).to_contain_text("Saisissez un code de région")
+    await expect(page.locator("#consent-error")).to_be_hidden()
+    await expect(page.get_by_label(FRENCH["email"], exact=True)).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    assert await page.evaluate("window.stayed") is True
+
+    await page.get_by_label(FRENCH["email"], exact=True).fill("awa.diop@example.org")
+    await page.get_by_label(FRENCH["region"]).fill("sn-dk")
+    await page.get_by_role("button", name="Signer").click()
+    await expect(page.get_by_role("status")).to_contain_text(
+        "Consultez votre boîte de réception pour confirmer"
+    )
+
+    english = await browser.new_context(locale="en-GB")
+    page = await english.new_page()
+    await page.goto(f"{signup.url}/c/{volunteer['slug']}")
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await fill_pledge(page, ENGLISH, volunteer)
+    await page.get_by_label("Mentoring women entrepreneurs").check()
+    await page.get_by_label("Digital skills training").check()
+    await page.get_by_label("Availability").select_option("few_hours_week")
+    await page.get_by_label("I would like training before I start").check()
+    await english.set_offline(True)
+    await page.get_by_role("button", name="Sign me up").click()
+    await expect(page.locator("#error-summary")).to_contain_text("Could not connect")
+    await english.set_offline(False)
+    await page.get_by_role("button", name="Sign me up").click()
+    await expect(page.get_by_role("status")).to_contain_text("Check your inbox to confirm")
+
+    [signed] = await events(signup, PledgeSigned, 1)
+    assert (signed.locale, signed.country, signed.region) == ("fr", "SN", "SN-DK")
+    [registered] = await events(signup, VolunteerRegistered, 1)
+    assert registered.locale == "en"
+    assert registered.skills == ("digital_skills_training", "mentoring")
+    assert registered.wants_training is True
+
+    # The link of the confirmation email: a page with a button, which alone confirms.
+    page = await french.new_page()
+    await page.goto(f"{signup.url}/confirm/{signed.confirm_token}")
+    await page.get_by_role("button", name="Je confirme").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("C'est confirmé !")
+    [confirmed] = await events(signup, SignupConfirmed, 1)
+    assert confirmed.signup_id == signed.signup_id
+    assert confirmed.supporter_key == signed.supporter_key
+    await french.close()
+    await english.close()
+
+
+async def test_the_form_works_without_javascript(signup: SignupService, browser: Browser) -> None:
+    campaign = signup.create_campaign(double_opt_in=False)
+    context = await browser.new_context(java_script_enabled=False, locale="fr-FR")
+    page = await context.new_page()
+    await page.goto(f"{signup.url}/c/{campaign['slug']}")
+    await page.get_by_role("link", name="English").click()  # the switcher
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+
+    await page.get_by_role("button", name="Sign", exact=True).click()
+    await expect(page.locator("#first_name-error")).to_contain_text("Enter your first name")
+
+    await fill_pledge(page, ENGLISH, campaign)
+    await page.get_by_label("Send me the campaign's news by email").check()
+    await page.get_by_role("button", name="Sign", exact=True).click()
+    await expect(page).to_have_url(
+        f"{signup.url}/c/{campaign['slug']}/thanks?status=accepted&lang=en"
+    )
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Thank you!")
+
+    [signed] = await events(signup, PledgeSigned, 1)
+    assert (signed.locale, signed.newsletter_opt_in, signed.confirm_token) == ("en", True, None)
+    await context.close()
