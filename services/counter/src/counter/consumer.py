@@ -1,41 +1,49 @@
-"""counter-consumer: one member of the `counter` consumer group (partitions spread over
-members)."""
+"""counter-consumer: one member of the `counter` consumer group (partitions spread over members;
+partition N of every signup topic goes to the same member, so a campaign has one writer)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 
-from counter.settings import Settings
+from counter.apply import BatchApplier
+from counter.repository.ledger import LedgerRepository
+from counter.repository.totals import TotalsRepository
+from counter.settings import StoreSettings
 from mobilise_events import PledgeSigned, SignupConfirmed, SupporterErased, VolunteerRegistered
-from mobilise_runtime.kafka import EventConsumer, Received
-from mobilise_runtime.logging import configure_logging, get_logger
+from mobilise_runtime.kafka import EventConsumer
+from mobilise_runtime.logging import configure_logging
+from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.process import run_until_signalled
 
 SERVICE = "counter-consumer"
 TOPICS = [t.topic for t in (PledgeSigned, VolunteerRegistered, SignupConfirmed, SupporterErased)]
-log = get_logger(__name__)
 
 
-async def apply_batch(batch: list[Received]) -> None:
-    # Totals are applied here by the counting issue; until then the consumer reports what it reads.
-    log.info("batch received", events=dict(Counter(r.event.topic for r in batch)))
-
-
-async def consume(settings: Settings, stop: asyncio.Event) -> None:
+async def consume(settings: StoreSettings, stop: asyncio.Event) -> None:
     shared = settings.shared
+    database = ServiceDatabase(shared.mongo_url, settings.mongo_database, app_name=SERVICE)
+    ledger = LedgerRepository(database.db)
+    totals = TotalsRepository(database.db)
+    await ledger.ensure_indexes()
+    await totals.ensure_indexes()
+    applier = BatchApplier(ledger, totals, prefix=shared.topic_prefix)
     consumer = EventConsumer(
         shared.kafka_bootstrap,
         group_id=settings.consumer_group,
         topics=TOPICS,
-        handler=apply_batch,
+        handler=applier.apply,
         prefix=shared.topic_prefix,
         client_id=SERVICE,
+        max_batch=settings.max_batch,
+        co_partitioned=True,
     )
-    await consumer.run(stop)
+    try:
+        await consumer.run(stop)
+    finally:
+        await database.close()
 
 
 def main() -> None:
-    settings = Settings()
+    settings = StoreSettings()
     configure_logging(SERVICE, settings.shared.log_format, settings.shared.log_level)
     run_until_signalled(lambda stop: consume(settings, stop))

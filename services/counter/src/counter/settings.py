@@ -8,11 +8,22 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from mobilise_runtime.settings import SharedSettings
 
 
-class Settings(BaseSettings):
+class StoreSettings(BaseSettings):
+    """What the consumer and the reconcile command need: the database and the group."""
+
     model_config = SettingsConfigDict(env_prefix="COUNTER_", extra="ignore")
+
+    mongo_database: str = "mobilise_counter"
+    consumer_group: str = "counter"
+    # Events applied per batch (one write per document per batch).
+    max_batch: int = Field(default=2000, ge=1)
+    shared: SharedSettings = Field(default_factory=SharedSettings)
+
+
+class Settings(StoreSettings):
+    """The read API's settings."""
 
     host: str = "127.0.0.1"
     port: int = 8001
-    mongo_database: str = "mobilise_counter"
-    consumer_group: str = "counter"
-    shared: SharedSettings = Field(default_factory=SharedSettings)
+    # The signup service, asked for campaigns' public descriptions (goal, titles, existence).
+    signup_url: str = "http://127.0.0.1:8000"

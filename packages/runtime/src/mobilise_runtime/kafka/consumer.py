@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from aiokafka.structs import ConsumerRecord
 
 from mobilise_events import DEAD_LETTER_TOPIC, Event, EventDecodeError, decode
@@ -30,12 +32,16 @@ class Received:
 Handler = Callable[[list[Received]], Awaitable[None]]
 
 
-class _LogRebalance(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, group_id: str) -> None:
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, group_id: str, in_hand: asyncio.Lock) -> None:
         self._group_id = group_id
+        self._in_hand = in_hand
 
     async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
-        log.info("partitions revoked", group=self._group_id, partitions=_names(revoked))
+        # Hand partitions over only once the batch in hand is applied and committed, so the
+        # next owner never works on the same documents at the same time.
+        async with self._in_hand:
+            log.info("partitions revoked", group=self._group_id, partitions=_names(revoked))
 
     async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
         log.info("partitions assigned", group=self._group_id, partitions=_names(assigned))
@@ -56,12 +62,17 @@ class EventConsumer:
         prefix: str = "",
         client_id: str,
         max_batch: int = 1000,
+        co_partitioned: bool = False,
     ) -> None:
+        """`co_partitioned`: give one member partition N of every topic (range assignment),
+        for handlers whose documents are fed by several topics keyed alike."""
         self._prefix = prefix
         self._topics = [prefix + t for t in topics]
         self._group_id = group_id
         self._handler = handler
         self._max_batch = max_batch
+        self._in_hand = asyncio.Lock()
+        assignor = RangePartitionAssignor if co_partitioned else RoundRobinPartitionAssignor
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap,
             group_id=group_id,
@@ -69,6 +80,7 @@ class EventConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
+            partition_assignment_strategy=(assignor,),
         )
         self._dead_letters = AIOKafkaProducer(
             bootstrap_servers=bootstrap, client_id=f"{client_id}-deadletter", acks="all"
@@ -79,12 +91,14 @@ class EventConsumer:
         await self._dead_letters.start()
         await self._consumer.start()
         try:
-            self._consumer.subscribe(self._topics, listener=_LogRebalance(self._group_id))
+            listener = _Rebalance(self._group_id, self._in_hand)
+            self._consumer.subscribe(self._topics, listener=listener)
             log.info("consumer started", group=self._group_id, topics=self._topics)
             while not stop.is_set():
                 batches = await self._consumer.getmany(timeout_ms=500, max_records=self._max_batch)
                 if batches:
-                    await self._process(batches)
+                    async with self._in_hand:
+                        await self._process(batches)
         finally:
             await self._consumer.stop()
             await self._dead_letters.stop()

@@ -1,0 +1,67 @@
+"""counter-reconcile: recount every campaign's totals from the ledger and report any drift;
+with --repair, write the recounted numbers (guarded: only if the consumer has not moved meanwhile,
+else the campaign is recounted again).
+
+  counter-reconcile [--campaign ID] [--repair]      exit status 1 when drift was found (and kept)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from counter.domain.recount import Counts, drift, recount, stored
+from counter.repository.ledger import LedgerRepository
+from counter.repository.totals import TotalsRepository
+from counter.settings import StoreSettings
+from mobilise_runtime.mongo import ServiceDatabase
+
+ATTEMPTS = 5
+
+
+async def reconcile_campaign(
+    ledger: LedgerRepository, totals: TotalsRepository, campaign_id: str, *, repair: bool
+) -> list[str]:
+    """The drift found (empty: none); repaired when asked, unless the consumer kept moving."""
+    for _ in range(ATTEMPTS):
+        doc = await totals.counts(campaign_id)
+        applied: dict[str, int] = (doc or {}).get("applied", {})
+        expected: Counts = recount([e async for e in ledger.of_campaign(campaign_id)], applied)
+        found = drift(expected, stored(doc))
+        if not found or not repair:
+            return found
+        if await totals.replace_counts(campaign_id, applied, expected):
+            return [f"{line} (repaired)" for line in found]
+    return [f"{campaign_id}: the consumer kept moving; not repaired, try again"]
+
+
+async def run(settings: StoreSettings, campaign: str | None, *, repair: bool) -> int:
+    database = ServiceDatabase(
+        settings.shared.mongo_url, settings.mongo_database, app_name="counter-reconcile"
+    )
+    ledger, totals = LedgerRepository(database.db), TotalsRepository(database.db)
+    kept = 0
+    try:
+        for campaign_id in [campaign] if campaign else await ledger.campaigns():
+            lines = await reconcile_campaign(ledger, totals, campaign_id, repair=repair)
+            for line in lines:
+                print(f"{campaign_id}: {line}")
+            kept += sum(1 for line in lines if not line.endswith("(repaired)"))
+            if not lines:
+                print(f"{campaign_id}: ok")
+    finally:
+        await database.close()
+    return 1 if kept else 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="counter-reconcile",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--campaign", help="one campaign id (default: every campaign)")
+    parser.add_argument("--repair", action="store_true", help="write the recounted totals")
+    args = parser.parse_args(argv)
+    sys.exit(asyncio.run(run(StoreSettings(), args.campaign, repair=args.repair)))

@@ -1,0 +1,89 @@
+"""Campaign totals and per-minute history, written exactly once per event.
+
+Each document carries, per topic, the offset after the last event applied to it (`applied`). A
+batch's write to a document skips what the document has already applied, and is guarded by the
+`applied` values it read: if another process wrote meanwhile (a consumer that lost its partitions
+but did not know yet), the write matches nothing and the batch fails instead of counting twice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from pymongo import UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from mobilise_runtime.mongo import Document
+
+
+class StaleWriter(RuntimeError):
+    """Another process applied events to a document this batch meant to write."""
+
+
+def applied_key(topic: str, partition: int) -> str:
+    # Per topic and partition: a document's events of one topic may come from several
+    # partitions (erasures). Topic names hold dots, which Mongo reads as paths.
+    return f"{topic.replace('.', '_')}_{partition}"
+
+
+def hour_id(campaign_id: str, at: datetime) -> str:
+    return f"{campaign_id}:{at.strftime('%Y-%m-%dT%H')}"
+
+
+class GuardedDocuments:
+    """A collection of documents that each know which offsets they have applied."""
+
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
+        self._collection = collection
+
+    async def applied(self, ids: Iterable[str]) -> dict[str, dict[str, int]]:
+        wanted = list(set(ids))
+        cursor = self._collection.find({"_id": {"$in": wanted}}, {"applied": 1})
+        return {d["_id"]: d.get("applied", {}) async for d in cursor}
+
+    async def write(
+        self,
+        changes: Mapping[str, tuple[dict[str, int], dict[str, int], dict[str, int], Document]],
+    ) -> None:
+        """`changes`: id → (applied as read, applied after, $inc, extra $set)."""
+        writes = []
+        for doc_id, (before, after, increments, extra) in changes.items():
+            guard: Document = {"_id": doc_id}
+            for key in after:
+                guard[f"applied.{key}"] = before.get(key, {"$exists": False})
+            update: Document = {"$set": {**{f"applied.{k}": v for k, v in after.items()}, **extra}}
+            if increments:
+                update["$inc"] = increments
+            writes.append(UpdateOne(guard, update, upsert=True))
+        if not writes:
+            return
+        try:
+            await self._collection.bulk_write(writes, ordered=True)
+        except (BulkWriteError, DuplicateKeyError) as exc:
+            # The guard matched nothing, so the upsert tried to insert an existing _id.
+            raise StaleWriter(f"another writer applied events first: {exc}") from exc
+
+
+class TotalsRepository:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.totals = GuardedDocuments(db["totals"])
+        self.history = GuardedDocuments(db["history"])
+        self._totals = db["totals"]
+        self._history = db["history"]
+
+    async def ensure_indexes(self) -> None:
+        await self._totals.create_index("slug")
+        await self._history.create_index([("campaign_id", 1), ("hour", 1)])
+
+    async def counts(self, campaign_id: str) -> Document | None:
+        return await self._totals.find_one({"_id": campaign_id})
+
+    async def replace_counts(
+        self, campaign_id: str, applied: dict[str, int], counts: Document
+    ) -> bool:
+        """Overwrite the counts if the document still has `applied` (reconcile --repair)."""
+        guard: Document = {"_id": campaign_id, **{f"applied.{k}": v for k, v in applied.items()}}
+        result = await self._totals.update_one(guard, {"$set": counts})
+        return result.matched_count == 1
