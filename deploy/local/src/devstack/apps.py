@@ -80,6 +80,11 @@ def app_environment(cfg: StackConfig) -> dict[str, str]:
         MOBILISE_MONGO_URL=cfg.mongo_url,
         MOBILISE_REDIS_URL=cfg.redis_url,
     )
+    ports = {app.name: app.port() for app in APPS}
+    # The services find each other on the ports this run gives them.
+    env["SIGNUP_COUNTER_URL"] = f"http://127.0.0.1:{ports['counter-api']}"
+    env["COUNTER_SIGNUP_URL"] = f"http://127.0.0.1:{ports['signup-api']}"
+    env.setdefault("SIGNUP_PUBLIC_URL", f"http://127.0.0.1:{ports['signup-api']}")
     env.setdefault("MOBILISE_LOG_FORMAT", "console")
     return env
 
