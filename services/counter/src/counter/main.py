@@ -1,12 +1,20 @@
-"""create_app(): wiring only — settings, its database, routers."""
+"""create_app(): wiring only — settings, its database, the signup service's client, routers,
+pages."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
+from counter.campaigns import CampaignDirectory
+from counter.reader import TotalsReader
+from counter.rendering import STATIC_DIR, page_templates
+from counter.repository import TotalsQueries
+from counter.routes import dashboard, errors, totals
 from counter.settings import Settings
 from mobilise_runtime.health import health_router
 from mobilise_runtime.logging import configure_logging
@@ -15,6 +23,10 @@ from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.serve import serve
 
 SERVICE = "counter-api"
+DESCRIPTION = """Live totals of each campaign — per country, region, UN M49 macro-region and
+partner — now, over time and as a stream (Server-Sent Events); the organisers' dashboard at
+`/dashboard/{slug}`. Aggregate numbers only, without personal data: no token needed.
+Errors are JSON: `{"detail": "..."}`."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -24,14 +36,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            await database.close()
+        # One connection pool for every question to the signup service.
+        async with httpx.AsyncClient() as http:
+            app.state.campaigns = CampaignDirectory(http, settings.signup_url)
+            try:
+                yield
+            finally:
+                await database.close()
 
-    app = FastAPI(title="mobilise counter", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="mobilise counter", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
+    )
     app.state.settings = settings
     app.state.database = database
+    app.state.reader = TotalsReader(TotalsQueries(database))
+    app.state.templates = page_templates()
+    errors.install(app)
+    for module in (totals, dashboard):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(health_router({"mongo": database.ping}, shared.probe_timeout))
     instrument(app, SERVICE)
     return app

@@ -1,0 +1,36 @@
+"""FastAPI dependencies: what a route may ask for, as Annotated aliases (all async: a plain `def`
+dependency would cost a thread hop per request)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from counter.campaigns import Campaign, CampaignDirectory
+from counter.reader import TotalsReader
+
+
+async def _campaigns(request: Request) -> CampaignDirectory:
+    campaigns: CampaignDirectory = request.app.state.campaigns
+    return campaigns
+
+
+async def _reader(request: Request) -> TotalsReader:
+    reader: TotalsReader = request.app.state.reader
+    return reader
+
+
+CampaignsDep = Annotated[CampaignDirectory, Depends(_campaigns)]
+ReaderDep = Annotated[TotalsReader, Depends(_reader)]
+
+
+async def _campaign(
+    campaigns: CampaignsDep,
+    slug: Annotated[str, Path(description="The campaign's slug", examples=["femmes-du-numerique"])],
+) -> Campaign:
+    return await campaigns.get(slug)
+
+
+# The path's campaign; UnknownCampaign (404) or Unavailable (503) otherwise.
+CampaignDep = Annotated[Campaign, Depends(_campaign)]

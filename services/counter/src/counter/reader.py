@@ -1,0 +1,134 @@
+"""Totals and history as the API, the stream and the dashboard show them.
+
+Many dashboards poll the same campaign: a campaign's totals are read from MongoDB at most once per
+TOTALS_MAX_AGE_S whoever asks (and the latest history, once per HISTORY_MAX_AGE_S), however many
+requests and streams want them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from counter.cache import TimedCache
+from counter.campaigns import Campaign
+from counter.domain.errors import Unavailable
+from counter.domain.history import Bucket, Counts, Window, points, window
+from counter.repository import TotalsQueries
+from counter.schemas import CountsOut, HistoryOut, Point, TotalsOut
+from mobilise_runtime.logging import get_logger
+
+TOTALS_MAX_AGE_S = 0.25
+HISTORY_MAX_AGE_S = 1.0
+# Only campaigns the signup service knows get this far, so these bounds are rarely reached.
+MAX_ENTRIES = 10_000
+log = get_logger(__name__)
+
+
+class TotalsReader:
+    def __init__(self, queries: TotalsQueries) -> None:
+        self._queries = queries
+        self._totals: TimedCache[str, TotalsOut] = TimedCache(max_entries=MAX_ENTRIES)
+        self._latest: TimedCache[tuple[str, Bucket], HistoryOut] = TimedCache(
+            max_entries=MAX_ENTRIES
+        )
+
+    async def totals(self, campaign: Campaign) -> TotalsOut:
+        async def load() -> tuple[TotalsOut, float]:
+            document = await self._queries.totals(campaign.id)
+            return totals_from(document, campaign), TOTALS_MAX_AGE_S
+
+        return await self._totals.get(campaign.id, load)
+
+    async def changes(
+        self,
+        campaign: Campaign,
+        *,
+        after: TotalsOut,
+        every_s: float,
+        stopping: Callable[[], bool] = lambda: False,
+    ) -> AsyncIterator[TotalsOut]:
+        """The totals each time they differ from the last ones given (starting from `after`),
+        looked at every `every_s`, until `stopping()`: changes in between are coalesced."""
+        last = after
+        unavailable = False
+        while not stopping():
+            await asyncio.sleep(every_s)
+            try:
+                current = await self.totals(campaign)
+            except Unavailable:
+                # The stream outlives a database hiccup: the dashboard keeps its last numbers.
+                if not unavailable:
+                    log.warning("totals unavailable to a stream", slug=campaign.slug)
+                unavailable = True
+                continue
+            unavailable = False
+            if current != last:
+                last = current
+                yield current
+
+    async def history(
+        self,
+        campaign: Campaign,
+        bucket: Bucket,
+        since: datetime | None,
+        until: datetime | None,
+    ) -> HistoryOut:
+        span = window(bucket, since, until, now=datetime.now(UTC))
+        if since is not None or until is not None:
+            return await self._history(campaign, span)
+
+        # The default window (the dashboards' chart): one read shared by all of them.
+        async def load() -> tuple[HistoryOut, float]:
+            return await self._history(campaign, span), HISTORY_MAX_AGE_S
+
+        return await self._latest.get((campaign.id, bucket), load)
+
+    async def _history(self, campaign: Campaign, span: Window) -> HistoryOut:
+        documents = await self._queries.history(campaign.id, span.hours())
+        hours = [
+            (document["hour"], document.get("minutes") or {})
+            for document in documents
+            if isinstance(document.get("hour"), datetime)
+        ]
+        return HistoryOut(
+            slug=campaign.slug,
+            bucket=span.bucket,
+            points=[_point(start, counts) for start, counts in points(span, hours)],
+        )
+
+
+def _point(start: datetime, counts: Counts) -> Point:
+    return Point(
+        t=start, signed=counts.signed, confirmed=counts.confirmed, volunteers=counts.volunteers
+    )
+
+
+def totals_from(document: Mapping[str, Any] | None, campaign: Campaign) -> TotalsOut:
+    """The API's totals from the stored document (None: nothing counted yet, all zeros)."""
+    document = document or {}
+    overall = Counts.of(document)
+    updated_at = document.get("updated_at")
+    return TotalsOut(
+        slug=campaign.slug,
+        goal=campaign.goal,
+        signed=overall.signed,
+        confirmed=overall.confirmed,
+        volunteers=overall.volunteers,
+        by_country=_breakdown(document.get("by_country")),
+        by_region=_breakdown(document.get("by_region")),
+        by_macro_region=_breakdown(document.get("by_macro_region")),
+        by_partner=_breakdown(document.get("by_partner")),
+        updated_at=updated_at.astimezone(UTC) if isinstance(updated_at, datetime) else None,
+    )
+
+
+def _breakdown(stored: Any) -> dict[str, CountsOut]:
+    if not isinstance(stored, Mapping):
+        return {}
+    return {key: _counts(Counts.of(stored[key])) for key in sorted(stored)}
+
+
+def _counts(counts: Counts) -> CountsOut:
+    return CountsOut(signed=counts.signed, confirmed=counts.confirmed, volunteers=counts.volunteers)

@@ -1,0 +1,58 @@
+"""The read side of the counter's database: a campaign's totals document and its hourly history
+documents, as the consumer writes them. Reads only: each of these documents has one writer, the
+consumer that owns the campaign's partition."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from pymongo.errors import PyMongoError
+
+from counter.domain.errors import Unavailable
+from counter.repository.totals import hour_id
+from mobilise_runtime.mongo import Document, ServiceDatabase
+
+RETRY_AFTER_S = 2
+# What the read side shows; `applied` (the Kafka offsets) stays in the database.
+_TOTALS_FIELDS = {
+    "slug": 1,
+    "signed": 1,
+    "confirmed": 1,
+    "volunteers": 1,
+    "by_country": 1,
+    "by_region": 1,
+    "by_macro_region": 1,
+    "by_partner": 1,
+    "updated_at": 1,
+}
+_HISTORY_FIELDS = {"hour": 1, "minutes": 1}
+
+
+class TotalsQueries:
+    def __init__(self, database: ServiceDatabase) -> None:
+        self._totals = database.db["totals"]
+        self._history = database.db["history"]
+
+    async def totals(self, campaign_id: str) -> Document | None:
+        """The campaign's totals document (None before its first signup): one read, so its sums
+        agree with each other."""
+        try:
+            return await self._totals.find_one({"_id": campaign_id}, _TOTALS_FIELDS)
+        except PyMongoError as exc:
+            raise _unavailable() from exc
+
+    async def history(self, campaign_id: str, hours: Sequence[datetime]) -> list[Document]:
+        """The history documents of `hours` (UTC hour starts) that exist, in any order."""
+        # By _id: the primary index serves this, whatever other indexes exist.
+        ids = [hour_id(campaign_id, hour) for hour in hours]
+        try:
+            return await self._history.find({"_id": {"$in": ids}}, _HISTORY_FIELDS).to_list()
+        except PyMongoError as exc:
+            raise _unavailable() from exc
+
+
+def _unavailable() -> Unavailable:
+    return Unavailable(
+        "the totals database does not answer: try again shortly", retry_after_s=RETRY_AFTER_S
+    )

@@ -1,0 +1,1 @@
+"""HTTP routes of the counter service: the totals API and the dashboard."""

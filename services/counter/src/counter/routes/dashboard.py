@@ -1,0 +1,170 @@
+"""The organisers' dashboard: /dashboard/{slug}, a page of the campaign's current totals that
+works as it is without JavaScript, and that its script keeps live (the totals stream, the history
+chart, and this page's own breakdown tables fetched again when they change).
+
+No authentication for now: the page shows only aggregate numbers, without personal data, the
+same as the public totals API. Organiser-only views will need the bearer token as the signup
+service's organiser endpoints do."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from counter.campaigns import Campaign
+from counter.deps import CampaignsDep, ReaderDep
+from counter.domain.errors import Unavailable, UnknownCampaign
+from counter.i18n import STRINGS, Locale, country_name, macro_region_name, negotiate, region_name
+from counter.rendering import render, render_message
+from counter.schemas import CountsOut, TotalsOut
+
+router = APIRouter(include_in_schema=False)
+# What dashboard.js says (it has no strings of its own), besides the progress sentence.
+SCRIPT_STRINGS = (
+    "percent_of_goal",
+    "updated",
+    "live",
+    "reconnecting",
+    "per_minute",
+    "per_hour",
+    "chart_summary",
+    "unit_minute",
+    "unit_hour",
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    rank: int
+    key: str
+    name: str
+    counts: CountsOut
+    share: float  # percent of the campaign's signatures, 0 to 100
+
+
+@dataclass(frozen=True)
+class Table:
+    id: str
+    heading: str  # keys of i18n.STRINGS
+    column: str
+    rows: list[Row]
+
+
+@router.get("/dashboard/{slug}", response_class=HTMLResponse)
+async def dashboard(
+    slug: str, request: Request, campaigns: CampaignsDep, reader: ReaderDep
+) -> HTMLResponse:
+    locale = negotiate(request)
+    try:
+        campaign = await campaigns.get(slug)
+        totals = await reader.totals(campaign)
+    except (UnknownCampaign, Unavailable) as exc:
+        return _refusal(request, locale, exc)
+    strings = STRINGS[locale]
+    base = f"/api/v1/campaigns/{quote(campaign.slug)}"
+    return render(
+        request,
+        "dashboard.html",
+        locale=locale,
+        campaign=campaign,
+        title=campaign.title.get(locale) or campaign.slug,
+        totals=totals,
+        # French and English say "1 signature", "0 signatures", "2 signatures".
+        progress_key=f"progress_{campaign.kind}{'_one' if totals.signed == 1 else ''}",
+        percent=totals.signed * 100 // campaign.goal,
+        show_volunteers=_show_volunteers(campaign, totals),
+        tables=tables(totals, locale),
+        script={
+            "stream": f"{base}/totals/stream",
+            "history": f"{base}/history",
+            "breakdown": f"/dashboard/{quote(campaign.slug)}/breakdown?lang={locale}",
+            "strings": {
+                "progress": strings[f"progress_{campaign.kind}"],
+                "progress_one": strings[f"progress_{campaign.kind}_one"],
+                **{key: strings[key] for key in SCRIPT_STRINGS},
+            },
+        },
+    )
+
+
+@router.get("/dashboard/{slug}/breakdown", response_class=HTMLResponse)
+async def breakdown(
+    slug: str, request: Request, campaigns: CampaignsDep, reader: ReaderDep
+) -> HTMLResponse:
+    """The page's tables alone, which its script puts in place of the old ones."""
+    locale = negotiate(request)
+    try:
+        campaign = await campaigns.get(slug)
+        totals = await reader.totals(campaign)
+    except (UnknownCampaign, Unavailable) as exc:
+        return _refusal(request, locale, exc)
+    return render(
+        request,
+        "breakdown.html",
+        locale=locale,
+        show_volunteers=_show_volunteers(campaign, totals),
+        tables=tables(totals, locale),
+    )
+
+
+def tables(totals: TotalsOut, locale: Locale) -> list[Table]:
+    """The breakdowns the page shows, each biggest first."""
+
+    def named(name: Callable[[str, Locale], str]) -> Callable[[str], str]:
+        return lambda key: name(key, locale)
+
+    return [
+        Table(
+            "macro-regions",
+            "by_macro_region",
+            "col_macro_region",
+            _rows(totals.by_macro_region, totals.signed, named(macro_region_name)),
+        ),
+        Table("partners", "partners", "col_partner", _rows(totals.by_partner, totals.signed, str)),
+        Table(
+            "countries",
+            "by_country",
+            "col_country",
+            _rows(totals.by_country, totals.signed, named(country_name)),
+        ),
+        Table(
+            "regions",
+            "by_region",
+            "col_region",
+            _rows(totals.by_region, totals.signed, named(region_name)),
+        ),
+    ]
+
+
+def _rows(breakdown: Mapping[str, CountsOut], total: int, name: Callable[[str], str]) -> list[Row]:
+    named = sorted(
+        ((name(key), key, counts) for key, counts in breakdown.items()),
+        key=lambda item: (-item[2].signed, -item[2].confirmed, item[0]),
+    )
+    return [
+        Row(rank, key, label, counts, counts.signed * 100 / total if total else 0.0)
+        for rank, (label, key, counts) in enumerate(named, start=1)
+    ]
+
+
+def _show_volunteers(campaign: Campaign, totals: TotalsOut) -> bool:
+    return campaign.kind == "volunteer" or totals.volunteers > 0
+
+
+def _refusal(request: Request, locale: Locale, exc: UnknownCampaign | Unavailable) -> HTMLResponse:
+    if isinstance(exc, UnknownCampaign):
+        return render_message(
+            request, locale=locale, title="not_found_title", text="not_found_text", status_code=404
+        )
+    return render_message(
+        request,
+        locale=locale,
+        title="unavailable_title",
+        text="unavailable_text",
+        status_code=503,
+        headers={"Retry-After": str(exc.retry_after_s)},
+    )
