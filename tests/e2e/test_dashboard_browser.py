@@ -12,48 +12,17 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 from tests.processes import free_port, running, service_env
 from tests.signup_service import SignupService, signup_api
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOT = Path(tempfile.gettempdir()) / "dashboard.png"
 PHONE_SCREENSHOT = Path(tempfile.gettempdir()) / "dashboard-phone-no-js.png"
 # Kafka, then the consumer's batch, then the stream's poll: well under this.
 LIVE_TIMEOUT_MS = 20_000
-
-
-@pytest.fixture
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: `devstack install --browser` installs Debian's chromium "
-            "(make test and make e2e run it)"
-        )
-    return CHROMIUM
-
-
-@pytest.fixture
-async def browser(chromium: Path) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(chromium), args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            await browser.close()
 
 
 @dataclass

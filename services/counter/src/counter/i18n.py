@@ -1,80 +1,40 @@
-"""The dashboard's languages: which one a request gets (as the signup pages choose), every
-string the pages show in both, and the names of countries and regions in each."""
+"""The dashboard's strings in both languages; choosing the language and naming places is shared
+with the signup pages (mobilise_runtime.locales)."""
 
 from __future__ import annotations
 
-import gettext
-from functools import cache
-from typing import Literal, get_args
+from mobilise_runtime.locales import (
+    AUTONYMS,
+    DEFAULT,
+    LOCALES,
+    Locale,
+    country_name,
+    format_number,
+    locale_from,
+    negotiate,
+    region_name,
+)
 
-import pycountry
-from starlette.requests import Request
-
-Locale = Literal["fr", "en"]
-LOCALES: tuple[Locale, ...] = get_args(Locale)
-DEFAULT: Locale = "fr"
-AUTONYMS: dict[Locale, str] = {"fr": "Français", "en": "English"}
-_MAX_ACCEPT_LANGUAGE = 512  # a longer header is not a browser's: only its start is read
-
-
-def negotiate(request: Request) -> Locale:
-    """`?lang=` (the switcher) first, then Accept-Language, then French."""
-    return locale_from(request.query_params.get("lang"), request.headers.get("accept-language"))
-
-
-def locale_from(lang: str | None, accept_language: str | None) -> Locale:
-    chosen = _known(lang)
-    if chosen is not None:
-        return chosen
-    ranked: list[tuple[float, int, Locale]] = []
-    for position, item in enumerate((accept_language or "")[:_MAX_ACCEPT_LANGUAGE].split(",")):
-        tag, *params = item.split(";")
-        primary = _known(tag.strip().lower().split("-")[0])
-        if primary is None:
-            continue
-        quality = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if 0 < quality <= 1:
-            ranked.append((-quality, position, primary))
-    return min(ranked)[2] if ranked else DEFAULT
-
-
-def _known(tag: str | None) -> Locale | None:
-    return next((locale for locale in LOCALES if locale == tag), None)
-
-
-def format_number(value: int, locale: Locale) -> str:
-    grouped = f"{value:,}"
-    # French groups digits with a narrow no-break space (as Intl.NumberFormat does in the page).
-    return grouped.replace(",", "\u202f") if locale == "fr" else grouped
+__all__ = [
+    "AUTONYMS",
+    "DEFAULT",
+    "LOCALES",
+    "STRINGS",
+    "Locale",
+    "country_name",
+    "format_number",
+    "format_percent",
+    "locale_from",
+    "macro_region_name",
+    "negotiate",
+    "region_name",
+]
 
 
 def format_percent(value: float, locale: Locale) -> str:
     if locale == "fr":
         return f"{value:.1f}".replace(".", ",") + "\u202f%"
     return f"{value:.1f}%"
-
-
-@cache
-def _catalogue(domain: str, locale: Locale) -> gettext.NullTranslations:
-    # pycountry's names are English; other languages come from its gettext catalogues.
-    return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[locale], fallback=True)
-
-
-def country_name(code: str, locale: Locale) -> str:
-    country = pycountry.countries.get(alpha_2=code)
-    return _catalogue("iso3166-1", locale).gettext(country.name) if country else code
-
-
-def region_name(code: str, locale: Locale) -> str:
-    region = pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]
-    return _catalogue("iso3166-2", locale).gettext(region.name) if region else code
 
 
 def macro_region_name(name: str, locale: Locale) -> str:
