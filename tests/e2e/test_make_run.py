@@ -49,6 +49,7 @@ def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) 
         "MOBILISE_MONGO_PORT": free_port(),
         "MOBILISE_FERRETDB_DEBUG_PORT": free_port(),
         "MOBILISE_REDIS_PORT": free_port(),
+        "MOBILISE_SENDGRID_PORT": free_port(),
     }
     env = {
         **os.environ,

@@ -42,6 +42,8 @@ APPS = (
     App("signup-projector"),
     App("counter-api", "COUNTER_PORT", 8001),
     App("counter-consumer"),
+    # SendGrid v3 mail-send, locally (devstack.sendgrid_standin): nothing the mailer sends leaves.
+    App("sendgrid-standin", "MOBILISE_SENDGRID_PORT", 18025),
     App("mailer-api", "MAILER_PORT", 8002),
     App("mailer-consumer"),
     App("mailer-worker"),
@@ -85,6 +87,11 @@ def app_environment(cfg: StackConfig) -> dict[str, str]:
     env["SIGNUP_COUNTER_URL"] = f"http://127.0.0.1:{ports['counter-api']}"
     env["COUNTER_SIGNUP_URL"] = f"http://127.0.0.1:{ports['signup-api']}"
     env.setdefault("SIGNUP_PUBLIC_URL", f"http://127.0.0.1:{ports['signup-api']}")
+    env.setdefault("MAILER_SIGNUP_PUBLIC_URL", env["SIGNUP_PUBLIC_URL"])
+    env.setdefault("MAILER_CONFIRM_LINK_DAYS", env.get("SIGNUP_CONFIRM_LINK_DAYS", "30"))
+    # The mailer sends to the stand-in, which takes any key; a real SendGrid needs both set.
+    env.setdefault("MAILER_SENDGRID_HOST", f"http://127.0.0.1:{ports['sendgrid-standin']}")
+    env.setdefault("MAILER_SENDGRID_API_KEY", "dev")
     env.setdefault("MOBILISE_LOG_FORMAT", "console")
     return env
 

@@ -75,6 +75,8 @@ def _banner(cfg: StackConfig, token: str, generated: bool) -> None:
                 f"  signup   http://127.0.0.1:{port['signup-api']}/docs   (API; pages /c/…)",
                 f"  counter  http://127.0.0.1:{port['counter-api']}/docs   (totals; /dashboard/…)",
                 f"  mailer   http://127.0.0.1:{port['mailer-api']}/docs   (mailings; /outbox)",
+                f"  sendgrid http://127.0.0.1:{port['sendgrid-standin']}/_standin/messages"
+                "   (the local SendGrid stand-in: what was sent)",
                 "  each API also answers /healthz, /readyz and /metrics",
                 f"  kafka {cfg.kafka_bootstrap} · mongo {cfg.mongo_url} · redis {cfg.redis_url}",
                 f"  admin token ({origin}): {token}",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mobilise_runtime.settings import SharedSettings
@@ -18,4 +18,18 @@ class Settings(BaseSettings):
     # The Redis list Celery keeps the mailer's tasks in (tests use their own).
     celery_queue: str = "mailer"
     worker_concurrency: int = Field(default=2, ge=1)
+    # SendGrid: a real API key sends for real (with sendgrid_host "https://api.sendgrid.com"). No
+    # default: `make run` and the tests point the host at devstack's stand-in (sendgrid-standin),
+    # which takes any key, and pass the key "dev".
+    sendgrid_api_key: SecretStr | None = None
+    sendgrid_host: str = "http://127.0.0.1:18025"
+    sendgrid_timeout_s: float = Field(default=30.0, gt=0)
+    from_email: str = "campagnes@mobilise.example"
+    from_name: str = "mobilise"
+    # The signup service's public address: the base of the confirm and unsubscribe links.
+    signup_public_url: str = "http://127.0.0.1:8000"
+    # What the confirmation email says of its link; keep equal to SIGNUP_CONFIRM_LINK_DAYS.
+    confirm_link_days: int = Field(default=30, ge=1)
+    # Personalizations per mail-send request (SendGrid accepts at most 1,000).
+    mailing_batch_size: int = Field(default=1000, ge=1, le=1000)
     shared: SharedSettings = Field(default_factory=SharedSettings)
