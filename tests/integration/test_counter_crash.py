@@ -1,0 +1,239 @@
+"""`counter-consumer` killed with SIGKILL in the middle of its batches, restarted, and scaled out to
+two processes: the totals end at exactly what was published — repeats once, confirmations once, in
+whatever order the topics are read — and stay there."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka.partitioner import murmur2
+
+from counter.domain.m49 import macro_region
+from mobilise_events import Event, PledgeSigned, Signup, SignupConfirmed, VolunteerRegistered
+from mobilise_runtime.kafka import EventPublisher
+from mobilise_runtime.mongo import Document, ServiceDatabase
+from mobilise_runtime.settings import SharedSettings
+from tests.processes import Running, running, service_env
+
+PARTITIONS = 6  # of each signup topic (mobilise_events.topics)
+COUNTS = ("signed", "confirmed", "volunteers")
+DIMENSIONS = ("by_country", "by_region", "by_macro_region", "by_partner")
+PLACES = [("FR", "FR-IDF"), ("FR", None), ("SN", "SN-DK"), ("CI", None), ("CA", "CA-QC")]
+PARTNERS = [None, None, "partner-a", "partner-b"]
+WAIT_S = 90  # a restart waits out the killed member's session (10 s) before it gets partitions
+SIGNUPS = 800  # per campaign, plus half as many confirmations: 3,600 events
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: str
+    kind: type[Signup]
+    double_opt_in: bool
+
+
+def _partition(campaign_id: str) -> int:
+    return int(murmur2(campaign_id.encode()) & 0x7FFFFFFF) % PARTITIONS
+
+
+def campaigns(unique: str) -> list[Campaign]:
+    """Three campaigns on three partitions, in both halves of the partitions (so two consumers
+    each own some), one of each kind of counting."""
+    wanted = iter([{0, 1, 2}, {3, 4, 5}, {0, 1, 2, 3, 4, 5}])
+    kinds: Iterator[tuple[type[Signup], bool]] = iter(
+        [(PledgeSigned, True), (VolunteerRegistered, False), (VolunteerRegistered, True)]
+    )
+    found: list[Campaign] = []
+    taken: set[int] = set()
+    accept = next(wanted)
+    for i in range(1000):
+        campaign_id = f"campaign-{unique}-{i}"
+        partition = _partition(campaign_id)
+        if partition in accept and partition not in taken:
+            found.append(Campaign(campaign_id, *next(kinds)))
+            taken.add(partition)
+            accept = next(wanted, set())
+    assert len(found) == 3
+    return found
+
+
+def signups(campaign: Campaign, rng: random.Random, count: int) -> Iterator[Event]:
+    """`count` signups from fewer supporters (repeats, from wherever), confirmations of many of
+    them — some twice, some of supporters who never signed — shuffled so that confirmations often
+    come before their signups."""
+    events: list[Event] = []
+    for _ in range(count):
+        key = f"{campaign.id}-supporter-{rng.randrange(count * 3 // 4)}"
+        country, region = rng.choice(PLACES)
+        events.append(
+            campaign.kind(
+                signup_id=uuid.uuid4(),
+                campaign_id=campaign.id,
+                campaign_slug=campaign.id,
+                supporter_key=key,
+                email=f"{key}@example.org",
+                first_name="Awa",
+                country=country,
+                region=region,
+                locale="fr",
+                newsletter_opt_in=True,
+                consent_text_version="2026-01",
+                partner=rng.choice(PARTNERS),
+                double_opt_in=campaign.double_opt_in,
+                confirm_token="confirm" if campaign.double_opt_in else None,
+                unsubscribe_token="unsubscribe",
+            )
+        )
+    for _ in range(count // 2):
+        key = f"{campaign.id}-supporter-{rng.randrange(count)}"
+        events.append(
+            SignupConfirmed(signup_id=uuid.uuid4(), campaign_id=campaign.id, supporter_key=key)
+        )
+    rng.shuffle(events)
+    yield from events
+
+
+Totals = dict[str, Any]
+
+
+def expected(published: list[tuple[Event, int]], campaign: str) -> Totals:
+    """The rules, from what Kafka holds (offset order): a supporter counts once, as their first
+    signup says; confirmed once, if there is no double opt-in or any confirmation of theirs."""
+    first: dict[str, Signup] = {}
+    confirmed: set[str] = set()
+    for event, _ in sorted(published, key=lambda p: p[1]):
+        if isinstance(event, Signup) and event.campaign_id == campaign:
+            first.setdefault(event.supporter_key, event)
+        elif isinstance(event, SignupConfirmed) and event.campaign_id == campaign:
+            confirmed.add(event.supporter_key)
+    totals: Totals = {**dict.fromkeys(COUNTS, 0), **{d: {} for d in DIMENSIONS}}
+    for key, signup in first.items():
+        counts = ["signed"]
+        if isinstance(signup, VolunteerRegistered):
+            counts.append("volunteers")
+        if not signup.double_opt_in or key in confirmed:
+            counts.append("confirmed")
+        cells = {
+            "by_country": signup.country,
+            "by_region": signup.region,
+            "by_macro_region": macro_region(signup.country),
+            "by_partner": signup.partner,
+        }
+        for c in counts:
+            totals[c] += 1
+            for dimension, cell in cells.items():
+                if cell is not None:
+                    totals[dimension].setdefault(cell, dict.fromkeys(COUNTS, 0))[c] += 1
+    return totals
+
+
+def stored(doc: Document | None) -> Totals:
+    totals: Totals = {c: (doc or {}).get(c, 0) for c in COUNTS}
+    for dimension in DIMENSIONS:
+        totals[dimension] = {
+            key: {c: cell.get(c, 0) for c in COUNTS}
+            for key, cell in (doc or {}).get(dimension, {}).items()
+        }
+    return totals
+
+
+async def publish(shared: SharedSettings, events: list[Event]) -> list[tuple[Event, int]]:
+    """Publish keyed by campaign; return each event with its offset in its partition."""
+    publisher = EventPublisher(shared.kafka_bootstrap, prefix=shared.topic_prefix, client_id="t")
+    await publisher.start()
+    try:
+        published: list[tuple[Event, int]] = []
+        for start in range(0, len(events), 200):
+            wave = events[start : start + 200]
+            sent = await asyncio.gather(
+                *(publisher.publish(e, key=getattr(e, "campaign_id", "")) for e in wave)
+            )
+            published.extend((e, meta.offset) for e, meta in zip(wave, sent, strict=True))
+        return published
+    finally:
+        await publisher.stop()
+
+
+class Totalled:
+    """The consumer's progress as its totals documents tell it: events applied per campaign (each
+    campaign on a partition of its own, so its applied offsets count its events)."""
+
+    def __init__(self, database: ServiceDatabase, campaigns: list[Campaign]) -> None:
+        self._totals = database.db["totals"]
+        self._ids = [c.id for c in campaigns]
+
+    async def docs(self) -> dict[str, Document]:
+        return {d["_id"]: d async for d in self._totals.find({"_id": {"$in": self._ids}})}
+
+    async def applied(self) -> int:
+        return sum(sum(d.get("applied", {}).values()) for d in (await self.docs()).values())
+
+    async def wait(self, reached: int) -> int:
+        """Poll (every 10 ms) until at least `reached` events are applied; return how many."""
+        deadline = time.monotonic() + WAIT_S
+        while (applied := await self.applied()) < reached:
+            assert time.monotonic() < deadline, f"{applied} events applied, waited for {reached}"
+            await asyncio.sleep(0.01)
+        return applied
+
+
+def consumer_env(shared: SharedSettings, database: ServiceDatabase, unique: str) -> dict[str, str]:
+    # Small batches: many commit points to die between.
+    return service_env(
+        shared,
+        COUNTER_MONGO_DATABASE=database.db.name,
+        COUNTER_CONSUMER_GROUP=f"counter-{unique}",
+        COUNTER_MAX_BATCH="200",
+    )
+
+
+def kill(process: Running) -> None:
+    os.killpg(process.process.pid, signal.SIGKILL)
+    process.process.wait()
+
+
+async def assert_counted_exactly(
+    totalled: Totalled, published: list[tuple[Event, int]], campaigns: list[Campaign]
+) -> None:
+    await totalled.wait(len(published))
+    for _ in range(2):  # and still so a second later: no late double count
+        docs = await totalled.docs()
+        for campaign in campaigns:
+            assert stored(docs.get(campaign.id)) == expected(published, campaign.id), campaign
+        assert await totalled.applied() == len(published)
+        await asyncio.sleep(1)
+
+
+def assert_no_stale_writer(*processes: Running) -> None:
+    for process in processes:
+        assert "StaleWriter" not in process.output(), process.output()[-4000:]
+
+
+async def test_kill_9_mid_batch_twice_then_restart_counts_exactly_once(
+    shared_settings: SharedSettings, database: ServiceDatabase, unique: str
+) -> None:
+    rng = random.Random(unique)
+    chosen = campaigns(unique)
+    events = [e for c in chosen for e in signups(c, rng, SIGNUPS)]
+    published = await publish(shared_settings, events)
+    totalled = Totalled(database, chosen)
+    env = consumer_env(shared_settings, database, unique)
+    for _ in range(2):
+        before = await totalled.applied()
+        with running("counter-consumer", env) as doomed:
+            # Killed as soon as it has moved the totals on: in the middle of its work.
+            at_kill = await totalled.wait(before + 1)
+            kill(doomed)
+        assert at_kill < len(published), "the consumer finished before it could be killed"
+        assert_no_stale_writer(doomed)
+    with running("counter-consumer", env) as survivor:
+        await assert_counted_exactly(totalled, published, chosen)
+    assert survivor.process.returncode == 0, survivor.output()[-4000:]
+    assert_no_stale_writer(survivor)
