@@ -5,6 +5,7 @@ whatever order the topics are read — and stay there."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import signal
@@ -194,9 +195,31 @@ def consumer_env(shared: SharedSettings, database: ServiceDatabase, unique: str)
     )
 
 
-def kill(process: Running) -> None:
+async def kill_mid_batch(process: Running, database: ServiceDatabase) -> int:
+    """SIGKILL as soon as the consumer has saved ledger entries of a batch (its first step), so
+    most likely before that batch's totals are written; return how many ledger positions the
+    totals had not applied then (0: the kill came too late to catch a batch in hand)."""
+    ledger = database.db["ledger"]
+    saved = await ledger.count_documents({})
+    deadline = time.monotonic() + WAIT_S
+    while await ledger.count_documents({}) == saved:
+        assert time.monotonic() < deadline, "the ledger did not move"
+        await asyncio.sleep(0.002)
     os.killpg(process.process.pid, signal.SIGKILL)
     process.process.wait()
+    return await ledger_ahead(database)
+
+
+async def ledger_ahead(database: ServiceDatabase) -> int:
+    """Ledger entries counted at a position (`<applied key>@<partition>:<offset>`, see
+    counter.domain.aggregation) that their campaign's totals have not applied."""
+    applied = {d["_id"]: d.get("applied", {}) async for d in database.db["totals"].find()}
+    ahead = 0
+    async for entry in database.db["ledger"].find():
+        for pos in filter(None, (entry.get("signed_pos"), entry.get("confirmed_pos"))):
+            key, offset = pos.split("@")[0], int(pos.rsplit(":", 1)[1])
+            ahead += offset >= applied.get(entry["campaign_id"], {}).get(key, 0)
+    return ahead
 
 
 async def assert_counted_exactly(
@@ -225,15 +248,55 @@ async def test_kill_9_mid_batch_twice_then_restart_counts_exactly_once(
     published = await publish(shared_settings, events)
     totalled = Totalled(database, chosen)
     env = consumer_env(shared_settings, database, unique)
+    in_hand = []
     for _ in range(2):
         before = await totalled.applied()
         with running("counter-consumer", env) as doomed:
-            # Killed as soon as it has moved the totals on: in the middle of its work.
-            at_kill = await totalled.wait(before + 1)
-            kill(doomed)
-        assert at_kill < len(published), "the consumer finished before it could be killed"
+            await totalled.wait(before + 1)
+            in_hand.append(await kill_mid_batch(doomed, database))
+        assert await totalled.applied() < len(published), "finished before it could be killed"
         assert_no_stale_writer(doomed)
+    # At least one kill caught a batch between its ledger and its totals writes.
+    assert any(in_hand), in_hand
     with running("counter-consumer", env) as survivor:
         await assert_counted_exactly(totalled, published, chosen)
     assert survivor.process.returncode == 0, survivor.output()[-4000:]
     assert_no_stale_writer(survivor)
+
+
+def _assigned(process: Running) -> list[list[str]]:
+    return [
+        record["partitions"]
+        for line in process.lines
+        if line.startswith("{") and (record := json.loads(line))["event"] == "partitions assigned"
+    ]
+
+
+async def test_two_consumers_share_the_partitions_and_one_dies_without_drift(
+    shared_settings: SharedSettings, database: ServiceDatabase, unique: str
+) -> None:
+    rng = random.Random(unique)
+    chosen = campaigns(unique)
+    events = [e for c in chosen for e in signups(c, rng, 1500)]
+    half = len(events) // 2
+    published = await publish(shared_settings, events[:half])
+    totalled = Totalled(database, chosen)
+    env = consumer_env(shared_settings, database, unique)
+    with running("counter-consumer", env) as first:
+        await totalled.wait(1)
+        with running("counter-consumer", env) as second:
+            # The group rebalances: the first hands over half the partitions once its batch in
+            # hand is written and committed; both then count, each its own campaigns.
+            deadline = time.monotonic() + WAIT_S
+            while not any(_assigned(second)):
+                assert time.monotonic() < deadline, second.output()[-4000:]
+                await asyncio.sleep(0.1)
+            published += await publish(shared_settings, events[half:])
+            await totalled.wait(len(published) // 2)
+            await kill_mid_batch(first, database)
+            await assert_counted_exactly(totalled, published, chosen)
+        assert second.process.returncode == 0, second.output()[-4000:]
+    owned = [set(p) for p in _assigned(first)]
+    assert len(owned) >= 2, first.output()[-4000:]
+    assert set() < owned[-1] < owned[0], "the first consumer never shared its partitions"
+    assert_no_stale_writer(first, second)

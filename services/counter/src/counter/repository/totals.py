@@ -17,6 +17,10 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from mobilise_runtime.mongo import Document
 
+# FerretDB 1.x (SQLite) deadlocks on an update command holding 100 or more updates that match
+# existing documents (each keeps a pooled connection until the command ends); MongoDB does not mind.
+WRITES_PER_COMMAND = 50
+
 
 class StaleWriter(RuntimeError):
     """Another process applied events to a document this batch meant to write."""
@@ -60,7 +64,10 @@ class GuardedDocuments:
         if not writes:
             return
         try:
-            await self._collection.bulk_write(writes, ordered=True)
+            for start in range(0, len(writes), WRITES_PER_COMMAND):
+                await self._collection.bulk_write(
+                    writes[start : start + WRITES_PER_COMMAND], ordered=True
+                )
         except (BulkWriteError, DuplicateKeyError) as exc:
             # The guard matched nothing, so the upsert tried to insert an existing _id.
             raise StaleWriter(f"another writer applied events first: {exc}") from exc
