@@ -5,12 +5,28 @@ transactions, change streams or TTL indexes, and give every document a single wr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 Document = dict[str, Any]
+
+# FerretDB 1.x (SQLite) deadlocks on a write command holding 100 or more updates that match
+# existing documents (each keeps a pooled connection until the command ends); MongoDB does not
+# mind. Every bulk write goes out in commands of at most this many.
+WRITES_PER_COMMAND = 50
+
+
+async def bulk_write(
+    collection: AsyncCollection[Document], writes: Sequence[Any], *, ordered: bool
+) -> None:
+    for start in range(0, len(writes), WRITES_PER_COMMAND):
+        await collection.bulk_write(
+            list(writes[start : start + WRITES_PER_COMMAND]), ordered=ordered
+        )
 
 
 class ServiceDatabase:

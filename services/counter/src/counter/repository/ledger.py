@@ -9,8 +9,7 @@ from pymongo import ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from counter.domain.aggregation import Entry
-from counter.repository.totals import WRITES_PER_COMMAND
-from mobilise_runtime.mongo import Document
+from mobilise_runtime.mongo import Document, bulk_write
 
 _FIELDS = tuple(f.name for f in fields(Entry))
 
@@ -39,8 +38,7 @@ class LedgerRepository:
     async def save(self, entries: Iterable[Entry]) -> None:
         """Write each entry's whole state: idempotent, and one write per entry per batch."""
         writes = [ReplaceOne({"_id": e.id}, _to_doc(e), upsert=True) for e in entries]
-        for start in range(0, len(writes), WRITES_PER_COMMAND):
-            await self._ledger.bulk_write(writes[start : start + WRITES_PER_COMMAND], ordered=False)
+        await bulk_write(self._ledger, writes, ordered=False)
 
     async def of_campaign(self, campaign_id: str) -> AsyncIterator[Entry]:
         async for doc in self._ledger.find({"campaign_id": campaign_id}):

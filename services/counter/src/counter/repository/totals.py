@@ -15,11 +15,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from mobilise_runtime.mongo import Document
-
-# FerretDB 1.x (SQLite) deadlocks on an update command holding 100 or more updates that match
-# existing documents (each keeps a pooled connection until the command ends); MongoDB does not mind.
-WRITES_PER_COMMAND = 50
+from mobilise_runtime.mongo import Document, bulk_write
 
 
 class StaleWriter(RuntimeError):
@@ -64,10 +60,7 @@ class GuardedDocuments:
         if not writes:
             return
         try:
-            for start in range(0, len(writes), WRITES_PER_COMMAND):
-                await self._collection.bulk_write(
-                    writes[start : start + WRITES_PER_COMMAND], ordered=True
-                )
+            await bulk_write(self._collection, writes, ordered=True)
         except (BulkWriteError, DuplicateKeyError) as exc:
             # The guard matched nothing, so the upsert tried to insert an existing _id.
             raise StaleWriter(f"another writer applied events first: {exc}") from exc

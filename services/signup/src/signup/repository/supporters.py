@@ -14,7 +14,7 @@ from pymongo import UpdateMany, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from mobilise_events import Signup, SignupConfirmed, VolunteerRegistered
-from mobilise_runtime.mongo import Document
+from mobilise_runtime.mongo import Document, bulk_write
 from signup.domain.emails import canonical_email
 
 Write = UpdateOne | UpdateMany
@@ -97,8 +97,7 @@ class SupporterRepository:
         )
 
     async def apply(self, writes: Sequence[Write]) -> None:
-        if writes:
-            await self._supporters.bulk_write(list(writes), ordered=True)
+        await bulk_write(self._supporters, writes, ordered=True)
 
     async def of_campaign(self, campaign_id: str) -> AsyncIterator[Document]:
         """Signed supporters of a campaign, oldest first (a confirmation alone is not a signup)."""
