@@ -14,7 +14,6 @@ class Result:
     baseline: float
     ours: float
     target: str
-    show_ratio: bool = True  # False: baseline and mobilise are two readings of one measure
 
     @property
     def ratio(self) -> float:
@@ -23,7 +22,7 @@ class Result:
     def row(self) -> str:
         return (
             f"| {self.name} | {self.baseline:,.0f} {self.unit} | {self.ours:,.0f} {self.unit} "
-            f"| {f'{self.ratio:.0%}' if self.show_ratio else '—'} | {self.target} |"
+            f"| {self.ratio:.0%} | {self.target} |"
         )
 
 
