@@ -277,7 +277,7 @@ async def test_two_consumers_share_the_partitions_and_one_dies_without_drift(
 ) -> None:
     rng = random.Random(unique)
     chosen = campaigns(unique)
-    events = [e for c in chosen for e in signups(c, rng, 1500)]
+    events = [e for c in chosen for e in signups(c, rng, SIGNUPS)]
     half = len(events) // 2
     published = await publish(shared_settings, events[:half])
     totalled = Totalled(database, chosen)

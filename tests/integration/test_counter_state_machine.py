@@ -4,7 +4,8 @@ from the group's committed offsets — and counting, at every step, what the rul
 
 No Kafka here: the machine keeps each topic partition's log and the consumer group's committed
 offsets itself, so it can deliver any batch a fetch could (any end per partition, partitions
-interleaved in any order) and crash wherever it likes."""
+interleaved in any order) and crash wherever it likes. 30 examples by default (a few seconds);
+COUNTER_SM_EXAMPLES=1500 for a soak."""
 
 from __future__ import annotations
 
