@@ -118,6 +118,7 @@ def _examples(model: type[BaseModel]) -> list[dict[str, Any]]:
         schemas.ConsentTextOut,
         schemas.CampaignOut,
         schemas.OrganiserCampaignOut,
+        schemas.OrganiserOut,
     ],
 )
 def test_examples_are_valid_against_their_models(model: type[BaseModel]) -> None:

@@ -16,6 +16,14 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+    load_der_private_key,
+)
 
 from devstack.config import StackConfig
 from devstack.output import say
@@ -50,12 +58,28 @@ APPS = (
 )
 
 
+def dev_webhook_key() -> str:
+    """A P-256 private key, base64 PKCS#8 DER: the dev stand-in for SendGrid's signing key."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    der = key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+    return base64.b64encode(der).decode()
+
+
+def webhook_public_key(private_key: str) -> str:
+    """Its verification key, base64 DER, as SendGrid shows one."""
+    key = load_der_private_key(base64.b64decode(private_key), password=None)
+    der = key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(der).decode()
+
+
 # Secrets the services need, generated once per checkout for development (kept in .local/).
 DEV_SECRETS: dict[str, Callable[[], str]] = {
     "MOBILISE_ADMIN_TOKEN": lambda: secrets.token_urlsafe(32),
     # A Fernet key is 32 random bytes, url-safe base64.
     "SIGNUP_TOKEN_KEYS": lambda: base64.urlsafe_b64encode(os.urandom(32)).decode(),
     "SIGNUP_SUPPORTER_KEY_SECRET": lambda: secrets.token_urlsafe(32),
+    # Signs SendGrid Event Webhook posts in development (the mailer API gets its public half).
+    "MAILER_DEV_WEBHOOK_PRIVATE_KEY": dev_webhook_key,
 }
 
 
@@ -92,6 +116,12 @@ def app_environment(cfg: StackConfig) -> dict[str, str]:
     # The mailer sends to the stand-in, which takes any key; a real SendGrid needs both set.
     env.setdefault("MAILER_SENDGRID_HOST", f"http://127.0.0.1:{ports['sendgrid-standin']}")
     env.setdefault("MAILER_SENDGRID_API_KEY", "dev")
+    env.setdefault("MAILER_SIGNUP_URL", f"http://127.0.0.1:{ports['signup-api']}")
+    env.setdefault(
+        "MAILER_SENDGRID_WEBHOOK_PUBLIC_KEY",
+        webhook_public_key(env["MAILER_DEV_WEBHOOK_PRIVATE_KEY"]),
+    )
+    env.setdefault("MAILER_DEV_OUTBOX", "true")
     env.setdefault("MOBILISE_LOG_FORMAT", "console")
     return env
 

@@ -32,4 +32,18 @@ class Settings(BaseSettings):
     confirm_link_days: int = Field(default=30, ge=1)
     # Personalizations per mail-send request (SendGrid accepts at most 1,000).
     mailing_batch_size: int = Field(default=1000, ge=1, le=1000)
+    # The mailer API: the signup service (server to server) knows organisers' tokens and campaigns.
+    signup_url: str = "http://127.0.0.1:8000"
+    # SendGrid's Event Webhook verification key, base64 DER as SendGrid shows it (Mail Settings →
+    # Signed Event Webhook). None: POST /webhooks/sendgrid answers 503 (unsigned is never taken).
+    sendgrid_webhook_public_key: str | None = None
+    # How old a signed webhook request may be. SendGrid retries a failed post for up to 72 hours
+    # and does not say whether a retry is signed anew: keep them; sg_event_id dedupes replays.
+    sendgrid_webhook_max_age_s: int = Field(default=259_200, ge=60)
+    # How long a request may wait for Kafka's acknowledgement before the client is told 503.
+    publish_timeout_s: float = Field(default=5.0, gt=0)
+    # SendGrid posts webhook batches of up to about 768 KB.
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Dev only (`make run` sets it): GET /outbox shows what the SendGrid stand-in received.
+    dev_outbox: bool = False
     shared: SharedSettings = Field(default_factory=SharedSettings)

@@ -12,17 +12,26 @@ from fastapi.staticfiles import StaticFiles
 
 from mobilise_runtime.health import health_router
 from mobilise_runtime.kafka import EventPublisher
+from mobilise_runtime.limits import BodyLimit
 from mobilise_runtime.logging import configure_logging
 from mobilise_runtime.metrics import instrument
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.serve import serve
 from signup.domain.tokens import Tokens
 from signup.intake import Intake
-from signup.limits import BodyLimit
 from signup.publisher import SignupPublisher
 from signup.rendering import STATIC_DIR, page_templates
 from signup.repository import Repository
-from signup.routes import campaigns, confirm, errors, exports, pages, signups, unsubscribe
+from signup.routes import (
+    campaigns,
+    confirm,
+    errors,
+    exports,
+    organisers,
+    pages,
+    signups,
+    unsubscribe,
+)
 from signup.settings import Settings
 
 SERVICE = "signup-api"
@@ -74,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         key_secret=settings.supporter_key_secret.get_secret_value().encode(),
     )
     errors.install(app)
-    for module in (campaigns, signups, exports, pages, confirm, unsubscribe):
+    for module in (campaigns, organisers, signups, exports, pages, confirm, unsubscribe):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(

@@ -304,3 +304,24 @@ class SignupAccepted(BaseModel):
     id: uuid.UUID
     # pending_confirmation: a confirmation email is on its way (double opt-in).
     status: Literal["accepted", "pending_confirmation"]
+
+
+class OrganiserOut(BaseModel):
+    """Who a token belongs to: the other services ask this to know an organiser."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "4f1c2b3a5d6e7f8091a2b3c4d5e6f708",
+                    "name": "Awa Diallo",
+                    "email": "awa@association.example",
+                }
+            ]
+        }
+    )
+
+    id: str
+    name: str
+    # Empty for the admin token, which belongs to no one.
+    email: str

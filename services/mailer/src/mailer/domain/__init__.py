@@ -1,0 +1,1 @@
+"""The mailer's pure rules: no network, no database, no framework."""

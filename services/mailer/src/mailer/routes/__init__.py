@@ -1,0 +1,1 @@
+"""HTTP routes of the mailer API, one module per resource."""
