@@ -3,12 +3,16 @@ so it installs nothing new but starts its own Kafka, FerretDB and Redis, then ev
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import time
 from pathlib import Path
 
 import httpx
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import load_der_private_key
 
 from tests.processes import SCRIPTS, Running, free_port
 
@@ -67,6 +71,7 @@ def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) 
             assert url in output
             ready = httpx.get(f"{url}/readyz", timeout=5)
             assert ready.status_code == 200, ready.text
+        _mailer_dev_views(f"http://127.0.0.1:{ports['MAILER_PORT']}", output, tmp_path / "state")
         processes = _descendants(stack.process.pid)
         # 3 infra servers, 6 service processes (and the worker's pool children).
         assert len(processes) >= 9, processes
@@ -80,3 +85,26 @@ def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) 
     while any(_alive(p) for p in processes) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [p for p in processes if _alive(p)]
+
+
+def _mailer_dev_views(mailer: str, banner: str, state: Path) -> None:
+    """The outbox is on and in the banner; the webhook takes posts signed with the dev key."""
+    assert f"{mailer}/outbox" in banner
+    outbox = httpx.get(f"{mailer}/outbox", timeout=10)
+    assert outbox.status_code == 200, outbox.text
+    secrets = dict(
+        line.split("=", 1) for line in (state / "dev-secrets.env").read_text().splitlines()
+    )
+    key = load_der_private_key(
+        base64.b64decode(secrets["MAILER_DEV_WEBHOOK_PRIVATE_KEY"]), password=None
+    )
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    body = b'[{"event": "delivered", "email": "a@example.org", "sg_event_id": "e2e-1"}]'
+    timestamp = str(int(time.time()))
+    signature = key.sign(timestamp.encode() + body, ec.ECDSA(hashes.SHA256()))
+    headers = {
+        "X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(signature).decode(),
+        "X-Twilio-Email-Event-Webhook-Timestamp": timestamp,
+    }
+    posted = httpx.post(f"{mailer}/webhooks/sendgrid", content=body, headers=headers, timeout=10)
+    assert posted.status_code == 200, posted.text

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import base64
 import sys
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import load_der_private_key
 
+from devstack.apps import app_environment
 from devstack.config import StackConfig
 from devstack.infra import _kafka_properties
 from devstack.procs import Daemon
+from mailer.domain.webhook import WebhookVerifier, load_verification_key
 
 
 @pytest.fixture
@@ -63,3 +69,29 @@ def test_a_stale_pid_file_is_not_a_running_process(tmp_path: Path) -> None:
     daemon.run_dir.mkdir(parents=True)
     daemon.pidfile.write_text("1 12345\n")  # pid 1 exists, but started at another time
     assert daemon.pid() is None
+
+
+def test_make_run_gives_the_mailer_the_public_half_of_a_dev_webhook_key(cfg: StackConfig) -> None:
+    env = app_environment(cfg)
+    assert env["MAILER_DEV_OUTBOX"] == "true"
+    assert env["MAILER_SIGNUP_URL"].startswith("http://127.0.0.1:")
+    private = load_der_private_key(
+        base64.b64decode(env["MAILER_DEV_WEBHOOK_PRIVATE_KEY"]), password=None
+    )
+    assert isinstance(private, ec.EllipticCurvePrivateKey)
+    verifier = WebhookVerifier(
+        load_verification_key(env["MAILER_SENDGRID_WEBHOOK_PUBLIC_KEY"]), max_age_s=60
+    )
+    body, timestamp = b"[]", "1767225600"
+    signature = private.sign(timestamp.encode() + body, ec.ECDSA(hashes.SHA256()))
+    verifier.verify(
+        signature=base64.b64encode(signature).decode(),
+        timestamp=timestamp,
+        body=body,
+        now=int(timestamp),
+    )
+    # Kept with the checkout's other secrets: the next run has the same key.
+    assert (
+        app_environment(cfg)["MAILER_DEV_WEBHOOK_PRIVATE_KEY"]
+        == (env["MAILER_DEV_WEBHOOK_PRIVATE_KEY"])
+    )
