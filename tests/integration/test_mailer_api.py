@@ -14,7 +14,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -28,7 +28,7 @@ from devstack.config import StackConfig
 from mailer.messages import Recipient, Sender, confirmation
 from mailer.schemas import MAILING_EXAMPLE, MailingAccepted
 from mailer.sendgrid import SendGridClient
-from mobilise_events import LocalisedText, MailingRequested, SupporterUnsubscribed
+from mobilise_events import Event, LocalisedText, MailingRequested, SupporterUnsubscribed
 from mobilise_runtime.kafka import ensure_topics
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
@@ -37,6 +37,7 @@ from tests.kafka_reader import end_offsets, read_events
 from tests.processes import Running, free_port, running, service_env
 from tests.signup_service import ADMIN_TOKEN, SignupService, signup_api
 
+E = TypeVar("E", bound=Event)
 SIGNATURE = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP = "X-Twilio-Email-Event-Webhook-Timestamp"
 MAX_BODY_BYTES = 65_536
@@ -78,6 +79,16 @@ class World:
     async def published(self, name: str) -> int:
         """How many records the topic holds (a publish is acked before the API answers)."""
         return sum((await end_offsets(self.shared.kafka_bootstrap, self.topic(name))).values())
+
+    async def read(self, kind: type[E]) -> list[E]:
+        """Every event of `kind`'s topic so far."""
+        events = await read_events(
+            self.shared.kafka_bootstrap,
+            self.topic(kind.topic),
+            self.shared.topic_prefix,
+            count=await self.published(kind.topic),
+        )
+        return [e for e in events if isinstance(e, kind)]
 
     async def stored(self, collection: str) -> int:
         return await self.mailer_db.db[collection].count_documents({})
@@ -218,16 +229,8 @@ def _mailing(world: World, **changes: Any) -> dict[str, Any]:
 
 
 async def _mailed(world: World, mailing_id: str) -> MailingRequested:
-    topic = MailingRequested.topic
-    events = await read_events(
-        world.shared.kafka_bootstrap,
-        world.topic(topic),
-        world.shared.topic_prefix,
-        count=await world.published(topic),
-    )
-    (found,) = [
-        e for e in events if isinstance(e, MailingRequested) and str(e.mailing_id) == mailing_id
-    ]
+    events = await world.read(MailingRequested)
+    (found,) = [e for e in events if str(e.mailing_id) == mailing_id]
     return found
 
 
@@ -399,17 +402,6 @@ def _batch(unique: str) -> list[dict[str, Any]]:
     ]
 
 
-async def _unsubscribed(world: World) -> list[SupporterUnsubscribed]:
-    topic = SupporterUnsubscribed.topic
-    events = await read_events(
-        world.shared.kafka_bootstrap,
-        world.topic(topic),
-        world.shared.topic_prefix,
-        count=await world.published(topic),
-    )
-    return [e for e in events if isinstance(e, SupporterUnsubscribed)]
-
-
 async def test_signed_events_suppress_once_even_when_posted_twice(world: World) -> None:
     unique = uuid.uuid4().hex[:8]
     body = json.dumps(_batch(unique)).encode()
@@ -421,7 +413,7 @@ async def test_signed_events_suppress_once_even_when_posted_twice(world: World) 
     assert first.json() == {"events": 3, "new": 3, "unsubscribed": 2}
     assert again.status_code == 200, again.text
     assert again.json() == {"events": 3, "new": 0, "unsubscribed": 0}
-    mine = [e for e in await _unsubscribed(world) if unique in e.email]
+    mine = [e for e in await world.read(SupporterUnsubscribed) if unique in e.email]
     assert sorted((e.email.split("-")[0], e.reason, e.campaign_id) for e in mine) == [
         ("bounced", "bounce", None),  # an address that bounces bounces for every campaign
         ("leaving", "unsubscribe", "c-1"),
