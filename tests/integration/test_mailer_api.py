@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +33,8 @@ from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 from signup.repository.organisers import OrganiserRepository
 from tests.kafka_reader import end_offsets, read_events
-from tests.processes import Running, free_port, running, service_env
+from tests.mailer_service import MailerService, mailer_api, sendgrid_standin
+from tests.processes import free_port
 from tests.signup_service import ADMIN_TOKEN, SignupService, signup_api
 
 E = TypeVar("E", bound=Event)
@@ -52,20 +52,10 @@ MAILING: dict[str, Any] = {
 
 
 @dataclass
-class Mailer:
-    url: str
-    process: Running
-
-    def client(self, token: str | None = None) -> httpx.AsyncClient:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.AsyncClient(base_url=self.url, headers=headers, timeout=30)
-
-
-@dataclass
 class World:
     shared: SharedSettings
     signup: SignupService
-    mailer: Mailer
+    mailer: MailerService
     standin: str
     mailer_db: ServiceDatabase
     organiser_id: str
@@ -111,31 +101,6 @@ def _signed(
     }
 
 
-@contextmanager
-def _standin(state: Path) -> Iterator[str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "MOBILISE_SENDGRID_PORT": str(port),
-        "MOBILISE_STATE": str(state),
-        "MOBILISE_LOG_FORMAT": "json",
-    }
-    with running("sendgrid-standin", env) as process:
-        url = f"http://127.0.0.1:{port}"
-        assert process.wait_http(f"{url}/readyz").status_code == 200
-        yield url
-
-
-@contextmanager
-def _mailer_api(shared: SharedSettings, **env: str) -> Iterator[Mailer]:
-    port = free_port()
-    with running("mailer-api", service_env(shared, MAILER_PORT=str(port), **env)) as process:
-        url = f"http://127.0.0.1:{port}"
-        ready = process.wait_http(f"{url}/readyz", timeout=60)
-        assert ready.status_code == 200, ready.text
-        yield Mailer(url, process)
-
-
 @pytest.fixture(scope="module")
 async def world(
     stack: StackConfig, tmp_path_factory: pytest.TempPathFactory
@@ -157,9 +122,9 @@ async def world(
     try:
         with ExitStack() as stack_of:
             signup = stack_of.enter_context(signup_api(shared, signup_db.db.name))
-            standin = stack_of.enter_context(_standin(tmp_path_factory.mktemp("standin")))
+            standin = stack_of.enter_context(sendgrid_standin(tmp_path_factory.mktemp("standin")))
             mailer = stack_of.enter_context(
-                _mailer_api(
+                mailer_api(
                     shared,
                     MAILER_MONGO_DATABASE=mailer_db.db.name,
                     MAILER_SIGNUP_URL=signup.url,
@@ -529,7 +494,7 @@ async def test_missing_kafka_topics_key_and_outbox_flag_are_503_503_404(
     Retry-After, never a 202; a webhook without a verification key takes nothing; the outbox
     exists only where the dev flag is set."""
     missing = world.shared.model_copy(update={"topic_prefix": f"missing{uuid.uuid4().hex[:8]}."})
-    with _mailer_api(
+    with mailer_api(
         missing,
         MAILER_MONGO_DATABASE=world.mailer_db.db.name,
         MAILER_SIGNUP_URL=world.signup.url,
@@ -553,7 +518,7 @@ async def test_missing_kafka_topics_key_and_outbox_flag_are_503_503_404(
 
 
 async def test_a_signup_service_that_does_not_answer_is_503_not_401(world: World) -> None:
-    with _mailer_api(
+    with mailer_api(
         world.shared,
         MAILER_MONGO_DATABASE=world.mailer_db.db.name,
         MAILER_SIGNUP_URL=f"http://127.0.0.1:{free_port()}",
