@@ -33,7 +33,7 @@ from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 from signup.repository.organisers import OrganiserRepository
 from tests.kafka_reader import end_offsets, read_events
-from tests.mailer_service import MailerService, mailer_api, sendgrid_standin
+from tests.mailer_api_service import MailerService, mailer_api, sendgrid_standin
 from tests.processes import free_port
 from tests.signup_service import ADMIN_TOKEN, SignupService, signup_api
 
@@ -127,7 +127,7 @@ async def world(
                 mailer_api(
                     shared,
                     MAILER_MONGO_DATABASE=mailer_db.db.name,
-                    MAILER_SIGNUP_URL=signup.url,
+                    MAILER_SIGNUP_API_URL=signup.url,
                     MAILER_SENDGRID_HOST=standin,
                     MAILER_SENDGRID_WEBHOOK_PUBLIC_KEY=_public_key(key),
                     MAILER_DEV_OUTBOX="true",
@@ -497,7 +497,7 @@ async def test_missing_kafka_topics_key_and_outbox_flag_are_503_503_404(
     with mailer_api(
         missing,
         MAILER_MONGO_DATABASE=world.mailer_db.db.name,
-        MAILER_SIGNUP_URL=world.signup.url,
+        MAILER_SIGNUP_API_URL=world.signup.url,
         MAILER_SENDGRID_HOST=world.standin,
         MAILER_PUBLISH_TIMEOUT_S="1",
     ) as mailer:
@@ -521,7 +521,7 @@ async def test_a_signup_service_that_does_not_answer_is_503_not_401(world: World
     with mailer_api(
         world.shared,
         MAILER_MONGO_DATABASE=world.mailer_db.db.name,
-        MAILER_SIGNUP_URL=f"http://127.0.0.1:{free_port()}",
+        MAILER_SIGNUP_API_URL=f"http://127.0.0.1:{free_port()}",
     ) as mailer:
         async with mailer.client(world.organiser_token) as c:
             response = await c.post("/api/v1/mailings", json=_mailing(world))

@@ -74,7 +74,7 @@ def test_a_stale_pid_file_is_not_a_running_process(tmp_path: Path) -> None:
 def test_make_run_gives_the_mailer_the_public_half_of_a_dev_webhook_key(cfg: StackConfig) -> None:
     env = app_environment(cfg)
     assert env["MAILER_DEV_OUTBOX"] == "true"
-    assert env["MAILER_SIGNUP_URL"].startswith("http://127.0.0.1:")
+    assert env["MAILER_SIGNUP_API_URL"].startswith("http://127.0.0.1:")
     private = load_der_private_key(
         base64.b64decode(env["MAILER_DEV_WEBHOOK_PRIVATE_KEY"]), password=None
     )

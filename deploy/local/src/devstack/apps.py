@@ -110,13 +110,13 @@ def app_environment(cfg: StackConfig) -> dict[str, str]:
     # The services find each other on the ports this run gives them.
     env["SIGNUP_COUNTER_URL"] = f"http://127.0.0.1:{ports['counter-api']}"
     env["COUNTER_SIGNUP_URL"] = f"http://127.0.0.1:{ports['signup-api']}"
+    env["MAILER_SIGNUP_API_URL"] = f"http://127.0.0.1:{ports['signup-api']}"
     env.setdefault("SIGNUP_PUBLIC_URL", f"http://127.0.0.1:{ports['signup-api']}")
     env.setdefault("MAILER_SIGNUP_PUBLIC_URL", env["SIGNUP_PUBLIC_URL"])
     env.setdefault("MAILER_CONFIRM_LINK_DAYS", env.get("SIGNUP_CONFIRM_LINK_DAYS", "30"))
     # The mailer sends to the stand-in, which takes any key; a real SendGrid needs both set.
     env.setdefault("MAILER_SENDGRID_HOST", f"http://127.0.0.1:{ports['sendgrid-standin']}")
     env.setdefault("MAILER_SENDGRID_API_KEY", "dev")
-    env.setdefault("MAILER_SIGNUP_URL", f"http://127.0.0.1:{ports['signup-api']}")
     env.setdefault(
         "MAILER_SENDGRID_WEBHOOK_PUBLIC_KEY",
         webhook_public_key(env["MAILER_DEV_WEBHOOK_PRIVATE_KEY"]),

@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await publisher.start()
         # One connection pool for the signup service and the stand-in (outbox).
         http = app.state.http = httpx.AsyncClient()
-        app.state.signup = SignupClient(http, settings.signup_url)
+        app.state.signup = SignupClient(http, settings.signup_api_url)
         try:
             yield
         finally:

@@ -32,8 +32,8 @@ class Settings(BaseSettings):
     confirm_link_days: int = Field(default=30, ge=1)
     # Personalizations per mail-send request (SendGrid accepts at most 1,000).
     mailing_batch_size: int = Field(default=1000, ge=1, le=1000)
-    # The mailer API: the signup service (server to server) knows organisers' tokens and campaigns.
-    signup_url: str = "http://127.0.0.1:8000"
+    # The signup service, server to server (may be an internal address): organisers and campaigns.
+    signup_api_url: str = "http://127.0.0.1:8000"
     # SendGrid's Event Webhook verification key, base64 DER as SendGrid shows it (Mail Settings →
     # Signed Event Webhook). None: POST /webhooks/sendgrid answers 503 (unsigned is never taken).
     sendgrid_webhook_public_key: str | None = None

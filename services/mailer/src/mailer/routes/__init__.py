@@ -1,1 +1,0 @@
-"""HTTP routes of the mailer API, one module per resource."""
