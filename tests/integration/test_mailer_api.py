@@ -536,3 +536,71 @@ async def test_the_documented_example_is_accepted(world: World) -> None:
         response = await c.post("/api/v1/mailings", json=example)
     assert response.status_code == 202, response.text
     MailingAccepted.model_validate(response.json())
+
+
+async def test_a_request_sent_again_with_its_idempotency_key_is_the_same_mailing(
+    world: World,
+) -> None:
+    key = {"Idempotency-Key": f"newsletter-{uuid.uuid4().hex}"}
+    async with world.mailer.client(world.organiser_token) as c:
+        first = await c.post("/api/v1/mailings", json=_mailing(world), headers=key)
+        again = await c.post("/api/v1/mailings", json=_mailing(world), headers=key)
+        before = await world.published(MailingRequested.topic)
+        other = await c.post(
+            "/api/v1/mailings",
+            json=_mailing(world, subject={"fr": "Autre chose", "en": "Something else"}),
+            headers=key,
+        )
+        after = await world.published(MailingRequested.topic)
+    async with world.mailer.client(ADMIN_TOKEN) as c:
+        admins = await c.post("/api/v1/mailings", json=_mailing(world), headers=key)
+    assert first.status_code == again.status_code == 202, (first.text, again.text)
+    mailing_id = first.json()["mailing_id"]
+    assert again.json()["mailing_id"] == mailing_id
+    # Published twice (the first may have been lost), as the very same request.
+    events = [e for e in await world.read(MailingRequested) if str(e.mailing_id) == mailing_id]
+    assert len(events) == 2
+    assert events[0].model_dump(exclude={"event_id", "occurred_at"}) == events[1].model_dump(
+        exclude={"event_id", "occurred_at"}
+    )
+    assert await world.mailer_db.db["mailing_requests"].count_documents({"_id": mailing_id}) == 1
+    assert other.status_code == 409, other.text
+    assert "Idempotency-Key" in other.json()["detail"]
+    assert after == before
+    # Keys are each organiser's own.
+    assert admins.status_code == 202, admins.text
+    assert admins.json()["mailing_id"] != mailing_id
+
+
+async def test_an_audience_outside_the_campaigns_countries_is_refused(world: World) -> None:
+    campaign = world.signup.create_campaign(countries=["FR", "SN"])
+    before = (await world.published(MailingRequested.topic), await world.stored("mailing_requests"))
+    async with world.mailer.client(world.organiser_token) as c:
+        outside = await c.post(
+            "/api/v1/mailings",
+            json={
+                **MAILING,
+                "campaign": campaign["slug"],
+                "audience": {"countries": ["SN", "CI"], "confirmed_only": False},
+            },
+        )
+        bad_keys = [
+            await c.post("/api/v1/mailings", json=_mailing(world), headers={"Idempotency-Key": k})
+            for k in ("with space", "x" * 129)
+        ]
+    assert outside.status_code == 422, outside.text
+    assert "does not cover CI" in outside.json()["detail"]
+    for refused in bad_keys:
+        assert refused.status_code == 422, refused.text
+    after = (await world.published(MailingRequested.topic), await world.stored("mailing_requests"))
+    assert after == before
+    async with world.mailer.client(world.organiser_token) as c:
+        inside = await c.post(
+            "/api/v1/mailings",
+            json={
+                **MAILING,
+                "campaign": campaign["slug"],
+                "audience": {"countries": ["SN"], "confirmed_only": False},
+            },
+        )
+    assert inside.status_code == 202, inside.text

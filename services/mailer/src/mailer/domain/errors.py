@@ -24,6 +24,10 @@ class NotFound(MailerError):
     pass
 
 
+class Conflict(MailerError):
+    """The request contradicts an earlier one (an idempotency key reused for other content)."""
+
+
 class Rejected(MailerError):
     """Well-formed input that cannot be done (an event batch that is not SendGrid's shape, …)."""
 

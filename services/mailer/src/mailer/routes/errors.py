@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from mailer.domain.errors import (
     BadSignature,
+    Conflict,
     MailerError,
     NotAuthenticated,
     NotFound,
@@ -18,6 +19,7 @@ STATUS: dict[type[MailerError], int] = {
     NotAuthenticated: 401,
     BadSignature: 403,
     NotFound: 404,
+    Conflict: 409,
     Rejected: 422,
     Unavailable: 503,
 }

@@ -3,22 +3,39 @@ sends it (mailing.requested.v1)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Header, status
 
 from mailer.deps import MailingRequestsDep, OrganiserDep, Publisher, Signup
+from mailer.domain.errors import Rejected
+from mailer.mailing_requests import MailingRequest
 from mailer.schemas import MailingAccepted, MailingIn
 from mobilise_events import Audience, LocalisedText, MailingRequested
 
 router = APIRouter(prefix="/api/v1", tags=["mailings"])
+# The ids of mailings asked with an Idempotency-Key: one per (organiser, key).
+IDEMPOTENT_MAILINGS = uuid.UUID("5b0e7c1d-8f3a-4e2b-9c6d-0a1b2c3d4e5f")
 RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "No or unknown organiser token"},
     404: {"description": "No such campaign"},
+    409: {"description": "The Idempotency-Key was used for another mailing"},
     503: {"description": "The signup service, the database or Kafka did not answer: retry"},
 }
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="Any string of yours: a request sent again with the same key (after a 503, "
+        "say) is the same mailing, never a second one",
+    ),
+]
 
 
 @router.post(
@@ -33,29 +50,51 @@ async def request_mailing(
     signup: Signup,
     requests: MailingRequestsDep,
     publisher: Publisher,
+    idempotency_key: IdempotencyKey = None,
 ) -> MailingAccepted:
     """Accepted (202) once the request is durably in Kafka; the mailing's id gives its progress
     (GET /api/v1/mailings/{mailing_id})."""
     campaign = await signup.campaign(body.campaign)
-    now = datetime.now(UTC)
-    event = MailingRequested(
-        mailing_id=uuid.uuid4(),
-        campaign_id=campaign.id,
-        subject=LocalisedText(fr=body.subject.fr, en=body.subject.en),
-        body_template=LocalisedText(fr=body.body_template.fr, en=body.body_template.en),
-        audience=Audience(
-            countries=tuple(dict.fromkeys(body.audience.countries))
-            if body.audience.countries
-            else None,
-            confirmed_only=body.audience.confirmed_only,
-            locale=body.audience.locale,
-        ),
-        requested_at=now,
+    countries = tuple(dict.fromkeys(body.audience.countries or ())) or None
+    outside = set(countries or ()) - set(campaign.countries)
+    if campaign.countries and outside:
+        raise Rejected(
+            f"campaign {campaign.slug} does not cover {', '.join(sorted(outside))}",
+            field="audience.countries",
+        )
+    subject = LocalisedText(fr=body.subject.fr, en=body.subject.en)
+    text = LocalisedText(fr=body.body_template.fr, en=body.body_template.en)
+    audience = Audience(
+        countries=countries,
+        confirmed_only=body.audience.confirmed_only,
+        locale=body.audience.locale,
     )
+    asked = [campaign.id, subject.model_dump(), text.model_dump(), audience.model_dump()]
+    mailing_id = (
+        uuid.uuid5(IDEMPOTENT_MAILINGS, f"{organiser.id}\n{idempotency_key}")
+        if idempotency_key
+        else uuid.uuid4()
+    )
+    now = datetime.now(UTC)
     # Recorded first, so that the id the 202 gives out is known to GET at once. A publish that
-    # fails leaves this small document behind, under an id nobody was given.
-    await requests.record(
-        mailing_id=event.mailing_id, campaign_id=campaign.id, requested_by=organiser.id, at=now
+    # fails leaves this small document behind, under an id given to no one (or to be retried).
+    request = await requests.record(
+        MailingRequest(
+            mailing_id=mailing_id,
+            campaign_id=campaign.id,
+            requested_by=organiser.id,
+            # As the database keeps it (milliseconds): a retry publishes the very same event.
+            requested_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
+            content_hash=hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest(),
+        )
+    )
+    event = MailingRequested(
+        mailing_id=mailing_id,
+        campaign_id=campaign.id,
+        subject=subject,
+        body_template=text,
+        audience=audience,
+        requested_at=request.requested_at,
     )
     await publisher.publish(event, campaign_id=campaign.id)
-    return MailingAccepted(mailing_id=event.mailing_id)
+    return MailingAccepted(mailing_id=mailing_id)
