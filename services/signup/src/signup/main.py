@@ -16,13 +16,25 @@ from mobilise_runtime.logging import configure_logging
 from mobilise_runtime.metrics import instrument
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.serve import serve
+from signup.cors import PartnerCors
 from signup.domain.tokens import Tokens
 from signup.intake import Intake
 from signup.limits import BodyLimit
 from signup.publisher import SignupPublisher
 from signup.rendering import STATIC_DIR, page_templates
 from signup.repository import Repository
-from signup.routes import campaigns, confirm, errors, exports, pages, signups, unsubscribe
+from signup.routes import (
+    campaigns,
+    confirm,
+    embed,
+    errors,
+    exports,
+    pages,
+    partners,
+    signups,
+    unsubscribe,
+    widget,
+)
 from signup.settings import Settings
 
 SERVICE = "signup-api"
@@ -76,11 +88,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (campaigns, signups, exports, pages, confirm, unsubscribe):
         app.include_router(module.router)
+    for module in (partners, widget, embed):
+        app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(
         health_router({"kafka": kafka.ping, "mongo": database.ping}, shared.probe_timeout)
     )
     instrument(app, SERVICE)
+    # Partners' pages call the widget's endpoints from their own origins (cors.py).
+    app.add_middleware(PartnerCors, repository=repository, public_url=settings.public_url)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 

@@ -42,6 +42,11 @@ STRINGS: dict[str, str] = {
     "charter_link": "Lire notre charte de protection des données",
     "submit_pledge": "Signer",
     "submit_volunteer": "Je m'inscris",
+    "widget_hosted_link": "Signer sur la page de la campagne",
+    "widget_refused_title": "Indisponible ici",
+    "widget_refused": (
+        "Ce formulaire ne peut pas s'afficher ici. Vous pouvez signer sur la page de la campagne."
+    ),
     "sending": "Envoi en cours…",
     "error_summary": "Le formulaire contient des erreurs",
     "error_email": "Saisissez une adresse e-mail valide, par ex. nom@exemple.fr.",
