@@ -18,8 +18,8 @@
   const FAST_POLLS = 15; // after a signup, to show the counter move
   const MAX_POLLS = 360; // about an hour, then the counter stays as it is
 
-  const CSS = `:host{all:initial;display:block;--accent:COLOR;color:#1f1d2b;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}
-*{box-sizing:border-box}.card{background:#fff;border:1px solid #d9d4e6;border-top:4px solid var(--accent);border-radius:10px;padding:1rem 1.25rem;max-width:36rem}
+  const CSS = `:host{all:initial;display:block;--accent:COLOR}
+*{box-sizing:border-box}.card{color:#1f1d2b;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;text-align:start;background:#fff;border:1px solid #d9d4e6;border-top:4px solid var(--accent);border-radius:10px;padding:1rem 1.25rem;max-width:36rem}
 h2{font-size:1.25rem;margin:0 0 .75rem}h3{font-size:1rem;margin:0 0 .25rem}.field{margin:0 0 .75rem}label,legend{display:block;font-weight:600;margin-bottom:.2rem}
 .opt,.hint{font-weight:400;color:#55516a;font-size:.875rem;margin:0}input[type=email],input[type=text],select{width:100%;font:inherit;padding:.45rem .55rem;border:2px solid #55516a;border-radius:6px;background:#fff;color:inherit}
 fieldset{border:0;padding:0;margin:0 0 .75rem}.choice{display:flex;gap:.5rem;align-items:flex-start;margin:.3rem 0}.choice input{width:1.2rem;height:1.2rem;margin-top:.15rem;accent-color:var(--accent)}.choice label{font-weight:400}
