@@ -31,6 +31,8 @@ async def create(
     by: str,
     now: datetime,
 ) -> Partner:
+    # BSON keeps milliseconds: the answer shows what is stored.
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)
     partner = Partner(
         key=key or new_partner_key(name),
         name=name,
