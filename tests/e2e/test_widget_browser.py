@@ -25,6 +25,7 @@ from tests.signup_service import ADMIN_TOKEN
 
 SCREENSHOT = Path(tempfile.gettempdir()) / "widget.png"
 PAGE_SCREENSHOT = Path(tempfile.gettempdir()) / "widget-on-partner-page.png"
+IFRAME_SCREENSHOT = Path(tempfile.gettempdir()) / "widget-iframe.png"
 # Kafka, then the consumer's batch, then the widget's next poll (every 2 s after a signup).
 LIVE_TIMEOUT_MS = 30_000
 
@@ -90,7 +91,7 @@ async def test_the_demo_partner_page_signs_and_counts_through_the_widget(
             assert first.status_code == 202, first.text
         await counted(chain, 1)
         context = await browser.new_context(
-            locale="fr-FR", viewport={"width": 1200, "height": 1100}
+            locale="fr-FR", viewport={"width": 1000, "height": 1000}
         )
         page = await context.new_page()
         await page.goto(site)
@@ -106,6 +107,8 @@ async def test_the_demo_partner_page_signs_and_counts_through_the_widget(
         await expect(widget.locator("#mw-count")).to_have_text(
             re.compile(r"^1 signatures? sur un objectif de 1\u202f000$")
         )
+
+        await page.screenshot(path=str(PAGE_SCREENSHOT))
 
         # Refusals from the API's 422, next to their fields; consent is the widget's own check.
         await email.fill("awa.diop")
@@ -127,7 +130,6 @@ async def test_the_demo_partner_page_signs_and_counts_through_the_widget(
 
         # Corrected, and sent from the keyboard.
         await email.fill("awa.diop@example.org")
-        await page.screenshot(path=str(PAGE_SCREENSHOT))
         await widget.get_by_role("button", name="Signer").focus()
         await page.keyboard.press("Enter")
         thanks = widget.get_by_role("status")
@@ -150,6 +152,7 @@ async def test_the_demo_partner_page_signs_and_counts_through_the_widget(
         frame = page.frame_locator("iframe")
         await expect(frame.get_by_role("heading", level=1)).to_have_text("L'égalité, ça se signe")
         await expect(frame.get_by_role("button", name="Signer")).to_be_visible()
+        await page.screenshot(path=str(IFRAME_SCREENSHOT))
 
         # Another origin (the same demo page on a port nobody registered): the link stays.
         refused = await context.new_page()
