@@ -5,30 +5,18 @@ counter-api that serves the page, its totals stream and its history."""
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from playwright.async_api import Browser, Page, expect
 
-from mobilise_runtime.mongo import ServiceDatabase
-from mobilise_runtime.settings import SharedSettings
-from tests.service_chain import Stack, signup_and_counter
+from tests.service_chain import Stack
 
 SCREENSHOT = Path(tempfile.gettempdir()) / "dashboard.png"
 PHONE_SCREENSHOT = Path(tempfile.gettempdir()) / "dashboard-phone-no-js.png"
 # Kafka, then the consumer's batch, then the stream's poll: well under this.
 LIVE_TIMEOUT_MS = 20_000
-
-
-@pytest.fixture
-async def stack_of_services(
-    shared_settings: SharedSettings, unique: str, database: ServiceDatabase
-) -> AsyncIterator[Stack]:
-    async with signup_and_counter(shared_settings, unique, database) as stack:
-        yield stack
 
 
 async def sign(stack: Stack, campaign: dict[str, Any], country: str, **fields: Any) -> None:

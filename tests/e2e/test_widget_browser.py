@@ -8,19 +8,16 @@ from __future__ import annotations
 import asyncio
 import re
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 from playwright.async_api import Browser, expect
 
 from devstack.partner_demo import DEMO_CAMPAIGN, DEMO_PARTNER, demo_origins, register_demo
-from mobilise_runtime.mongo import ServiceDatabase
-from mobilise_runtime.settings import SharedSettings
 from tests.processes import free_port, running, service_env
-from tests.service_chain import Stack, signup_and_counter
+from tests.service_chain import Stack
 from tests.signup_service import ADMIN_TOKEN
 
 SCREENSHOT = Path(tempfile.gettempdir()) / "widget.png"
@@ -28,14 +25,6 @@ PAGE_SCREENSHOT = Path(tempfile.gettempdir()) / "widget-on-partner-page.png"
 IFRAME_SCREENSHOT = Path(tempfile.gettempdir()) / "widget-iframe.png"
 # Kafka, then the consumer's batch, then the widget's next poll (every 2 s after a signup).
 LIVE_TIMEOUT_MS = 30_000
-
-
-@pytest.fixture
-async def chain(
-    shared_settings: SharedSettings, unique: str, database: ServiceDatabase
-) -> AsyncIterator[Stack]:
-    async with signup_and_counter(shared_settings, unique, database) as stack:
-        yield stack
 
 
 @contextmanager
@@ -67,8 +56,9 @@ async def counted(stack: Stack, signed: int) -> None:
 
 
 async def test_the_demo_partner_page_signs_and_counts_through_the_widget(
-    chain: Stack, browser: Browser
+    stack_of_services: Stack, browser: Browser
 ) -> None:
+    chain = stack_of_services
     with partner_site(chain) as site, partner_site(chain) as unregistered:
         port = int(site.rsplit(":", 1)[1])
         register_demo(chain.signup.url, ADMIN_TOKEN, demo_origins(port))

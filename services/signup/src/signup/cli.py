@@ -111,13 +111,7 @@ async def _run(args: argparse.Namespace, repository: Repository, public_url: str
                 name=args.name, key=args.key, campaigns=args.campaign, origins=args.origin
             )
             created = await partner_service.create(
-                repository=repository,
-                name=body.name,
-                key=body.key,
-                campaigns=body.campaigns,
-                origins=body.origins,
-                by="cli",
-                now=now,
+                repository=repository, body=body, by="cli", now=now
             )
             view = await partner_service.view(repository, created, public_url=public_url)
             return "partner created:\n" + _describe(view, with_embed=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 from signup.domain.errors import Rejected
 from signup.domain.partners import embed_snippets, new_partner_key, parse_origins
-from signup.partner_schemas import EmbedOut, PartnerOut
+from signup.partner_schemas import EmbedOut, PartnerIn, PartnerOut
 from signup.repository import Repository
 from signup.repository.partners import Partner
 
@@ -21,23 +21,14 @@ async def _campaign_ids(repository: Repository, slugs: list[str]) -> list[str]:
     return [known[slug] for slug in dict.fromkeys(slugs)]
 
 
-async def create(
-    *,
-    repository: Repository,
-    name: str,
-    key: str | None,
-    campaigns: list[str],
-    origins: list[str],
-    by: str,
-    now: datetime,
-) -> Partner:
+async def create(*, repository: Repository, body: PartnerIn, by: str, now: datetime) -> Partner:
     # BSON keeps milliseconds: the answer shows what is stored.
     now = now.replace(microsecond=now.microsecond // 1000 * 1000)
     partner = Partner(
-        key=key or new_partner_key(name),
-        name=name,
-        campaign_ids=tuple(await _campaign_ids(repository, campaigns)),
-        origins=tuple(parse_origins(origins)),
+        key=body.key or new_partner_key(body.name),
+        name=body.name,
+        campaign_ids=tuple(await _campaign_ids(repository, body.campaigns)),
+        origins=tuple(parse_origins(body.origins)),
         created_at=now,
         updated_at=now,
         created_by=by,

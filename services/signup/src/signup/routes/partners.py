@@ -36,13 +36,7 @@ async def create_partner(
     body: PartnerIn, organiser: OrganiserDep, repository: Repo, settings: SettingsDep
 ) -> PartnerOut:
     partner = await partner_service.create(
-        repository=repository,
-        name=body.name,
-        key=body.key,
-        campaigns=body.campaigns,
-        origins=body.origins,
-        by=organiser.id,
-        now=datetime.now(UTC),
+        repository=repository, body=body, by=organiser.id, now=datetime.now(UTC)
     )
     return await partner_service.view(repository, partner, public_url=settings.public_url)
 
