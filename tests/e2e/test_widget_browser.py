@@ -24,7 +24,7 @@ SCREENSHOT = Path(tempfile.gettempdir()) / "widget.png"
 PAGE_SCREENSHOT = Path(tempfile.gettempdir()) / "widget-on-partner-page.png"
 IFRAME_SCREENSHOT = Path(tempfile.gettempdir()) / "widget-iframe.png"
 # Kafka, then the consumer's batch, then the widget's next poll (every 2 s after a signup).
-LIVE_TIMEOUT_MS = 30_000
+LIVE_TIMEOUT_MS = 60_000
 
 
 @contextmanager
@@ -95,7 +95,7 @@ async def test_the_demo_partner_page_signs_and_counts_through_the_widget(
             await email.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 255, 255)"
         )
         await expect(widget.locator("#mw-count")).to_have_text(
-            re.compile(r"^1 signatures? sur un objectif de 1\u202f000$")
+            "1 signature sur un objectif de 1\u202f000"
         )
 
         await page.screenshot(path=str(PAGE_SCREENSHOT))

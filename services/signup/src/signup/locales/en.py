@@ -9,6 +9,8 @@ STRINGS: dict[str, str] = {
     "optional": "optional",
     "progress_pledge": "{signed} signatures towards a goal of {goal}",
     "progress_volunteer": "{signed} volunteers towards a goal of {goal}",
+    "progress_pledge_one": "{signed} signature towards a goal of {goal}",
+    "progress_volunteer_one": "{signed} volunteer towards a goal of {goal}",
     "campaign_closed": "This campaign is closed and no longer takes signatures. Thank you!",
     "campaign_scheduled": "This campaign opens on {date}. Come back soon!",
     "form_heading_pledge": "Sign the pledge",

@@ -9,6 +9,8 @@ STRINGS: dict[str, str] = {
     "optional": "facultatif",
     "progress_pledge": "{signed} signatures sur un objectif de {goal}",
     "progress_volunteer": "{signed} bénévoles sur un objectif de {goal}",
+    "progress_pledge_one": "{signed} signature sur un objectif de {goal}",
+    "progress_volunteer_one": "{signed} bénévole sur un objectif de {goal}",
     "campaign_closed": "Cette campagne est close : elle ne reçoit plus de signatures. Merci !",
     "campaign_scheduled": "Cette campagne ouvrira le {date}. Revenez bientôt !",
     "form_heading_pledge": "Je signe",

@@ -111,6 +111,8 @@ async def widget_config(
     words["heading"] = strings[f"form_heading_{campaign.kind}"]
     words["submit"] = strings[f"submit_{campaign.kind}"]
     words["progress"] = strings[f"progress_{campaign.kind}"]
+    # The singular, where the language's plural rules say "one" (0 and 1 in French, 1 in English).
+    words["progress_one"] = strings[f"progress_{campaign.kind}_one"]
     charter = charter_url(settings.charter_url, locale)
     progress = await progress_of(request, campaign.slug)
     return WidgetOut(

@@ -1,11 +1,7 @@
-// mobilise's signup widget, for partners' pages. Paste:
-//   <div data-mobilise-widget data-campaign="SLUG" data-partner="KEY" data-locale="fr"
-//        data-color="#5b2a86"><a href="https://SIGNUP/c/SLUG">…</a></div>
-//   <script src="https://SIGNUP/widget.js" async></script>
-// It renders the campaign's form and progress into a shadow root of that element, so the host's
-// CSS cannot break it and it cannot break the host. The link inside the element is what shows
-// without JavaScript, or when the service refuses this page's origin (CORS): a shadow root hides
-// it only once the widget has something to show. Every word comes from the service.
+// mobilise's signup widget for partners' pages (README: "Partners and the embeddable widget").
+// It renders into a shadow root of each [data-mobilise-widget] element, so host CSS and widget
+// cannot touch each other. The link inside the element shows until then: without JavaScript, or
+// when the service refuses this page's origin (CORS). Every word comes from the service.
 "use strict";
 
 (function () {
@@ -72,6 +68,7 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.count{margin:.2rem
   function Widget(config, partner) {
     const t = config.strings;
     const numbers = new Intl.NumberFormat(config.locale);
+    const plurals = new Intl.PluralRules(config.locale);
     const withPartner = (url) => (partner ? url + "?" + new URLSearchParams({ partner: partner }) : url);
     const errors = {};
     let timer = null;
@@ -268,7 +265,8 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.count{margin:.2rem
       if (!progress) return;
       bar.max = progress.goal;
       bar.value = progress.signed;
-      count.textContent = t.progress.replace("{signed}", numbers.format(progress.signed)).replace("{goal}", numbers.format(progress.goal));
+      const sentence = plurals.select(progress.signed) === "one" ? t.progress_one : t.progress;
+      count.textContent = sentence.replace("{signed}", numbers.format(progress.signed)).replace("{goal}", numbers.format(progress.goal));
       counter.hidden = false;
     }
 
