@@ -114,6 +114,7 @@ async def test_the_demo_partner_page_signs_and_counts_through_the_widget(
             "Saisissez une adresse e-mail valide, par ex. nom@exemple.fr."
         )
         await expect(email).to_have_attribute("aria-invalid", "true")
+        await expect(widget.get_by_role("alert")).to_be_focused()
         await expect(widget.get_by_role("alert")).to_contain_text(
             "Le formulaire contient des erreurs"
         )
@@ -124,6 +125,7 @@ async def test_the_demo_partner_page_signs_and_counts_through_the_widget(
         await page.keyboard.press("Enter")
         thanks = widget.get_by_role("status")
         await expect(thanks).to_contain_text("Merci !")
+        await expect(thanks).to_be_focused()
         await expect(widget.locator("#mw-count")).to_have_text(
             re.compile(r"^2 signatures sur un objectif de 1\u202f000$"), timeout=LIVE_TIMEOUT_MS
         )

@@ -239,6 +239,25 @@ async def test_anything_else_is_refused_and_records_nothing(
     assert await end_offsets(signup.shared.kafka_bootstrap, topic) == before
 
 
+def test_a_volunteer_campaign_widget_asks_skills_and_availability(signup: SignupService) -> None:
+    campaign = signup.create_campaign(kind="volunteer", countries=["SN", "FR"])
+    key = register(signup, campaign["slug"])["key"]
+    with signup.client() as c:
+        config = c.get(
+            f"/api/v1/campaigns/{campaign['slug']}/widget?partner={key}&locale=fr",
+            headers={"Origin": DEV_SITE},
+        )
+        unknown_locale = c.get(f"/api/v1/campaigns/{campaign['slug']}/widget?locale=de")
+    assert config.status_code == 200, config.text
+    body = config.json()
+    assert body["signup_url"].endswith(f"/api/v1/campaigns/{campaign['slug']}/volunteers")
+    assert [c["value"] for c in body["countries"]] == ["FR", "SN"]
+    assert {"value": "mentoring", "label": "Mentorat d'entrepreneures"} in body["skills"]
+    assert body["availabilities"][0]["value"] == "few_hours_month"
+    assert body["strings"]["submit"] == "Je m'inscris"
+    assert unknown_locale.status_code == 422
+
+
 def test_the_service_own_pages_need_no_partner(signup: SignupService) -> None:
     campaign = signup.create_campaign()
     with signup.client() as c:
