@@ -8,6 +8,10 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+from mobilise_runtime.mongo import ServiceDatabase
+from mobilise_runtime.settings import SharedSettings
+from tests.service_chain import Stack, signup_and_counter
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -39,3 +43,12 @@ async def browser(chromium: Path) -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
+
+
+@pytest.fixture
+async def stack_of_services(
+    shared_settings: SharedSettings, unique: str, database: ServiceDatabase
+) -> AsyncIterator[Stack]:
+    """signup-api, counter-consumer and counter-api on this test's topics and databases."""
+    async with signup_and_counter(shared_settings, unique, database) as stack:
+        yield stack

@@ -5,62 +5,18 @@ counter-api that serves the page, its totals stream and its history."""
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from playwright.async_api import Browser, Page, expect
 
-from mobilise_runtime.mongo import ServiceDatabase
-from mobilise_runtime.settings import SharedSettings
-from tests.processes import free_port, running, service_env
-from tests.signup_service import SignupService, signup_api
+from tests.service_chain import Stack
 
 SCREENSHOT = Path(tempfile.gettempdir()) / "dashboard.png"
 PHONE_SCREENSHOT = Path(tempfile.gettempdir()) / "dashboard-phone-no-js.png"
 # Kafka, then the consumer's batch, then the stream's poll: well under this.
 LIVE_TIMEOUT_MS = 20_000
-
-
-@dataclass
-class Stack:
-    signup: SignupService
-    counter_url: str
-    signup_db: ServiceDatabase
-
-
-@pytest.fixture
-async def stack_of_services(
-    shared_settings: SharedSettings, unique: str, database: ServiceDatabase
-) -> AsyncIterator[Stack]:
-    """signup-api, counter-consumer and counter-api on this test's topics; the counter writes
-    to `database`, which the fixture drops afterwards."""
-    counter_port = free_port()
-    counter_url = f"http://127.0.0.1:{counter_port}"
-    counter_env = service_env(
-        shared_settings,
-        COUNTER_MONGO_DATABASE=database.db.name,
-        COUNTER_CONSUMER_GROUP=f"counter-{unique}",
-        COUNTER_PORT=str(counter_port),
-    )
-    signup_db = ServiceDatabase(shared_settings.mongo_url, f"signup_{unique}", app_name="tests")
-    try:
-        with (
-            signup_api(
-                shared_settings, signup_db.db.name, SIGNUP_COUNTER_URL=counter_url
-            ) as signup,
-            running("counter-consumer", counter_env) as consumer,
-            running("counter-api", {**counter_env, "COUNTER_SIGNUP_URL": signup.url}) as api,
-        ):
-            assert api.wait_http(f"{counter_url}/readyz").status_code == 200
-            consumer.wait_for("partitions assigned")
-            yield Stack(signup, counter_url, signup_db)
-    finally:
-        await signup_db.client.drop_database(signup_db.db.name)
-        await signup_db.close()
 
 
 async def sign(stack: Stack, campaign: dict[str, Any], country: str, **fields: Any) -> None:

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_private_key
 
+from devstack.partner_demo import DEMO_CAMPAIGN, DEMO_PARTNER
 from tests.processes import SCRIPTS, Running, free_port
 
 
@@ -54,6 +55,7 @@ def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) 
         "MOBILISE_FERRETDB_DEBUG_PORT": free_port(),
         "MOBILISE_REDIS_PORT": free_port(),
         "MOBILISE_SENDGRID_PORT": free_port(),
+        "PARTNER_DEMO_PORT": free_port(),
     }
     env = {
         **os.environ,
@@ -72,6 +74,18 @@ def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) 
             ready = httpx.get(f"{url}/readyz", timeout=5)
             assert ready.status_code == 200, ready.text
         _mailer_dev_views(f"http://127.0.0.1:{ports['MAILER_PORT']}", output, tmp_path / "state")
+        # The demo partner's site, on an origin of its own, registered for the demo campaign.
+        demo = f"http://127.0.0.1:{ports['PARTNER_DEMO_PORT']}"
+        assert f"{demo}/" in output
+        assert "data-mobilise-widget" in httpx.get(demo, timeout=5).text
+        partner = httpx.get(
+            f"http://127.0.0.1:{ports['SIGNUP_PORT']}/api/v1/partners/{DEMO_PARTNER}",
+            headers={"Authorization": "Bearer e2e-token-from-the-environment"},
+            timeout=5,
+        )
+        assert partner.status_code == 200, partner.text
+        assert demo in partner.json()["origins"]
+        assert partner.json()["campaigns"] == [DEMO_CAMPAIGN]
         processes = _descendants(stack.process.pid)
         # 3 infra servers, 6 service processes (and the worker's pool children).
         assert len(processes) >= 9, processes

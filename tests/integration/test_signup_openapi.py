@@ -20,7 +20,7 @@ from schemathesis.core.result import Ok
 
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
-from signup import schemas
+from signup import partner_schemas, schemas
 from signup.main import create_app
 from signup.settings import Settings
 from tests.signup_service import ADMIN_TOKEN, SignupService, signup_api
@@ -80,6 +80,8 @@ def test_every_json_request_body_has_an_example(openapi: dict[str, Any]) -> None
         "PATCH /api/v1/campaigns/{slug}",
         "POST /api/v1/campaigns/{slug}/pledges",
         "POST /api/v1/campaigns/{slug}/volunteers",
+        "POST /api/v1/partners",
+        "PATCH /api/v1/partners/{key}",
     }
     missing = [label for label, media in bodies.items() if not _has_example(openapi, media)]
     assert missing == [], f"request bodies without an example: {missing}"
@@ -119,6 +121,10 @@ def _examples(model: type[BaseModel]) -> list[dict[str, Any]]:
         schemas.CampaignOut,
         schemas.OrganiserCampaignOut,
         schemas.OrganiserOut,
+        partner_schemas.PartnerIn,
+        partner_schemas.PartnerPatch,
+        partner_schemas.PartnerOut,
+        partner_schemas.WidgetOut,
     ],
 )
 def test_examples_are_valid_against_their_models(model: type[BaseModel]) -> None:
@@ -166,6 +172,13 @@ def _post_the_examples(signup: SignupService, spec: dict[str, Any]) -> Seeded:
             json=example(f"{campaigns}/{{slug}}", "patch"),
         )
         assert patched.status_code == 200, patched.text
+        partner = c.post("/api/v1/partners", json=example("/api/v1/partners", "post"))
+        assert partner.status_code == 201, partner.text
+        key = partner.json()["key"]
+        changed = c.patch(
+            f"/api/v1/partners/{key}", json=example("/api/v1/partners/{key}", "patch")
+        )
+        assert changed.status_code == 200, changed.text
         signups = {
             f"{campaigns}/{pledge}/pledges": example(f"{campaigns}/{{slug}}/pledges", "post"),
             f"{campaigns}/{volunteer['slug']}/volunteers": example(
@@ -268,3 +281,4 @@ def test_no_operation_gives_a_server_error(signup: SignupService, openapi: dict[
     assert 202 in statuses["POST /api/v1/campaigns/{slug}/volunteers"], statuses
     assert 200 in statuses["GET /api/v1/campaigns/{slug}"], statuses
     assert 200 in statuses["GET /api/v1/campaigns/{slug}/supporters.csv"], statuses
+    assert 200 in statuses["GET /api/v1/campaigns/{slug}/widget"], statuses

@@ -55,6 +55,8 @@ APPS = (
     App("mailer-api", "MAILER_PORT", 8002),
     App("mailer-consumer"),
     App("mailer-worker"),
+    # A partner's site on an origin of its own, embedding the signup widget (devstack.partner_demo).
+    App("partner-demo", "PARTNER_DEMO_PORT", 8003),
 )
 
 

@@ -21,6 +21,8 @@ from devstack.apps import APPS, Foreground, app_environment, wait_ready
 from devstack.config import StackConfig
 from devstack.install import MissingPrerequisite, install_all
 from devstack.output import say
+from devstack.partner_demo import DEFAULT_PORT as DEMO_PORT
+from devstack.partner_demo import demo_origins, register_demo
 from devstack.stack import StackError, down, status, up
 from mobilise_runtime.kafka import ensure_topics
 
@@ -44,6 +46,12 @@ def _run(cfg: StackConfig) -> int:
             apps.start(app)
         for app in APPS:
             wait_ready(app, apps)
+        port = {a.name: a.port() for a in APPS}
+        register_demo(
+            f"http://127.0.0.1:{port['signup-api']}",
+            env["MOBILISE_ADMIN_TOKEN"],
+            demo_origins(port["partner-demo"] or DEMO_PORT),
+        )
         _banner(cfg, env["MOBILISE_ADMIN_TOKEN"], "MOBILISE_ADMIN_TOKEN" not in os.environ)
         while not stop.wait(0.5):
             if apps.exited():
@@ -79,6 +87,8 @@ def _banner(cfg: StackConfig, token: str, generated: bool) -> None:
                 "   (what the mailer sent, as recipients see it)",
                 f"  sendgrid http://127.0.0.1:{port['sendgrid-standin']}/_standin/messages"
                 "   (the local SendGrid stand-in: what was sent)",
+                f"  partner  http://127.0.0.1:{port['partner-demo']}/   (a partner's site"
+                " embedding the signup widget; /iframe: the iframe)",
                 "  each API also answers /healthz, /readyz and /metrics",
                 f"  kafka {cfg.kafka_bootstrap} · mongo {cfg.mongo_url} · redis {cfg.redis_url}",
                 f"  admin token ({origin}): {token}",

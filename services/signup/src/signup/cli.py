@@ -4,6 +4,10 @@ mobilise organiser add --name NAME --email EMAIL     create an organiser; prints
 mobilise organiser token --email EMAIL               a further token for an organiser
 mobilise consent-text add --version V --fr TEXT --en TEXT
 mobilise campaign list
+mobilise partner add --name NAME --campaign SLUG [--campaign SLUG …] --origin URL [--origin URL …]
+                     [--key KEY]                   register a partner; prints its key and embed code
+mobilise partner list
+mobilise partner origins --key KEY --origin URL [--origin URL …]   replace a partner's origins
 """
 
 from __future__ import annotations
@@ -13,11 +17,21 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 
+from pydantic import ValidationError
+
 from mobilise_runtime.mongo import ServiceDatabase
+from signup import partner_service
 from signup.domain.emails import InvalidEmail, parse_email
 from signup.domain.errors import SignupError
+from signup.domain.partners import InvalidOrigin
+from signup.partner_schemas import PartnerIn, PartnerOut, PartnerPatch
 from signup.repository import Repository
 from signup.settings import StoreSettings
+
+
+class CliSettings(StoreSettings):
+    # The base of the embed snippets it prints: where partners' visitors reach the service.
+    public_url: str = "http://127.0.0.1:8000"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,10 +52,33 @@ def _parser() -> argparse.ArgumentParser:
     text.add_argument("--en", required=True)
     campaign = area.add_parser("campaign").add_subparsers(dest="action", required=True)
     campaign.add_parser("list", help="every campaign: slug, kind, status, goal")
+    partner = area.add_parser("partner").add_subparsers(dest="action", required=True)
+    register = partner.add_parser("add", help="register a partner; print its key and embed code")
+    register.add_argument("--name", required=True)
+    register.add_argument("--key", help="its public key (default: made from the name)")
+    register.add_argument("--campaign", action="append", required=True, help="a slug (repeatable)")
+    register.add_argument("--origin", action="append", required=True, help="https://host[:port]")
+    partner.add_parser("list", help="every partner: key, campaigns, origins")
+    origins = partner.add_parser("origins", help="replace a partner's allowed origins")
+    origins.add_argument("--key", required=True)
+    origins.add_argument("--origin", action="append", required=True, help="https://host[:port]")
     return parser
 
 
-async def _run(args: argparse.Namespace, repository: Repository) -> str:
+def _describe(partner: PartnerOut, *, with_embed: bool) -> str:
+    lines = [
+        f"{partner.key}  ({partner.name})",
+        f"  campaigns: {', '.join(partner.campaigns)}",
+        f"  origins:   {', '.join(partner.origins)}",
+    ]
+    if with_embed:
+        for slug, embed in partner.embed.items():
+            lines += [f"\nembed {slug} with the script widget:", embed.script]
+            lines += ["\nor, where third-party scripts are not allowed, an iframe:", embed.iframe]
+    return "\n".join(lines)
+
+
+async def _run(args: argparse.Namespace, repository: Repository, public_url: str) -> str:
     now = datetime.now(UTC)
     match (args.area, args.action):
         case ("organiser", "add"):
@@ -68,24 +105,54 @@ async def _run(args: argparse.Namespace, repository: Repository) -> str:
                 for c in await repository.campaigns.all()
             ]
             return "\n".join(rows) or "no campaigns yet"
+        case ("partner", "add"):
+            # The API's own checks (origins, name, key, repeats): one set of rules.
+            body = PartnerIn(
+                name=args.name, key=args.key, campaigns=args.campaign, origins=args.origin
+            )
+            created = await partner_service.create(
+                repository=repository, body=body, by="cli", now=now
+            )
+            view = await partner_service.view(repository, created, public_url=public_url)
+            return "partner created:\n" + _describe(view, with_embed=True)
+        case ("partner", "list"):
+            partners = [
+                _describe(
+                    await partner_service.view(repository, p, public_url=public_url),
+                    with_embed=False,
+                )
+                for p in await repository.partners.all()
+            ]
+            return "\n".join(partners) or "no partners yet"
+        case ("partner", "origins"):
+            patch = PartnerPatch(origins=args.origin)
+            updated = await partner_service.update(
+                repository=repository, key=args.key, changes={"origins": patch.origins}, now=now
+            )
+            view = await partner_service.view(repository, updated, public_url=public_url)
+            return "origins changed:\n" + _describe(view, with_embed=False)
     raise AssertionError(args)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    settings = StoreSettings()
+    settings = CliSettings()
     database = ServiceDatabase(
         settings.shared.mongo_url, settings.mongo_database, app_name="mobilise-cli"
     )
 
     async def run() -> str:
         try:
-            return await _run(args, Repository(database))
+            return await _run(args, Repository(database), settings.public_url)
         finally:
             await database.close()
 
     try:
         print(asyncio.run(run()))
-    except (SignupError, InvalidEmail) as exc:
+    except (SignupError, InvalidEmail, InvalidOrigin) as exc:
         print(f"mobilise: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        print(f"mobilise: {problems}", file=sys.stderr)
         sys.exit(1)

@@ -69,14 +69,18 @@ class FormInvalid(Exception):
         self.errors = errors  # field (or GENERAL) -> key of its message in i18n.STRINGS
 
 
-def signup_from_form(submitted: Submitted, *, kind: Kind, locale: Locale) -> PledgeIn:
-    """The signup the form describes, as the JSON API would take it; FormInvalid otherwise."""
+def signup_from_form(
+    submitted: Submitted, *, kind: Kind, locale: Locale, partner: str | None = None
+) -> PledgeIn:
+    """The signup the form describes, as the JSON API would take it; FormInvalid otherwise.
+    `partner`: the form is a partner's embed (the page's own, not a field of the form)."""
     names = _TEXT if kind == "volunteer" else _PLEDGE_TEXT
     data: dict[str, Any] = {
         **{name: submitted.text[name] for name in names if name in submitted.text},
         "locale": locale,
         "newsletter_opt_in": "newsletter_opt_in" in submitted.ticked,
         "consent_text_version": submitted.consent_text_version,
+        "partner": partner,
     }
     model: type[PledgeIn] = PledgeIn
     if kind == "volunteer":

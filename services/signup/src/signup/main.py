@@ -17,6 +17,7 @@ from mobilise_runtime.logging import configure_logging
 from mobilise_runtime.metrics import instrument
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.serve import serve
+from signup.cors import PartnerCors
 from signup.domain.tokens import Tokens
 from signup.intake import Intake
 from signup.publisher import SignupPublisher
@@ -25,12 +26,15 @@ from signup.repository import Repository
 from signup.routes import (
     campaigns,
     confirm,
+    embed,
     errors,
     exports,
     organisers,
     pages,
+    partners,
     signups,
     unsubscribe,
+    widget,
 )
 from signup.settings import Settings
 
@@ -85,11 +89,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (campaigns, organisers, signups, exports, pages, confirm, unsubscribe):
         app.include_router(module.router)
+    for module in (partners, widget, embed):
+        app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(
         health_router({"kafka": kafka.ping, "mongo": database.ping}, shared.probe_timeout)
     )
     instrument(app, SERVICE)
+    # Partners' pages call the widget's endpoints from their own origins (cors.py).
+    app.add_middleware(PartnerCors, repository=repository, public_url=settings.public_url)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 

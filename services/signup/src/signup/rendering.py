@@ -43,7 +43,7 @@ def render(
         strings=STRINGS[locale],
         status_code=status_code,
         headers=headers,
-        charter_url=_charter_url(settings.charter_url, locale),
+        charter_url=charter_url(settings.charter_url, locale),
         **context,
     )
 
@@ -69,7 +69,7 @@ def render_message(
     )
 
 
-def _charter_url(configured: str, locale: Locale) -> str:
+def charter_url(configured: str, locale: Locale) -> str:
     # A page of this site (the default, /privacy) is asked for in the reader's language.
     if configured.startswith("/") and not configured.startswith("//"):
         separator = "&" if "?" in configured else "?"

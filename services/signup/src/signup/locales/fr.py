@@ -9,6 +9,8 @@ STRINGS: dict[str, str] = {
     "optional": "facultatif",
     "progress_pledge": "{signed} signatures sur un objectif de {goal}",
     "progress_volunteer": "{signed} bénévoles sur un objectif de {goal}",
+    "progress_pledge_one": "{signed} signature sur un objectif de {goal}",
+    "progress_volunteer_one": "{signed} bénévole sur un objectif de {goal}",
     "campaign_closed": "Cette campagne est close : elle ne reçoit plus de signatures. Merci !",
     "campaign_scheduled": "Cette campagne ouvrira le {date}. Revenez bientôt !",
     "form_heading_pledge": "Je signe",
@@ -42,6 +44,11 @@ STRINGS: dict[str, str] = {
     "charter_link": "Lire notre charte de protection des données",
     "submit_pledge": "Signer",
     "submit_volunteer": "Je m'inscris",
+    "widget_hosted_link": "Signer sur la page de la campagne",
+    "widget_refused_title": "Indisponible ici",
+    "widget_refused": (
+        "Ce formulaire ne peut pas s'afficher ici. Vous pouvez signer sur la page de la campagne."
+    ),
     "sending": "Envoi en cours…",
     "error_summary": "Le formulaire contient des erreurs",
     "error_email": "Saisissez une adresse e-mail valide, par ex. nom@exemple.fr.",

@@ -93,6 +93,10 @@ class CampaignRepository:
     async def all(self) -> list[Campaign]:
         return [_from_doc(d) async for d in self._campaigns.find({}).sort("created_at", -1)]
 
+    async def by_ids(self, ids: list[str]) -> dict[str, Campaign]:
+        found = self._campaigns.find({"_id": {"$in": ids}})
+        return {d["_id"]: _from_doc(d) async for d in found}
+
     async def update(self, slug: str, changes: dict[str, Any], *, now: datetime) -> Campaign:
         result = await self._campaigns.update_one(
             {"slug": slug}, {"$set": {**changes, "updated_at": now}}

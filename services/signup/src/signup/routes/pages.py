@@ -15,8 +15,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from signup.deps import IntakeDep, Repo
 from signup.domain.campaigns import Campaign
 from signup.domain.errors import NotFound, SignupError, Unavailable
+from signup.domain.partners import Embed
 from signup.forms import FIELDS, FormInvalid, Submitted, refusal_messages, signup_from_form
 from signup.i18n import STRINGS, Locale, countries, negotiate
+from signup.intake import Intake
 from signup.progress import Progress, campaign_progress
 from signup.rendering import render, render_message
 from signup.repository import Repository
@@ -38,7 +40,7 @@ async def campaign_page(slug: str, request: Request, repository: Repo) -> HTMLRe
         campaign = await repository.campaigns.by_slug(slug)
     except NotFound:
         return _not_found(request, locale)
-    return await _campaign_page(request, repository, campaign, locale)
+    return await render_campaign(request, repository, campaign, locale)
 
 
 @router.post("/c/{slug}", response_class=HTMLResponse)
@@ -50,15 +52,30 @@ async def sign_from_form(
         campaign = await repository.campaigns.by_slug(slug)
     except NotFound:
         return _not_found(request, locale)
+    return await sign_with_form(request, repository, intake, campaign, locale)
+
+
+async def sign_with_form(
+    request: Request,
+    repository: Repository,
+    intake: Intake,
+    campaign: Campaign,
+    locale: Locale,
+    *,
+    embed: Embed | None = None,
+) -> Response:
+    """The form's signup: the thank-you page, or the form again with every refusal in place."""
     form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
     submitted = Submitted.read(form.multi_items())
     strings = STRINGS[locale]
     try:
-        signup = signup_from_form(submitted, kind=campaign.kind, locale=locale)
+        signup = signup_from_form(
+            submitted, kind=campaign.kind, locale=locale, partner=embed.partner if embed else None
+        )
         accepted = await intake.accept(campaign, signup)
     except FormInvalid as exc:
         errors = {field: strings[key] for field, key in exc.errors.items()}
-        return await _campaign_page(
+        return await render_campaign(
             request,
             repository,
             campaign,
@@ -66,12 +83,13 @@ async def sign_from_form(
             status_code=422,
             submitted=submitted,
             errors=errors,
+            embed=embed,
         )
     except SignupError as exc:
         headers = {}
         if isinstance(exc, Unavailable):
             headers["Retry-After"] = str(exc.retry_after_s)
-        return await _campaign_page(
+        return await render_campaign(
             request,
             repository,
             campaign,
@@ -80,10 +98,15 @@ async def sign_from_form(
             headers=headers,
             submitted=submitted,
             errors=refusal_messages(exc, strings),
+            embed=embed,
         )
-    query = urlencode({"status": accepted.status, "lang": locale})
+    query: dict[str, str] = {"status": accepted.status, "lang": locale}
+    base = f"/c/{campaign.slug}/thanks"
+    if embed is not None:
+        base = f"/embed/{campaign.slug}/thanks"
+        query["partner"] = embed.partner
     # 303: the browser fetches the thank-you page with a GET, so a reload posts nothing twice.
-    return RedirectResponse(f"/c/{campaign.slug}/thanks?{query}", status_code=303)
+    return RedirectResponse(f"{base}?{urlencode(query)}", status_code=303)
 
 
 @router.get("/c/{slug}/thanks", response_class=HTMLResponse)
@@ -107,7 +130,7 @@ async def thanks_page(slug: str, request: Request, repository: Repo) -> HTMLResp
 @router.get("/c/{slug}/progress")
 async def campaign_progress_json(slug: str, request: Request, repository: Repo) -> Response:
     campaign = await repository.campaigns.by_slug(slug)
-    progress = await _progress(request, campaign.slug)
+    progress = await progress_of(request, campaign.slug)
     if progress is None:
         return Response(status_code=204)
     return JSONResponse(
@@ -120,7 +143,7 @@ async def privacy_page(request: Request) -> HTMLResponse:
     return render(request, "privacy.html", locale=negotiate(request))
 
 
-async def _campaign_page(
+async def render_campaign(
     request: Request,
     repository: Repository,
     campaign: Campaign,
@@ -130,9 +153,11 @@ async def _campaign_page(
     headers: Mapping[str, str] | None = None,
     submitted: Submitted | None = None,
     errors: Mapping[str, str] | None = None,
+    embed: Embed | None = None,
 ) -> HTMLResponse:
+    """The campaign's page, or its compact form for a partner's iframe (`embed`)."""
     consent = await repository.consent_texts.get(campaign.consent_text_version)
-    progress = await _progress(request, campaign.slug)
+    progress = await progress_of(request, campaign.slug)
     strings = STRINGS[locale]
     status = campaign.status(datetime.now(UTC))
     only_one_country = campaign.countries[0] if len(campaign.countries) == 1 else ""
@@ -141,7 +166,7 @@ async def _campaign_page(
         "campaign.html",
         locale=locale,
         status_code=status_code,
-        headers=headers,
+        headers={**(headers or {}), **(embed.headers() if embed else {})},
         campaign=campaign,
         title=campaign.title.get(locale),
         description=campaign.description.get(locale),
@@ -162,6 +187,7 @@ async def _campaign_page(
         ticked=submitted.ticked if submitted else frozenset(),
         errors=errors or {},
         script_strings=_script_strings(strings, campaign),
+        embed=embed,
     )
 
 
@@ -194,7 +220,7 @@ def _not_found(request: Request, locale: Locale) -> HTMLResponse:
     )
 
 
-async def _progress(request: Request, slug: str) -> Progress | None:
+async def progress_of(request: Request, slug: str) -> Progress | None:
     settings: Settings = request.app.state.settings
     client: httpx.AsyncClient = request.app.state.http
     return await campaign_progress(client, settings.counter_url, slug)

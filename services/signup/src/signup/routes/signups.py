@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from signup.deps import IntakeDep, Repo
-from signup.schemas import PledgeIn, SignupAccepted, VolunteerIn
+from signup.domain.errors import Rejected
+from signup.schemas import PartnerKey, PledgeIn, SignupAccepted, VolunteerIn
 
+S = TypeVar("S", bound=PledgeIn)
 router = APIRouter(prefix="/api/v1/campaigns/{slug}", tags=["signups"])
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -19,6 +21,11 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"description": "Invalid or refused input; `detail` says what and why"},
     503: {"description": "Kafka did not acknowledge in time: retry after Retry-After"},
 }
+# The widget names its partner in the query too: CORS reads it there (a preflight has no body).
+PartnerQuery = Annotated[
+    PartnerKey | None,
+    Query(description="The partner's key, as the widget sends it (cross-origin calls need it)"),
+]
 ACCEPTED = (
     "202 means the signup is durably recorded (acknowledged by every in-sync Kafka replica). "
     "The answer is the same whether or not this address signed before; a repeat counts once."
@@ -33,9 +40,10 @@ ACCEPTED = (
     description=ACCEPTED,
 )
 async def sign_pledge(
-    slug: str, body: PledgeIn, repository: Repo, intake: IntakeDep
+    slug: str, body: PledgeIn, repository: Repo, intake: IntakeDep, partner: PartnerQuery = None
 ) -> SignupAccepted:
-    return await intake.accept(await repository.campaigns.by_slug_cached(slug), body)
+    signup = with_partner(body, partner)
+    return await intake.accept(await repository.campaigns.by_slug_cached(slug), signup)
 
 
 @router.post(
@@ -46,6 +54,20 @@ async def sign_pledge(
     description=ACCEPTED,
 )
 async def register_volunteer(
-    slug: str, body: VolunteerIn, repository: Repo, intake: IntakeDep
+    slug: str,
+    body: VolunteerIn,
+    repository: Repo,
+    intake: IntakeDep,
+    partner: PartnerQuery = None,
 ) -> SignupAccepted:
-    return await intake.accept(await repository.campaigns.by_slug_cached(slug), body)
+    signup = with_partner(body, partner)
+    return await intake.accept(await repository.campaigns.by_slug_cached(slug), signup)
+
+
+def with_partner(body: S, partner: str | None) -> S:
+    """The signup, recorded for the partner the query names (the one CORS let through)."""
+    if partner is None or body.partner == partner:
+        return body
+    if body.partner is not None:
+        raise Rejected("the partner in the body differs from ?partner", field="partner")
+    return body.model_copy(update={"partner": partner})

@@ -1,0 +1,51 @@
+"""The real chain behind live totals, for browser tests: a signup-api, Kafka, a counter-consumer
+into FerretDB and the counter-api, on the test's own topics and databases."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from mobilise_runtime.mongo import ServiceDatabase
+from mobilise_runtime.settings import SharedSettings
+from tests.processes import free_port, running, service_env
+from tests.signup_service import SignupService, signup_api
+
+
+@dataclass
+class Stack:
+    signup: SignupService
+    counter_url: str
+    signup_db: ServiceDatabase
+
+
+@asynccontextmanager
+async def signup_and_counter(
+    shared_settings: SharedSettings, unique: str, database: ServiceDatabase
+) -> AsyncIterator[Stack]:
+    """The counter writes to `database` (the caller drops it); signup's own database is dropped
+    here."""
+    counter_port = free_port()
+    counter_url = f"http://127.0.0.1:{counter_port}"
+    counter_env = service_env(
+        shared_settings,
+        COUNTER_MONGO_DATABASE=database.db.name,
+        COUNTER_CONSUMER_GROUP=f"counter-{unique}",
+        COUNTER_PORT=str(counter_port),
+    )
+    signup_db = ServiceDatabase(shared_settings.mongo_url, f"signup_{unique}", app_name="tests")
+    try:
+        with (
+            signup_api(
+                shared_settings, signup_db.db.name, SIGNUP_COUNTER_URL=counter_url
+            ) as signup,
+            running("counter-consumer", counter_env) as consumer,
+            running("counter-api", {**counter_env, "COUNTER_SIGNUP_URL": signup.url}) as api,
+        ):
+            assert api.wait_http(f"{counter_url}/readyz").status_code == 200
+            consumer.wait_for("partitions assigned")
+            yield Stack(signup, counter_url, signup_db)
+    finally:
+        await signup_db.client.drop_database(signup_db.db.name)
+        await signup_db.close()
