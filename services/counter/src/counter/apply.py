@@ -1,16 +1,18 @@
 """Applying a batch of events to the totals: ledger first, then history, then totals — each
-document written once per batch, each write idempotent (see domain/aggregation.py, repository/)."""
+document written once per batch, each write idempotent or guarded (see domain/aggregation.py,
+domain/facts.py, repository/)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import ChainMap
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
-from counter.domain import aggregation
-from counter.domain.aggregation import Contribution
+from counter.domain import aggregation, facts
+from counter.domain.aggregation import Contribution, Entry
 from counter.repository.ledger import LedgerRepository
 from counter.repository.totals import GuardedDocuments, TotalsRepository, applied_key, hour_id
-from mobilise_events import Signup
+from mobilise_events import Signup, SignupConfirmed, SupporterErased
 from mobilise_runtime.kafka import Received
 from mobilise_runtime.mongo import Document
 
@@ -20,43 +22,87 @@ Applied = dict[str, dict[str, int]]
 
 
 class BatchApplier:
+    """Applies batches of one consumer process. It keeps the ledger entries of the partitions it
+    owns in memory: a campaign's events all travel on one partition (keyed by campaign), and one
+    process owns a partition, so no one else changes those entries while it does. They are read
+    once when a partition comes (`assigned`), dropped when it goes (`revoked`), and read again
+    after any failed batch."""
+
     def __init__(self, ledger: LedgerRepository, totals: TotalsRepository, *, prefix: str) -> None:
         self._ledger = ledger
         self._totals = totals
         self._prefix = prefix
+        self._owned: dict[int, dict[str, Entry]] = {}
 
     def _key(self, received: Received) -> str:
         return applied_key(received.topic.removeprefix(self._prefix), received.partition)
 
+    async def assigned(self, partitions: Iterable[int]) -> None:
+        """Read the ledger of newly owned signup-topic partitions (those not read yet)."""
+        missing = set(partitions) - self._owned.keys()
+        if missing:
+            self._owned.update(await self._ledger.load(missing))
+
+    def revoked(self, partitions: Iterable[int]) -> None:
+        for partition in partitions:
+            self._owned.pop(partition, None)
+
     async def apply(self, batch: list[Received]) -> None:
+        try:
+            await self._apply(batch)
+        except BaseException:
+            # Half a batch may be written, or another writer got there first: what is in memory
+            # is no longer known to match the ledger.
+            self._owned.clear()
+            raise
+
+    async def _apply(self, batch: list[Received]) -> None:
+        await self._ledger.mark_erased(
+            (s.campaign_id, s.supporter_key)
+            for r in batch
+            if isinstance(r.event, SupporterErased)
+            for s in r.event.signups
+        )
+        counted = _counted(batch)
         # The totals write is the batch's commit point: what a campaign's totals document has
         # applied is skipped; everything after it is (re)applied from the ledger's state.
-        campaigns = {c for r in batch for c, _ in aggregation.ledger_keys(r.event)}
-        done = await self._totals.totals.applied(campaigns)
-        todo = [r for r in batch if not self._already_applied(done, r)]
+        done = await self._totals.totals.applied({e.campaign_id for _, e in counted})
+        todo = [
+            (r, e) for r, e in counted if r.offset >= _applied(done, e.campaign_id, self._key(r))
+        ]
         if not todo:
             return
-        entries = await self._ledger.load(
-            f"{c}:{k}" for r in todo for c, k in aggregation.ledger_keys(r.event)
-        )
-        before = dict(entries)
+        partitions = {r.partition for r, _ in todo}
+        await self.assigned(partitions)
+        changed: dict[str, Entry] = {}
+        entries = ChainMap(changed, *(self._owned[p] for p in partitions))
+        partition_of: dict[str, int] = {}
         totals_steps: list[Step] = []
         history_steps: list[Step] = []
         slugs: dict[str, str] = {}
-        for received in todo:
+        for received, event in todo:
             key = self._key(received)
             pos = aggregation.position(key, received.partition, received.offset)
-            if isinstance(received.event, Signup):
-                slugs[received.event.campaign_id] = received.event.campaign_slug
-            for c in aggregation.apply(entries, received.event, pos):
+            if isinstance(event, Signup):
+                slugs[event.campaign_id] = event.campaign_slug
+            partition_of[aggregation.entry_id(event.campaign_id, event.supporter_key)] = (
+                received.partition
+            )
+            for c in aggregation.apply(entries, event, pos):
                 increments = c.increments()
                 if increments:
                     history_steps.append(_minute_step(c, key, received.offset))
+                # Even with nothing to count, the step moves the applied offset.
                 totals_steps.append((c.campaign_id, key, received.offset, increments))
-            for campaign, _ in aggregation.ledger_keys(received.event):
-                # An event that counts nothing still moves its campaign's applied offset.
-                totals_steps.append((campaign, key, received.offset, {}))
-        await self._ledger.save(e for i, e in entries.items() if before.get(i) != e)
+        await self._ledger.record(
+            [
+                fact
+                for i, after in changed.items()
+                for fact in facts.changes(
+                    self._owned[partition_of[i]].get(i), after, partition_of[i]
+                )
+            ]
+        )
         await _write(self._totals.history, history_steps, _history_fields)
         now = datetime.now(UTC)
 
@@ -64,13 +110,17 @@ class BatchApplier:
             return {"updated_at": now, **({"slug": slugs[campaign]} if campaign in slugs else {})}
 
         await _write(self._totals.totals, totals_steps, totals_fields, applied=done)
+        for i, after in changed.items():
+            self._owned[partition_of[i]][i] = after
 
-    def _already_applied(self, done: Applied, received: Received) -> bool:
-        key = self._key(received)
-        campaigns = [c for c, _ in aggregation.ledger_keys(received.event)]
-        return bool(campaigns) and all(
-            received.offset < done.get(c, {}).get(key, 0) for c in campaigns
-        )
+
+def _applied(done: Applied, doc_id: str, key: str) -> int:
+    return done.get(doc_id, {}).get(key, 0)
+
+
+def _counted(batch: list[Received]) -> list[tuple[Received, Signup | SignupConfirmed]]:
+    """The events that count against a ledger entry, with their event typed as such."""
+    return [(r, r.event) for r in batch if isinstance(r.event, Signup | SignupConfirmed)]
 
 
 def _minute_step(c: Contribution, key: str, offset: int) -> Step:

@@ -1,0 +1,74 @@
+"""How the ledger is stored: as facts, each written once by an insert and never updated.
+
+An entry changes at most one way per batch, and each way is a fact of its own document id:
+
+    signed     the signup that counted, with what it counted for (and its confirmation, when it
+               was confirmed at once) — id: the entry id
+    confirmed  the confirmation of an entry signed before, unconfirmed — id: entry id + "/confirmed"
+    seen       a confirmation before any signup — id: entry id + "/seen"
+
+Positions only ever go from unset to set, so "insert, and fail on a duplicate id" is a compare-and-
+set: a writer whose view of an entry is stale (a consumer that lost its partitions but does not know
+yet) cannot overwrite what the owner recorded; its insert fails, or adds a fact that the precedence
+below ignores. Inserts are also what FerretDB/SQLite does fast (an update by _id scans the
+collection). Every fact carries the Kafka partition of its campaign, so that a consumer reads the
+ledger of the partitions it is assigned in one query. No I/O here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, fields, replace
+from typing import Any
+
+from counter.domain.aggregation import Entry
+
+Fact = dict[str, Any]
+_ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
+CONFIRMED, SEEN = "/confirmed", "/seen"
+
+
+def changes(before: Entry | None, after: Entry, partition: int) -> list[Fact]:
+    """The fact to insert for an entry that went from `before` to `after` (none if unchanged)."""
+    head: Fact = {
+        "campaign_id": after.campaign_id,
+        "supporter_key": after.supporter_key,
+        "partition": partition,
+    }
+    if after.signed_pos is None:
+        if after.confirm_seen is None or (before is not None and before.confirm_seen is not None):
+            return []
+        seen = {"confirm_seen": after.confirm_seen}
+        return [{"_id": after.id + SEEN, "fact": "seen", **head, **seen}]
+    if before is None or before.signed_pos is None:
+        return [{"_id": after.id, "fact": "signed", **head, **asdict(after)}]
+    if before.confirmed_pos is None and after.confirmed_pos is not None:
+        confirmed = {"confirmed_pos": after.confirmed_pos}
+        return [{"_id": after.id + CONFIRMED, "fact": "confirmed", **head, **confirmed}]
+    return []
+
+
+def fold(facts: Iterable[Fact]) -> dict[str, Entry]:
+    """The entries the facts describe, by entry id. The signed fact wins: a confirmation fact
+    counts only for an entry signed unconfirmed (any other was added by a stale writer, whose
+    totals write then failed)."""
+    signed: dict[str, Fact] = {}
+    confirmed: dict[str, str] = {}
+    seen: dict[str, Fact] = {}
+    for fact in facts:
+        kind = fact.get("fact")
+        if kind == "signed":
+            signed[fact["_id"]] = fact
+        elif kind == "confirmed":
+            confirmed[fact["_id"].removesuffix(CONFIRMED)] = fact["confirmed_pos"]
+        elif kind == "seen":
+            seen[fact["_id"].removesuffix(SEEN)] = fact
+    entries = {
+        i: Entry(f["campaign_id"], f["supporter_key"], confirm_seen=f["confirm_seen"])
+        for i, f in seen.items()
+    }
+    for i, f in signed.items():
+        entry = Entry(**{k: f[k] for k in _ENTRY_FIELDS if k in f})
+        if entry.confirmed_pos is None and i in confirmed:
+            entry = replace(entry, confirmed_pos=confirmed[i])
+        entries[i] = entry
+    return entries
