@@ -152,7 +152,9 @@ async def _write(
         before = applied.get(doc_id, {})
         if offset < before.get(key, 0):
             continue  # this document has it already (a replay after a crash)
-        _, after, total, _ = changes.setdefault(doc_id, (before, {}, {}, fields(doc_id)))
+        if doc_id not in changes:
+            changes[doc_id] = (before, {}, {}, fields(doc_id))
+        _, after, total, _ = changes[doc_id]
         after[key] = max(after.get(key, 0), offset + 1)
         for path, n in increments.items():
             total[path] = total.get(path, 0) + n
