@@ -4,6 +4,7 @@ domain/facts.py, repository/)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import ChainMap
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -94,16 +95,21 @@ class BatchApplier:
                     history_steps.append(_minute_step(c, key, received.offset))
                 # Even with nothing to count, the step moves the applied offset.
                 totals_steps.append((c.campaign_id, key, received.offset, increments))
-        await self._ledger.record(
-            [
-                fact
-                for i, after in changed.items()
-                for fact in facts.changes(
-                    self._owned[partition_of[i]].get(i), after, partition_of[i]
-                )
-            ]
-        )
-        await _write(self._totals.history, history_steps, _history_fields)
+        recorded = [
+            fact
+            for i, after in changed.items()
+            for fact in facts.changes(self._owned[partition_of[i]].get(i), after, partition_of[i])
+        ]
+        # Independent of each other, both before the totals (the batch's commit point): the
+        # database works on the two at once. Both end before the batch goes on or fails, so no
+        # write of a failed batch lands during the next one.
+        for outcome in await asyncio.gather(
+            self._ledger.record(recorded),
+            _write(self._totals.history, history_steps, _history_fields),
+            return_exceptions=True,
+        ):
+            if isinstance(outcome, BaseException):
+                raise outcome
         now = datetime.now(UTC)
 
         def totals_fields(campaign: str) -> Document:

@@ -14,6 +14,7 @@ the offsets it has applied, takes it exactly once."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import MutableMapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -114,14 +115,15 @@ def _signed(entries: Entries, event: Signup, pos: str) -> Contribution:
     entry = entries.get(entry_id(event.campaign_id, event.supporter_key))
     if entry is None or entry.signed_pos is None:
         pending = entry.confirm_seen if entry is not None else None
+        # Entries stay in the consumer's memory: one copy of each campaign, place and partner.
         entry = Entry(
-            campaign_id=event.campaign_id,
+            campaign_id=sys.intern(event.campaign_id),
             supporter_key=event.supporter_key,
             kind="volunteer" if isinstance(event, VolunteerRegistered) else "pledge",
-            country=event.country,
-            region=event.region,
+            country=sys.intern(event.country),
+            region=_intern(event.region),
             macro_region=macro_region(event.country),
-            partner=event.partner,
+            partner=_intern(event.partner),
             signed_at=event.occurred_at,
             signed_pos=pos,
             # Without double opt-in a signup is confirmed as it comes.
@@ -130,6 +132,10 @@ def _signed(entries: Entries, event: Signup, pos: str) -> Contribution:
         )
         entries[entry.id] = entry
     return _contribution(entry, pos, event.occurred_at)
+
+
+def _intern(value: str | None) -> str | None:
+    return None if value is None else sys.intern(value)
 
 
 def _confirmed(entries: Entries, event: SignupConfirmed, pos: str) -> Contribution:

@@ -16,6 +16,7 @@ ledger of the partitions it is assigned in one query. No I/O here."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import fields, replace
 from typing import Any
@@ -24,6 +25,8 @@ from counter.domain.aggregation import Entry
 
 Fact = dict[str, Any]
 _ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
+# Values many entries share: one copy each in the consumer's memory.
+_SHARED = frozenset({"campaign_id", "kind", "country", "region", "macro_region", "partner"})
 CONFIRMED, SEEN = "/confirmed", "/seen"
 
 
@@ -49,6 +52,10 @@ def changes(before: Entry | None, after: Entry, partition: int) -> list[Fact]:
     return []
 
 
+def _shared(name: str, value: Any) -> Any:
+    return sys.intern(value) if name in _SHARED and isinstance(value, str) else value
+
+
 def fold(facts: Iterable[Fact]) -> dict[str, Entry]:
     """The entries the facts describe, by entry id. The signed fact wins: a confirmation fact
     counts only for an entry signed unconfirmed (any other was added by a stale writer, whose
@@ -69,7 +76,7 @@ def fold(facts: Iterable[Fact]) -> dict[str, Entry]:
         for i, f in seen.items()
     }
     for i, f in signed.items():
-        entry = Entry(**{k: f[k] for k in _ENTRY_FIELDS if k in f})
+        entry = Entry(**{k: _shared(k, f[k]) for k in _ENTRY_FIELDS if k in f})
         if entry.confirmed_pos is None and i in confirmed:
             entry = replace(entry, confirmed_pos=confirmed[i])
         entries[i] = entry
