@@ -87,10 +87,15 @@ class EventConsumer:
         co_partitioned: bool = False,
         on_assigned: PartitionsHook = _nothing,
         on_revoked: PartitionsHook = _nothing,
+        fetch_wait_ms: int = 500,
     ) -> None:
         """`co_partitioned`: give one member partition N of every topic (range assignment),
         for handlers whose documents are fed by several topics keyed alike. `on_assigned` /
-        `on_revoked`: for handlers that keep state per partition."""
+        `on_revoked`: for handlers that keep state per partition. `fetch_wait_ms`: how long the
+        broker may hold a fetch that has no new records for the partitions it asks about;
+        meanwhile partitions left out of that fetch (their last records were still in hand)
+        wait too, so a low value bounds the latency of a member whose partitions are not all
+        busy."""
         self._prefix = prefix
         self._topics = [prefix + t for t in topics]
         self._group_id = group_id
@@ -107,6 +112,7 @@ class EventConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
+            fetch_max_wait_ms=fetch_wait_ms,
             partition_assignment_strategy=(assignor,),
         )
         self._dead_letters = AIOKafkaProducer(
