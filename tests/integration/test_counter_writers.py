@@ -130,10 +130,14 @@ async def test_a_consumer_that_lost_its_partition_cannot_write_the_totals_twice(
 ) -> None:
     """A batch with nothing new for the ledger (a repeat signup) in hand at the old owner when the
     new owner applies it: the old owner's totals write finds the document moved and fails."""
-    old = applier(database)
-    await old.apply(at(pledge(CAMPAIGN, KEY, "FR"), 0, 0))
     held = HeldCollection(database.db["totals"])
-    old._totals.totals = GuardedDocuments(cast(AsyncCollection[Document], held))
+    held_totals = TotalsRepository(database.db)
+    held_totals.totals = GuardedDocuments(cast(AsyncCollection[Document], held))
+    old = BatchApplier(LedgerRepository(database.db), held_totals, prefix=PREFIX)
+    held.release.set()
+    await old.apply(at(pledge(CAMPAIGN, KEY, "FR"), 0, 0))
+    held.release.clear()
+    held.writing.clear()
     in_hand = asyncio.create_task(old.apply(at(pledge(CAMPAIGN, "second", "SN"), 0, 1)))
     await asyncio.wait_for(held.writing.wait(), 10)
     new = applier(database)

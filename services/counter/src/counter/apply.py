@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import ChainMap
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 
 from counter.domain import aggregation, facts
@@ -20,18 +20,22 @@ from mobilise_runtime.mongo import Document
 # One step of a document: (document id, applied-offset key, offset, $inc paths).
 Step = tuple[str, str, int, dict[str, int]]
 Applied = dict[str, dict[str, int]]
+# Per document: (applied as read, applied after, $inc, extra $set).
+Changes = dict[str, tuple[dict[str, int], dict[str, int], dict[str, int], Document]]
 
 
 class BatchApplier:
     """Applies batches of one consumer process. It keeps the ledger entries of the partitions it
-    owns in memory: a campaign's events all travel on one partition (keyed by campaign), and one
-    process owns a partition, so no one else changes those entries while it does. They are read
-    once when a partition comes (`assigned`), dropped when it goes (`revoked`), and read again
-    after any failed batch."""
+    owns in memory, and the applied offsets of the totals and history documents it writes: a
+    campaign's events all travel on one partition (keyed by campaign), and one process owns a
+    partition, so no one else changes those while it does. They are read when first needed (the
+    ledger of a partition once, when it comes: `assigned`), dropped when partitions go
+    (`revoked`), and read again after any failed batch."""
 
     def __init__(self, ledger: LedgerRepository, totals: TotalsRepository, *, prefix: str) -> None:
         self._ledger = ledger
-        self._totals = totals
+        self._totals = KnownOffsets(totals.totals)
+        self._history = KnownOffsets(totals.history)
         self._prefix = prefix
         self._owned: dict[int, dict[str, Entry]] = {}
 
@@ -47,14 +51,18 @@ class BatchApplier:
     def revoked(self, partitions: Iterable[int]) -> None:
         for partition in partitions:
             self._owned.pop(partition, None)
+        self._totals.forget()
+        self._history.forget()
 
     async def apply(self, batch: list[Received]) -> None:
         try:
             await self._apply(batch)
         except BaseException:
             # Half a batch may be written, or another writer got there first: what is in memory
-            # is no longer known to match the ledger.
+            # is no longer known to match the database.
             self._owned.clear()
+            self._totals.forget()
+            self._history.forget()
             raise
 
     async def _apply(self, batch: list[Received]) -> None:
@@ -67,7 +75,7 @@ class BatchApplier:
         counted = _counted(batch)
         # The totals write is the batch's commit point: what a campaign's totals document has
         # applied is skipped; everything after it is (re)applied from the ledger's state.
-        done = await self._totals.totals.applied({e.campaign_id for _, e in counted})
+        done = await self._totals.applied({e.campaign_id for _, e in counted})
         todo = [
             (r, e) for r, e in counted if r.offset >= _applied(done, e.campaign_id, self._key(r))
         ]
@@ -100,24 +108,55 @@ class BatchApplier:
             for i, after in changed.items()
             for fact in facts.changes(self._owned[partition_of[i]].get(i), after, partition_of[i])
         ]
-        # Independent of each other, both before the totals (the batch's commit point): the
-        # database works on the two at once. Both end before the batch goes on or fails, so no
-        # write of a failed batch lands during the next one.
-        for outcome in await asyncio.gather(
+        _, history = await _all(
             self._ledger.record(recorded),
-            _write(self._totals.history, history_steps, _history_fields),
-            return_exceptions=True,
-        ):
-            if isinstance(outcome, BaseException):
-                raise outcome
+            _write(self._history, history_steps, _history_fields),
+        )
         now = datetime.now(UTC)
 
         def totals_fields(campaign: str) -> Document:
             return {"updated_at": now, **({"slug": slugs[campaign]} if campaign in slugs else {})}
 
-        await _write(self._totals.totals, totals_steps, totals_fields, applied=done)
+        totals = await _write(self._totals, totals_steps, totals_fields, applied=done)
+        self._history.wrote(history)
+        self._totals.wrote(totals)
         for i, after in changed.items():
             self._owned[partition_of[i]][i] = after
+
+
+class KnownOffsets:
+    """The applied offsets of documents this process writes, as it last read or wrote them."""
+
+    def __init__(self, documents: GuardedDocuments) -> None:
+        self.documents = documents
+        self._known: Applied = {}
+
+    async def applied(self, ids: Iterable[str]) -> Applied:
+        wanted = set(ids)
+        missing = wanted - self._known.keys()
+        if missing:
+            found = await self.documents.applied(missing)
+            self._known.update({i: found.get(i, {}) for i in missing})
+        return {i: self._known[i] for i in wanted}
+
+    def wrote(self, changes: Changes) -> None:
+        for doc_id, (before, after, _, _) in changes.items():
+            self._known[doc_id] = {**before, **after}
+
+    def forget(self) -> None:
+        self._known.clear()
+
+
+async def _all(ledger: Awaitable[None], history: Awaitable[Changes]) -> tuple[None, Changes]:
+    """Both writes at once (independent of each other, both before the totals, the batch's
+    commit point). Both end before the batch goes on or fails, so no write of a failed batch
+    lands during the next one."""
+    recorded, written = await asyncio.gather(ledger, history, return_exceptions=True)
+    for outcome in (recorded, written):
+        if isinstance(outcome, BaseException):
+            raise outcome
+    assert not isinstance(written, BaseException)
+    return None, written
 
 
 def _applied(done: Applied, doc_id: str, key: str) -> int:
@@ -144,16 +183,16 @@ def _history_fields(doc_id: str) -> Document:
 
 
 async def _write(
-    documents: GuardedDocuments,
+    documents: KnownOffsets,
     steps: list[Step],
     fields: Callable[[str], Document],
     *,
     applied: Applied | None = None,
-) -> None:
+) -> Changes:
     """One guarded write per document, summing its steps that it has not applied yet."""
     if applied is None:
         applied = await documents.applied({s[0] for s in steps})
-    changes: dict[str, tuple[dict[str, int], dict[str, int], dict[str, int], Document]] = {}
+    changes: Changes = {}
     for doc_id, key, offset, increments in steps:
         before = applied.get(doc_id, {})
         if offset < before.get(key, 0):
@@ -164,4 +203,5 @@ async def _write(
         after[key] = max(after.get(key, 0), offset + 1)
         for path, n in increments.items():
             total[path] = total.get(path, 0) + n
-    await documents.write(changes)
+    await documents.documents.write(changes)
+    return changes
