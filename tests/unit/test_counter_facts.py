@@ -35,6 +35,7 @@ def test_the_facts_read_back_as_the_entries_in_memory(order: tuple[int, ...], cu
     batches = [list(order[i : i + cut]) for i in range(0, len(order), cut)]
     entries, facts = record(batches)
     assert fold(facts) == entries
+    assert fold(reversed(facts)) == entries  # a scan returns them in any order
     assert len({f["_id"] for f in facts}) == len(facts), "a fact id written twice"
     assert {f["partition"] for f in facts} == {3}
 
@@ -59,6 +60,7 @@ def test_a_stale_writers_confirmation_fact_does_not_move_a_confirmed_signup() ->
     assert [f["fact"] for f in zombie] == ["confirmed"]
     facts = changes(None, signed, partition=0) + zombie
     assert fold(facts)["c1:k1"].confirmed_pos == "p@0:0"
+    assert fold(reversed(facts))["c1:k1"].confirmed_pos == "p@0:0"
 
 
 def test_a_confirmation_before_its_signup_is_a_fact_of_its_own() -> None:

@@ -56,28 +56,44 @@ def _shared(name: str, value: Any) -> Any:
     return sys.intern(value) if name in _SHARED and isinstance(value, str) else value
 
 
-def fold(facts: Iterable[Fact]) -> dict[str, Entry]:
-    """The entries the facts describe, by entry id. The signed fact wins: a confirmation fact
-    counts only for an entry signed unconfirmed (any other was added by a stale writer, whose
-    totals write then failed)."""
-    signed: dict[str, Fact] = {}
-    confirmed: dict[str, str] = {}
-    seen: dict[str, Fact] = {}
-    for fact in facts:
+class Folder:
+    """Entries from their facts, one fact at a time in any order (a ledger is read as it streams
+    in: holding its raw documents would take several times the entries' memory). The signed fact
+    wins: a confirmation fact counts only for an entry signed unconfirmed (any other was added by
+    a stale writer, whose totals write then failed)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, Entry] = {}
+        self._confirmations: dict[str, str] = {}  # entry id -> position, signed fact not read yet
+
+    def add(self, fact: Fact) -> None:
         kind = fact.get("fact")
         if kind == "signed":
-            signed[fact["_id"]] = fact
+            entry = Entry(**{k: _shared(k, fact[k]) for k in _ENTRY_FIELDS if k in fact})
+            confirmed = self._confirmations.pop(entry.id, None)
+            if entry.confirmed_pos is None and confirmed is not None:
+                entry = replace(entry, confirmed_pos=confirmed)
+            self.entries[entry.id] = entry
         elif kind == "confirmed":
-            confirmed[fact["_id"].removesuffix(CONFIRMED)] = fact["confirmed_pos"]
+            entry_id = fact["_id"].removesuffix(CONFIRMED)
+            found = self.entries.get(entry_id)
+            if found is None or found.signed_pos is None:
+                self._confirmations[entry_id] = fact["confirmed_pos"]
+            elif found.confirmed_pos is None:
+                self.entries[entry_id] = replace(found, confirmed_pos=fact["confirmed_pos"])
         elif kind == "seen":
-            seen[fact["_id"].removesuffix(SEEN)] = fact
-    entries = {
-        i: Entry(f["campaign_id"], f["supporter_key"], confirm_seen=f["confirm_seen"])
-        for i, f in seen.items()
-    }
-    for i, f in signed.items():
-        entry = Entry(**{k: _shared(k, f[k]) for k in _ENTRY_FIELDS if k in f})
-        if entry.confirmed_pos is None and i in confirmed:
-            entry = replace(entry, confirmed_pos=confirmed[i])
-        entries[i] = entry
-    return entries
+            entry_id = fact["_id"].removesuffix(SEEN)
+            if entry_id not in self.entries:
+                self.entries[entry_id] = Entry(
+                    _shared("campaign_id", fact["campaign_id"]),
+                    fact["supporter_key"],
+                    confirm_seen=fact["confirm_seen"],
+                )
+
+
+def fold(facts: Iterable[Fact]) -> dict[str, Entry]:
+    """The entries the facts describe, by entry id."""
+    folder = Folder()
+    for fact in facts:
+        folder.add(fact)
+    return folder.entries

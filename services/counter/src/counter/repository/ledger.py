@@ -9,7 +9,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from counter.domain.aggregation import Entry
-from counter.domain.facts import Fact, fold
+from counter.domain.facts import Fact, Folder
 from counter.repository.totals import StaleWriter
 from mobilise_runtime.mongo import Document
 
@@ -30,11 +30,11 @@ class LedgerRepository:
         """The entries of the campaigns on these partitions of the signup topics, by partition:
         one query, whatever the ledger's size."""
         wanted = sorted(set(partitions))
-        facts: dict[int, list[Fact]] = {p: [] for p in wanted}
+        folders = {p: Folder() for p in wanted}
         if wanted:
             async for fact in self._ledger.find({"partition": {"$in": wanted}}):
-                facts[fact["partition"]].append(fact)
-        return {p: fold(f) for p, f in facts.items()}
+                folders[fact["partition"]].add(fact)
+        return {p: f.entries for p, f in folders.items()}
 
     async def record(self, facts: Sequence[Fact]) -> None:
         """Insert new facts; a fact already there means this process's view was stale."""
@@ -66,8 +66,10 @@ class LedgerRepository:
         return []
 
     async def of_campaign(self, campaign_id: str) -> AsyncIterator[Entry]:
-        found = [f async for f in self._ledger.find({"campaign_id": campaign_id})]
-        for entry in fold(found).values():
+        folder = Folder()
+        async for fact in self._ledger.find({"campaign_id": campaign_id}):
+            folder.add(fact)
+        for entry in folder.entries.values():
             yield entry
 
     async def campaigns(self) -> list[str]:
