@@ -1,6 +1,6 @@
-"""Applying a batch of events to the totals: ledger first, then history, then totals — each
-document written once per batch, each write idempotent or guarded (see domain/aggregation.py,
-domain/facts.py, repository/)."""
+"""Applying a batch of events to the totals: the ledger and the history first (at once), then the
+totals — each document written once per batch, each write idempotent or guarded (see
+domain/aggregation.py, domain/facts.py, repository/)."""
 
 from __future__ import annotations
 
