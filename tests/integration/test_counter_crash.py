@@ -32,6 +32,7 @@ PARTNERS = [None, None, "partner-a", "partner-b"]
 WAIT_S = 90  # a restart waits out the killed member's session (10 s) before it gets partitions
 SIGNUPS = 800  # per campaign, plus half as many confirmations: 3,600 events
 FREEZES = 50  # tries per kill at catching a batch between its ledger and totals writes
+FROZEN_S = 3  # in all per kill: well within the consumer's session (10 s)
 
 
 @dataclass(frozen=True)
@@ -199,15 +200,21 @@ def consumer_env(shared: SharedSettings, database: ServiceDatabase, unique: str)
 async def kill_mid_batch(process: Running, database: ServiceDatabase, rng: random.Random) -> int:
     """SIGKILL between a batch's ledger and totals writes: freeze the consumer (SIGSTOP) at a random
     moment; if it is not between those writes (no ledger position ahead of its totals), let it go
-    on and try again, up to FREEZES times. Return how many ledger positions the totals had not
-    applied at the kill (0: no freeze caught a batch in hand)."""
+    on and try again, up to FREEZES times or FROZEN_S in all (frozen longer, it would miss its
+    heartbeats and lose its partitions before the kill). Return how many ledger positions the
+    totals had not applied at the kill (0: no freeze caught a batch in hand)."""
     group = process.process.pid
+    frozen = 0.0
     for _ in range(FREEZES):
         await asyncio.sleep(rng.uniform(0, 0.02))
         os.killpg(group, signal.SIGSTOP)
+        started = time.monotonic()
         if await ledger_ahead(database):
             break
         os.killpg(group, signal.SIGCONT)
+        frozen += time.monotonic() - started
+        if frozen > FROZEN_S:
+            break
     os.killpg(group, signal.SIGKILL)
     process.process.wait()
     return await ledger_ahead(database)

@@ -12,10 +12,21 @@ from datetime import UTC, datetime
 from counter.domain import aggregation, facts
 from counter.domain.aggregation import Contribution, Entry
 from counter.repository.ledger import LedgerRepository
-from counter.repository.totals import GuardedDocuments, TotalsRepository, applied_key, hour_id
+from counter.repository.totals import (
+    GuardedDocuments,
+    StaleWriter,
+    TotalsRepository,
+    applied_key,
+    hour_id,
+)
 from mobilise_events import Signup, SignupConfirmed, SupporterErased
 from mobilise_runtime.kafka import Received
+from mobilise_runtime.logging import get_logger
 from mobilise_runtime.mongo import Document
+
+log = get_logger(__name__)
+# Tries of a batch that finds its documents moved by another writer.
+ATTEMPTS = 3
 
 # One step of a document: (document id, applied-offset key, offset, $inc paths).
 Step = tuple[str, str, int, dict[str, int]]
@@ -38,6 +49,8 @@ class BatchApplier:
         self._history = KnownOffsets(totals.history)
         self._prefix = prefix
         self._owned: dict[int, dict[str, Entry]] = {}
+        # Batches that found their documents moved by another writer and were applied again.
+        self.reapplied = 0
 
     def _key(self, received: Received) -> str:
         return applied_key(received.topic.removeprefix(self._prefix), received.partition)
@@ -55,15 +68,32 @@ class BatchApplier:
         self._history.forget()
 
     async def apply(self, batch: list[Received]) -> None:
-        try:
-            await self._apply(batch)
-        except BaseException:
-            # Half a batch may be written, or another writer got there first: what is in memory
-            # is no longer known to match the database.
-            self._owned.clear()
-            self._totals.forget()
-            self._history.forget()
-            raise
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                await self._apply(batch)
+                return
+            except StaleWriter as exc:
+                # Another writer got there first: most likely a member that lost these partitions
+                # to this one and finished its batch late. Read everything again and apply the
+                # batch as a redelivery; if it goes on, let the process fail.
+                self._forget()
+                if attempt == ATTEMPTS:
+                    raise
+                self.reapplied += 1
+                log.warning(
+                    "documents moved by another writer: reading them again",
+                    attempt=attempt,
+                    reason=str(exc)[:300],
+                )
+            except BaseException:
+                # Half a batch may be written: what is in memory no longer matches the database.
+                self._forget()
+                raise
+
+    def _forget(self) -> None:
+        self._owned.clear()
+        self._totals.forget()
+        self._history.forget()
 
     async def _apply(self, batch: list[Received]) -> None:
         await self._ledger.mark_erased(
