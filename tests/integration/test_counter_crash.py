@@ -31,6 +31,8 @@ PLACES = [("FR", "FR-IDF"), ("FR", None), ("SN", "SN-DK"), ("CI", None), ("CA", 
 PARTNERS = [None, None, "partner-a", "partner-b"]
 WAIT_S = 90  # a restart waits out the killed member's session (10 s) before it gets partitions
 SIGNUPS = 800  # per campaign, plus half as many confirmations: 3,600 events
+FREEZES = 50  # tries per kill at catching a batch between its ledger and totals writes
+FROZEN_S = 3  # in all per kill: well within the consumer's session (10 s)
 
 
 @dataclass(frozen=True)
@@ -191,21 +193,29 @@ def consumer_env(shared: SharedSettings, database: ServiceDatabase, unique: str)
         shared,
         COUNTER_MONGO_DATABASE=database.db.name,
         COUNTER_CONSUMER_GROUP=f"counter-{unique}",
-        COUNTER_MAX_BATCH="200",
+        COUNTER_MAX_BATCH="20",
     )
 
 
-async def kill_mid_batch(process: Running, database: ServiceDatabase) -> int:
-    """SIGKILL as soon as the consumer has saved ledger entries of a batch (its first step), so
-    most likely before that batch's totals are written; return how many ledger positions the
-    totals had not applied then (0: the kill came too late to catch a batch in hand)."""
-    ledger = database.db["ledger"]
-    saved = await ledger.count_documents({})
-    deadline = time.monotonic() + WAIT_S
-    while await ledger.count_documents({}) == saved:
-        assert time.monotonic() < deadline, "the ledger did not move"
-        await asyncio.sleep(0.002)
-    os.killpg(process.process.pid, signal.SIGKILL)
+async def kill_mid_batch(process: Running, database: ServiceDatabase, rng: random.Random) -> int:
+    """SIGKILL between a batch's ledger and totals writes: freeze the consumer (SIGSTOP) at a random
+    moment; if it is not between those writes (no ledger position ahead of its totals), let it go
+    on and try again, up to FREEZES times or FROZEN_S in all (frozen longer, it would miss its
+    heartbeats and lose its partitions before the kill). Return how many ledger positions the
+    totals had not applied at the kill (0: no freeze caught a batch in hand)."""
+    group = process.process.pid
+    frozen = 0.0
+    for _ in range(FREEZES):
+        await asyncio.sleep(rng.uniform(0, 0.02))
+        os.killpg(group, signal.SIGSTOP)
+        started = time.monotonic()
+        if await ledger_ahead(database):
+            break
+        os.killpg(group, signal.SIGCONT)
+        frozen += time.monotonic() - started
+        if frozen > FROZEN_S:
+            break
+    os.killpg(group, signal.SIGKILL)
     process.process.wait()
     return await ledger_ahead(database)
 
@@ -253,7 +263,7 @@ async def test_kill_9_mid_batch_twice_then_restart_counts_exactly_once(
         before = await totalled.applied()
         with running("counter-consumer", env) as doomed:
             await totalled.wait(before + 1)
-            in_hand.append(await kill_mid_batch(doomed, database))
+            in_hand.append(await kill_mid_batch(doomed, database, rng))
         assert await totalled.applied() < len(published), "finished before it could be killed"
         assert_no_stale_writer(doomed)
     # At least one kill caught a batch between its ledger and its totals writes.
@@ -293,7 +303,7 @@ async def test_two_consumers_share_the_partitions_and_one_dies_without_drift(
                 await asyncio.sleep(0.1)
             published += await publish(shared_settings, events[half:])
             await totalled.wait(len(published) // 2)
-            await kill_mid_batch(first, database)
+            await kill_mid_batch(first, database, rng)
             await assert_counted_exactly(totalled, published, chosen)
         assert second.process.returncode == 0, second.output()[-4000:]
     owned = [set(p) for p in _assigned(first)]

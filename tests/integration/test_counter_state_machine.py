@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import os
 import uuid
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from counter.apply import BatchApplier
-from counter.domain.aggregation import Entry
+from counter.domain.aggregation import entry_id
+from counter.domain.facts import Fact
 from counter.repository.ledger import LedgerRepository
 from counter.repository.totals import GuardedDocuments, TotalsRepository
 from devstack.config import StackConfig
@@ -83,18 +84,20 @@ class Crash(Exception):
 
 
 class CrashingLedger(LedgerRepository):
-    """Saves only the first `crash_after` changed entries of the next batch, then dies."""
+    """Records only the first `crash_after` facts of the next batch (one per changed entry),
+    then dies."""
 
     crash_after: int | None = None
     unsaved: frozenset[str] = frozenset()
 
-    async def save(self, entries: Iterable[Entry]) -> None:
+    async def record(self, facts: Sequence[Fact]) -> None:
         if self.crash_after is None:
-            return await super().save(entries)
-        changed = list(entries)
-        kept, self.crash_after = changed[: self.crash_after], None
-        await super().save(kept)
-        self.unsaved = frozenset(e.id for e in changed[len(kept) :])
+            return await super().record(facts)
+        kept, self.crash_after = facts[: self.crash_after], None
+        await super().record(kept)
+        self.unsaved = frozenset(
+            entry_id(f["campaign_id"], f["supporter_key"]) for f in facts[len(kept) :]
+        )
         raise Crash
 
 

@@ -98,13 +98,15 @@ def test_volunteers_are_counted_apart() -> None:
     assert totals == (2, 0, 1)
 
 
-def test_an_erasure_changes_no_count_and_a_replayed_signup_stays_a_repeat() -> None:
+def test_an_erasure_changes_no_count_and_no_entry_so_a_replayed_signup_stays_a_repeat() -> None:
     erased = SupporterErased(
         email="a@example.org", signups=(ErasedSignup(campaign_id="c1", supporter_key="k1"),)
     )
-    totals, entries = run([(signup("k1"), "p@0:0"), (erased, "e@0:0")])
-    assert totals == (1, 0, 0)
-    assert entries["c1:k1"].erased
+    _, entries = run([(signup("k1"), "p@0:0")])
+    before = dict(entries)
+    assert run([(erased, "e@0:0")], entries)[0] == (0, 0, 0)
+    assert entries == before
+    assert aggregation.erased_entries(erased) == ["c1:k1"]
     assert run([(signup("k1"), "p@0:7")], entries)[0] == (0, 0, 0)
 
 

@@ -1,76 +1,201 @@
-"""Applying a batch of events to the totals: ledger first, then history, then totals — each
-document written once per batch, each write idempotent (see domain/aggregation.py, repository/)."""
+"""Applying a batch of events to the totals: the ledger and the history first (at once), then the
+totals — each document written once per batch, each write idempotent or guarded (see
+domain/aggregation.py, domain/facts.py, repository/)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections import ChainMap
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 
-from counter.domain import aggregation
-from counter.domain.aggregation import Contribution
+from counter.domain import aggregation, facts
+from counter.domain.aggregation import Contribution, Entry
 from counter.repository.ledger import LedgerRepository
-from counter.repository.totals import GuardedDocuments, TotalsRepository, applied_key, hour_id
-from mobilise_events import Signup
+from counter.repository.totals import (
+    GuardedDocuments,
+    StaleWriter,
+    TotalsRepository,
+    applied_key,
+    hour_id,
+)
+from mobilise_events import Signup, SignupConfirmed, SupporterErased
 from mobilise_runtime.kafka import Received
+from mobilise_runtime.logging import get_logger
 from mobilise_runtime.mongo import Document
+
+log = get_logger(__name__)
+# Tries of a batch that finds its documents moved by another writer.
+ATTEMPTS = 3
 
 # One step of a document: (document id, applied-offset key, offset, $inc paths).
 Step = tuple[str, str, int, dict[str, int]]
 Applied = dict[str, dict[str, int]]
+# Per document: (applied as read, applied after, $inc, extra $set).
+Changes = dict[str, tuple[dict[str, int], dict[str, int], dict[str, int], Document]]
 
 
 class BatchApplier:
+    """Applies batches of one consumer process. It keeps the ledger entries of the partitions it
+    owns in memory, and the applied offsets of the totals and history documents it writes: a
+    campaign's events all travel on one partition (keyed by campaign), and one process owns a
+    partition, so no one else changes those while it does. They are read when first needed (the
+    ledger of a partition once, when it comes: `assigned`), dropped when partitions go
+    (`revoked`), and read again after any failed batch."""
+
     def __init__(self, ledger: LedgerRepository, totals: TotalsRepository, *, prefix: str) -> None:
         self._ledger = ledger
-        self._totals = totals
+        self._totals = KnownOffsets(totals.totals)
+        self._history = KnownOffsets(totals.history)
         self._prefix = prefix
+        self._owned: dict[int, dict[str, Entry]] = {}
+        # Batches that found their documents moved by another writer and were applied again.
+        self.reapplied = 0
 
     def _key(self, received: Received) -> str:
         return applied_key(received.topic.removeprefix(self._prefix), received.partition)
 
+    async def assigned(self, partitions: Iterable[int]) -> None:
+        """Read the ledger of newly owned signup-topic partitions (those not read yet)."""
+        missing = set(partitions) - self._owned.keys()
+        if missing:
+            self._owned.update(await self._ledger.load(missing))
+
+    def revoked(self, partitions: Iterable[int]) -> None:
+        for partition in partitions:
+            self._owned.pop(partition, None)
+        self._totals.forget()
+        self._history.forget()
+
     async def apply(self, batch: list[Received]) -> None:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                await self._apply(batch)
+                return
+            except StaleWriter as exc:
+                # Another writer got there first: most likely a member that lost these partitions
+                # to this one and finished its batch late. Read everything again and apply the
+                # batch as a redelivery; if it goes on, let the process fail.
+                self._forget()
+                if attempt == ATTEMPTS:
+                    raise
+                self.reapplied += 1
+                log.warning(
+                    "documents moved by another writer: reading them again",
+                    attempt=attempt,
+                    reason=str(exc)[:300],
+                )
+            except BaseException:
+                # Half a batch may be written: what is in memory no longer matches the database.
+                self._forget()
+                raise
+
+    def _forget(self) -> None:
+        self._owned.clear()
+        self._totals.forget()
+        self._history.forget()
+
+    async def _apply(self, batch: list[Received]) -> None:
+        await self._ledger.mark_erased(
+            (s.campaign_id, s.supporter_key)
+            for r in batch
+            if isinstance(r.event, SupporterErased)
+            for s in r.event.signups
+        )
+        counted = _counted(batch)
         # The totals write is the batch's commit point: what a campaign's totals document has
         # applied is skipped; everything after it is (re)applied from the ledger's state.
-        campaigns = {c for r in batch for c, _ in aggregation.ledger_keys(r.event)}
-        done = await self._totals.totals.applied(campaigns)
-        todo = [r for r in batch if not self._already_applied(done, r)]
+        done = await self._totals.applied({e.campaign_id for _, e in counted})
+        todo = [
+            (r, e) for r, e in counted if r.offset >= _applied(done, e.campaign_id, self._key(r))
+        ]
         if not todo:
             return
-        entries = await self._ledger.load(
-            f"{c}:{k}" for r in todo for c, k in aggregation.ledger_keys(r.event)
-        )
-        before = dict(entries)
+        partitions = {r.partition for r, _ in todo}
+        await self.assigned(partitions)
+        changed: dict[str, Entry] = {}
+        entries = ChainMap(changed, *(self._owned[p] for p in partitions))
+        partition_of: dict[str, int] = {}
         totals_steps: list[Step] = []
         history_steps: list[Step] = []
         slugs: dict[str, str] = {}
-        for received in todo:
+        for received, event in todo:
             key = self._key(received)
             pos = aggregation.position(key, received.partition, received.offset)
-            if isinstance(received.event, Signup):
-                slugs[received.event.campaign_id] = received.event.campaign_slug
-            for c in aggregation.apply(entries, received.event, pos):
+            if isinstance(event, Signup):
+                slugs[event.campaign_id] = event.campaign_slug
+            partition_of[aggregation.entry_id(event.campaign_id, event.supporter_key)] = (
+                received.partition
+            )
+            for c in aggregation.apply(entries, event, pos):
                 increments = c.increments()
                 if increments:
                     history_steps.append(_minute_step(c, key, received.offset))
+                # Even with nothing to count, the step moves the applied offset.
                 totals_steps.append((c.campaign_id, key, received.offset, increments))
-            for campaign, _ in aggregation.ledger_keys(received.event):
-                # An event that counts nothing still moves its campaign's applied offset.
-                totals_steps.append((campaign, key, received.offset, {}))
-        await self._ledger.save(e for i, e in entries.items() if before.get(i) != e)
-        await _write(self._totals.history, history_steps, _history_fields)
+        recorded = [
+            fact
+            for i, after in changed.items()
+            for fact in facts.changes(self._owned[partition_of[i]].get(i), after, partition_of[i])
+        ]
+        _, history = await _all(
+            self._ledger.record(recorded),
+            _write(self._history, history_steps, _history_fields),
+        )
         now = datetime.now(UTC)
 
         def totals_fields(campaign: str) -> Document:
             return {"updated_at": now, **({"slug": slugs[campaign]} if campaign in slugs else {})}
 
-        await _write(self._totals.totals, totals_steps, totals_fields, applied=done)
+        totals = await _write(self._totals, totals_steps, totals_fields, applied=done)
+        self._history.wrote(history)
+        self._totals.wrote(totals)
+        for i, after in changed.items():
+            self._owned[partition_of[i]][i] = after
 
-    def _already_applied(self, done: Applied, received: Received) -> bool:
-        key = self._key(received)
-        campaigns = [c for c, _ in aggregation.ledger_keys(received.event)]
-        return bool(campaigns) and all(
-            received.offset < done.get(c, {}).get(key, 0) for c in campaigns
-        )
+
+class KnownOffsets:
+    """The applied offsets of documents this process writes, as it last read or wrote them."""
+
+    def __init__(self, documents: GuardedDocuments) -> None:
+        self.documents = documents
+        self._known: Applied = {}
+
+    async def applied(self, ids: Iterable[str]) -> Applied:
+        wanted = set(ids)
+        missing = wanted - self._known.keys()
+        if missing:
+            found = await self.documents.applied(missing)
+            self._known.update({i: found.get(i, {}) for i in missing})
+        return {i: self._known[i] for i in wanted}
+
+    def wrote(self, changes: Changes) -> None:
+        for doc_id, (before, after, _, _) in changes.items():
+            self._known[doc_id] = {**before, **after}
+
+    def forget(self) -> None:
+        self._known.clear()
+
+
+async def _all(ledger: Awaitable[None], history: Awaitable[Changes]) -> tuple[None, Changes]:
+    """Both writes at once (independent of each other, both before the totals, the batch's
+    commit point). Both end before the batch goes on or fails, so no write of a failed batch
+    lands during the next one."""
+    recorded, written = await asyncio.gather(ledger, history, return_exceptions=True)
+    for outcome in (recorded, written):
+        if isinstance(outcome, BaseException):
+            raise outcome
+    assert not isinstance(written, BaseException)
+    return None, written
+
+
+def _applied(done: Applied, doc_id: str, key: str) -> int:
+    return done.get(doc_id, {}).get(key, 0)
+
+
+def _counted(batch: list[Received]) -> list[tuple[Received, Signup | SignupConfirmed]]:
+    """The events that count against a ledger entry, with their event typed as such."""
+    return [(r, r.event) for r in batch if isinstance(r.event, Signup | SignupConfirmed)]
 
 
 def _minute_step(c: Contribution, key: str, offset: int) -> Step:
@@ -88,22 +213,25 @@ def _history_fields(doc_id: str) -> Document:
 
 
 async def _write(
-    documents: GuardedDocuments,
+    documents: KnownOffsets,
     steps: list[Step],
     fields: Callable[[str], Document],
     *,
     applied: Applied | None = None,
-) -> None:
+) -> Changes:
     """One guarded write per document, summing its steps that it has not applied yet."""
     if applied is None:
         applied = await documents.applied({s[0] for s in steps})
-    changes: dict[str, tuple[dict[str, int], dict[str, int], dict[str, int], Document]] = {}
+    changes: Changes = {}
     for doc_id, key, offset, increments in steps:
         before = applied.get(doc_id, {})
         if offset < before.get(key, 0):
             continue  # this document has it already (a replay after a crash)
-        _, after, total, _ = changes.setdefault(doc_id, (before, {}, {}, fields(doc_id)))
+        if doc_id not in changes:
+            changes[doc_id] = (before, {}, {}, fields(doc_id))
+        _, after, total, _ = changes[doc_id]
         after[key] = max(after.get(key, 0), offset + 1)
         for path, n in increments.items():
             total[path] = total.get(path, 0) + n
-    await documents.write(changes)
+    await documents.documents.write(changes)
+    return changes

@@ -16,7 +16,16 @@ from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.process import run_until_signalled
 
 SERVICE = "counter-consumer"
-TOPICS = [t.topic for t in (PledgeSigned, VolunteerRegistered, SignupConfirmed, SupporterErased)]
+# Keyed by campaign, with as many partitions each: partition N of them holds the same campaigns.
+SIGNUP_TOPICS = {t.topic for t in (PledgeSigned, VolunteerRegistered, SignupConfirmed)}
+TOPICS = [*sorted(SIGNUP_TOPICS), SupporterErased.topic]
+# Quiet partitions (erasures, a topic without volunteers) would otherwise hold each fetch for
+# aiokafka's 500 ms while the busy ones wait: a signup would take up to that long to be counted.
+FETCH_WAIT_MS = 50
+
+
+def _signup_partitions(partitions: list[tuple[str, int]]) -> set[int]:
+    return {partition for topic, partition in partitions if topic in SIGNUP_TOPICS}
 
 
 async def consume(settings: StoreSettings, stop: asyncio.Event) -> None:
@@ -27,6 +36,13 @@ async def consume(settings: StoreSettings, stop: asyncio.Event) -> None:
     await ledger.ensure_indexes()
     await totals.ensure_indexes()
     applier = BatchApplier(ledger, totals, prefix=shared.topic_prefix)
+
+    async def assigned(partitions: list[tuple[str, int]]) -> None:
+        await applier.assigned(_signup_partitions(partitions))
+
+    async def revoked(partitions: list[tuple[str, int]]) -> None:
+        applier.revoked(_signup_partitions(partitions))
+
     consumer = EventConsumer(
         shared.kafka_bootstrap,
         group_id=settings.consumer_group,
@@ -36,6 +52,9 @@ async def consume(settings: StoreSettings, stop: asyncio.Event) -> None:
         client_id=SERVICE,
         max_batch=settings.max_batch,
         co_partitioned=True,
+        on_assigned=assigned,
+        on_revoked=revoked,
+        fetch_wait_ms=FETCH_WAIT_MS,
     )
     try:
         await consumer.run(stop)

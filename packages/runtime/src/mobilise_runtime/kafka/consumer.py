@@ -30,20 +30,42 @@ class Received:
 
 
 Handler = Callable[[list[Received]], Awaitable[None]]
+# Told which (topic without the prefix, partition) pairs this member gained or lost.
+PartitionsHook = Callable[[list[tuple[str, int]]], Awaitable[None]]
+
+
+async def _nothing(partitions: list[tuple[str, int]]) -> None:
+    pass
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, group_id: str, in_hand: asyncio.Lock) -> None:
+    def __init__(
+        self,
+        group_id: str,
+        in_hand: asyncio.Lock,
+        prefix: str,
+        on_assigned: PartitionsHook,
+        on_revoked: PartitionsHook,
+    ) -> None:
         self._group_id = group_id
         self._in_hand = in_hand
+        self._prefix = prefix
+        self._on_assigned = on_assigned
+        self._on_revoked = on_revoked
+
+    def _pairs(self, partitions: Iterable[TopicPartition]) -> list[tuple[str, int]]:
+        return [(tp.topic.removeprefix(self._prefix), tp.partition) for tp in partitions]
 
     async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
         # Hand partitions over only once the batch in hand is applied and committed, so the
         # next owner never works on the same documents at the same time.
         async with self._in_hand:
+            await self._on_revoked(self._pairs(revoked))
             log.info("partitions revoked", group=self._group_id, partitions=_names(revoked))
 
     async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        # Before the first fetch of them: whatever the hook reads is ready for their batches.
+        await self._on_assigned(self._pairs(assigned))
         log.info("partitions assigned", group=self._group_id, partitions=_names(assigned))
 
 
@@ -63,15 +85,25 @@ class EventConsumer:
         client_id: str,
         max_batch: int = 1000,
         co_partitioned: bool = False,
+        on_assigned: PartitionsHook = _nothing,
+        on_revoked: PartitionsHook = _nothing,
+        fetch_wait_ms: int = 500,
     ) -> None:
         """`co_partitioned`: give one member partition N of every topic (range assignment),
-        for handlers whose documents are fed by several topics keyed alike."""
+        for handlers whose documents are fed by several topics keyed alike. `on_assigned` /
+        `on_revoked`: for handlers that keep state per partition. `fetch_wait_ms`: how long the
+        broker may hold a fetch that has no new records for the partitions it asks about;
+        meanwhile partitions left out of that fetch (their last records were still in hand)
+        wait too, so a low value bounds the latency of a member whose partitions are not all
+        busy."""
         self._prefix = prefix
         self._topics = [prefix + t for t in topics]
         self._group_id = group_id
         self._handler = handler
         self._max_batch = max_batch
         self._in_hand = asyncio.Lock()
+        self._on_assigned = on_assigned
+        self._on_revoked = on_revoked
         assignor = RangePartitionAssignor if co_partitioned else RoundRobinPartitionAssignor
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap,
@@ -80,6 +112,7 @@ class EventConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
+            fetch_max_wait_ms=fetch_wait_ms,
             partition_assignment_strategy=(assignor,),
         )
         self._dead_letters = AIOKafkaProducer(
@@ -91,7 +124,9 @@ class EventConsumer:
         await self._dead_letters.start()
         await self._consumer.start()
         try:
-            listener = _Rebalance(self._group_id, self._in_hand)
+            listener = _Rebalance(
+                self._group_id, self._in_hand, self._prefix, self._on_assigned, self._on_revoked
+            )
             self._consumer.subscribe(self._topics, listener=listener)
             log.info("consumer started", group=self._group_id, topics=self._topics)
             while not stop.is_set():

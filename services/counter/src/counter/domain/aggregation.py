@@ -14,6 +14,8 @@ the offsets it has applied, takes it exactly once."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import MutableMapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -27,7 +29,7 @@ def position(topic: str, partition: int, offset: int) -> str:
     return f"{topic}@{partition}:{offset}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     campaign_id: str
     supporter_key: str
@@ -42,11 +44,10 @@ class Entry:
     # A confirmation seen before its signup (another topic, so no ordering between them): it is
     # counted when the signup arrives.
     confirm_seen: str | None = None
-    erased: bool = False
 
     @property
     def id(self) -> str:
-        return f"{self.campaign_id}:{self.supporter_key}"
+        return entry_id(self.campaign_id, self.supporter_key)
 
 
 @dataclass(frozen=True)
@@ -78,43 +79,51 @@ class Contribution:
         return paths
 
 
-def ledger_keys(event: Event) -> list[tuple[str, str]]:
-    """The (campaign, supporter key) entries an event touches."""
+Entries = MutableMapping[str, Entry]
+
+
+def entry_id(campaign_id: str, supporter_key: str) -> str:
+    return f"{campaign_id}:{supporter_key}"
+
+
+def counted_entry(event: Event) -> str | None:
+    """The ledger entry a signup or confirmation counts against (None for other events)."""
     if isinstance(event, Signup | SignupConfirmed):
-        return [(event.campaign_id, event.supporter_key)]
+        return entry_id(event.campaign_id, event.supporter_key)
+    return None
+
+
+def erased_entries(event: Event) -> list[str]:
+    """The ledger entries an erasure marks. An erasure counts nothing and changes no entry:
+    counts are no one's data, and the entry stays as it is, so that a replayed signup of this
+    person remains a repeat, never a new supporter."""
     if isinstance(event, SupporterErased):
-        return [(s.campaign_id, s.supporter_key) for s in event.signups]
+        return [entry_id(s.campaign_id, s.supporter_key) for s in event.signups]
     return []
 
 
-def apply(entries: dict[str, Entry], event: Event, pos: str) -> list[Contribution]:
+def apply(entries: Entries, event: Event, pos: str) -> list[Contribution]:
     """Update `entries` (by entry id) with `event` at `pos`; return what it contributes."""
     if isinstance(event, Signup):
         return [_signed(entries, event, pos)]
     if isinstance(event, SignupConfirmed):
         return [_confirmed(entries, event, pos)]
-    if isinstance(event, SupporterErased):
-        for campaign_id, key in ledger_keys(event):
-            found = entries.get(f"{campaign_id}:{key}")
-            if found is not None:
-                # Counts stay (they are no one's data); the entry stays too, as the tombstone that
-                # makes a replayed signup of this person a repeat, never a new supporter.
-                entries[found.id] = replace(found, erased=True)
     return []
 
 
-def _signed(entries: dict[str, Entry], event: Signup, pos: str) -> Contribution:
-    entry = entries.get(f"{event.campaign_id}:{event.supporter_key}")
+def _signed(entries: Entries, event: Signup, pos: str) -> Contribution:
+    entry = entries.get(entry_id(event.campaign_id, event.supporter_key))
     if entry is None or entry.signed_pos is None:
         pending = entry.confirm_seen if entry is not None else None
+        # Entries stay in the consumer's memory: one copy of each campaign, place and partner.
         entry = Entry(
-            campaign_id=event.campaign_id,
+            campaign_id=sys.intern(event.campaign_id),
             supporter_key=event.supporter_key,
             kind="volunteer" if isinstance(event, VolunteerRegistered) else "pledge",
-            country=event.country,
-            region=event.region,
+            country=sys.intern(event.country),
+            region=_intern(event.region),
             macro_region=macro_region(event.country),
-            partner=event.partner,
+            partner=_intern(event.partner),
             signed_at=event.occurred_at,
             signed_pos=pos,
             # Without double opt-in a signup is confirmed as it comes.
@@ -125,8 +134,12 @@ def _signed(entries: dict[str, Entry], event: Signup, pos: str) -> Contribution:
     return _contribution(entry, pos, event.occurred_at)
 
 
-def _confirmed(entries: dict[str, Entry], event: SignupConfirmed, pos: str) -> Contribution:
-    entry = entries.get(f"{event.campaign_id}:{event.supporter_key}")
+def _intern(value: str | None) -> str | None:
+    return None if value is None else sys.intern(value)
+
+
+def _confirmed(entries: Entries, event: SignupConfirmed, pos: str) -> Contribution:
+    entry = entries.get(entry_id(event.campaign_id, event.supporter_key))
     if entry is None:
         entry = Entry(event.campaign_id, event.supporter_key, confirm_seen=pos)
     elif entry.signed_pos is None:

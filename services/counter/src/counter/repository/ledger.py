@@ -1,25 +1,19 @@
-"""The dedupe ledger: one entry per (campaign, supporter key), no personal data."""
+"""The dedupe ledger: one entry per (campaign, supporter key), no personal data, stored as facts
+inserted once (see domain/facts.py), plus the tombstones erasures leave."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
-from dataclasses import asdict, fields
+from collections.abc import AsyncIterator, Iterable, Sequence
 
-from pymongo import ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from counter.domain.aggregation import Entry
-from mobilise_runtime.mongo import Document, bulk_write
+from counter.domain.facts import Fact, Folder
+from counter.repository.totals import StaleWriter
+from mobilise_runtime.mongo import Document
 
-_FIELDS = tuple(f.name for f in fields(Entry))
-
-
-def _to_doc(entry: Entry) -> Document:
-    return {"_id": entry.id, **asdict(entry)}
-
-
-def _from_doc(doc: Document) -> Entry:
-    return Entry(**{k: doc[k] for k in _FIELDS if k in doc})
+DUPLICATE_KEY = 11000
 
 
 class LedgerRepository:
@@ -27,22 +21,56 @@ class LedgerRepository:
         self._ledger = db["ledger"]
 
     async def ensure_indexes(self) -> None:
+        # MongoDB serves the reads below from these; FerretDB/SQLite scans either way, once per
+        # assignment or reconcile run (never per event).
+        await self._ledger.create_index("partition")
         await self._ledger.create_index("campaign_id")
 
-    async def load(self, ids: Iterable[str]) -> dict[str, Entry]:
-        wanted = list(set(ids))
-        if not wanted:
-            return {}
-        return {d["_id"]: _from_doc(d) async for d in self._ledger.find({"_id": {"$in": wanted}})}
+    async def load(self, partitions: Iterable[int]) -> dict[int, dict[str, Entry]]:
+        """The entries of the campaigns on these partitions of the signup topics, by partition:
+        one query, whatever the ledger's size."""
+        wanted = sorted(set(partitions))
+        folders = {p: Folder() for p in wanted}
+        if wanted:
+            async for fact in self._ledger.find({"partition": {"$in": wanted}}):
+                folders[fact["partition"]].add(fact)
+        return {p: f.entries for p, f in folders.items()}
 
-    async def save(self, entries: Iterable[Entry]) -> None:
-        """Write each entry's whole state: idempotent, and one write per entry per batch."""
-        writes = [ReplaceOne({"_id": e.id}, _to_doc(e), upsert=True) for e in entries]
-        await bulk_write(self._ledger, writes, ordered=False)
+    async def record(self, facts: Sequence[Fact]) -> None:
+        """Insert new facts; a fact already there means this process's view was stale."""
+        duplicates = await self._insert(facts)
+        if duplicates:
+            raise StaleWriter(f"another writer recorded ledger facts first: {duplicates[:5]}")
+
+    async def mark_erased(self, erased: Iterable[tuple[str, str]]) -> None:
+        """Tombstones of erased (campaign, supporter key) entries. Any consumer may write them,
+        whoever owns the campaign: they are separate documents the owner never writes, so they
+        cannot overwrite its entries; a tombstone already there is the same tombstone."""
+        tombstones = {
+            f"{campaign_id}:{key}/erased": {"campaign_id": campaign_id, "supporter_key": key}
+            for campaign_id, key in erased
+        }
+        await self._insert([{"_id": i, "fact": "erased", **t} for i, t in tombstones.items()])
+
+    async def _insert(self, facts: Sequence[Fact]) -> list[str]:
+        """Insert what is not there yet; return the ids that were."""
+        if not facts:
+            return []
+        try:
+            await self._ledger.insert_many(facts, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            return [facts[e["index"]]["_id"] for e in errors]
+        return []
 
     async def of_campaign(self, campaign_id: str) -> AsyncIterator[Entry]:
-        async for doc in self._ledger.find({"campaign_id": campaign_id}):
-            yield _from_doc(doc)
+        folder = Folder()
+        async for fact in self._ledger.find({"campaign_id": campaign_id}):
+            folder.add(fact)
+        for entry in folder.entries.values():
+            yield entry
 
     async def campaigns(self) -> list[str]:
         return sorted(await self._ledger.distinct("campaign_id"))

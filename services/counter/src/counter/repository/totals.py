@@ -64,6 +64,10 @@ class GuardedDocuments:
         except (BulkWriteError, DuplicateKeyError) as exc:
             # The guard matched nothing, so the upsert tried to insert an existing _id.
             raise StaleWriter(f"another writer applied events first: {exc}") from exc
+        except KeyError as exc:
+            # The same, from FerretDB 1.x: its answer to that failed update command has no
+            # `nModified`, which PyMongo reads before it reports the duplicate key.
+            raise StaleWriter(f"another writer applied events first (FerretDB: {exc})") from exc
 
 
 class TotalsRepository:

@@ -54,16 +54,35 @@ class Table:
     rows: list[Row]
 
 
+@dataclass(frozen=True)
+class Page:
+    """What both pages show: the campaign's totals, in the reader's language."""
+
+    locale: Locale
+    campaign: Campaign
+    totals: TotalsOut
+
+
+async def _page(
+    slug: str, request: Request, campaigns: CampaignsDep, reader: ReaderDep
+) -> Page | HTMLResponse:
+    """The page's data, or the page that says why there is none (404, 503)."""
+    locale = negotiate(request)
+    try:
+        campaign = await campaigns.get(slug)
+        return Page(locale, campaign, await reader.totals(campaign))
+    except (UnknownCampaign, Unavailable) as exc:
+        return _refusal(request, locale, exc)
+
+
 @router.get("/dashboard/{slug}", response_class=HTMLResponse)
 async def dashboard(
     slug: str, request: Request, campaigns: CampaignsDep, reader: ReaderDep
 ) -> HTMLResponse:
-    locale = negotiate(request)
-    try:
-        campaign = await campaigns.get(slug)
-        totals = await reader.totals(campaign)
-    except (UnknownCampaign, Unavailable) as exc:
-        return _refusal(request, locale, exc)
+    page = await _page(slug, request, campaigns, reader)
+    if isinstance(page, HTMLResponse):
+        return page
+    locale, campaign, totals = page.locale, page.campaign, page.totals
     strings = STRINGS[locale]
     base = f"/api/v1/campaigns/{quote(campaign.slug)}"
     return render(
@@ -96,18 +115,15 @@ async def breakdown(
     slug: str, request: Request, campaigns: CampaignsDep, reader: ReaderDep
 ) -> HTMLResponse:
     """The page's tables alone, which its script puts in place of the old ones."""
-    locale = negotiate(request)
-    try:
-        campaign = await campaigns.get(slug)
-        totals = await reader.totals(campaign)
-    except (UnknownCampaign, Unavailable) as exc:
-        return _refusal(request, locale, exc)
+    page = await _page(slug, request, campaigns, reader)
+    if isinstance(page, HTMLResponse):
+        return page
     return render(
         request,
         "breakdown.html",
-        locale=locale,
-        show_volunteers=_show_volunteers(campaign, totals),
-        tables=tables(totals, locale),
+        locale=page.locale,
+        show_volunteers=_show_volunteers(page.campaign, page.totals),
+        tables=tables(page.totals, page.locale),
     )
 
 
