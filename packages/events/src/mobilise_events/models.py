@@ -74,6 +74,7 @@ class SupporterUnsubscribed(Event):
     # None: from every campaign's mailings.
     campaign_id: str | None = None
     source: Literal["link", "one_click", "webhook", "organiser"] = "link"
+    reason: Literal["unsubscribe", "bounce", "dropped", "spamreport"] | None = None
 
 
 class ErasedSignup(_Part):

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from mailer.queue import QueueProbe
+from mailer.routes import progress
 from mailer.settings import Settings
 from mobilise_runtime.health import health_router
 from mobilise_runtime.kafka import EventPublisher
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     checks = {"kafka": publisher.ping, "mongo": database.ping, "redis": queue.ping}
     app.include_router(health_router(checks, shared.probe_timeout))
+    app.include_router(progress.router)
     instrument(app, SERVICE)
     return app
 

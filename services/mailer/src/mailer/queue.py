@@ -11,6 +11,8 @@ from redis.asyncio import Redis
 from mailer.settings import Settings
 from mobilise_runtime.logging import configure_logging
 
+SEND_BATCH = "mailer.send_batch"  # the task that sends one SendGrid request (mailer.tasks)
+
 
 def create_celery(settings: Settings) -> Celery:
     redis_url = settings.shared.redis_url
@@ -29,6 +31,9 @@ def create_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         enable_utc=True,
+        # Redis gives a task back to the queue this long after a worker took it without
+        # acknowledging it (a worker that vanished): the redelivery after a crash.
+        broker_transport_options={"visibility_timeout": settings.celery_visibility_timeout_s},
     )
     return app
 

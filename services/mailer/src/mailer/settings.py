@@ -32,4 +32,16 @@ class Settings(BaseSettings):
     confirm_link_days: int = Field(default=30, ge=1)
     # Personalizations per mail-send request (SendGrid accepts at most 1,000).
     mailing_batch_size: int = Field(default=1000, ge=1, le=1000)
+    # Where the consumer reads campaign titles (signup's public API); may be an internal address.
+    signup_api_url: str = "http://127.0.0.1:8000"
+    # Key of the hash that names an address in suppressions and erasure tombstones (so neither
+    # keeps the address itself). Required by mailer-consumer and mailer-worker; keep it stable.
+    email_hash_key: SecretStr | None = None
+    # Seconds before Redis gives a task taken by a worker that vanished (kill -9, lost machine) to
+    # another worker. Longer than any send; tests shorten it.
+    celery_visibility_timeout_s: int = Field(default=3600, ge=1)
+    # Retries of a send on 429 and 5xx: exponential from the base, capped, with full jitter.
+    send_max_attempts: int = Field(default=8, ge=1)
+    send_retry_base_s: float = Field(default=2.0, gt=0)
+    send_retry_max_s: float = Field(default=300.0, gt=0)
     shared: SharedSettings = Field(default_factory=SharedSettings)
