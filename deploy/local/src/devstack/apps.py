@@ -56,6 +56,7 @@ DEV_SECRETS: dict[str, Callable[[], str]] = {
     # A Fernet key is 32 random bytes, url-safe base64.
     "SIGNUP_TOKEN_KEYS": lambda: base64.urlsafe_b64encode(os.urandom(32)).decode(),
     "SIGNUP_SUPPORTER_KEY_SECRET": lambda: secrets.token_urlsafe(32),
+    "MAILER_EMAIL_HASH_KEY": lambda: secrets.token_urlsafe(32),
 }
 
 
@@ -86,6 +87,7 @@ def app_environment(cfg: StackConfig) -> dict[str, str]:
     # The services find each other on the ports this run gives them.
     env["SIGNUP_COUNTER_URL"] = f"http://127.0.0.1:{ports['counter-api']}"
     env["COUNTER_SIGNUP_URL"] = f"http://127.0.0.1:{ports['signup-api']}"
+    env["MAILER_SIGNUP_API_URL"] = f"http://127.0.0.1:{ports['signup-api']}"
     env.setdefault("SIGNUP_PUBLIC_URL", f"http://127.0.0.1:{ports['signup-api']}")
     env.setdefault("MAILER_SIGNUP_PUBLIC_URL", env["SIGNUP_PUBLIC_URL"])
     env.setdefault("MAILER_CONFIRM_LINK_DAYS", env.get("SIGNUP_CONFIRM_LINK_DAYS", "30"))
