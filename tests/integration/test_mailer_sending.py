@@ -162,8 +162,10 @@ def test_server_errors_until_given_up_leave_a_dead_letter_with_the_reason(
     with mailer.consumer(), mailer.worker():
         dead = wait_until(lambda: mailer.db["mail_dead_letters"].find_one({}), what="a dead letter")
     assert dead["attempts"] == 3
-    assert "gave up after 3 attempts" in dead["reason"] and "503" in dead["reason"]
-    assert dead["kind"] == "welcome" and dead["supporter_keys"] == [f"c-{unique}-key-1"]
+    assert "gave up after 3 attempts" in dead["reason"]
+    assert "503" in dead["reason"]
+    assert dead["kind"] == "welcome"
+    assert dead["supporter_keys"] == [f"c-{unique}-key-1"]
     assert mailer.db["mail_batches"].find_one({})["state"] == "failed"
     assert mailer.count() == 0
 
