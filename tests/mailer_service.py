@@ -96,6 +96,11 @@ class Mailer:
         """The mailer's database, read synchronously by the test."""
         return MongoClient(self.shared.mongo_url, tz_aware=True)[self.database]
 
+    def one(self, collection: str, query: dict[str, Any]) -> Document:
+        found = self.db[collection].find_one(query)
+        assert found is not None, f"nothing in {collection} matches {query}"
+        return found
+
     def messages(self) -> list[dict[str, Any]]:
         """What the stand-in received, one entry per personalization, oldest first."""
         got: list[dict[str, Any]] = httpx.get(

@@ -135,7 +135,7 @@ def test_a_mailing_reaches_exactly_its_audience(
         wait_until(lambda: batches_done(mailer, request.mailing_id), what="mailing sent")
     got = newsletters(mailer)
     assert sorted(got) == sorted(expected)  # each once
-    plan = mailer.db["mailings"].find_one({"_id": str(request.mailing_id)})
+    plan = mailer.one("mailings", {"_id": str(request.mailing_id)})
     assert (plan["planned"], plan["suppressed"]) == (len(expected), 1)
 
 
@@ -166,7 +166,7 @@ def test_server_errors_until_given_up_leave_a_dead_letter_with_the_reason(
     assert "503" in dead["reason"]
     assert dead["kind"] == "welcome"
     assert dead["supporter_keys"] == [f"c-{unique}-key-1"]
-    assert mailer.db["mail_batches"].find_one({})["state"] == "failed"
+    assert mailer.one("mail_batches", {})["state"] == "failed"
     assert mailer.count() == 0
 
 

@@ -82,7 +82,7 @@ def test_signups_get_their_email_in_their_language_with_working_links(
         assert welcome["subject"] == "Thank you for supporting “Women in digital”"
         assert "Hello Grace," in welcome["text"]
         recipient = {"campaign_id": double["id"]}
-        assert mailer.db["recipients"].find_one(recipient)["confirmed"] is False
+        assert mailer.one("recipients", recipient)["confirmed"] is False
         with httpx.Client(timeout=15) as c:
             confirm_link = _link(confirm, "confirm")
             page = c.get(confirm_link)
