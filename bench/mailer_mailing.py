@@ -9,6 +9,7 @@ import asyncio
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ TIMEOUT_S = 600
 def _recipients() -> list[dict[str, Any]]:
     hasher = AddressHasher(EMAIL_HASH_KEY.encode())
     people = []
+    signed_at = datetime.now(UTC)
     for i in range(RECIPIENTS):
         email = f"supporter{i}@example.org"
         key = f"{i:064x}"
@@ -55,6 +57,7 @@ def _recipients() -> list[dict[str, Any]]:
                 "country": "FR",
                 "newsletter_opt_in": True,
                 "confirmed": True,
+                "signed_at": signed_at,
                 "unsubscribe_token": "gAAAAAB" + f"{i:x}".rjust(280, "y"),
             }
         )
@@ -130,10 +133,14 @@ def run(cfg: StackConfig, prefix: str) -> Result:
             def counted() -> bool:
                 return mailer.count() >= RECIPIENTS
 
-            with mailer.consumer(), mailer.worker():
+            with mailer.consumer() as consumer, mailer.worker() as worker:
                 started = time.perf_counter()
                 asyncio.run(_request(shared))
-                wait_until(counted, timeout=TIMEOUT_S, what="the whole mailing")
+                try:
+                    wait_until(counted, timeout=TIMEOUT_S, what="the whole mailing")
+                except AssertionError:
+                    print(consumer.output()[-3000:], worker.output()[-3000:], mailer.count())
+                    raise
                 ours_s = time.perf_counter() - started
             assert mailer.count() == RECIPIENTS, "nobody twice"
     finally:

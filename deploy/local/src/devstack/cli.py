@@ -74,7 +74,7 @@ def _banner(cfg: StackConfig, token: str, generated: bool) -> None:
                 "mobilise is running:",
                 f"  signup   http://127.0.0.1:{port['signup-api']}/docs   (API; pages /c/…)",
                 f"  counter  http://127.0.0.1:{port['counter-api']}/docs   (totals; /dashboard/…)",
-                f"  mailer   http://127.0.0.1:{port['mailer-api']}/docs   (health only so far)",
+                f"  mailer   http://127.0.0.1:{port['mailer-api']}/docs   (mailing progress)",
                 f"  sendgrid http://127.0.0.1:{port['sendgrid-standin']}/_standin/messages"
                 "   (the local SendGrid stand-in: what was sent)",
                 "  each API also answers /healthz, /readyz and /metrics",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from celery import Celery
@@ -182,7 +183,7 @@ class MailerConsumer:
 
 
 def _person(source: Document, email_hash: str) -> dict[str, Any]:
-    signed_at = source.get("signed_at") or source["occurred_at"]
+    signed_at = source.get("signed_at") or source.get("occurred_at")
     return {
         "email": source["email"],
         "first_name": source["first_name"],
@@ -190,7 +191,7 @@ def _person(source: Document, email_hash: str) -> dict[str, Any]:
         "supporter_key": source["supporter_key"],
         "unsubscribe_token": source["unsubscribe_token"],
         "email_hash": email_hash,
-        "signed_at": signed_at if isinstance(signed_at, str) else signed_at.isoformat(),
+        "signed_at": signed_at.isoformat() if isinstance(signed_at, datetime) else signed_at,
     }
 
 
