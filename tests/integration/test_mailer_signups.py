@@ -152,6 +152,19 @@ def test_one_click_unsubscribe_stops_the_next_newsletter(
         got, progress = mailing(api, 2)
         assert got == set(people) - {leaving}
         assert (progress["sent"], progress["suppressed"], progress["failed"]) == (3, 1, 0)
+        # Accepted by the mailings API (its own record) and not planned yet.
+        requested = str(uuid.uuid4())
+        mailer.db["mailing_requests"].insert_one({"_id": requested, "campaign_id": campaign["id"]})
+        assert httpx.get(f"{api}/api/v1/mailings/{requested}").json() == {
+            "mailing_id": requested,
+            "campaign_id": campaign["id"],
+            "status": "requested",
+            "queued": 0,
+            "sent": 0,
+            "failed": 0,
+            "suppressed": 0,
+        }
+        assert httpx.get(f"{api}/api/v1/mailings/not-an-id").status_code == 422
         missing = httpx.get(f"{api}/api/v1/mailings/{uuid.uuid4()}")
         assert missing.status_code == 404
         assert "detail" in missing.json()

@@ -54,7 +54,8 @@ class Delivery:
             return None
         if batch["state"] == SENDING:
             reason = "outcome unknown: an earlier attempt was cut off mid-request; not resent"
-            return self._give_up(batch, UNKNOWN, reason, attempt)
+            self._give_up(batch, UNKNOWN, reason, attempt)
+            return None
         recipients: list[dict[str, Any]] = spec["recipients"]
         blocked = self.store.blocked(spec["campaign_id"], recipients)
         allowed = [r for r in recipients if r["email_hash"] not in blocked]
@@ -65,7 +66,8 @@ class Delivery:
         try:
             body = self._body(spec, claimed)
         except BodyTemplateError as exc:
-            return self._give_up(batch, FAILED, f"mailing text refused: {exc}", attempt)
+            self._give_up(batch, FAILED, f"mailing text refused: {exc}", attempt)
+            return None
         self.store.set_state(batch["_id"], SENDING, attempts=attempt)
         try:
             message_id = self.client.send(body)
@@ -73,19 +75,20 @@ class Delivery:
             return self._retry(batch, attempt, str(exc), not_before_s=exc.retry_after_s)
         except Unavailable as exc:
             if exc.maybe_sent:
-                return self._give_up(batch, UNKNOWN, f"outcome unknown: {exc}", attempt)
+                self._give_up(batch, UNKNOWN, f"outcome unknown: {exc}", attempt)
+                return None
             return self._retry(batch, attempt, str(exc))
         except Refused as exc:
-            return self._give_up(batch, FAILED, str(exc), attempt)
+            self._give_up(batch, FAILED, str(exc), attempt)
+            return None
         self._finish(batch, SENT, sent=len(claimed), message_id=message_id)
         log.info("batch sent", batch=batch["_id"], sent=len(claimed), blocked=len(blocked))
         return None
 
     def _retry(self, batch: Document, attempt: int, reason: str, **when: float) -> Retry | None:
         if attempt >= self.settings.send_max_attempts:
-            return self._give_up(
-                batch, FAILED, f"gave up after {attempt} attempts: {reason}", attempt
-            )
+            self._give_up(batch, FAILED, f"gave up after {attempt} attempts: {reason}", attempt)
+            return None
         # Known not taken by SendGrid: a later attempt may send it.
         self.store.set_state(batch["_id"], RETRYING, attempts=attempt, reason=reason)
         delay = retry_delay(
@@ -97,12 +100,11 @@ class Delivery:
         log.warning("batch will be retried", batch=batch["_id"], delay_s=delay, reason=reason)
         return Retry(delay, reason)
 
-    def _give_up(self, batch: Document, state: str, reason: str, attempt: int) -> Retry | None:
+    def _give_up(self, batch: Document, state: str, reason: str, attempt: int) -> None:
         size = int(batch["size"])
         self._finish(batch, state, sent=0, failed=size, reason=reason)
         self.store.dead_letter(batch, reason, attempt)
         log.error("batch dead-lettered", batch=batch["_id"], state=state, reason=reason)
-        return None
 
     def _finish(
         self, batch: Document, state: str, *, sent: int, failed: int = 0, **extra: Any
