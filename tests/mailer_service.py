@@ -66,6 +66,9 @@ class Mailer:
             MAILER_SEND_RETRY_BASE_S="0.2",
             MAILER_SEND_RETRY_MAX_S="2",
             MAILER_CELERY_VISIBILITY_TIMEOUT_S="5",
+            MAILER_SENDGRID_TIMEOUT_S="3",
+            MAILER_REQUEUE_AFTER_S="10",
+            MAILER_REQUEUE_CHECK_S="1",
             **self.extra,
             **more,
         )

@@ -9,8 +9,10 @@ whose mails are claimed per supporter by the worker)."""
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from celery import Celery
@@ -67,6 +69,7 @@ class MailerConsumer:
         self._queue = queue
         self._titles = titles
         self._hash = hasher
+        self._requeued: dict[str, float] = {}  # batch id -> when this process queued it again
 
     async def handle(self, batch: list[Received]) -> None:
         events = [r.event for r in batch]
@@ -142,19 +145,45 @@ class MailerConsumer:
             )
             await self._mailings.save_plan(event, planned)
             log.info("mailing planned", mailing=mailing_id, batches=len(planned.batches))
+        mailing = await self._mailings.get(mailing_id)
+        assert mailing is not None
         pending = await self._mailings.unfinished_batches(mailing_id)
-        if not pending:
+        return await self._batch_tasks(mailing, pending, recipients)
+
+    async def requeue_stalled(self) -> None:
+        """Queues again the newsletter batches nobody touched for `requeue_after_s`: their task
+        was lost (Redis restarted without its data, or a worker died between taking a task and
+        recording it). Harmless if it was not: a batch is sent by one task only."""
+        now = time.monotonic()
+        cutoff = datetime.now(UTC) - timedelta(seconds=self._settings.requeue_after_s)
+        stalled: dict[str, list[Document]] = {}
+        for batch in await self._mailings.stalled_batches(cutoff):
+            if now - self._requeued.get(batch["_id"], -math.inf) >= self._settings.requeue_after_s:
+                stalled.setdefault(batch["mailing_id"], []).append(batch)
+        for mailing_id, batches in stalled.items():
+            mailing = await self._mailings.get(mailing_id)
+            if mailing is None:
+                continue
+            recipients = await self._audience.of_campaign(mailing["campaign_id"])
+            await self._enqueue(await self._batch_tasks(mailing, batches, recipients))
+            self._requeued.update((b["_id"], now) for b in batches)
+            log.warning("stalled batches queued again", mailing=mailing_id, batches=len(batches))
+
+    async def _batch_tasks(
+        self, mailing: Document, batches: list[Document], recipients: list[Document]
+    ) -> list[Spec]:
+        if not batches:
             return []
         by_key = {r["supporter_key"]: r for r in recipients}
-        slug = next(iter(by_key.values()))["campaign_slug"] if by_key else event.campaign_id
+        slug = next(iter(by_key.values()))["campaign_slug"] if by_key else mailing["campaign_id"]
         title = (await self._titles.title(slug)).model_dump()
         common = {
             "kind": "newsletter",
-            "campaign_id": event.campaign_id,
-            "mailing_id": mailing_id,
+            "campaign_id": mailing["campaign_id"],
+            "mailing_id": mailing["_id"],
             "campaign_title": title,
-            "subject": event.subject.model_dump(),
-            "body_template": event.body_template.model_dump(),
+            "subject": mailing["subject"],
+            "body_template": mailing["body_template"],
         }
         return [
             {
@@ -167,7 +196,7 @@ class MailerConsumer:
                     if k in by_key
                 ],
             }
-            for batch in pending
+            for batch in batches
         ]
 
     async def _enqueue(self, specs: list[Spec]) -> None:
@@ -214,12 +243,26 @@ async def consume(settings: Settings, stop: asyncio.Event) -> None:
         # recipients (pledge, volunteer and confirmation events write the same documents).
         co_partitioned=True,
     )
+    sweeper = asyncio.create_task(_sweep(handler, settings.requeue_check_s, stop))
     try:
         await consumer.run(stop)
     finally:
+        sweeper.cancel()
+        await asyncio.gather(sweeper, return_exceptions=True)
         await titles.close()
         await database.close()
         queue.close()
+
+
+async def _sweep(handler: MailerConsumer, every_s: float, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=every_s)
+        except TimeoutError:
+            try:
+                await handler.requeue_stalled()
+            except Exception:  # the next sweep tries again; consuming goes on
+                log.exception("requeueing stalled batches failed")
 
 
 def main() -> None:

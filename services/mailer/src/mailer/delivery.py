@@ -10,13 +10,14 @@ email is recoverable by an organiser, a duplicate is not. Everything known not t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mailer import messages
 from mailer.messages import BodyTemplateError, Recipient, Sender
 from mailer.planning import retry_delay
 from mailer.repository import FAILED, FINAL, RETRYING, SENDING, SENT, UNKNOWN
-from mailer.repository.sending import SendingStore
+from mailer.repository.sending import SendingStore, as_utc
 from mailer.sendgrid import RateLimited, Refused, SendGridClient, Unavailable
 from mailer.settings import Settings
 from mobilise_events import LocalisedText
@@ -53,6 +54,8 @@ class Delivery:
         if batch["state"] in FINAL:
             return None
         if batch["state"] == SENDING:
+            if self._in_flight(batch):
+                return None  # another run of this task is mid-request: it records the outcome
             reason = "outcome unknown: an earlier attempt was cut off mid-request; not resent"
             self._give_up(batch, UNKNOWN, reason, attempt)
             return None
@@ -68,7 +71,8 @@ class Delivery:
         except BodyTemplateError as exc:
             self._give_up(batch, FAILED, f"mailing text refused: {exc}", attempt)
             return None
-        self.store.set_state(batch["_id"], SENDING, attempts=attempt)
+        if not self.store.start_sending(batch["_id"], attempt):
+            return None  # another run of this task has it
         try:
             message_id = self.client.send(body)
         except RateLimited as exc:
@@ -84,6 +88,13 @@ class Delivery:
         self._finish(batch, SENT, sent=len(claimed), message_id=message_id)
         log.info("batch sent", batch=batch["_id"], sent=len(claimed), blocked=len(blocked))
         return None
+
+    def _in_flight(self, batch: Document) -> bool:
+        """Marked "sending" so recently that its request may still be going: a request ends
+        within the client's timeout (twice it, for the reads after the write)."""
+        since = batch.get("updated_at")
+        window = timedelta(seconds=2 * self.settings.sendgrid_timeout_s)
+        return since is not None and as_utc(since) > datetime.now(UTC) - window
 
     def _retry(self, batch: Document, attempt: int, reason: str, **when: float) -> Retry | None:
         if attempt >= self.settings.send_max_attempts:

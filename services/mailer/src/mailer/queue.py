@@ -31,11 +31,24 @@ def create_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         enable_utc=True,
-        # Redis gives a task back to the queue this long after a worker took it without
-        # acknowledging it (a worker that vanished): the redelivery after a crash.
-        broker_transport_options={"visibility_timeout": settings.celery_visibility_timeout_s},
+        broker_transport_options=_redelivery(settings.celery_visibility_timeout_s),
     )
     return app
+
+
+def _redelivery(visibility_timeout_s: int) -> dict[str, int]:
+    """Redis gives a task back to the queue this long after a worker took it without
+    acknowledging it (a worker that vanished): the redelivery after a crash. Workers look for
+    such tasks every 100 s by default; a short timeout gets sweeps to match, and a shorter
+    hold on the sweep's lock (a worker killed while sweeping keeps it until it expires)."""
+    options = {"visibility_timeout": visibility_timeout_s}
+    if visibility_timeout_s < 100:
+        options |= {
+            "unacked_restore_interval": max(1, visibility_timeout_s // 2),
+            "unacked_restore_throttle": 1,
+            "unacked_mutex_expire": visibility_timeout_s,
+        }
+    return options
 
 
 @setup_logging.connect

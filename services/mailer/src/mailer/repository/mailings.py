@@ -10,7 +10,15 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from mailer.planning import Planned
-from mailer.repository import FINAL, MAIL_BATCHES, MAILING_REQUESTS, MAILINGS, QUEUED
+from mailer.repository import (
+    FINAL,
+    MAIL_BATCHES,
+    MAILING_REQUESTS,
+    MAILINGS,
+    QUEUED,
+    RETRYING,
+    SENDING,
+)
 from mobilise_events import MailingRequested
 from mobilise_runtime.mongo import Document
 
@@ -86,6 +94,17 @@ class MailingsRepository:
             {"mailing_id": mailing_id}, {"supporter_keys": 1, "state": 1}
         ).sort("_id", 1)
         return [b async for b in cursor if b["state"] not in FINAL]
+
+    async def stalled_batches(self, untouched_since: datetime) -> list[Document]:
+        """Newsletter batches not finished and untouched since then (a batch left "sending" by a
+        dead worker is among them: its next run records it as unknown)."""
+        cursor = self._batches.find(
+            {"kind": "newsletter", "state": {"$in": [QUEUED, RETRYING, SENDING]}},
+            {"supporter_keys": 1, "mailing_id": 1, "created_at": 1, "updated_at": 1},
+        )
+        return [
+            b async for b in cursor if (b.get("updated_at") or b["created_at"]) < untouched_since
+        ]
 
     async def progress(self, mailing_id: str) -> Progress | None:
         mailing = await self.get(mailing_id)

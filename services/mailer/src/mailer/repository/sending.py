@@ -12,7 +12,16 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from mailer.planning import suppression_ids
-from mailer.repository import DEAD_LETTERS, ERASURES, MAIL_BATCHES, MAIL_LOG, QUEUED, SUPPRESSIONS
+from mailer.repository import (
+    DEAD_LETTERS,
+    ERASURES,
+    MAIL_BATCHES,
+    MAIL_LOG,
+    QUEUED,
+    RETRYING,
+    SENDING,
+    SUPPRESSIONS,
+)
 from mobilise_runtime.mongo import Document
 
 DUPLICATE_KEY = 11000
@@ -66,7 +75,7 @@ class SendingStore:
         for r in recipients:
             erased_at = erased.get(r["email_hash"])
             signed_at = r.get("signed_at")
-            if erased_at is not None and (signed_at is None or erased_at >= _aware(signed_at)):
+            if erased_at is not None and (signed_at is None or erased_at >= as_utc(signed_at)):
                 found.add(r["email_hash"])
         return found
 
@@ -99,6 +108,15 @@ class SendingStore:
         elsewhere = {i for i, owner in owners.items() if owner != batch_id}
         return [r for r, d in zip(recipients, docs, strict=True) if d["_id"] not in elsewhere]
 
+    def start_sending(self, batch_id: str, attempt: int) -> bool:
+        """Marks the batch "sending" unless another run of its task did first (a task queued
+        twice): only the one that moved it sends."""
+        moved = self._batches.update_one(
+            {"_id": batch_id, "state": {"$in": [QUEUED, RETRYING]}},
+            {"$set": {"state": SENDING, "attempts": attempt, "updated_at": _now()}},
+        )
+        return moved.modified_count == 1
+
     def set_state(self, batch_id: str, state: str, **fields: Any) -> None:
         self._batches.update_one(
             {"_id": batch_id}, {"$set": {"state": state, "updated_at": _now(), **fields}}
@@ -124,6 +142,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: Any) -> datetime:
+def as_utc(value: Any) -> datetime:
+    """A stored time (naive from some drivers, ISO text in task arguments) as aware UTC."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
