@@ -52,26 +52,25 @@ class Mailer:
     extra: dict[str, str]
 
     def env(self, **more: str) -> dict[str, str]:
-        return service_env(
-            self.shared,
-            MAILER_MONGO_DATABASE=self.database,
-            MAILER_CELERY_QUEUE=self.queue,
-            MAILER_CONSUMER_GROUP=f"mailer-{self.queue}",
-            MAILER_SENDGRID_API_KEY="test-key",
-            MAILER_SENDGRID_HOST=self.standin,
-            MAILER_SIGNUP_API_URL=self.signup_url,
-            MAILER_SIGNUP_PUBLIC_URL=self.signup_url,
-            MAILER_EMAIL_HASH_KEY=EMAIL_HASH_KEY,
-            MAILER_WORKER_CONCURRENCY="2",
-            MAILER_SEND_RETRY_BASE_S="0.2",
-            MAILER_SEND_RETRY_MAX_S="2",
-            MAILER_CELERY_VISIBILITY_TIMEOUT_S="5",
-            MAILER_SENDGRID_TIMEOUT_S="3",
-            MAILER_REQUEUE_AFTER_S="10",
-            MAILER_REQUEUE_CHECK_S="1",
-            **self.extra,
-            **more,
-        )
+        settings = {
+            "MAILER_MONGO_DATABASE": self.database,
+            "MAILER_CELERY_QUEUE": self.queue,
+            "MAILER_CONSUMER_GROUP": f"mailer-{self.queue}",
+            "MAILER_SENDGRID_API_KEY": "test-key",
+            "MAILER_SENDGRID_HOST": self.standin,
+            "MAILER_SIGNUP_API_URL": self.signup_url,
+            "MAILER_SIGNUP_PUBLIC_URL": self.signup_url,
+            "MAILER_EMAIL_HASH_KEY": EMAIL_HASH_KEY,
+            "MAILER_WORKER_CONCURRENCY": "2",
+            # Quick retries, redeliveries and requeues: tests wait for them.
+            "MAILER_SEND_RETRY_BASE_S": "0.2",
+            "MAILER_SEND_RETRY_MAX_S": "2",
+            "MAILER_CELERY_VISIBILITY_TIMEOUT_S": "5",
+            "MAILER_SENDGRID_TIMEOUT_S": "3",
+            "MAILER_REQUEUE_AFTER_S": "10",
+            "MAILER_REQUEUE_CHECK_S": "1",
+        }
+        return service_env(self.shared, **{**settings, **self.extra, **more})
 
     @contextmanager
     def consumer(self) -> Iterator[Running]:
