@@ -51,13 +51,14 @@ class Delivery:
 
     def run(self, spec: Spec, attempt: int) -> Retry | None:
         batch = self.store.batch(spec)
+        keys = [r["supporter_key"] for r in spec["recipients"]]
         if batch["state"] in FINAL:
             return None
         if batch["state"] == SENDING:
             if self._in_flight(batch):
                 return None  # another run of this task is mid-request: it records the outcome
             reason = "outcome unknown: an earlier attempt was cut off mid-request; not resent"
-            self._give_up(batch, UNKNOWN, reason, attempt)
+            self._give_up(batch, keys, UNKNOWN, reason, attempt)
             return None
         recipients: list[dict[str, Any]] = spec["recipients"]
         blocked = self.store.blocked(spec["campaign_id"], recipients)
@@ -69,21 +70,21 @@ class Delivery:
         try:
             body = self._body(spec, claimed)
         except BodyTemplateError as exc:
-            self._give_up(batch, FAILED, f"mailing text refused: {exc}", attempt)
+            self._give_up(batch, keys, FAILED, f"mailing text refused: {exc}", attempt)
             return None
         if not self.store.start_sending(batch["_id"], attempt):
             return None  # another run of this task has it
         try:
             message_id = self.client.send(body)
         except RateLimited as exc:
-            return self._retry(batch, attempt, str(exc), not_before_s=exc.retry_after_s)
+            return self._retry(batch, keys, attempt, str(exc), not_before_s=exc.retry_after_s)
         except Unavailable as exc:
             if exc.maybe_sent:
-                self._give_up(batch, UNKNOWN, f"outcome unknown: {exc}", attempt)
+                self._give_up(batch, keys, UNKNOWN, f"outcome unknown: {exc}", attempt)
                 return None
-            return self._retry(batch, attempt, str(exc))
+            return self._retry(batch, keys, attempt, str(exc))
         except Refused as exc:
-            self._give_up(batch, FAILED, str(exc), attempt)
+            self._give_up(batch, keys, FAILED, str(exc), attempt)
             return None
         self._finish(batch, SENT, sent=len(claimed), message_id=message_id)
         log.info("batch sent", batch=batch["_id"], sent=len(claimed), blocked=len(blocked))
@@ -96,9 +97,13 @@ class Delivery:
         window = timedelta(seconds=2 * self.settings.sendgrid_timeout_s)
         return since is not None and as_utc(since) > datetime.now(UTC) - window
 
-    def _retry(self, batch: Document, attempt: int, reason: str, **when: float) -> Retry | None:
+    def _retry(
+        self, batch: Document, keys: list[str], attempt: int, reason: str, **when: float
+    ) -> Retry | None:
         if attempt >= self.settings.send_max_attempts:
-            self._give_up(batch, FAILED, f"gave up after {attempt} attempts: {reason}", attempt)
+            self._give_up(
+                batch, keys, FAILED, f"gave up after {attempt} attempts: {reason}", attempt
+            )
             return None
         # Known not taken by SendGrid: a later attempt may send it.
         self.store.set_state(batch["_id"], RETRYING, attempts=attempt, reason=reason)
@@ -111,10 +116,12 @@ class Delivery:
         log.warning("batch will be retried", batch=batch["_id"], delay_s=delay, reason=reason)
         return Retry(delay, reason)
 
-    def _give_up(self, batch: Document, state: str, reason: str, attempt: int) -> None:
+    def _give_up(
+        self, batch: Document, keys: list[str], state: str, reason: str, attempt: int
+    ) -> None:
         size = int(batch["size"])
         self._finish(batch, state, sent=0, failed=size, reason=reason)
-        self.store.dead_letter(batch, reason, attempt)
+        self.store.dead_letter(batch, keys, reason, attempt)
         log.error("batch dead-lettered", batch=batch["_id"], state=state, reason=reason)
 
     def _finish(

@@ -10,7 +10,10 @@
 - `mailings`    one per mailing, written once when its plan is fixed.
 - `mail_batches` one per SendGrid request (a newsletter batch, or one transactional email); created
   by the consumer (newsletters) or the worker (transactional), then written only by the task that
-  sends it: progress is summed from them, never $inc'ed concurrently.
+  sends it: progress is summed from them, never $inc'ed concurrently. Kept small: every task
+  looks its batch up, and FerretDB reads the collection to find it.
+- `mail_batch_members` the supporter keys of each newsletter batch, written once with the plan,
+  read only to queue a batch (again).
 - `mail_log`    per-(supporter, message) claims: `{message}:{supporter_key}`, inserted before a
   send; a duplicate key means someone already claimed that mail.
 - `mail_dead_letters` what was given up, with the reason."""
@@ -21,6 +24,7 @@ ERASURES = "erasures"
 MAILINGS = "mailings"
 MAILING_REQUESTS = "mailing_requests"  # written by the mailings API (POST), read for progress
 MAIL_BATCHES = "mail_batches"
+MAIL_BATCH_MEMBERS = "mail_batch_members"
 MAIL_LOG = "mail_log"
 DEAD_LETTERS = "mail_dead_letters"
 

@@ -12,6 +12,7 @@ from pymongo.errors import DuplicateKeyError
 from mailer.planning import Planned
 from mailer.repository import (
     FINAL,
+    MAIL_BATCH_MEMBERS,
     MAIL_BATCHES,
     MAILING_REQUESTS,
     MAILINGS,
@@ -43,6 +44,7 @@ class MailingsRepository:
         self._mailings = db[MAILINGS]
         self._requests = db[MAILING_REQUESTS]
         self._batches = db[MAIL_BATCHES]
+        self._members = db[MAIL_BATCH_MEMBERS]
 
     async def get(self, mailing_id: str) -> Document | None:
         return await self._mailings.find_one({"_id": mailing_id})
@@ -53,6 +55,7 @@ class MailingsRepository:
         never queued, and are planned again."""
         mailing_id = str(event.mailing_id)
         await self._batches.delete_many({"mailing_id": mailing_id})
+        await self._members.delete_many({"mailing_id": mailing_id})
         now = datetime.now(UTC)
         batches = [
             {
@@ -60,14 +63,22 @@ class MailingsRepository:
                 "kind": "newsletter",
                 "mailing_id": mailing_id,
                 "campaign_id": event.campaign_id,
-                "supporter_keys": [r["supporter_key"] for r in batch],
                 "size": len(batch),
                 "state": QUEUED,
                 "created_at": now,
             }
             for n, batch in enumerate(planned.batches)
         ]
+        members = [
+            {
+                "_id": batch_id(mailing_id, n),
+                "mailing_id": mailing_id,
+                "supporter_keys": [r["supporter_key"] for r in batch],
+            }
+            for n, batch in enumerate(planned.batches)
+        ]
         if batches:
+            await self._members.insert_many(members, ordered=True)
             await self._batches.insert_many(batches, ordered=True)
         mailing = {
             "_id": mailing_id,
@@ -90,21 +101,30 @@ class MailingsRepository:
         return mailing
 
     async def unfinished_batches(self, mailing_id: str) -> list[Document]:
-        cursor = self._batches.find(
-            {"mailing_id": mailing_id}, {"supporter_keys": 1, "state": 1}
-        ).sort("_id", 1)
-        return [b async for b in cursor if b["state"] not in FINAL]
+        """The mailing's batches still to send, each with its `supporter_keys`."""
+        cursor = self._batches.find({"mailing_id": mailing_id}, {"state": 1}).sort("_id", 1)
+        return await self._with_members([b async for b in cursor if b["state"] not in FINAL])
 
     async def stalled_batches(self, untouched_since: datetime) -> list[Document]:
         """Newsletter batches not finished and untouched since then (a batch left "sending" by a
         dead worker is among them: its next run records it as unknown)."""
         cursor = self._batches.find(
             {"kind": "newsletter", "state": {"$in": [QUEUED, RETRYING, SENDING]}},
-            {"supporter_keys": 1, "mailing_id": 1, "created_at": 1, "updated_at": 1},
+            {"mailing_id": 1, "created_at": 1, "updated_at": 1},
         )
-        return [
+        stalled = [
             b async for b in cursor if (b.get("updated_at") or b["created_at"]) < untouched_since
         ]
+        return await self._with_members(stalled)
+
+    async def _with_members(self, batches: list[Document]) -> list[Document]:
+        if not batches:
+            return []
+        ids = sorted(b["_id"] for b in batches)
+        members = {
+            m["_id"]: m["supporter_keys"] async for m in self._members.find({"_id": {"$in": ids}})
+        }
+        return [{**b, "supporter_keys": members.get(b["_id"], [])} for b in batches]
 
     async def progress(self, mailing_id: str) -> Progress | None:
         mailing = await self.get(mailing_id)

@@ -52,7 +52,6 @@ class SendingStore:
             "kind": spec["kind"],
             "mailing_id": spec.get("mailing_id"),
             "campaign_id": spec["campaign_id"],
-            "supporter_keys": [r["supporter_key"] for r in spec["recipients"]],
             "size": len(spec["recipients"]),
             "state": QUEUED,
             "created_at": _now(),
@@ -122,14 +121,14 @@ class SendingStore:
             {"_id": batch_id}, {"$set": {"state": state, "updated_at": _now(), **fields}}
         )
 
-    def dead_letter(self, batch: Document, reason: str, attempts: int) -> None:
+    def dead_letter(self, batch: Document, keys: list[str], reason: str, attempts: int) -> None:
         self._dead.replace_one(
             {"_id": batch["_id"]},
             {
                 "kind": batch.get("kind"),
                 "campaign_id": batch.get("campaign_id"),
                 "mailing_id": batch.get("mailing_id"),
-                "supporter_keys": batch.get("supporter_keys", []),
+                "supporter_keys": keys,
                 "reason": reason,
                 "attempts": attempts,
                 "at": _now(),
