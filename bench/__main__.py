@@ -9,7 +9,7 @@ import uuid
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from bench import counter_consumer, kafka_publish, signup_intake
+from bench import counter_consumer, kafka_publish, mailer_mailing, signup_intake
 from bench.harness import HEADER, Result
 from devstack.config import StackConfig
 from devstack.stack import down, up
@@ -23,7 +23,8 @@ async def _run_all(cfg: StackConfig) -> list[Result]:
         publish = await kafka_publish.run(cfg.kafka_bootstrap, prefix)
         intake = await asyncio.to_thread(signup_intake.run, cfg, prefix)
         counter = await counter_consumer.run(cfg)
-        return [publish, intake, *counter]
+        mailing = await asyncio.to_thread(mailer_mailing.run, cfg, prefix)
+        return [publish, intake, *counter, mailing]
     finally:
         admin = AIOKafkaAdminClient(bootstrap_servers=cfg.kafka_bootstrap)
         await admin.start()

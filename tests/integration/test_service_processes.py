@@ -71,7 +71,9 @@ def test_readiness_fails_and_says_why_when_mongo_is_unreachable(
 def test_consumer_joins_its_group_and_stops_cleanly(
     shared_settings: SharedSettings, unique: str, script: str, group_env: str
 ) -> None:
-    env = service_env(shared_settings, **{group_env: f"{script}-{unique}"})
+    env = service_env(
+        shared_settings, MAILER_EMAIL_HASH_KEY="test-key", **{group_env: f"{script}-{unique}"}
+    )
     with running(script, env) as consumer:
         consumer.wait_for("partitions assigned", timeout=60)
     assert consumer.process.returncode == 0

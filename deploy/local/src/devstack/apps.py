@@ -82,6 +82,7 @@ DEV_SECRETS: dict[str, Callable[[], str]] = {
     "SIGNUP_SUPPORTER_KEY_SECRET": lambda: secrets.token_urlsafe(32),
     # Signs SendGrid Event Webhook posts in development (the mailer API gets its public half).
     "MAILER_DEV_WEBHOOK_PRIVATE_KEY": dev_webhook_key,
+    "MAILER_EMAIL_HASH_KEY": lambda: secrets.token_urlsafe(32),
 }
 
 

@@ -82,7 +82,8 @@ def _banner(cfg: StackConfig, token: str, generated: bool) -> None:
                 "mobilise is running:",
                 f"  signup   http://127.0.0.1:{port['signup-api']}/docs   (API; pages /c/…)",
                 f"  counter  http://127.0.0.1:{port['counter-api']}/docs   (totals; /dashboard/…)",
-                f"  mailer   http://127.0.0.1:{port['mailer-api']}/docs   (mailings; webhook)",
+                f"  mailer   http://127.0.0.1:{port['mailer-api']}/docs"
+                "   (mailings and their progress; webhook)",
                 f"  outbox   http://127.0.0.1:{port['mailer-api']}/outbox"
                 "   (what the mailer sent, as recipients see it)",
                 f"  sendgrid http://127.0.0.1:{port['sendgrid-standin']}/_standin/messages"

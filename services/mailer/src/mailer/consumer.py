@@ -1,20 +1,41 @@
-"""mailer-consumer: turns signup and mailing events into Celery tasks (one member of `mailer`)."""
+"""mailer-consumer: turns signup and mailing events into recipients, suppressions, mailing plans
+and Celery tasks (one member of consumer group `mailer`).
+
+A batch's offsets are committed by EventConsumer only once this handler returned, that is once
+its Mongo writes are acknowledged and its tasks are in Redis: a crash reads the batch again, and
+every effect is idempotent (upserts, insert-once suppressions, a mailing's plan fixed once, tasks
+whose mails are claimed per supporter by the worker)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
+import math
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from celery import Celery
+
+from mailer.addresses import AddressHasher
+from mailer.campaigns import CampaignTitles
+from mailer.planning import plan
+from mailer.queue import SEND_BATCH, create_celery
+from mailer.repository.mailings import MailingsRepository
+from mailer.repository.recipients import AudienceRepository
 from mailer.settings import Settings
 from mobilise_events import (
     MailingRequested,
     PledgeSigned,
+    Signup,
+    SignupConfirmed,
     SupporterErased,
     SupporterUnsubscribed,
     VolunteerRegistered,
 )
 from mobilise_runtime.kafka import EventConsumer, Received
 from mobilise_runtime.logging import configure_logging, get_logger
+from mobilise_runtime.mongo import Document, ServiceDatabase
 from mobilise_runtime.process import run_until_signalled
 
 SERVICE = "mailer-consumer"
@@ -23,30 +44,225 @@ TOPICS = [
     for t in (
         PledgeSigned,
         VolunteerRegistered,
+        SignupConfirmed,
         SupporterUnsubscribed,
         SupporterErased,
         MailingRequested,
     )
 ]
+Spec = dict[str, Any]
 log = get_logger(__name__)
 
 
-async def dispatch(batch: list[Received]) -> None:
-    # Mails are queued here by the mailer issue; until then the consumer reports what it reads.
-    log.info("batch received", events=dict(Counter(r.event.topic for r in batch)))
+class MailerConsumer:
+    def __init__(
+        self,
+        settings: Settings,
+        database: ServiceDatabase,
+        queue: Celery,
+        titles: CampaignTitles,
+        hasher: AddressHasher,
+    ) -> None:
+        self._settings = settings
+        self._audience = AudienceRepository(database.db)
+        self._mailings = MailingsRepository(database.db)
+        self._queue = queue
+        self._titles = titles
+        self._hash = hasher
+        self._requeued: dict[str, float] = {}  # batch id -> when this process queued it again
+
+    async def handle(self, batch: list[Received]) -> None:
+        events = [r.event for r in batch]
+        # Each step is idempotent and independent of the order the topics were read in (an
+        # erasure compares times, a confirmation may come before its signup).
+        specs = await self._signups([e for e in events if isinstance(e, Signup)])
+        confirmed = [e for e in events if isinstance(e, SignupConfirmed)]
+        if confirmed:
+            await self._audience.record_confirmations(confirmed)
+        await self._unsubscribes([e for e in events if isinstance(e, SupporterUnsubscribed)])
+        for erased in (e for e in events if isinstance(e, SupporterErased)):
+            keys = [s.supporter_key for s in erased.signups]
+            await self._audience.erase(self._hash(erased.email), erased.occurred_at, keys)
+        await self._enqueue(specs)
+        for mailing in (e for e in events if isinstance(e, MailingRequested)):
+            await self._enqueue(await self._mailing(mailing))
+
+    async def _signups(self, signups: Sequence[Signup]) -> list[Spec]:
+        if not signups:
+            return []
+        hashed = [(e, self._hash(e.email)) for e in signups]
+        await self._audience.record_signups(hashed)
+        # Checked after writing: an erasure applied meanwhile by another consumer wrote its
+        # tombstone before deleting, so one of the two always sees the other.
+        erased = await self._audience.erased_since(h for _, h in hashed)
+        replayed = [(e, h) for e, h in hashed if h in erased and erased[h] >= e.occurred_at]
+        await self._audience.forget((e.campaign_id, e.supporter_key) for e, _ in replayed)
+        skip = {id(e) for e, _ in replayed}
+        return [await self._welcome(e, h) for e, h in hashed if id(e) not in skip]
+
+    async def _welcome(self, event: Signup, email_hash: str) -> Spec:
+        kind = "confirmation" if event.double_opt_in and event.confirm_token else "welcome"
+        title = await self._titles.title(event.campaign_slug)
+        recipient = {
+            **_person(event.model_dump(mode="json"), email_hash),
+            "confirm_token": event.confirm_token if kind == "confirmation" else None,
+            "signup_id": str(event.signup_id),
+        }
+        return {
+            "batch_id": f"{kind}:{event.campaign_id}:{event.supporter_key}",
+            "kind": kind,
+            "campaign_id": event.campaign_id,
+            "campaign_title": title.model_dump(),
+            "recipients": [recipient],
+        }
+
+    async def _unsubscribes(self, events: Sequence[SupporterUnsubscribed]) -> None:
+        await self._audience.suppress(
+            [
+                {
+                    "scope": e.campaign_id or "*",
+                    "campaign_id": e.campaign_id,
+                    "email_hash": self._hash(e.email),
+                    "reason": e.reason or "unsubscribe",
+                    "source": e.source,
+                    "suppressed_at": e.occurred_at,
+                }
+                for e in events
+            ]
+        )
+
+    async def _mailing(self, event: MailingRequested) -> list[Spec]:
+        """The mailing's plan (fixed the first time), then a task for each unfinished batch."""
+        mailing_id = str(event.mailing_id)
+        recipients = await self._audience.of_campaign(event.campaign_id)
+        if await self._mailings.get(mailing_id) is None:
+            suppressed = await self._audience.suppressed_hashes(event.campaign_id)
+            planned = plan(
+                recipients,
+                event.audience,
+                suppressed,
+                batch_size=self._settings.mailing_batch_size,
+            )
+            await self._mailings.save_plan(event, planned)
+            log.info("mailing planned", mailing=mailing_id, batches=len(planned.batches))
+        mailing = await self._mailings.get(mailing_id)
+        assert mailing is not None
+        pending = await self._mailings.unfinished_batches(mailing_id)
+        return await self._batch_tasks(mailing, pending, recipients)
+
+    async def requeue_stalled(self) -> None:
+        """Queues again the newsletter batches nobody touched for `requeue_after_s`: their task
+        was lost (Redis restarted without its data, or a worker died between taking a task and
+        recording it). Harmless if it was not: a batch is sent by one task only."""
+        now = time.monotonic()
+        cutoff = datetime.now(UTC) - timedelta(seconds=self._settings.requeue_after_s)
+        stalled: dict[str, list[Document]] = {}
+        for batch in await self._mailings.stalled_batches(cutoff):
+            if now - self._requeued.get(batch["_id"], -math.inf) >= self._settings.requeue_after_s:
+                stalled.setdefault(batch["mailing_id"], []).append(batch)
+        for mailing_id, batches in stalled.items():
+            mailing = await self._mailings.get(mailing_id)
+            if mailing is None:
+                continue
+            recipients = await self._audience.of_campaign(mailing["campaign_id"])
+            await self._enqueue(await self._batch_tasks(mailing, batches, recipients))
+            self._requeued.update((b["_id"], now) for b in batches)
+            log.warning("stalled batches queued again", mailing=mailing_id, batches=len(batches))
+
+    async def _batch_tasks(
+        self, mailing: Document, batches: list[Document], recipients: list[Document]
+    ) -> list[Spec]:
+        if not batches:
+            return []
+        by_key = {r["supporter_key"]: r for r in recipients}
+        slug = next(iter(by_key.values()))["campaign_slug"] if by_key else mailing["campaign_id"]
+        title = (await self._titles.title(slug)).model_dump()
+        common = {
+            "kind": "newsletter",
+            "campaign_id": mailing["campaign_id"],
+            "mailing_id": mailing["_id"],
+            "campaign_title": title,
+            "subject": mailing["subject"],
+            "body_template": mailing["body_template"],
+        }
+        return [
+            {
+                **common,
+                "batch_id": batch["_id"],
+                # Someone erased since the plan is no longer there: left out (and counted so).
+                "recipients": [
+                    _person(by_key[k], by_key[k]["email_hash"])
+                    for k in batch["supporter_keys"]
+                    if k in by_key
+                ],
+            }
+            for batch in batches
+        ]
+
+    async def _enqueue(self, specs: list[Spec]) -> None:
+        if specs:
+            # kombu's Redis client blocks: off the event loop, all tasks in one go.
+            await asyncio.to_thread(self._send_tasks, specs)
+
+    def _send_tasks(self, specs: list[Spec]) -> None:
+        queue = self._settings.celery_queue
+        with self._queue.producer_or_acquire() as producer:
+            for spec in specs:
+                self._queue.send_task(SEND_BATCH, args=[spec], queue=queue, producer=producer)
+
+
+def _person(source: Document, email_hash: str) -> dict[str, Any]:
+    signed_at = source.get("signed_at") or source.get("occurred_at")
+    return {
+        "email": source["email"],
+        "first_name": source["first_name"],
+        "locale": source["locale"],
+        "supporter_key": source["supporter_key"],
+        "unsubscribe_token": source["unsubscribe_token"],
+        "email_hash": email_hash,
+        "signed_at": signed_at.isoformat() if isinstance(signed_at, datetime) else signed_at,
+    }
 
 
 async def consume(settings: Settings, stop: asyncio.Event) -> None:
     shared = settings.shared
+    key = settings.email_hash_key
+    hasher = AddressHasher(key.get_secret_value().encode() if key else b"")
+    database = ServiceDatabase(shared.mongo_url, settings.mongo_database, app_name=SERVICE)
+    titles = CampaignTitles(settings.signup_api_url)
+    queue = create_celery(settings)
+    handler = MailerConsumer(settings, database, queue, titles, hasher)
     consumer = EventConsumer(
         shared.kafka_bootstrap,
         group_id=settings.consumer_group,
         topics=TOPICS,
-        handler=dispatch,
+        handler=handler.handle,
         prefix=shared.topic_prefix,
         client_id=SERVICE,
+        # Signup topics share their partition count: one member owns all of a campaign's
+        # recipients (pledge, volunteer and confirmation events write the same documents).
+        co_partitioned=True,
     )
-    await consumer.run(stop)
+    sweeper = asyncio.create_task(_sweep(handler, settings.requeue_check_s, stop))
+    try:
+        await consumer.run(stop)
+    finally:
+        sweeper.cancel()
+        await asyncio.gather(sweeper, return_exceptions=True)
+        await titles.close()
+        await database.close()
+        queue.close()
+
+
+async def _sweep(handler: MailerConsumer, every_s: float, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=every_s)
+        except TimeoutError:
+            try:
+                await handler.requeue_stalled()
+            except Exception:  # the next sweep tries again; consuming goes on
+                log.exception("requeueing stalled batches failed")
 
 
 def main() -> None:

@@ -11,6 +11,8 @@ from redis.asyncio import Redis
 from mailer.settings import Settings
 from mobilise_runtime.logging import configure_logging
 
+SEND_BATCH = "mailer.send_batch"  # the task that sends one SendGrid request (mailer.tasks)
+
 
 def create_celery(settings: Settings) -> Celery:
     redis_url = settings.shared.redis_url
@@ -29,8 +31,24 @@ def create_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         enable_utc=True,
+        broker_transport_options=_redelivery(settings.celery_visibility_timeout_s),
     )
     return app
+
+
+def _redelivery(visibility_timeout_s: int) -> dict[str, int]:
+    """Redis gives a task back to the queue this long after a worker took it without
+    acknowledging it (a worker that vanished): the redelivery after a crash. Workers look for
+    such tasks every 100 s by default; a short timeout gets sweeps to match, and a shorter
+    hold on the sweep's lock (a worker killed while sweeping keeps it until it expires)."""
+    options = {"visibility_timeout": visibility_timeout_s}
+    if visibility_timeout_s < 100:
+        options |= {
+            "unacked_restore_interval": max(1, visibility_timeout_s // 2),
+            "unacked_restore_throttle": 1,
+            "unacked_mutex_expire": visibility_timeout_s,
+        }
+    return options
 
 
 @setup_logging.connect

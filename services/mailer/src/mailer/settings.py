@@ -32,7 +32,8 @@ class Settings(BaseSettings):
     confirm_link_days: int = Field(default=30, ge=1)
     # Personalizations per mail-send request (SendGrid accepts at most 1,000).
     mailing_batch_size: int = Field(default=1000, ge=1, le=1000)
-    # The signup service, server to server (may be an internal address): organisers and campaigns.
+    # The signup service, server to server (may be an internal address): organisers and campaigns
+    # (the API checks tokens; the consumer reads campaign titles).
     signup_api_url: str = "http://127.0.0.1:8000"
     # SendGrid's Event Webhook verification key, base64 DER as SendGrid shows it (Mail Settings →
     # Signed Event Webhook). None: POST /webhooks/sendgrid answers 503 (unsigned is never taken).
@@ -46,4 +47,19 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # Dev only (`make run` sets it): GET /outbox shows what the SendGrid stand-in received.
     dev_outbox: bool = False
+    # Key of the hash that names an address in suppressions and erasure tombstones (so neither
+    # keeps the address itself). Required by mailer-consumer and mailer-worker; keep it stable.
+    email_hash_key: SecretStr | None = None
+    # Seconds before Redis gives a task taken by a worker that vanished (kill -9, lost machine) to
+    # another worker. Longer than any send; tests shorten it.
+    celery_visibility_timeout_s: int = Field(default=3600, ge=1)
+    # A newsletter batch untouched this long while waiting to be sent is queued again (its task was
+    # lost: Redis restarted without its data, or a worker died between taking it and recording
+    # it). Longer than a task may wait in the queue plus its retries; checked every requeue_check_s.
+    requeue_after_s: int = Field(default=7200, ge=1)
+    requeue_check_s: float = Field(default=60.0, gt=0)
+    # Retries of a send on 429 and 5xx: exponential from the base, capped, with full jitter.
+    send_max_attempts: int = Field(default=8, ge=1)
+    send_retry_base_s: float = Field(default=2.0, gt=0)
+    send_retry_max_s: float = Field(default=300.0, gt=0)
     shared: SharedSettings = Field(default_factory=SharedSettings)

@@ -2,10 +2,40 @@
 
 from __future__ import annotations
 
-from mailer.worker import app
+import functools
+from typing import Any
+
+from celery import Task
+
+from mailer.delivery import Delivery, Retry, Spec
+from mailer.messages import Sender
+from mailer.queue import SEND_BATCH
+from mailer.repository.sending import SendingStore, connect
+from mailer.sendgrid import SendGridClient
+from mailer.worker import app, settings
 
 
 @app.task(name="mailer.ping")
 def ping(value: str) -> str:
     """Answers through the result backend: proves a worker consumes the queue (readiness, tests)."""
     return f"pong:{value}"
+
+
+@functools.cache
+def _delivery() -> Delivery:
+    # Built on first use, in the forked worker process: clients are not shared across a fork.
+    db = connect(settings.shared.mongo_url, settings.mongo_database)
+    return Delivery(
+        SendingStore(db),
+        SendGridClient.from_settings(settings),
+        Sender.from_settings(settings),
+        settings,
+    )
+
+
+@app.task(bind=True, name=SEND_BATCH, max_retries=None, ignore_result=True)
+def send_batch(self: Task[Any, Any], spec: Spec) -> None:
+    """Sends one SendGrid request's worth of mail (see mailer.delivery for the guarantees)."""
+    outcome = _delivery().run(spec, attempt=self.request.retries + 1)
+    if isinstance(outcome, Retry):
+        raise self.retry(countdown=outcome.delay_s)

@@ -1,0 +1,35 @@
+"""The mailer's Mongo collections (the only package that reads or writes them, with B's own
+`mailing_requests` and `webhook_events`). Every document has one writer:
+
+- `recipients`  one per (campaign, supporter), written by the consumer that owns the campaign's
+  signup partitions (signup topics are co-partitioned); personal data, erased on request.
+- `suppressions` `{scope}:{email hash}` (scope: a campaign id or "*"), from supporter.unsubscribed;
+  insert-once, no address kept.
+- `erasures`    `{email hash}` tombstones with the last erasure time: replayed signups older than
+  it are dropped and nothing is sent to the address.
+- `mailings`    one per mailing, written once when its plan is fixed.
+- `mail_batches` one per SendGrid request (a newsletter batch, or one transactional email); created
+  by the consumer (newsletters) or the worker (transactional), then written only by the task that
+  sends it: progress is summed from them, never $inc'ed concurrently. Kept small: every task
+  looks its batch up, and FerretDB reads the collection to find it.
+- `mail_batch_members` the supporter keys of each newsletter batch, written once with the plan,
+  read only to queue a batch (again).
+- `mail_log`    per-(supporter, message) claims: `{message}:{supporter_key}`, inserted before a
+  send; a duplicate key means someone already claimed that mail.
+- `mail_dead_letters` what was given up, with the reason."""
+
+RECIPIENTS = "recipients"
+SUPPRESSIONS = "suppressions"
+ERASURES = "erasures"
+MAILINGS = "mailings"
+MAILING_REQUESTS = "mailing_requests"  # written by the mailings API (POST), read for progress
+MAIL_BATCHES = "mail_batches"
+MAIL_BATCH_MEMBERS = "mail_batch_members"
+MAIL_LOG = "mail_log"
+DEAD_LETTERS = "mail_dead_letters"
+
+# States of a mail batch. "sending" is durable before the request leaves: found again by a
+# redelivered task, it means the outcome is unknown.
+QUEUED, SENDING, RETRYING = "queued", "sending", "retrying"
+SENT, FAILED, UNKNOWN = "sent", "failed", "unknown"
+FINAL = frozenset({SENT, FAILED, UNKNOWN})

@@ -1,0 +1,156 @@
+"""mailings and their batches as the consumer plans them, and their progress (async)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from mailer.planning import Planned
+from mailer.repository import (
+    FINAL,
+    MAIL_BATCH_MEMBERS,
+    MAIL_BATCHES,
+    MAILING_REQUESTS,
+    MAILINGS,
+    QUEUED,
+    RETRYING,
+    SENDING,
+)
+from mobilise_events import MailingRequested
+from mobilise_runtime.mongo import Document
+
+
+@dataclass(frozen=True)
+class Progress:
+    mailing_id: str
+    campaign_id: str
+    status: str  # requested, queued, sending, done
+    queued: int
+    sent: int
+    failed: int
+    suppressed: int
+
+
+def batch_id(mailing_id: str, n: int) -> str:
+    return f"{mailing_id}:{n:05d}"
+
+
+class MailingsRepository:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._mailings = db[MAILINGS]
+        self._requests = db[MAILING_REQUESTS]
+        self._batches = db[MAIL_BATCHES]
+        self._members = db[MAIL_BATCH_MEMBERS]
+
+    async def get(self, mailing_id: str) -> Document | None:
+        return await self._mailings.find_one({"_id": mailing_id})
+
+    async def save_plan(self, event: MailingRequested, planned: Planned) -> Document:
+        """Batches first, then the mailing: once the mailing exists its plan never changes, and
+        only then are its tasks queued. Batches left by an attempt that died before that were
+        never queued, and are planned again."""
+        mailing_id = str(event.mailing_id)
+        await self._batches.delete_many({"mailing_id": mailing_id})
+        await self._members.delete_many({"mailing_id": mailing_id})
+        now = datetime.now(UTC)
+        batches = [
+            {
+                "_id": batch_id(mailing_id, n),
+                "kind": "newsletter",
+                "mailing_id": mailing_id,
+                "campaign_id": event.campaign_id,
+                "size": len(batch),
+                "state": QUEUED,
+                "created_at": now,
+            }
+            for n, batch in enumerate(planned.batches)
+        ]
+        members = [
+            {
+                "_id": batch_id(mailing_id, n),
+                "mailing_id": mailing_id,
+                "supporter_keys": [r["supporter_key"] for r in batch],
+            }
+            for n, batch in enumerate(planned.batches)
+        ]
+        if batches:
+            await self._members.insert_many(members, ordered=True)
+            await self._batches.insert_many(batches, ordered=True)
+        mailing = {
+            "_id": mailing_id,
+            "campaign_id": event.campaign_id,
+            "subject": event.subject.model_dump(),
+            "body_template": event.body_template.model_dump(),
+            "audience": event.audience.model_dump(mode="json"),
+            "requested_at": event.requested_at or event.occurred_at,
+            "planned": sum(len(b) for b in planned.batches),
+            "suppressed": planned.suppressed,
+            "batches": len(batches),
+            "planned_at": now,
+        }
+        try:
+            await self._mailings.insert_one(mailing)
+        except DuplicateKeyError:  # a replay that raced nobody: single writer, but be exact
+            existing = await self.get(mailing_id)
+            assert existing is not None
+            return existing
+        return mailing
+
+    async def unfinished_batches(self, mailing_id: str) -> list[Document]:
+        """The mailing's batches still to send, each with its `supporter_keys`."""
+        cursor = self._batches.find({"mailing_id": mailing_id}, {"state": 1}).sort("_id", 1)
+        return await self._with_members([b async for b in cursor if b["state"] not in FINAL])
+
+    async def stalled_batches(self, untouched_since: datetime) -> list[Document]:
+        """Newsletter batches not finished and untouched since then (a batch left "sending" by a
+        dead worker is among them: its next run records it as unknown)."""
+        cursor = self._batches.find(
+            {"kind": "newsletter", "state": {"$in": [QUEUED, RETRYING, SENDING]}},
+            {"mailing_id": 1, "created_at": 1, "updated_at": 1},
+        )
+        stalled = [
+            b async for b in cursor if (b.get("updated_at") or b["created_at"]) < untouched_since
+        ]
+        return await self._with_members(stalled)
+
+    async def _with_members(self, batches: list[Document]) -> list[Document]:
+        if not batches:
+            return []
+        ids = sorted(b["_id"] for b in batches)
+        members = {
+            m["_id"]: m["supporter_keys"] async for m in self._members.find({"_id": {"$in": ids}})
+        }
+        return [{**b, "supporter_keys": members.get(b["_id"], [])} for b in batches]
+
+    async def progress(self, mailing_id: str) -> Progress | None:
+        mailing = await self.get(mailing_id)
+        if mailing is None:
+            request = await self._requests.find_one({"_id": mailing_id})
+            if request is None:
+                return None
+            return Progress(
+                mailing_id, str(request.get("campaign_id", "")), "requested", 0, 0, 0, 0
+            )
+        counts: dict[str, int] = {"sent": 0, "failed": 0, "suppressed": 0}
+        states: list[Any] = []
+        fields = {"state": 1, "sent": 1, "failed": 1, "suppressed": 1}
+        async for batch in self._batches.find({"mailing_id": mailing_id}, fields):
+            states.append(batch["state"])
+            for name in counts:
+                counts[name] += int(batch.get(name) or 0)
+        sent, failed = counts["sent"], counts["failed"]
+        queued = int(mailing["planned"]) - sent - failed - counts["suppressed"]
+        if all(s in FINAL for s in states):
+            status = "done"
+        elif any(s != QUEUED for s in states):
+            status = "sending"
+        else:
+            status = "queued"
+        suppressed = int(mailing["suppressed"]) + counts["suppressed"]
+        return Progress(
+            mailing_id, mailing["campaign_id"], status, queued, sent, failed, suppressed
+        )

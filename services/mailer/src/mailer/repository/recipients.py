@@ -1,0 +1,128 @@
+"""recipients, suppressions and erasure tombstones, as the consumer writes them (async)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from pymongo import UpdateOne
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
+
+from mailer.planning import GLOBAL_SCOPE, suppression_id
+from mailer.repository import ERASURES, MAIL_LOG, RECIPIENTS, SUPPRESSIONS
+from mobilise_events import Signup, SignupConfirmed
+from mobilise_runtime.mongo import Document, bulk_write
+
+DUPLICATE_KEY = 11000
+
+
+def recipient_id(campaign_id: str, supporter_key: str) -> str:
+    return f"{campaign_id}:{supporter_key}"
+
+
+class AudienceRepository:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._recipients = db[RECIPIENTS]
+        self._suppressions = db[SUPPRESSIONS]
+        self._erasures = db[ERASURES]
+        self._mail_log = db[MAIL_LOG]
+
+    async def record_signups(self, signups: Sequence[tuple[Signup, str]]) -> None:
+        """(event, email hash) pairs, in offset order: later signups of a person win."""
+        writes = []
+        for event, email_hash in signups:
+            fields = {
+                "campaign_id": event.campaign_id,
+                "campaign_slug": event.campaign_slug,
+                "supporter_key": event.supporter_key,
+                "signup_id": str(event.signup_id),
+                "email": event.email,
+                "email_hash": email_hash,
+                "first_name": event.first_name,
+                "locale": event.locale,
+                "country": event.country,
+                "newsletter_opt_in": event.newsletter_opt_in,
+                "unsubscribe_token": event.unsubscribe_token,
+                "signed_at": event.occurred_at,
+            }
+            update: dict[str, Any] = {"$set": fields}
+            # With double opt-in only signup.confirmed confirms (it may have come first: the
+            # topics are read in no set order); without, a signup is confirmed.
+            if event.double_opt_in:
+                update["$setOnInsert"] = {"confirmed": False}
+            else:
+                fields["confirmed"] = True
+            writes.append(UpdateOne({"_id": _rid(event)}, update, upsert=True))
+        await bulk_write(self._recipients, writes, ordered=True)
+
+    async def record_confirmations(self, events: Iterable[SignupConfirmed]) -> None:
+        writes = [
+            UpdateOne(
+                {"_id": _rid(e)},
+                {"$set": {"confirmed": True},
+                 "$setOnInsert": {"campaign_id": e.campaign_id, "supporter_key": e.supporter_key}},
+                upsert=True,
+            )
+            for e in events
+        ]  # fmt: skip
+        await bulk_write(self._recipients, writes, ordered=True)
+
+    async def erased_since(self, hashes: Iterable[str]) -> dict[str, datetime]:
+        """Erasure time of each of these addresses that was ever erased."""
+        wanted = list(set(hashes))
+        if not wanted:
+            return {}
+        cursor = self._erasures.find({"_id": {"$in": wanted}})
+        return {doc["_id"]: doc["erased_at"] async for doc in cursor}
+
+    async def forget(self, signups: Iterable[tuple[str, str]]) -> None:
+        """Deletes the recipients (campaign id, supporter key) a late-read erasure covers."""
+        ids = [recipient_id(c, k) for c, k in signups]
+        if ids:
+            await self._recipients.delete_many({"_id": {"$in": ids}})
+
+    async def erase(self, email_hash: str, erased_at: datetime, keys: Iterable[str]) -> None:
+        """Tombstone first, then delete: a signup written meanwhile sees the tombstone after its
+        own write (record_signups' callers check it then) and deletes itself."""
+        await self._erasures.update_one(
+            {"_id": email_hash}, {"$max": {"erased_at": erased_at}}, upsert=True
+        )
+        found = self._recipients.find({"email_hash": email_hash}, {"supporter_key": 1})
+        supporter_keys = {doc["supporter_key"] async for doc in found} | set(keys)
+        await self._recipients.delete_many({"email_hash": email_hash})
+        if supporter_keys:
+            await self._mail_log.delete_many({"supporter_key": {"$in": sorted(supporter_keys)}})
+
+    async def suppress(self, suppressions: Sequence[Document]) -> None:
+        """Insert-once documents: the first reason is kept, a replay changes nothing."""
+        docs = [{**s, "_id": suppression_id(s["scope"], s["email_hash"])} for s in suppressions]
+        try:
+            if docs:
+                await self._suppressions.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+
+    async def suppressed_hashes(self, campaign_id: str) -> set[str]:
+        """Addresses no mail of this campaign may go to."""
+        scopes = [campaign_id, GLOBAL_SCOPE]
+        cursor = self._suppressions.find({"scope": {"$in": scopes}}, {"email_hash": 1})
+        return {doc["email_hash"] async for doc in cursor}
+
+    async def of_campaign(self, campaign_id: str) -> list[Document]:
+        cursor = self._recipients.find(
+            {"campaign_id": campaign_id, "newsletter_opt_in": True},
+            {
+                "email": 1, "email_hash": 1, "first_name": 1, "locale": 1, "country": 1,
+                "newsletter_opt_in": 1, "confirmed": 1, "supporter_key": 1,
+                "unsubscribe_token": 1, "campaign_slug": 1, "signed_at": 1,
+            },
+        )  # fmt: skip
+        return await cursor.to_list()
+
+
+def _rid(event: Signup | SignupConfirmed) -> str:
+    return recipient_id(event.campaign_id, event.supporter_key)

@@ -1,0 +1,147 @@
+"""What the worker reads and writes around a send (synchronous: Celery tasks run in forked
+processes without an event loop). Each batch document is written only by the task that sends it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import MongoClient
+from pymongo.database import Database
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from mailer.planning import suppression_ids
+from mailer.repository import (
+    DEAD_LETTERS,
+    ERASURES,
+    MAIL_BATCHES,
+    MAIL_LOG,
+    QUEUED,
+    RETRYING,
+    SENDING,
+    SUPPRESSIONS,
+)
+from mobilise_runtime.mongo import Document
+
+DUPLICATE_KEY = 11000
+
+
+def connect(url: str, database: str) -> Database[Document]:
+    client: MongoClient[Document] = MongoClient(
+        url, appname="mailer-worker", tz_aware=True, serverSelectionTimeoutMS=5000
+    )
+    return client[database]
+
+
+class SendingStore:
+    def __init__(self, db: Database[Document]) -> None:
+        self._batches = db[MAIL_BATCHES]
+        self._log = db[MAIL_LOG]
+        self._suppressions = db[SUPPRESSIONS]
+        self._erasures = db[ERASURES]
+        self._dead = db[DEAD_LETTERS]
+
+    def batch(self, spec: dict[str, Any]) -> Document:
+        """The batch's document; a transactional email's is created by its first attempt."""
+        found = self._batches.find_one({"_id": spec["batch_id"]})
+        if found is not None:
+            return found
+        doc = {
+            "_id": spec["batch_id"],
+            "kind": spec["kind"],
+            "mailing_id": spec.get("mailing_id"),
+            "campaign_id": spec["campaign_id"],
+            "size": len(spec["recipients"]),
+            "state": QUEUED,
+            "created_at": _now(),
+        }
+        try:
+            self._batches.insert_one(doc)
+        except DuplicateKeyError:
+            return self.batch(spec)
+        return doc
+
+    def blocked(self, campaign_id: str, recipients: Sequence[dict[str, Any]]) -> set[str]:
+        """Email hashes of these recipients that must not be mailed: suppressed for this campaign
+        or everywhere, or erased after they signed."""
+        if not recipients:
+            return set()
+        ids = [i for r in recipients for i in suppression_ids(r["email_hash"], campaign_id)]
+        found = {d["email_hash"] for d in self._suppressions.find({"_id": {"$in": ids}})}
+        hashes = list({r["email_hash"] for r in recipients})
+        erased = {d["_id"]: d["erased_at"] for d in self._erasures.find({"_id": {"$in": hashes}})}
+        for r in recipients:
+            erased_at = erased.get(r["email_hash"])
+            signed_at = r.get("signed_at")
+            if erased_at is not None and (signed_at is None or erased_at >= as_utc(signed_at)):
+                found.add(r["email_hash"])
+        return found
+
+    def claim(
+        self, message: str, batch_id: str, campaign_id: str, recipients: Sequence[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The recipients whose (supporter, message) this batch holds: newly claimed, or claimed
+        by an earlier attempt of this same batch. Anyone claimed by another batch is left out."""
+        docs = [
+            {
+                "_id": f"{message}:{r['supporter_key']}",
+                "batch_id": batch_id,
+                "campaign_id": campaign_id,
+                "supporter_key": r["supporter_key"],
+                "claimed_at": _now(),
+            }
+            for r in recipients
+        ]
+        if not docs:
+            return []
+        try:
+            self._log.insert_many(docs, ordered=False)
+            return list(recipients)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            taken = [docs[e["index"]]["_id"] for e in errors]
+        owners = {d["_id"]: d["batch_id"] for d in self._log.find({"_id": {"$in": taken}})}
+        elsewhere = {i for i, owner in owners.items() if owner != batch_id}
+        return [r for r, d in zip(recipients, docs, strict=True) if d["_id"] not in elsewhere]
+
+    def start_sending(self, batch_id: str, attempt: int) -> bool:
+        """Marks the batch "sending" unless another run of its task did first (a task queued
+        twice): only the one that moved it sends."""
+        moved = self._batches.update_one(
+            {"_id": batch_id, "state": {"$in": [QUEUED, RETRYING]}},
+            {"$set": {"state": SENDING, "attempts": attempt, "updated_at": _now()}},
+        )
+        return moved.modified_count == 1
+
+    def set_state(self, batch_id: str, state: str, **fields: Any) -> None:
+        self._batches.update_one(
+            {"_id": batch_id}, {"$set": {"state": state, "updated_at": _now(), **fields}}
+        )
+
+    def dead_letter(self, batch: Document, keys: list[str], reason: str, attempts: int) -> None:
+        self._dead.replace_one(
+            {"_id": batch["_id"]},
+            {
+                "kind": batch.get("kind"),
+                "campaign_id": batch.get("campaign_id"),
+                "mailing_id": batch.get("mailing_id"),
+                "supporter_keys": keys,
+                "reason": reason,
+                "attempts": attempts,
+                "at": _now(),
+            },
+            upsert=True,
+        )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: Any) -> datetime:
+    """A stored time (naive from some drivers, ISO text in task arguments) as aware UTC."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

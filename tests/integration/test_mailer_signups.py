@@ -1,0 +1,170 @@
+"""Signups through the real signup-api reach supporters' inboxes (the SendGrid stand-in) through
+the real mailer-consumer and mailer-worker: the confirmation and welcome emails in French and in
+English with links that work, and a one-click unsubscribe that keeps the next newsletter away."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from mobilise_events import Audience, LocalisedText, MailingRequested
+from mobilise_runtime.mongo import ServiceDatabase
+from mobilise_runtime.settings import SharedSettings
+from tests.mailer_service import Mailer, publish, standin, wait_until
+from tests.signup_service import SignupService, signup_api
+
+LINK = re.compile(r"http://127\.0\.0\.1:\d+/(confirm|unsubscribe)/[A-Za-z0-9_=%\-]+")
+
+
+@pytest.fixture
+def signup(shared_settings: SharedSettings, unique: str) -> Iterator[SignupService]:
+    with signup_api(shared_settings, f"signup_{unique}") as service:
+        yield service
+
+
+@pytest.fixture
+def mailer(
+    shared_settings: SharedSettings,
+    database: ServiceDatabase,
+    unique: str,
+    tmp_path: Path,
+    signup: SignupService,
+) -> Iterator[Mailer]:
+    with standin(tmp_path) as url:
+        yield Mailer(shared_settings, database.db.name, f"mailer-{unique}", url, signup.url, {})
+
+
+def _pledge(signup: SignupService, campaign: dict[str, Any], **fields: Any) -> None:
+    body = {
+        "first_name": "Awa",
+        "country": "FR",
+        "locale": "fr",
+        "newsletter_opt_in": True,
+        "consent_text_version": campaign["consent"]["version"],
+        **fields,
+    }
+    with signup.client() as c:
+        response = c.post(f"/api/v1/campaigns/{campaign['slug']}/pledges", json=body)
+        assert response.status_code == 202, response.text
+
+
+def _to(messages: list[dict[str, Any]], email: str) -> list[dict[str, Any]]:
+    return [m for m in messages if m["to"] == [email]]
+
+
+def _link(message: dict[str, Any], kind: str) -> str:
+    found = {m.group(0) for m in LINK.finditer(message["text"] + message["html"])}
+    (link,) = {link for link in found if f"/{kind}/" in link}
+    return link
+
+
+def test_signups_get_their_email_in_their_language_with_working_links(
+    signup: SignupService, mailer: Mailer
+) -> None:
+    double = signup.create_campaign(double_opt_in=True)
+    single = signup.create_campaign(double_opt_in=False)
+    _pledge(signup, double, email="awa@example.org", locale="fr", first_name="Awa")
+    _pledge(signup, single, email="grace@example.org", locale="en", first_name="Grace")
+    with mailer.consumer(), mailer.worker():
+        wait_until(lambda: mailer.count() >= 2, what="two emails")
+        messages = mailer.messages()
+        (confirm,) = _to(messages, "awa@example.org")
+        (welcome,) = _to(messages, "grace@example.org")
+        assert confirm["subject"] == "Confirmez votre inscription à « Femmes du numérique »"
+        assert "Bonjour Awa," in confirm["text"]
+        assert welcome["subject"] == "Thank you for supporting “Women in digital”"
+        assert "Hello Grace," in welcome["text"]
+        recipient = {"campaign_id": double["id"]}
+        assert mailer.one("recipients", recipient)["confirmed"] is False
+        with httpx.Client(timeout=15) as c:
+            confirm_link = _link(confirm, "confirm")
+            page = c.get(confirm_link)
+            assert page.status_code == 200
+            assert "<form" in page.text
+            assert c.post(confirm_link).status_code == 200
+            for message in (confirm, welcome):
+                unsubscribe_link = _link(message, "unsubscribe")
+                assert message["headers"]["List-Unsubscribe"] == f"<{unsubscribe_link}>"
+                assert c.get(unsubscribe_link).status_code == 200
+        # The confirmation travels back through Kafka (signup.confirmed) to the recipient.
+        wait_until(
+            lambda: mailer.db["recipients"].find_one({**recipient, "confirmed": True}),
+            what="the recipient confirmed",
+        )
+    assert mailer.count() == 2  # one email each, nothing more
+
+
+def test_one_click_unsubscribe_stops_the_next_newsletter(
+    signup: SignupService, mailer: Mailer, shared_settings: SharedSettings
+) -> None:
+    campaign = signup.create_campaign(double_opt_in=False)
+    people = {f"p{n}@example.org": "en" if n % 2 else "fr" for n in range(4)}
+    for email, locale in people.items():
+        _pledge(signup, campaign, email=email, locale=locale)
+    _pledge(signup, campaign, email="quiet@example.org", newsletter_opt_in=False)
+
+    def mailing(api: str, n: int) -> tuple[set[str], dict[str, Any]]:
+        event = MailingRequested(
+            mailing_id=uuid.uuid4(),
+            campaign_id=campaign["id"],
+            subject=LocalisedText(fr=f"Nouvelles {n}", en=f"News {n}"),
+            body_template=LocalisedText(fr="Bonjour {{ first_name }}", en="Hi {{ first_name }}"),
+            audience=Audience(),
+        )
+        asyncio.run(publish(shared_settings, event, key=campaign["id"]))
+        url = f"{api}/api/v1/mailings/{event.mailing_id}"
+        progress: dict[str, Any] = wait_until(
+            lambda: (p := httpx.get(url).json()).get("status") == "done" and p,
+            what=f"mailing {n} done",
+        )
+        subjects = {f"Nouvelles {n}", f"News {n}"}
+        return {m["to"][0] for m in mailer.messages() if m["subject"] in subjects}, progress
+
+    with mailer.consumer(), mailer.worker(), mailer.api() as api:
+        wait_until(lambda: mailer.count() >= 5, what="five welcome emails")
+        got, progress = mailing(api, 1)
+        assert got == set(people)
+        assert progress["sent"] == 4
+        assert progress["queued"] == progress["suppressed"] == 0
+        newsletter = next(m for m in mailer.messages() if m["subject"] == "Nouvelles 1")
+        assert "Bonjour Awa" in newsletter["text"]
+        headers = newsletter["headers"]
+        assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        one_click = headers["List-Unsubscribe"].strip("<>")
+        assert one_click == _link(newsletter, "unsubscribe")  # the visible link too
+        leaving = newsletter["to"][0]
+        # What a mail client does for RFC 8058 one-click.
+        done = httpx.post(one_click, data={"List-Unsubscribe": "One-Click"}, timeout=15)
+        assert done.status_code == 200
+        suppression = wait_until(
+            lambda: mailer.db["suppressions"].find_one({}), what="the suppression"
+        )
+        assert suppression["source"] == "one_click"
+        assert suppression["reason"] == "unsubscribe"
+        assert leaving not in str(suppression)  # a keyed hash, not the address
+        got, progress = mailing(api, 2)
+        assert got == set(people) - {leaving}
+        assert (progress["sent"], progress["suppressed"], progress["failed"]) == (3, 1, 0)
+        # Accepted by the mailings API (its own record) and not planned yet.
+        requested = str(uuid.uuid4())
+        mailer.db["mailing_requests"].insert_one({"_id": requested, "campaign_id": campaign["id"]})
+        assert httpx.get(f"{api}/api/v1/mailings/{requested}").json() == {
+            "mailing_id": requested,
+            "campaign_id": campaign["id"],
+            "status": "requested",
+            "queued": 0,
+            "sent": 0,
+            "failed": 0,
+            "suppressed": 0,
+        }
+        assert httpx.get(f"{api}/api/v1/mailings/not-an-id").status_code == 422
+        missing = httpx.get(f"{api}/api/v1/mailings/{uuid.uuid4()}")
+        assert missing.status_code == 404
+        assert "detail" in missing.json()

@@ -1,0 +1,88 @@
+"""The mailer's pure rules: who a mailing goes to, in which requests, and when to retry."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from mailer.addresses import AddressHasher, canonical_email
+from mailer.delivery import message_of
+from mailer.planning import plan, retry_delay, suppression_ids
+from mobilise_events import Audience
+
+
+def _recipient(n: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "email": f"p{n}@example.org",
+        "email_hash": f"h{n}",
+        "supporter_key": f"k{n:04d}",
+        "locale": "fr",
+        "country": "FR",
+        "newsletter_opt_in": True,
+        "confirmed": True,
+        **fields,
+    }
+
+
+def test_the_audience_is_opted_in_filtered_and_unsuppressed() -> None:
+    people = [
+        _recipient(1),
+        _recipient(2, newsletter_opt_in=False),
+        _recipient(3, confirmed=False),
+        _recipient(4, country="SN"),
+        _recipient(5, locale="en"),
+        _recipient(6),  # suppressed
+        _recipient(7, email=None),  # a confirmation seen before its signup
+    ]
+    audience = Audience(countries=("FR",), confirmed_only=True, locale="fr")
+    planned = plan(people, audience, {"h6"}, batch_size=1000)
+    assert [[r["email"] for r in b] for b in planned.batches] == [["p1@example.org"]]
+    assert planned.suppressed == 1
+    everyone = plan(people, Audience(), set(), batch_size=1000)
+    assert sum(len(b) for b in everyone.batches) == 5
+
+
+def test_batches_hold_one_language_at_most_the_batch_size_in_a_stable_order() -> None:
+    people = [_recipient(n, locale="en" if n % 3 == 0 else "fr") for n in range(2_500)]
+    random.Random(1).shuffle(people)
+    planned = plan(people, Audience(), set(), batch_size=1000)
+    assert [len(b) for b in planned.batches] == [1000, 666, 834]
+    assert [{r["locale"] for r in b} for b in planned.batches] == [{"fr"}, {"fr"}, {"en"}]
+    again = plan(list(reversed(people)), Audience(), set(), batch_size=1000)
+    assert again.batches == planned.batches  # a replay plans the same batches
+
+
+def test_suppressions_are_global_or_per_campaign() -> None:
+    assert suppression_ids("h", "c1") == ["*:h", "c1:h"]
+    assert suppression_ids("h", None) == ["*:h"]
+
+
+@pytest.mark.parametrize("attempt", range(1, 12))
+def test_retry_delay_is_jittered_under_an_exponential_ceiling(attempt: int) -> None:
+    rng = random.Random(attempt)
+    ceiling = min(60.0, 2.0 * 2 ** (attempt - 1))
+    delays = [retry_delay(attempt, base_s=2, max_s=60, rng=rng) for _ in range(200)]
+    assert all(0 <= d <= ceiling for d in delays)
+    assert max(delays) - min(delays) > ceiling / 2  # spread, not in lockstep
+
+
+def test_a_rate_limit_reset_is_waited_for() -> None:
+    delays = [retry_delay(1, base_s=2, max_s=60, not_before_s=30) for _ in range(100)]
+    assert all(30 <= d <= 32 for d in delays)
+
+
+def test_idempotency_is_per_mailing_or_per_kind_and_campaign() -> None:
+    assert message_of({"kind": "newsletter", "mailing_id": "m1", "campaign_id": "c"}) == "m1"
+    assert message_of({"kind": "welcome", "campaign_id": "c"}) == "welcome:c"
+
+
+def test_an_address_is_hashed_in_its_canonical_form() -> None:
+    hasher = AddressHasher(b"key")
+    assert canonical_email(" Awa.Diop@EXAMPLE.org ") == "awa.diop@example.org"
+    assert hasher("Awa.Diop@EXAMPLE.org") == hasher("awa.diop@example.org")
+    assert hasher("awa@example.org") != AddressHasher(b"other")("awa@example.org")
+    assert "awa" not in hasher("awa@example.org")
+    with pytest.raises(ValueError, match="MAILER_EMAIL_HASH_KEY"):
+        AddressHasher(b"")
