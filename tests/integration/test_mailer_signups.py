@@ -18,7 +18,9 @@ from mobilise_events import Audience, LocalisedText, MailingRequested
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 from tests.mailer_service import Mailer, publish, standin, wait_until
-from tests.signup_service import SignupService, signup_api
+from tests.signup_service import ADMIN_TOKEN, SignupService, signup_api
+
+ORGANISER = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/(confirm|unsubscribe)/[A-Za-z0-9_=%\-]+")
 
@@ -121,7 +123,7 @@ def test_one_click_unsubscribe_stops_the_next_newsletter(
         asyncio.run(publish(shared_settings, event, key=campaign["id"]))
         url = f"{api}/api/v1/mailings/{event.mailing_id}"
         progress: dict[str, Any] = wait_until(
-            lambda: (p := httpx.get(url).json()).get("status") == "done" and p,
+            lambda: (p := httpx.get(url, headers=ORGANISER).json()).get("status") == "done" and p,
             what=f"mailing {n} done",
         )
         subjects = {f"Nouvelles {n}", f"News {n}"}
@@ -155,7 +157,8 @@ def test_one_click_unsubscribe_stops_the_next_newsletter(
         # Accepted by the mailings API (its own record) and not planned yet.
         requested = str(uuid.uuid4())
         mailer.db["mailing_requests"].insert_one({"_id": requested, "campaign_id": campaign["id"]})
-        assert httpx.get(f"{api}/api/v1/mailings/{requested}").json() == {
+        assert httpx.get(f"{api}/api/v1/mailings/{requested}").status_code == 401
+        assert httpx.get(f"{api}/api/v1/mailings/{requested}", headers=ORGANISER).json() == {
             "mailing_id": requested,
             "campaign_id": campaign["id"],
             "status": "requested",
@@ -164,7 +167,7 @@ def test_one_click_unsubscribe_stops_the_next_newsletter(
             "failed": 0,
             "suppressed": 0,
         }
-        assert httpx.get(f"{api}/api/v1/mailings/not-an-id").status_code == 422
-        missing = httpx.get(f"{api}/api/v1/mailings/{uuid.uuid4()}")
+        assert httpx.get(f"{api}/api/v1/mailings/not-an-id", headers=ORGANISER).status_code == 422
+        missing = httpx.get(f"{api}/api/v1/mailings/{uuid.uuid4()}", headers=ORGANISER)
         assert missing.status_code == 404
         assert "detail" in missing.json()

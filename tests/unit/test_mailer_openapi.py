@@ -32,6 +32,7 @@ def _example(spec: dict[str, Any], media: dict[str, Any]) -> Any:
 def test_the_public_operations_are_documented(openapi: dict[str, Any]) -> None:
     paths = openapi["paths"]
     assert "post" in paths["/api/v1/mailings"]
+    assert "get" in paths["/api/v1/mailings/{mailing_id}"]
     assert "post" in paths["/webhooks/sendgrid"]
     assert "/outbox" not in paths  # dev only
 
@@ -44,12 +45,16 @@ def test_every_json_body_has_an_example(openapi: dict[str, Any]) -> None:
         response = operation["responses"][status]["content"]["application/json"]
         assert _example(openapi, request)
         assert _example(openapi, response)
+    progress = openapi["paths"]["/api/v1/mailings/{mailing_id}"]["get"]
+    assert _example(openapi, progress["responses"]["200"]["content"]["application/json"])
     # The organisers' text is one template per language, as the event carries it.
     body = _example(openapi, mailing["requestBody"]["content"]["application/json"])
     assert set(body["body_template"]) == {"fr", "en"}
 
 
-@pytest.mark.parametrize("model", [schemas.MailingIn, schemas.MailingAccepted, WebhookHandled])
+@pytest.mark.parametrize(
+    "model", [schemas.MailingIn, schemas.MailingAccepted, schemas.MailingProgress, WebhookHandled]
+)
 def test_examples_are_valid_against_their_models(model: type[BaseModel]) -> None:
     extra = model.model_config.get("json_schema_extra")
     assert isinstance(extra, dict)

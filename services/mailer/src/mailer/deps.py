@@ -11,6 +11,7 @@ from mailer.domain.errors import NotAuthenticated
 from mailer.domain.webhook import WebhookVerifier
 from mailer.mailing_requests import MailingRequests
 from mailer.publisher import MailerPublisher
+from mailer.repository.mailings import MailingsRepository
 from mailer.settings import Settings
 from mailer.signup_client import Organiser, SignupClient
 from mailer.webhook_events import WebhookEvents
@@ -38,6 +39,11 @@ async def _mailing_requests(request: Request) -> MailingRequests:
     return requests
 
 
+async def _mailings(request: Request) -> MailingsRepository:
+    mailings: MailingsRepository = request.app.state.mailings
+    return mailings
+
+
 async def _webhook_events(request: Request) -> WebhookEvents:
     events: WebhookEvents = request.app.state.webhook_events
     return events
@@ -48,6 +54,7 @@ Signup = Annotated[SignupClient, Depends(_signup)]
 Publisher = Annotated[MailerPublisher, Depends(_publisher)]
 MailingRequestsDep = Annotated[MailingRequests, Depends(_mailing_requests)]
 WebhookEventsDep = Annotated[WebhookEvents, Depends(_webhook_events)]
+Mailings = Annotated[MailingsRepository, Depends(_mailings)]
 
 
 async def _organiser(

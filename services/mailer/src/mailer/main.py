@@ -13,7 +13,8 @@ from mailer.domain.webhook import WebhookVerifier, load_verification_key
 from mailer.mailing_requests import MailingRequests
 from mailer.publisher import MailerPublisher
 from mailer.queue import QueueProbe
-from mailer.routes import errors, mailings, outbox, progress, webhooks
+from mailer.repository.mailings import MailingsRepository
+from mailer.routes import errors, mailings, outbox, webhooks
 from mailer.settings import Settings
 from mailer.signup_client import SignupClient
 from mailer.webhook_events import WebhookEvents
@@ -70,10 +71,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.mailer_publisher = MailerPublisher(publisher, timeout_s=settings.publish_timeout_s)
     app.state.mailing_requests = MailingRequests(database)
+    app.state.mailings = MailingsRepository(database.db)
     app.state.webhook_events = WebhookEvents(database)
     app.state.webhook_verifier = verifier
     errors.install(app)
-    for module in (mailings, progress, webhooks, outbox):
+    for module in (mailings, webhooks, outbox):
         app.include_router(module.router)
     checks = {"kafka": publisher.ping, "mongo": database.ping, "redis": queue.ping}
     app.include_router(health_router(checks, shared.probe_timeout))

@@ -98,3 +98,31 @@ class MailingAccepted(BaseModel):
     )
 
     mailing_id: uuid.UUID
+
+
+class MailingProgress(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "mailing_id": "0b6f8e2a-4c1d-4e5f-8a9b-1c2d3e4f5a6b",
+                    "campaign_id": "3f1c9a7e5b2d4c6e8a0b1c2d3e4f5a6b",
+                    "status": "sending",
+                    "queued": 1000,
+                    "sent": 48_000,
+                    "failed": 12,
+                    "suppressed": 230,
+                }
+            ]
+        }
+    )
+
+    mailing_id: str
+    campaign_id: str
+    # requested: accepted, not planned yet; queued: planned, nothing sent; sending; done: every
+    # batch sent, failed or suppressed.
+    status: Literal["requested", "queued", "sending", "done"]
+    queued: int
+    sent: int
+    failed: int
+    suppressed: int

@@ -11,10 +11,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, status
 
-from mailer.deps import MailingRequestsDep, OrganiserDep, Publisher, Signup
-from mailer.domain.errors import Rejected
+from mailer.deps import MailingRequestsDep, Mailings, OrganiserDep, Publisher, Signup
+from mailer.domain.errors import NotFound, Rejected
 from mailer.mailing_requests import MailingRequest
-from mailer.schemas import MailingAccepted, MailingIn
+from mailer.schemas import MailingAccepted, MailingIn, MailingProgress
 from mobilise_events import Audience, LocalisedText, MailingRequested
 
 router = APIRouter(prefix="/api/v1", tags=["mailings"])
@@ -98,3 +98,21 @@ async def request_mailing(
     )
     await publisher.publish(event, campaign_id=campaign.id)
     return MailingAccepted(mailing_id=mailing_id)
+
+
+@router.get(
+    "/mailings/{mailing_id}",
+    responses={
+        401: RESPONSES[401],
+        404: {"description": "No mailing was requested with this id"},
+        503: RESPONSES[503],
+    },
+    summary="A mailing's progress: queued, sent, failed and suppressed recipients (organiser)",
+)
+async def read_progress(
+    mailing_id: uuid.UUID, organiser: OrganiserDep, mailings: Mailings
+) -> MailingProgress:
+    progress = await mailings.progress(str(mailing_id))
+    if progress is None:
+        raise NotFound(f"no mailing {mailing_id}")
+    return MailingProgress.model_validate(progress, from_attributes=True)
