@@ -30,9 +30,10 @@ DIMENSIONS = ("by_country", "by_region", "by_macro_region", "by_partner")
 PLACES = [("FR", "FR-IDF"), ("FR", None), ("SN", "SN-DK"), ("CI", None), ("CA", "CA-QC")]
 PARTNERS = [None, None, "partner-a", "partner-b"]
 WAIT_S = 90  # a restart waits out the killed member's session (10 s) before it gets partitions
-SIGNUPS = 800  # per campaign, plus half as many confirmations: 3,600 events
+SIGNUPS = 1200  # per campaign, plus half as many confirmations: 5,400 events
 FREEZES = 50  # tries per kill at catching a batch between its ledger and totals writes
 FROZEN_S = 3  # in all per kill: well within the consumer's session (10 s)
+KILLS = 5  # at most, in the kill test
 
 
 @dataclass(frozen=True)
@@ -258,8 +259,10 @@ async def test_kill_9_mid_batch_twice_then_restart_counts_exactly_once(
     published = await publish(shared_settings, events)
     totalled = Totalled(database, chosen)
     env = consumer_env(shared_settings, database, unique)
-    in_hand = []
-    for _ in range(2):
+    in_hand: list[int] = []
+    # Two kills at least; more (up to KILLS) until one caught a batch between its ledger and totals
+    # writes: where a kill lands is chance, and a busy machine moves the odds.
+    while len(in_hand) < 2 or (not any(in_hand) and len(in_hand) < KILLS):
         before = await totalled.applied()
         with running("counter-consumer", env) as doomed:
             await totalled.wait(before + 1)
