@@ -412,7 +412,7 @@ async def test_the_dashboard_without_javascript_shows_the_totals_in_french_or_en
     assert "<html" not in fragment
     assert fragment.count("<table>") == 4
 
-    for asset in ("/static/dashboard.js", "/static/dashboard.css"):
+    for asset in ("/static/dashboard.js", "/static/dashboard.css", "/static/pages.css"):
         assert counter.get(asset).status_code == 200
 
 

@@ -20,7 +20,7 @@ from schemathesis.core.result import Ok
 
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
-from signup import partner_schemas, schemas
+from signup import campaign_schemas, partner_schemas, schemas, signup_schemas
 from signup.main import create_app
 from signup.settings import Settings
 from tests.signup_service import ADMIN_TOKEN, SignupService, signup_api
@@ -111,15 +111,15 @@ def _examples(model: type[BaseModel]) -> list[dict[str, Any]]:
 @pytest.mark.parametrize(
     "model",
     [
-        schemas.ConsentTextIn,
-        schemas.CampaignIn,
-        schemas.CampaignPatch,
-        schemas.PledgeIn,
-        schemas.VolunteerIn,
-        schemas.SignupAccepted,
-        schemas.ConsentTextOut,
-        schemas.CampaignOut,
-        schemas.OrganiserCampaignOut,
+        campaign_schemas.ConsentTextIn,
+        campaign_schemas.CampaignIn,
+        campaign_schemas.CampaignPatch,
+        signup_schemas.PledgeIn,
+        signup_schemas.VolunteerIn,
+        signup_schemas.SignupAccepted,
+        campaign_schemas.ConsentTextOut,
+        campaign_schemas.CampaignOut,
+        campaign_schemas.OrganiserCampaignOut,
         schemas.OrganiserOut,
         partner_schemas.PartnerIn,
         partner_schemas.PartnerPatch,
@@ -188,7 +188,7 @@ def _post_the_examples(signup: SignupService, spec: dict[str, Any]) -> Seeded:
         for url, body in signups.items():
             accepted = c.post(url, json=body)
             assert accepted.status_code == 202, accepted.text
-            schemas.SignupAccepted.model_validate(accepted.json())
+            signup_schemas.SignupAccepted.model_validate(accepted.json())
     return Seeded(pledge=pledge, volunteer=volunteer["slug"])
 
 
@@ -197,7 +197,7 @@ def test_every_request_example_is_accepted(signup: SignupService, openapi: dict[
     with signup.client() as c:
         campaign = c.get(f"/api/v1/campaigns/{seeded.pledge}")
     assert campaign.status_code == 200, campaign.text
-    assert campaign.json()["consent"]["version"] == schemas.CONSENT_TEXT_EXAMPLE["version"]
+    assert campaign.json()["consent"]["version"] == campaign_schemas.CONSENT_TEXT_EXAMPLE["version"]
 
 
 # Operations that change a campaign's state run last, so that signups meet open campaigns first.

@@ -15,7 +15,7 @@ from signup.domain.errors import (
 from signup.forms import FormInvalid, Submitted, refusal_messages, signup_from_form
 from signup.i18n import LOCALES, STRINGS
 from signup.progress import Progress
-from signup.schemas import VolunteerIn
+from signup.signup_schemas import VolunteerIn
 
 PLEDGE = [
     ("consent_text_version", "v1"),

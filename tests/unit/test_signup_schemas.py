@@ -8,15 +8,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from signup.schemas import (
-    CAMPAIGN_EXAMPLE,
-    PLEDGE_EXAMPLE,
-    CampaignIn,
-    CampaignPatch,
-    ConsentTextIn,
-    PledgeIn,
-    VolunteerIn,
-)
+from signup.campaign_schemas import CAMPAIGN_EXAMPLE, CampaignIn, CampaignPatch, ConsentTextIn
+from signup.signup_schemas import PLEDGE_EXAMPLE, PledgeIn, VolunteerIn
 
 VOLUNTEER = {
     **PLEDGE_EXAMPLE,

@@ -1,5 +1,7 @@
 """Server-rendered pages, as every service renders them: Jinja2 with autoescape, the language
-switcher, and the headers every page carries."""
+switcher, the headers every page carries, and what the pages share — base.html (the header,
+the switcher, the footer), message.html (a page that only says something) and pages.css, each
+service's own stylesheet and templates coming on top."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from mobilise_runtime.locales import AUTONYMS, LOCALES, Locale, format_number
@@ -28,6 +31,7 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
 }
+SHARED_TEMPLATES = Path(__file__).parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -40,18 +44,36 @@ class LanguageLink:
     current: bool
 
 
-def page_templates(directory: Path, **filters: Any) -> Jinja2Templates:
+def page_templates(
+    directory: Path,
+    *,
+    stylesheet: str | None = None,
+    section: str | None = None,
+    **filters: Any,
+) -> Jinja2Templates:
+    """The templates of `directory`, then the shared ones. base.html links /static/pages.css,
+    then `stylesheet` (the service's own, under /static); `section` names the string that
+    follows the site's name in the title and the header."""
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(directory),
+        # A service's own template of the same name comes first.
+        loader=jinja2.ChoiceLoader(
+            [jinja2.FileSystemLoader(directory), jinja2.FileSystemLoader(SHARED_TEMPLATES)]
+        ),
         autoescape=True,
         # A string missing from a service's strings fails the tests rather than showing a blank.
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.globals.update(stylesheet=stylesheet, section=section)
     environment.filters["number"] = format_number
     environment.filters.update(filters)
     return Jinja2Templates(env=environment)
+
+
+def static_files(directory: Path) -> StaticFiles:
+    """What a service serves under /static: its own files in `directory`, then pages.css."""
+    return StaticFiles(directory=directory, packages=[("mobilise_runtime", "static")])
 
 
 def render_page(
@@ -77,6 +99,53 @@ def render_page(
         {"t": strings, "locale": locale, "switcher": switcher, **context},
         status_code=status_code,
         headers={**PAGE_HEADERS, **(headers or {})},
+    )
+
+
+def render_message(
+    request: Request,
+    *,
+    locale: Locale,
+    strings: Mapping[str, str],
+    title: str,
+    text: str,
+    status_code: int,
+    headers: Mapping[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """A page that only says something: `title` and `text` name entries of `strings`."""
+    return render_page(
+        request,
+        "message.html",
+        locale=locale,
+        strings=strings,
+        status_code=status_code,
+        headers=headers,
+        title_key=title,
+        text_key=text,
+        **context,
+    )
+
+
+def render_unavailable(
+    request: Request,
+    *,
+    locale: Locale,
+    strings: Mapping[str, str],
+    retry_after_s: int,
+    **context: Any,
+) -> HTMLResponse:
+    """The 503 page of a store out of reach for now: its strings `unavailable_title` and
+    `unavailable_text`, and when to try again."""
+    return render_message(
+        request,
+        locale=locale,
+        strings=strings,
+        title="unavailable_title",
+        text="unavailable_text",
+        status_code=503,
+        headers={"Retry-After": str(retry_after_s)},
+        **context,
     )
 
 

@@ -5,24 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path
 
 from counter.campaigns import Campaign, CampaignDirectory
 from counter.reader import TotalsReader
+from mobilise_runtime.dependencies import app_state
 
-
-async def _campaigns(request: Request) -> CampaignDirectory:
-    campaigns: CampaignDirectory = request.app.state.campaigns
-    return campaigns
-
-
-async def _reader(request: Request) -> TotalsReader:
-    reader: TotalsReader = request.app.state.reader
-    return reader
-
-
-CampaignsDep = Annotated[CampaignDirectory, Depends(_campaigns)]
-ReaderDep = Annotated[TotalsReader, Depends(_reader)]
+CampaignsDep = Annotated[CampaignDirectory, Depends(app_state("campaigns", CampaignDirectory))]
+ReaderDep = Annotated[TotalsReader, Depends(app_state("reader", TotalsReader))]
 
 
 async def _campaign(

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from counter.campaigns import CampaignDirectory
 from counter.reader import TotalsReader
@@ -20,6 +19,7 @@ from mobilise_runtime.health import health_router
 from mobilise_runtime.logging import configure_logging
 from mobilise_runtime.metrics import instrument
 from mobilise_runtime.mongo import ServiceDatabase
+from mobilise_runtime.pages import static_files
 from mobilise_runtime.serve import serve
 
 SERVICE = "counter-api"
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (totals, dashboard):
         app.include_router(module.router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", static_files(STATIC_DIR), name="static")
     app.include_router(health_router({"mongo": database.ping}, shared.probe_timeout))
     instrument(app, SERVICE)
     return app

@@ -19,7 +19,13 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 
 def page_templates() -> Jinja2Templates:
-    return runtime_pages.page_templates(TEMPLATES_DIR, percent=format_percent, utc=_utc_text)
+    return runtime_pages.page_templates(
+        TEMPLATES_DIR,
+        stylesheet="dashboard.css",
+        section="dashboard",
+        percent=format_percent,
+        utc=_utc_text,
+    )
 
 
 def render(
@@ -43,23 +49,22 @@ def render(
 
 
 def render_message(
-    request: Request,
-    *,
-    locale: Locale,
-    title: str,
-    text: str,
-    status_code: int,
-    headers: Mapping[str, str] | None = None,
+    request: Request, *, locale: Locale, title: str, text: str, status_code: int
 ) -> HTMLResponse:
     """A page that only says something: `title` and `text` name strings of i18n.STRINGS."""
-    return render(
+    return runtime_pages.render_message(
         request,
-        "message.html",
         locale=locale,
+        strings=STRINGS[locale],
+        title=title,
+        text=text,
         status_code=status_code,
-        headers=headers,
-        title_key=title,
-        text_key=text,
+    )
+
+
+def render_unavailable(request: Request, *, locale: Locale, retry_after_s: int) -> HTMLResponse:
+    return runtime_pages.render_unavailable(
+        request, locale=locale, strings=STRINGS[locale], retry_after_s=retry_after_s
     )
 
 

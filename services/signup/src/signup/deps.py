@@ -7,9 +7,10 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from mobilise_runtime.dependencies import app_state
 from signup.domain.errors import NotAuthenticated
 from signup.domain.tokens import Tokens
 from signup.intake import Intake
@@ -22,36 +23,11 @@ ADMIN = Organiser(id="admin", name="admin", email="")
 _bearer = HTTPBearer(auto_error=False, description="An organiser's token (or the admin token)")
 
 
-async def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-async def _repository(request: Request) -> Repository:
-    repository: Repository = request.app.state.repository
-    return repository
-
-
-async def _publisher(request: Request) -> SignupPublisher:
-    publisher: SignupPublisher = request.app.state.publisher
-    return publisher
-
-
-async def _intake(request: Request) -> Intake:
-    intake: Intake = request.app.state.intake
-    return intake
-
-
-async def _tokens(request: Request) -> Tokens:
-    tokens: Tokens = request.app.state.tokens
-    return tokens
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
-Repo = Annotated[Repository, Depends(_repository)]
-Publisher = Annotated[SignupPublisher, Depends(_publisher)]
-TokensDep = Annotated[Tokens, Depends(_tokens)]
-IntakeDep = Annotated[Intake, Depends(_intake)]
+SettingsDep = Annotated[Settings, Depends(app_state("settings", Settings))]
+Repo = Annotated[Repository, Depends(app_state("repository", Repository))]
+Publisher = Annotated[SignupPublisher, Depends(app_state("publisher", SignupPublisher))]
+TokensDep = Annotated[Tokens, Depends(app_state("tokens", Tokens))]
+IntakeDep = Annotated[Intake, Depends(app_state("intake", Intake))]
 
 
 async def _organiser(

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from signup.domain.campaigns import Kind
 from signup.domain.errors import Closed, NotOpenYet, Rejected, SignupError, Unavailable
 from signup.i18n import Locale
-from signup.schemas import PledgeIn, VolunteerIn
+from signup.signup_schemas import PledgeIn, VolunteerIn
 
 # The inputs of the form; each has its own message, `error_<name>` in i18n.STRINGS.
 FIELDS = (

@@ -14,7 +14,7 @@ from signup.domain.supporters import supporter_key
 from signup.domain.tokens import ConfirmClaim, Tokens, UnsubscribeClaim
 from signup.publisher import SignupPublisher
 from signup.repository import PartnerRepository
-from signup.schemas import PledgeIn, SignupAccepted, VolunteerIn
+from signup.signup_schemas import PledgeIn, SignupAccepted, VolunteerIn
 
 
 class Intake:

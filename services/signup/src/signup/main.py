@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from mobilise_runtime.health import health_router
 from mobilise_runtime.kafka import EventPublisher
@@ -16,6 +15,7 @@ from mobilise_runtime.limits import BodyLimit
 from mobilise_runtime.logging import configure_logging
 from mobilise_runtime.metrics import instrument
 from mobilise_runtime.mongo import ServiceDatabase
+from mobilise_runtime.pages import static_files
 from mobilise_runtime.serve import serve
 from signup.cors import PartnerCors
 from signup.domain.tokens import Tokens
@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     for module in (partners, widget, embed):
         app.include_router(module.router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", static_files(STATIC_DIR), name="static")
     app.include_router(
         health_router({"kafka": kafka.ping, "mongo": database.ping}, shared.probe_timeout)
     )

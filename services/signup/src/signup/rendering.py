@@ -23,7 +23,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 
 def page_templates() -> Jinja2Templates:
-    return runtime_pages.page_templates(TEMPLATES_DIR)
+    return runtime_pages.page_templates(TEMPLATES_DIR, stylesheet="signup.css")
 
 
 def render(
@@ -35,38 +35,38 @@ def render(
     headers: Mapping[str, str] | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    settings: Settings = request.app.state.settings
     return runtime_pages.render_page(
         request,
         template,
         locale=locale,
-        strings=STRINGS[locale],
         status_code=status_code,
         headers=headers,
-        charter_url=charter_url(settings.charter_url, locale),
+        **_context(request, locale),
         **context,
     )
 
 
 def render_message(
-    request: Request,
-    *,
-    locale: Locale,
-    title: str,
-    text: str,
-    status_code: int,
-    headers: Mapping[str, str] | None = None,
+    request: Request, *, locale: Locale, title: str, text: str, status_code: int
 ) -> HTMLResponse:
     """A page that only says something: `title` and `text` name strings of i18n.STRINGS."""
-    return render(
+    return runtime_pages.render_message(
         request,
-        "message.html",
         locale=locale,
+        title=title,
+        text=text,
         status_code=status_code,
-        headers=headers,
-        title_key=title,
-        text_key=text,
+        **_context(request, locale),
     )
+
+
+def _context(request: Request, locale: Locale) -> dict[str, Any]:
+    # What every page of this service has: its strings, and the footer's link to the charter.
+    settings: Settings = request.app.state.settings
+    return {
+        "strings": STRINGS[locale],
+        "charter_url": charter_url(settings.charter_url, locale),
+    }
 
 
 def charter_url(configured: str, locale: Locale) -> str:
@@ -98,11 +98,6 @@ def refused_link(
 
 
 def unavailable(request: Request, locale: Locale, exc: Unavailable) -> HTMLResponse:
-    return render_message(
-        request,
-        locale=locale,
-        title="unavailable_title",
-        text="unavailable_text",
-        status_code=503,
-        headers={"Retry-After": str(exc.retry_after_s)},
+    return runtime_pages.render_unavailable(
+        request, locale=locale, retry_after_s=exc.retry_after_s, **_context(request, locale)
     )

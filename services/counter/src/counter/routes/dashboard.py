@@ -19,7 +19,7 @@ from counter.campaigns import Campaign
 from counter.deps import CampaignsDep, ReaderDep
 from counter.domain.errors import Unavailable, UnknownCampaign
 from counter.i18n import STRINGS, Locale, country_name, macro_region_name, negotiate, region_name
-from counter.rendering import render, render_message
+from counter.rendering import render, render_message, render_unavailable
 from counter.schemas import CountsOut, TotalsOut
 
 router = APIRouter(include_in_schema=False)
@@ -176,11 +176,4 @@ def _refusal(request: Request, locale: Locale, exc: UnknownCampaign | Unavailabl
         return render_message(
             request, locale=locale, title="not_found_title", text="not_found_text", status_code=404
         )
-    return render_message(
-        request,
-        locale=locale,
-        title="unavailable_title",
-        text="unavailable_text",
-        status_code=503,
-        headers={"Retry-After": str(exc.retry_after_s)},
-    )
+    return render_unavailable(request, locale=locale, retry_after_s=exc.retry_after_s)

@@ -8,11 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from signup.deps import OrganiserDep, Repo
-from signup.domain.campaigns import Campaign, Localised
-from signup.domain.errors import Rejected
-from signup.repository import Repository
-from signup.schemas import (
+from signup.campaign_schemas import (
     CampaignIn,
     CampaignOut,
     CampaignPatch,
@@ -21,6 +17,10 @@ from signup.schemas import (
     ConsentTextOut,
     OrganiserCampaignOut,
 )
+from signup.deps import OrganiserDep, Repo
+from signup.domain.campaigns import Campaign, Localised
+from signup.domain.errors import Rejected
+from signup.repository import Repository
 
 router = APIRouter(prefix="/api/v1", tags=["campaigns"])
 ORGANISER_ONLY: dict[int | str, dict[str, Any]] = {

@@ -23,8 +23,8 @@ from signup.progress import Progress, campaign_progress
 from signup.rendering import render, render_message
 from signup.repository import Repository
 from signup.routes.errors import status_of
-from signup.schemas import Availability, Skill
 from signup.settings import Settings
+from signup.signup_schemas import Availability, Skill
 
 router = APIRouter(include_in_schema=False)
 SKILLS: tuple[str, ...] = get_args(Skill)

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query, status
 
 from signup.deps import IntakeDep, Repo
 from signup.domain.errors import Rejected
-from signup.schemas import PartnerKey, PledgeIn, SignupAccepted, VolunteerIn
+from signup.schemas import PartnerKey
+from signup.signup_schemas import PledgeIn, SignupAccepted, VolunteerIn
 
 S = TypeVar("S", bound=PledgeIn)
 router = APIRouter(prefix="/api/v1/campaigns/{slug}", tags=["signups"])
