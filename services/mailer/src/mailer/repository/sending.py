@@ -43,7 +43,8 @@ class SendingStore:
         self._dead = db[DEAD_LETTERS]
 
     def batch(self, spec: dict[str, Any]) -> Document:
-        """The batch's document; a transactional email's is created by its first attempt."""
+        """The batch's document, written by the consumer before it queued the task. Created here
+        only for a task queued by a consumer that did not write it yet (an older version)."""
         found = self._batches.find_one({"_id": spec["batch_id"]})
         if found is not None:
             return found
