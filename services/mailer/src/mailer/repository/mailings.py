@@ -12,6 +12,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from mailer.planning import Planned, chunks
 from mailer.repository import (
+    DUPLICATE_KEY,
     FINAL,
     MAIL_BATCH_MEMBERS,
     MAIL_BATCHES,
@@ -23,8 +24,6 @@ from mailer.repository import (
 )
 from mobilise_events import MailingRequested
 from mobilise_runtime.mongo import WRITES_PER_COMMAND, Document
-
-DUPLICATE_KEY = 11000
 
 
 @dataclass(frozen=True)

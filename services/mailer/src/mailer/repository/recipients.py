@@ -11,11 +11,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from mailer.planning import GLOBAL_SCOPE, suppression_id
-from mailer.repository import ERASURES, MAIL_LOG, RECIPIENTS, SUPPRESSIONS
+from mailer.repository import DUPLICATE_KEY, ERASURES, MAIL_LOG, RECIPIENTS, SUPPRESSIONS
 from mobilise_events import Signup, SignupConfirmed
 from mobilise_runtime.mongo import Document, bulk_write
-
-DUPLICATE_KEY = 11000
 
 
 def recipient_id(campaign_id: str, supporter_key: str) -> str:

@@ -14,6 +14,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from mailer.planning import suppression_ids
 from mailer.repository import (
     DEAD_LETTERS,
+    DUPLICATE_KEY,
     ERASURES,
     MAIL_BATCHES,
     MAIL_LOG,
@@ -23,8 +24,6 @@ from mailer.repository import (
     SUPPRESSIONS,
 )
 from mobilise_runtime.mongo import Document
-
-DUPLICATE_KEY = 11000
 
 
 def connect(url: str, database: str) -> Database[Document]:
