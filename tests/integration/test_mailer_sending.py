@@ -1,7 +1,8 @@
 """The mailer pipeline on events published straight to Kafka, with the real mailer-consumer,
 mailer-worker and SendGrid stand-in: a mailing reaches exactly its audience, rate limits and
 server errors are retried or given up with a reason, a worker killed mid-mailing sends nobody
-twice, and an erasure leaves no personal data behind."""
+twice, a confirmation whose task Redis lost is still sent once, and an erasure leaves no personal
+data behind."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from redis import Redis
 
 from mailer.addresses import AddressHasher
 from mobilise_events import (
@@ -211,6 +213,44 @@ def test_a_worker_killed_mid_mailing_sends_nobody_twice_and_loses_nobody(
     lost = {p.email for p in people if p.supporter_key not in unknown_keys} - set(got)
     assert lost == set()
     assert mailer.db["mail_dead_letters"].count_documents({}) == len(unknown)
+
+
+def test_signup_emails_whose_tasks_were_lost_are_sent_once_by_the_sweep(
+    mailer: Mailer, shared_settings: SharedSettings, unique: str
+) -> None:
+    campaign = f"c-{unique}"
+    kept = pledge(campaign, 1, double_opt_in=True, confirm_token="confirm-1")
+    gone = pledge(campaign, 2, double_opt_in=True, confirm_token="confirm-2")
+    redis = Redis.from_url(shared_settings.redis_url)
+    with mailer.consumer() as consumer:
+        send(shared_settings, kept, gone, key=campaign)
+        wait_until(lambda: redis.llen(mailer.queue) == 2, what="two tasks in Redis")
+        assert redis.delete(mailer.queue) == 1  # lost before any worker took them
+        erased = SupporterErased(
+            email=gone.email,
+            signups=(ErasedSignup(campaign_id=campaign, supporter_key=gone.supporter_key),),
+            occurred_at=datetime.now(UTC) + timedelta(seconds=1),
+        )
+        send(shared_settings, erased, key=campaign)
+        wait_until(lambda: mailer.db["erasures"].find_one({}), what="the tombstone")
+        with mailer.worker():
+            wait_until(
+                lambda: mailer.db["mail_batches"].count_documents({"state": "sent"}) == 2,
+                timeout=90,
+                what="both emails swept and done",
+            )
+        assert "stalled signup emails queued again" in consumer.output()
+    (confirmation,) = mailer.messages()
+    assert confirmation["to"] == [kept.email]
+    assert confirmation["custom_args"]["kind"] == "confirmation"
+    assert "/confirm/confirm-1" in confirmation["text"]
+    batches = {b["_id"]: b for b in mailer.db["mail_batches"].find()}
+    sent = batches[f"confirmation:{campaign}:{kept.supporter_key}"]
+    assert (sent["sent"], sent["suppressed"]) == (1, 0)
+    # Erased while its task was lost: rebuilt without anyone to send to, counted suppressed.
+    skipped = batches[f"confirmation:{campaign}:{gone.supporter_key}"]
+    assert (skipped["sent"], skipped["suppressed"]) == (0, 1)
+    assert "p2@example.org" not in str(list(mailer.db["recipients"].find()))
 
 
 def test_an_erasure_leaves_no_personal_data_and_replays_do_not_bring_it_back(

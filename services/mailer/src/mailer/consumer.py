@@ -4,7 +4,11 @@ and Celery tasks (one member of consumer group `mailer`).
 A batch's offsets are committed by EventConsumer only once this handler returned, that is once
 its Mongo writes are acknowledged and its tasks are in Redis: a crash reads the batch again, and
 every effect is idempotent (upserts, insert-once suppressions, a mailing's plan fixed once, tasks
-whose mails are claimed per supporter by the worker)."""
+whose mails are claimed per supporter by the worker).
+
+Every task's batch document (state "queued") is written before the task is queued, so a task
+Redis lost is found again by `requeue_stalled`: newsletter batches and confirmation and welcome
+emails alike."""
 
 from __future__ import annotations
 
@@ -13,7 +17,6 @@ import math
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from celery import Celery
 
@@ -22,8 +25,16 @@ from mailer.campaigns import CampaignTitles
 from mailer.planning import plan
 from mailer.queue import SEND_BATCH, create_celery
 from mailer.repository.mailings import MailingsRepository
-from mailer.repository.recipients import AudienceRepository
+from mailer.repository.recipients import AudienceRepository, recipient_id
 from mailer.settings import Settings
+from mailer.specs import (
+    CONFIRMATION,
+    WELCOME,
+    Spec,
+    email_spec,
+    email_supporter_key,
+    person,
+)
 from mobilise_events import (
     MailingRequested,
     PledgeSigned,
@@ -50,7 +61,6 @@ TOPICS = [
         MailingRequested,
     )
 ]
-Spec = dict[str, Any]
 log = get_logger(__name__)
 
 
@@ -98,23 +108,18 @@ class MailerConsumer:
         replayed = [(e, h) for e, h in hashed if h in erased and erased[h] >= e.occurred_at]
         await self._audience.forget((e.campaign_id, e.supporter_key) for e, _ in replayed)
         skip = {id(e) for e, _ in replayed}
-        return [await self._welcome(e, h) for e, h in hashed if id(e) not in skip]
+        specs = [await self._welcome(e, h) for e, h in hashed if id(e) not in skip]
+        # One task per email even if its person signed twice in this batch (the last one wins,
+        # as in their recipient document); its batch recorded before it is queued.
+        specs = list({s["batch_id"]: s for s in specs}.values())
+        await self._mailings.record_emails(specs)
+        return specs
 
     async def _welcome(self, event: Signup, email_hash: str) -> Spec:
-        kind = "confirmation" if event.double_opt_in and event.confirm_token else "welcome"
-        title = await self._titles.title(event.campaign_slug)
-        recipient = {
-            **_person(event.model_dump(mode="json"), email_hash),
-            "confirm_token": event.confirm_token if kind == "confirmation" else None,
-            "signup_id": str(event.signup_id),
-        }
-        return {
-            "batch_id": f"{kind}:{event.campaign_id}:{event.supporter_key}",
-            "kind": kind,
-            "campaign_id": event.campaign_id,
-            "campaign_title": title.model_dump(),
-            "recipients": [recipient],
-        }
+        kind = CONFIRMATION if event.double_opt_in and event.confirm_token else WELCOME
+        title = (await self._titles.title(event.campaign_slug)).model_dump()
+        source = {**event.model_dump(mode="json"), "email_hash": email_hash}
+        return email_spec(kind, event.campaign_id, event.supporter_key, title, source)
 
     async def _unsubscribes(self, events: Sequence[SupporterUnsubscribed]) -> None:
         await self._audience.suppress(
@@ -151,16 +156,22 @@ class MailerConsumer:
         return await self._batch_tasks(mailing, pending, recipients)
 
     async def requeue_stalled(self) -> None:
-        """Queues again the newsletter batches nobody touched for `requeue_after_s`: their task
-        was lost (Redis restarted without its data, or a worker died between taking a task and
-        recording it). Harmless if it was not: a batch is sent by one task only."""
+        """Queues again the batches nobody touched for `requeue_after_s` — newsletter batches,
+        confirmation and welcome emails: their task was lost (Redis restarted without its data,
+        or a worker died between taking a task and recording it). Harmless if it was not: a
+        batch is sent by one task only."""
         now = time.monotonic()
         cutoff = datetime.now(UTC) - timedelta(seconds=self._settings.requeue_after_s)
-        stalled: dict[str, list[Document]] = {}
+        newsletters: dict[str, list[Document]] = {}
+        emails: list[Document] = []
         for batch in await self._mailings.stalled_batches(cutoff):
-            if now - self._requeued.get(batch["_id"], -math.inf) >= self._settings.requeue_after_s:
-                stalled.setdefault(batch["mailing_id"], []).append(batch)
-        for mailing_id, batches in stalled.items():
+            if now - self._requeued.get(batch["_id"], -math.inf) < self._settings.requeue_after_s:
+                continue
+            if batch["kind"] == "newsletter":
+                newsletters.setdefault(batch["mailing_id"], []).append(batch)
+            else:
+                emails.append(batch)
+        for mailing_id, batches in newsletters.items():
             mailing = await self._mailings.get(mailing_id)
             if mailing is None:
                 continue
@@ -168,6 +179,29 @@ class MailerConsumer:
             await self._enqueue(await self._batch_tasks(mailing, batches, recipients))
             self._requeued.update((b["_id"], now) for b in batches)
             log.warning("stalled batches queued again", mailing=mailing_id, batches=len(batches))
+        if emails:
+            await self._enqueue(await self._email_tasks(emails))
+            self._requeued.update((b["_id"], now) for b in emails)
+            log.warning("stalled signup emails queued again", emails=len(emails))
+
+    async def _email_tasks(self, batches: list[Document]) -> list[Spec]:
+        """Signup emails rebuilt from their recipient documents (all read in one query). One
+        erased or forgotten since gets a task that sends nothing: its batch ends "sent" with
+        the email counted suppressed, written by the worker like any batch."""
+        keys = {b["_id"]: recipient_id(b["campaign_id"], email_supporter_key(b)) for b in batches}
+        found = await self._audience.recipients(keys.values())
+        specs = []
+        for batch in batches:
+            campaign_id, recipient = batch["campaign_id"], found.get(keys[batch["_id"]])
+            slug = recipient.get("campaign_slug") if recipient else None
+            title = (
+                (await self._titles.title(slug)).model_dump()
+                if slug
+                else {"fr": campaign_id, "en": campaign_id}  # nothing is sent: no title needed
+            )
+            key = email_supporter_key(batch)
+            specs.append(email_spec(batch["kind"], campaign_id, key, title, recipient))
+        return specs
 
     async def _batch_tasks(
         self, mailing: Document, batches: list[Document], recipients: list[Document]
@@ -190,11 +224,7 @@ class MailerConsumer:
                 **common,
                 "batch_id": batch["_id"],
                 # Someone erased since the plan is no longer there: left out (and counted so).
-                "recipients": [
-                    _person(by_key[k], by_key[k]["email_hash"])
-                    for k in batch["supporter_keys"]
-                    if k in by_key
-                ],
+                "recipients": [person(by_key[k]) for k in batch["supporter_keys"] if k in by_key],
             }
             for batch in batches
         ]
@@ -209,19 +239,6 @@ class MailerConsumer:
         with self._queue.producer_or_acquire() as producer:
             for spec in specs:
                 self._queue.send_task(SEND_BATCH, args=[spec], queue=queue, producer=producer)
-
-
-def _person(source: Document, email_hash: str) -> dict[str, Any]:
-    signed_at = source.get("signed_at") or source.get("occurred_at")
-    return {
-        "email": source["email"],
-        "first_name": source["first_name"],
-        "locale": source["locale"],
-        "supporter_key": source["supporter_key"],
-        "unsubscribe_token": source["unsubscribe_token"],
-        "email_hash": email_hash,
-        "signed_at": signed_at.isoformat() if isinstance(signed_at, datetime) else signed_at,
-    }
 
 
 async def consume(settings: Settings, stop: asyncio.Event) -> None:

@@ -20,12 +20,12 @@ from mailer.repository import FAILED, FINAL, RETRYING, SENDING, SENT, UNKNOWN
 from mailer.repository.sending import SendingStore, as_utc
 from mailer.sendgrid import RateLimited, Refused, SendGridClient, Unavailable
 from mailer.settings import Settings
+from mailer.specs import Spec
 from mobilise_events import LocalisedText
 from mobilise_runtime.logging import get_logger
 from mobilise_runtime.mongo import Document
 
 log = get_logger(__name__)
-Spec = dict[str, Any]  # a task's argument, built by the consumer (mailer.consumer)
 
 
 @dataclass(frozen=True)

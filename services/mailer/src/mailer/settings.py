@@ -53,9 +53,10 @@ class Settings(BaseSettings):
     # Seconds before Redis gives a task taken by a worker that vanished (kill -9, lost machine) to
     # another worker. Longer than any send; tests shorten it.
     celery_visibility_timeout_s: int = Field(default=3600, ge=1)
-    # A newsletter batch untouched this long while waiting to be sent is queued again (its task was
-    # lost: Redis restarted without its data, or a worker died between taking it and recording
-    # it). Longer than a task may wait in the queue plus its retries; checked every requeue_check_s.
+    # A newsletter batch, confirmation or welcome email untouched this long while waiting to be sent
+    # is queued again (its task was lost: Redis restarted without its data, or a worker died
+    # between taking it and recording it). Longer than a task may wait in the queue plus its
+    # retries; checked every requeue_check_s.
     requeue_after_s: int = Field(default=7200, ge=1)
     requeue_check_s: float = Field(default=60.0, gt=0)
     # Retries of a send on 429 and 5xx: exponential from the base, capped, with full jitter.

@@ -7,11 +7,12 @@ from typing import Any
 
 from celery import Task
 
-from mailer.delivery import Delivery, Retry, Spec
+from mailer.delivery import Delivery, Retry
 from mailer.messages import Sender
 from mailer.queue import SEND_BATCH
 from mailer.repository.sending import SendingStore, connect
 from mailer.sendgrid import SendGridClient
+from mailer.specs import Spec
 from mailer.worker import app, settings
 
 

@@ -2,16 +2,18 @@
 `mailing_requests` and `webhook_events`). Every document has one writer:
 
 - `recipients`  one per (campaign, supporter), written by the consumer that owns the campaign's
-  signup partitions (signup topics are co-partitioned); personal data, erased on request.
+  signup partitions (signup topics are co-partitioned); personal data (with the confirm token,
+  to build a lost confirmation again), erased on request.
 - `suppressions` `{scope}:{email hash}` (scope: a campaign id or "*"), from supporter.unsubscribed;
   insert-once, no address kept.
 - `erasures`    `{email hash}` tombstones with the last erasure time: replayed signups older than
   it are dropped and nothing is sent to the address.
 - `mailings`    one per mailing, written once when its plan is fixed.
-- `mail_batches` one per SendGrid request (a newsletter batch, or one transactional email); created
-  by the consumer (newsletters) or the worker (transactional), then written only by the task that
-  sends it: progress is summed from them, never $inc'ed concurrently. Kept small: every task
-  looks its batch up, and FerretDB reads the collection to find it.
+- `mail_batches` one per SendGrid request (a newsletter batch, or one confirmation or welcome
+  email); created by the consumer before it queues the task (what finds a lost task again), then
+  written only by the task that sends it: progress is summed from them, never $inc'ed
+  concurrently. Kept small: every task looks its batch up, and FerretDB reads the collection to
+  find it.
 - `mail_batch_members` the supporter keys of each newsletter batch, written once with the plan,
   read only to queue a batch (again).
 - `mail_log`    per-(supporter, message) claims: `{message}:{supporter_key}`, inserted before a
@@ -33,3 +35,5 @@ DEAD_LETTERS = "mail_dead_letters"
 QUEUED, SENDING, RETRYING = "queued", "sending", "retrying"
 SENT, FAILED, UNKNOWN = "sent", "failed", "unknown"
 FINAL = frozenset({SENT, FAILED, UNKNOWN})
+
+DUPLICATE_KEY = 11000  # MongoDB's error code for an insert-once document that is already there

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from mailer.planning import Planned
+from mailer.planning import Planned, chunks
 from mailer.repository import (
+    DUPLICATE_KEY,
     FINAL,
     MAIL_BATCH_MEMBERS,
     MAIL_BATCHES,
@@ -21,7 +23,7 @@ from mailer.repository import (
     SENDING,
 )
 from mobilise_events import MailingRequested
-from mobilise_runtime.mongo import Document
+from mobilise_runtime.mongo import WRITES_PER_COMMAND, Document
 
 
 @dataclass(frozen=True)
@@ -100,22 +102,51 @@ class MailingsRepository:
             return existing
         return mailing
 
+    async def record_emails(self, specs: Sequence[Document]) -> None:
+        """The batch documents of confirmation and welcome emails, written before their tasks are
+        queued so that a lost task leaves a batch `stalled_batches` finds. Insert-once: a replay
+        (or the same person signing again) leaves the first, however far its sending went."""
+        now = datetime.now(UTC)
+        docs = [
+            {
+                "_id": spec["batch_id"],
+                "kind": spec["kind"],
+                "mailing_id": None,
+                "campaign_id": spec["campaign_id"],
+                "size": len(spec["recipients"]),
+                "state": QUEUED,
+                "created_at": now,
+            }
+            for spec in specs
+        ]
+        for chunk in chunks(docs, WRITES_PER_COMMAND):
+            try:
+                await self._batches.insert_many(list(chunk), ordered=False)
+            except BulkWriteError as exc:
+                errors = exc.details.get("writeErrors", [])
+                if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                    raise
+
     async def unfinished_batches(self, mailing_id: str) -> list[Document]:
         """The mailing's batches still to send, each with its `supporter_keys`."""
         cursor = self._batches.find({"mailing_id": mailing_id}, {"state": 1}).sort("_id", 1)
         return await self._with_members([b async for b in cursor if b["state"] not in FINAL])
 
     async def stalled_batches(self, untouched_since: datetime) -> list[Document]:
-        """Newsletter batches not finished and untouched since then (a batch left "sending" by a
-        dead worker is among them: its next run records it as unknown)."""
+        """Batches not finished and untouched since then, newsletter ones with their
+        `supporter_keys` (a batch left "sending" by a dead worker is among them: its next run
+        records it as unknown)."""
         cursor = self._batches.find(
-            {"kind": "newsletter", "state": {"$in": [QUEUED, RETRYING, SENDING]}},
-            {"mailing_id": 1, "created_at": 1, "updated_at": 1},
+            {"state": {"$in": [QUEUED, RETRYING, SENDING]}},
+            {"kind": 1, "mailing_id": 1, "campaign_id": 1, "created_at": 1, "updated_at": 1},
         )
         stalled = [
             b async for b in cursor if (b.get("updated_at") or b["created_at"]) < untouched_since
         ]
-        return await self._with_members(stalled)
+        newsletters = [b for b in stalled if b["kind"] == "newsletter"]
+        return await self._with_members(newsletters) + [
+            b for b in stalled if b["kind"] != "newsletter"
+        ]
 
     async def _with_members(self, batches: list[Document]) -> list[Document]:
         if not batches:

@@ -11,11 +11,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from mailer.planning import GLOBAL_SCOPE, suppression_id
-from mailer.repository import ERASURES, MAIL_LOG, RECIPIENTS, SUPPRESSIONS
+from mailer.repository import DUPLICATE_KEY, ERASURES, MAIL_LOG, RECIPIENTS, SUPPRESSIONS
 from mobilise_events import Signup, SignupConfirmed
 from mobilise_runtime.mongo import Document, bulk_write
-
-DUPLICATE_KEY = 11000
 
 
 def recipient_id(campaign_id: str, supporter_key: str) -> str:
@@ -47,6 +45,10 @@ class AudienceRepository:
                 "unsubscribe_token": event.unsubscribe_token,
                 "signed_at": event.occurred_at,
             }
+            if event.confirm_token:
+                # Kept to build the confirmation again if its task is lost (mailer.consumer);
+                # a later signup without one leaves it.
+                fields["confirm_token"] = event.confirm_token
             update: dict[str, Any] = {"$set": fields}
             # With double opt-in only signup.confirmed confirms (it may have come first: the
             # topics are read in no set order); without, a signup is confirmed.
@@ -111,6 +113,13 @@ class AudienceRepository:
         scopes = [campaign_id, GLOBAL_SCOPE]
         cursor = self._suppressions.find({"scope": {"$in": scopes}}, {"email_hash": 1})
         return {doc["email_hash"] async for doc in cursor}
+
+    async def recipients(self, ids: Iterable[str]) -> dict[str, Document]:
+        """These recipient documents by id, in one query; an erased one is not there."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        return {doc["_id"]: doc async for doc in self._recipients.find({"_id": {"$in": wanted}})}
 
     async def of_campaign(self, campaign_id: str) -> list[Document]:
         cursor = self._recipients.find(

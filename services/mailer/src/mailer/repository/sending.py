@@ -14,6 +14,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from mailer.planning import suppression_ids
 from mailer.repository import (
     DEAD_LETTERS,
+    DUPLICATE_KEY,
     ERASURES,
     MAIL_BATCHES,
     MAIL_LOG,
@@ -23,8 +24,6 @@ from mailer.repository import (
     SUPPRESSIONS,
 )
 from mobilise_runtime.mongo import Document
-
-DUPLICATE_KEY = 11000
 
 
 def connect(url: str, database: str) -> Database[Document]:
@@ -43,7 +42,8 @@ class SendingStore:
         self._dead = db[DEAD_LETTERS]
 
     def batch(self, spec: dict[str, Any]) -> Document:
-        """The batch's document; a transactional email's is created by its first attempt."""
+        """The batch's document, written by the consumer before it queued the task. Created here
+        only for a task queued by a consumer that did not write it yet (an older version)."""
         found = self._batches.find_one({"_id": spec["batch_id"]})
         if found is not None:
             return found

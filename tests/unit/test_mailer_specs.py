@@ -1,0 +1,49 @@
+"""Signup emails' tasks as the consumer builds them, first and again after a lost task."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mailer.specs import email_batch_id, email_spec, email_supporter_key
+
+TITLE = {"fr": "Femmes", "en": "Women"}
+
+
+def _recipient(**fields: Any) -> dict[str, Any]:
+    return {
+        "email": "awa@example.org",
+        "email_hash": "h1",
+        "first_name": "Awa",
+        "locale": "fr",
+        "supporter_key": "key:1",
+        "unsubscribe_token": "unsub-1",
+        "signup_id": "s-1",
+        "confirm_token": "confirm-1",
+        **fields,
+    }
+
+
+def test_a_batch_names_its_supporter_even_with_colons_in_the_campaign_id() -> None:
+    batch = {
+        "_id": email_batch_id("welcome", "c:1", "key:1"),
+        "kind": "welcome",
+        "campaign_id": "c:1",
+    }
+    assert email_supporter_key(batch) == "key:1"
+
+
+def test_a_confirmation_carries_its_token_and_a_welcome_none() -> None:
+    confirmation = email_spec("confirmation", "c1", "key:1", TITLE, _recipient())
+    (person,) = confirmation["recipients"]
+    assert (person["confirm_token"], person["email"]) == ("confirm-1", "awa@example.org")
+    assert confirmation["batch_id"] == "confirmation:c1:key:1"
+    (welcomed,) = email_spec("welcome", "c1", "key:1", TITLE, _recipient())["recipients"]
+    assert welcomed["confirm_token"] is None
+
+
+def test_nobody_to_send_to_when_erased_or_without_what_the_email_needs() -> None:
+    assert email_spec("welcome", "c1", "key:1", TITLE, None)["recipients"] == []
+    only_confirmed = {"_id": "c1:key:1", "confirmed": True, "supporter_key": "key:1"}
+    assert email_spec("welcome", "c1", "key:1", TITLE, only_confirmed)["recipients"] == []
+    no_token = _recipient(confirm_token=None)
+    assert email_spec("confirmation", "c1", "key:1", TITLE, no_token)["recipients"] == []
