@@ -15,46 +15,19 @@ from mailer.repository.mailings import MailingsRepository
 from mailer.settings import Settings
 from mailer.signup_client import Organiser, SignupClient
 from mailer.webhook_events import WebhookEvents
+from mobilise_runtime.dependencies import app_state
 
 _bearer = HTTPBearer(auto_error=False, description="An organiser's token (or the admin token)")
 
 
-async def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-async def _signup(request: Request) -> SignupClient:
-    signup: SignupClient = request.app.state.signup
-    return signup
-
-
-async def _publisher(request: Request) -> MailerPublisher:
-    publisher: MailerPublisher = request.app.state.mailer_publisher
-    return publisher
-
-
-async def _mailing_requests(request: Request) -> MailingRequests:
-    requests: MailingRequests = request.app.state.mailing_requests
-    return requests
-
-
-async def _mailings(request: Request) -> MailingsRepository:
-    mailings: MailingsRepository = request.app.state.mailings
-    return mailings
-
-
-async def _webhook_events(request: Request) -> WebhookEvents:
-    events: WebhookEvents = request.app.state.webhook_events
-    return events
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
-Signup = Annotated[SignupClient, Depends(_signup)]
-Publisher = Annotated[MailerPublisher, Depends(_publisher)]
-MailingRequestsDep = Annotated[MailingRequests, Depends(_mailing_requests)]
-WebhookEventsDep = Annotated[WebhookEvents, Depends(_webhook_events)]
-Mailings = Annotated[MailingsRepository, Depends(_mailings)]
+SettingsDep = Annotated[Settings, Depends(app_state("settings", Settings))]
+Signup = Annotated[SignupClient, Depends(app_state("signup", SignupClient))]
+Publisher = Annotated[MailerPublisher, Depends(app_state("mailer_publisher", MailerPublisher))]
+MailingRequestsDep = Annotated[
+    MailingRequests, Depends(app_state("mailing_requests", MailingRequests))
+]
+WebhookEventsDep = Annotated[WebhookEvents, Depends(app_state("webhook_events", WebhookEvents))]
+Mailings = Annotated[MailingsRepository, Depends(app_state("mailings", MailingsRepository))]
 
 
 async def _organiser(
