@@ -11,6 +11,7 @@ from typing import Any
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 Document = dict[str, Any]
 
@@ -27,6 +28,30 @@ async def bulk_write(
         await collection.bulk_write(
             list(writes[start : start + WRITES_PER_COMMAND]), ordered=ordered
         )
+
+
+DUPLICATE_KEY = 11000  # MongoDB's error code for an insert-once document that is already there
+
+
+def already_there(exc: BulkWriteError) -> list[int]:
+    """The positions of the documents an unordered insert_many found there already (insert-once
+    documents: someone recorded them first). Any other write error is raised again."""
+    errors = exc.details.get("writeErrors", [])
+    if any(e.get("code") != DUPLICATE_KEY for e in errors):
+        raise exc
+    return [e["index"] for e in errors]
+
+
+async def insert_new(collection: AsyncCollection[Document], docs: Sequence[Document]) -> list[Any]:
+    """Insert the documents that are not there yet (one unordered command: inserts are not what
+    FerretDB deadlocks on); return the _ids of those that were."""
+    if not docs:
+        return []
+    try:
+        await collection.insert_many(list(docs), ordered=False)
+    except BulkWriteError as exc:
+        return [docs[i]["_id"] for i in already_there(exc)]
+    return []
 
 
 class ServiceDatabase:

@@ -7,16 +7,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from pymongo import InsertOne
-from pymongo.errors import BulkWriteError, PyMongoError
+from pymongo.errors import PyMongoError
 
 from mailer.domain.errors import Unavailable
 from mailer.domain.webhook import DeliveryEvent
 from mobilise_runtime.logging import get_logger
-from mobilise_runtime.mongo import WRITES_PER_COMMAND, ServiceDatabase
+from mobilise_runtime.mongo import WRITES_PER_COMMAND, ServiceDatabase, insert_new
 
 RETRY_AFTER_S = 5
-DUPLICATE_KEY = 11000
 log = get_logger(__name__)
 
 
@@ -45,14 +43,7 @@ class WebhookEvents:
             if e.sg_event_id is not None
         ]
         try:
-            for start in range(0, len(docs), WRITES_PER_COMMAND):
-                chunk = [InsertOne(d) for d in docs[start : start + WRITES_PER_COMMAND]]
-                try:
-                    await self._events.bulk_write(chunk, ordered=False)
-                except BulkWriteError as exc:
-                    errors = exc.details.get("writeErrors", [])
-                    if any(e.get("code") != DUPLICATE_KEY for e in errors):
-                        raise
+            await insert_new(self._events, docs)
         except PyMongoError as exc:
             raise _unavailable(exc) from exc
 

@@ -6,14 +6,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Sequence
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 
 from counter.domain.aggregation import Entry
 from counter.domain.facts import Fact, Folder
 from counter.repository.totals import StaleWriter
-from mobilise_runtime.mongo import Document
-
-DUPLICATE_KEY = 11000
+from mobilise_runtime.mongo import Document, insert_new
 
 
 class LedgerRepository:
@@ -54,16 +51,7 @@ class LedgerRepository:
 
     async def _insert(self, facts: Sequence[Fact]) -> list[str]:
         """Insert what is not there yet; return the ids that were."""
-        if not facts:
-            return []
-        try:
-            await self._ledger.insert_many(facts, ordered=False)
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(e.get("code") != DUPLICATE_KEY for e in errors):
-                raise
-            return [facts[e["index"]]["_id"] for e in errors]
-        return []
+        return [str(i) for i in await insert_new(self._ledger, facts)]
 
     async def of_campaign(self, campaign_id: str) -> AsyncIterator[Entry]:
         folder = Folder()

@@ -35,5 +35,3 @@ DEAD_LETTERS = "mail_dead_letters"
 QUEUED, SENDING, RETRYING = "queued", "sending", "retrying"
 SENT, FAILED, UNKNOWN = "sent", "failed", "unknown"
 FINAL = frozenset({SENT, FAILED, UNKNOWN})
-
-DUPLICATE_KEY = 11000  # MongoDB's error code for an insert-once document that is already there

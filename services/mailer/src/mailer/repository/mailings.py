@@ -8,11 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
-from mailer.planning import Planned, chunks
+from mailer.planning import Planned
 from mailer.repository import (
-    DUPLICATE_KEY,
     FINAL,
     MAIL_BATCH_MEMBERS,
     MAIL_BATCHES,
@@ -23,7 +22,7 @@ from mailer.repository import (
     SENDING,
 )
 from mobilise_events import MailingRequested
-from mobilise_runtime.mongo import WRITES_PER_COMMAND, Document
+from mobilise_runtime.mongo import Document, insert_new
 
 
 @dataclass(frozen=True)
@@ -119,13 +118,7 @@ class MailingsRepository:
             }
             for spec in specs
         ]
-        for chunk in chunks(docs, WRITES_PER_COMMAND):
-            try:
-                await self._batches.insert_many(list(chunk), ordered=False)
-            except BulkWriteError as exc:
-                errors = exc.details.get("writeErrors", [])
-                if any(e.get("code") != DUPLICATE_KEY for e in errors):
-                    raise
+        await insert_new(self._batches, docs)
 
     async def unfinished_batches(self, mailing_id: str) -> list[Document]:
         """The mailing's batches still to send, each with its `supporter_keys`."""

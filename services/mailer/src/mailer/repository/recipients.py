@@ -8,12 +8,11 @@ from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 
 from mailer.planning import GLOBAL_SCOPE, suppression_id
-from mailer.repository import DUPLICATE_KEY, ERASURES, MAIL_LOG, RECIPIENTS, SUPPRESSIONS
+from mailer.repository import ERASURES, MAIL_LOG, RECIPIENTS, SUPPRESSIONS
 from mobilise_events import Signup, SignupConfirmed
-from mobilise_runtime.mongo import Document, bulk_write
+from mobilise_runtime.mongo import Document, bulk_write, insert_new
 
 
 def recipient_id(campaign_id: str, supporter_key: str) -> str:
@@ -100,13 +99,7 @@ class AudienceRepository:
     async def suppress(self, suppressions: Sequence[Document]) -> None:
         """Insert-once documents: the first reason is kept, a replay changes nothing."""
         docs = [{**s, "_id": suppression_id(s["scope"], s["email_hash"])} for s in suppressions]
-        try:
-            if docs:
-                await self._suppressions.insert_many(docs, ordered=False)
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(e.get("code") != DUPLICATE_KEY for e in errors):
-                raise
+        await insert_new(self._suppressions, docs)
 
     async def suppressed_hashes(self, campaign_id: str) -> set[str]:
         """Addresses no mail of this campaign may go to."""

@@ -14,7 +14,6 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from mailer.planning import suppression_ids
 from mailer.repository import (
     DEAD_LETTERS,
-    DUPLICATE_KEY,
     ERASURES,
     MAIL_BATCHES,
     MAIL_LOG,
@@ -23,7 +22,7 @@ from mailer.repository import (
     SENDING,
     SUPPRESSIONS,
 )
-from mobilise_runtime.mongo import Document
+from mobilise_runtime.mongo import Document, already_there
 
 
 def connect(url: str, database: str) -> Database[Document]:
@@ -99,10 +98,7 @@ class SendingStore:
             self._log.insert_many(docs, ordered=False)
             return list(recipients)
         except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(e.get("code") != DUPLICATE_KEY for e in errors):
-                raise
-            taken = [docs[e["index"]]["_id"] for e in errors]
+            taken = [docs[i]["_id"] for i in already_there(exc)]
         owners = {d["_id"]: d["batch_id"] for d in self._log.find({"_id": {"$in": taken}})}
         elsewhere = {i for i, owner in owners.items() if owner != batch_id}
         return [r for r, d in zip(recipients, docs, strict=True) if d["_id"] not in elsewhere]
