@@ -271,8 +271,9 @@ def test_no_operation_gives_a_server_error(signup: SignupService, openapi: dict[
                 body = openapi["components"]["schemas"][
                     "VolunteerIn" if operation.path.endswith("/volunteers") else "PledgeIn"
                 ]["examples"][0]
-                strategies.append(
-                    operation.as_strategy(path_parameters={"slug": slug}, query={}, body=body)
+                # First: hypothesis draws the first branch of one_of most often.
+                strategies.insert(
+                    0, operation.as_strategy(path_parameters={"slug": slug}, query={}, body=body)
                 )
         seen = statuses.setdefault(operation.label, set())
         _fuzz(operation, st.one_of(strategies), url=signup.url, seen=seen, failures=failures)
