@@ -4,6 +4,8 @@ which the records are gone and a replay of the person's older signups does not b
 
 from __future__ import annotations
 
+import json
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -15,7 +17,7 @@ from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.settings import SharedSettings
 from tests.integration.test_signup_records import export, export_until
 from tests.kafka_reader import end_offsets, read_keyed
-from tests.processes import running
+from tests.processes import SCRIPTS, running
 from tests.signup_service import SignupService, projector_env, signup_api
 
 AWA = "awa.erase@example.org"
@@ -148,3 +150,31 @@ async def test_requests_need_an_organiser_and_a_valid_body(signup: SignupService
     prefix = signup.shared.topic_prefix
     ends = await end_offsets(signup.shared.kafka_bootstrap, prefix + SupporterErased.topic)
     assert sum(ends.values()) == 0
+
+
+def mobilise(service: SignupService, *args: str) -> str:
+    done = subprocess.run(
+        [str(SCRIPTS / "mobilise"), "supporter", *args],
+        env=projector_env(service),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return done.stdout
+
+
+async def test_cli_exports_and_erases_as_the_api_does(signup: SignupService) -> None:
+    campaign = signup.create_campaign()
+    pledge(signup, campaign, AWA, "Awa")
+    with running("signup-projector", projector_env(signup)):
+        export_until(signup, campaign["slug"], lambda rows: len(rows) == 1)
+    exported = json.loads(mobilise(signup, "export", "--email", AWA.upper()))
+    assert [r["campaign_id"] for r in exported["records"]] == [campaign["id"]]
+    assert "(1 campaigns)" in mobilise(signup, "erase", "--email", AWA)
+    [(key, event)] = await erased_events(signup, 1)
+    assert isinstance(event, SupporterErased)
+    assert (key, [s.campaign_id for s in event.signups]) == (
+        campaign["id"].encode(),
+        [campaign["id"]],
+    )
