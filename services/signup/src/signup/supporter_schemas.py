@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from signup.schemas import Locale, WriteModel
-from signup.signup_schemas import Email
+from signup.signup_schemas import PLEDGE_EXAMPLE, Email
 
 CONSENT_EXAMPLE: dict[str, Any] = {
     "signup_id": "0b8f2a5e-4c1d-4e7a-9f3b-6d2c8e1a7b90",
@@ -21,13 +21,8 @@ CONSENT_EXAMPLE: dict[str, Any] = {
 RECORD_EXAMPLE: dict[str, Any] = {
     "campaign_id": "5d1e6f7a8b9c0d1e2f3a4b5c",
     "kind": "pledge",
-    "email": "awa.diop@example.org",
-    "first_name": "Awa",
-    "last_name": "Diop",
-    "country": "SN",
-    "region": "SN-DK",
-    "locale": "fr",
-    "newsletter_opt_in": True,
+    # What the pledge example gave, as the record keeps it (its consent is in `consents`).
+    **{k: v for k, v in PLEDGE_EXAMPLE.items() if k != "consent_text_version"},
     "partner": None,
     "volunteer": None,
     "signed_at": "2026-03-08T09:30:00Z",
