@@ -15,6 +15,7 @@ from mobilise_runtime.settings import SharedSettings
 from tests.processes import Running, free_port, running, service_env
 
 ADMIN_TOKEN = "test-admin-token"
+SUPPORTER_KEY_SECRET = "test-supporter-key-secret"
 
 
 @dataclass
@@ -62,7 +63,7 @@ def signup_env(shared: SharedSettings, database: str, port: int, token_keys: str
         SIGNUP_PUBLIC_URL=f"http://127.0.0.1:{port}",
         SIGNUP_MONGO_DATABASE=database,
         SIGNUP_TOKEN_KEYS=token_keys,
-        SIGNUP_SUPPORTER_KEY_SECRET="test-supporter-key-secret",
+        SIGNUP_SUPPORTER_KEY_SECRET=SUPPORTER_KEY_SECRET,
         MOBILISE_ADMIN_TOKEN=ADMIN_TOKEN,
     )
 
@@ -76,3 +77,12 @@ def signup_api(shared: SharedSettings, database: str, **env: str) -> Iterator[Si
         ready = api.wait_http(f"{url}/readyz", timeout=60)
         assert ready.status_code == 200, ready.text
         yield SignupService(url, shared, database, token_keys, api)
+
+
+def projector_env(service: SignupService) -> dict[str, str]:
+    """A `signup-projector` beside `service`: its database, its supporter-key secret."""
+    return service_env(
+        service.shared,
+        SIGNUP_MONGO_DATABASE=service.database,
+        SIGNUP_SUPPORTER_KEY_SECRET=SUPPORTER_KEY_SECRET,
+    )

@@ -20,7 +20,7 @@ from schemathesis.core.result import Ok
 
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
-from signup import campaign_schemas, partner_schemas, schemas, signup_schemas
+from signup import campaign_schemas, partner_schemas, schemas, signup_schemas, supporter_schemas
 from signup.main import create_app
 from signup.settings import Settings
 from tests.signup_service import ADMIN_TOKEN, SignupService, signup_api
@@ -82,6 +82,8 @@ def test_every_json_request_body_has_an_example(openapi: dict[str, Any]) -> None
         "POST /api/v1/campaigns/{slug}/volunteers",
         "POST /api/v1/partners",
         "PATCH /api/v1/partners/{key}",
+        "POST /api/v1/supporters/export",
+        "POST /api/v1/supporters/erase",
     }
     missing = [label for label, media in bodies.items() if not _has_example(openapi, media)]
     assert missing == [], f"request bodies without an example: {missing}"
@@ -125,6 +127,11 @@ def _examples(model: type[BaseModel]) -> list[dict[str, Any]]:
         partner_schemas.PartnerPatch,
         partner_schemas.PartnerOut,
         partner_schemas.WidgetOut,
+        supporter_schemas.SupporterEmailIn,
+        supporter_schemas.ConsentOut,
+        supporter_schemas.SupporterRecordOut,
+        supporter_schemas.SupporterExportOut,
+        supporter_schemas.ErasureAccepted,
     ],
 )
 def test_examples_are_valid_against_their_models(model: type[BaseModel]) -> None:
@@ -189,6 +196,12 @@ def _post_the_examples(signup: SignupService, spec: dict[str, Any]) -> Seeded:
             accepted = c.post(url, json=body)
             assert accepted.status_code == 202, accepted.text
             signup_schemas.SignupAccepted.model_validate(accepted.json())
+        export = "/api/v1/supporters/export"
+        exported = c.post(export, json=example(export, "post"))
+        assert exported.status_code == 200, exported.text
+        erase = "/api/v1/supporters/erase"
+        erased = c.post(erase, json=example(erase, "post"))
+        assert erased.status_code == 202, erased.text
     return Seeded(pledge=pledge, volunteer=volunteer["slug"])
 
 

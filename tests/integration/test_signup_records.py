@@ -18,7 +18,7 @@ from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.settings import SharedSettings
 from tests.kafka_reader import read_events
 from tests.processes import SCRIPTS, running, service_env
-from tests.signup_service import SignupService, signup_api
+from tests.signup_service import SignupService, projector_env, signup_api
 
 
 @pytest.fixture
@@ -65,8 +65,7 @@ async def test_projected_records_export_once_per_supporter_with_consent_history(
             assert response.status_code == 202, response.text
             ids.append(response.json()["id"])
 
-    env = service_env(signup.shared, SIGNUP_MONGO_DATABASE=signup.database)
-    with running("signup-projector", env):
+    with running("signup-projector", projector_env(signup)):
         rows = export_until(signup, campaign["slug"], lambda r: len(r) == 2)
         # One row per person; the latest signup's details and choices win.
         assert [r["email"] for r in rows] == ["AWA@example.org", "mallory@example.org"]

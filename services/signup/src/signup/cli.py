@@ -8,6 +8,8 @@ mobilise partner add --name NAME --campaign SLUG [--campaign SLUG …] --origin 
                      [--key KEY]                   register a partner; prints its key and embed code
 mobilise partner list
 mobilise partner origins --key KEY --origin URL [--origin URL …]   replace a partner's origins
+mobilise supporter export --email EMAIL              everything held on a person, as JSON
+mobilise supporter erase --email EMAIL               erase a person (publishes to Kafka)
 """
 
 from __future__ import annotations
@@ -19,14 +21,18 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
+from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.mongo import ServiceDatabase
-from signup import partner_service
+from mobilise_runtime.settings import SharedSettings
+from signup import erasure, partner_service
 from signup.domain.emails import InvalidEmail, parse_email
 from signup.domain.errors import SignupError
 from signup.domain.partners import InvalidOrigin
 from signup.partner_schemas import PartnerIn, PartnerOut, PartnerPatch
+from signup.publisher import SignupPublisher
 from signup.repository import Repository
 from signup.settings import StoreSettings
+from signup.supporter_schemas import SupporterEmailIn, SupporterExportOut, SupporterRecordOut
 
 
 class CliSettings(StoreSettings):
@@ -62,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     origins = partner.add_parser("origins", help="replace a partner's allowed origins")
     origins.add_argument("--key", required=True)
     origins.add_argument("--origin", action="append", required=True, help="https://host[:port]")
+    supporter = area.add_parser("supporter").add_subparsers(dest="action", required=True)
+    for action, about in (
+        ("export", "print everything held on a person (by email) as JSON"),
+        ("erase", "erase a person (by email) from every campaign and every service"),
+    ):
+        supporter.add_parser(action, help=about).add_argument("--email", required=True)
     return parser
 
 
@@ -78,7 +90,8 @@ def _describe(partner: PartnerOut, *, with_embed: bool) -> str:
     return "\n".join(lines)
 
 
-async def _run(args: argparse.Namespace, repository: Repository, public_url: str) -> str:
+async def _run(args: argparse.Namespace, repository: Repository, settings: CliSettings) -> str:
+    public_url = settings.public_url
     now = datetime.now(UTC)
     match (args.area, args.action):
         case ("organiser", "add"):
@@ -131,7 +144,30 @@ async def _run(args: argparse.Namespace, repository: Repository, public_url: str
             )
             view = await partner_service.view(repository, updated, public_url=public_url)
             return "origins changed:\n" + _describe(view, with_embed=False)
+        case ("supporter", "export"):
+            email = SupporterEmailIn(email=args.email).email
+            records = await erasure.records_of(repository.supporters, email)
+            exported = SupporterExportOut(
+                email=email, records=[SupporterRecordOut.model_validate(r) for r in records]
+            )
+            return exported.model_dump_json(indent=2)
+        case ("supporter", "erase"):
+            return await _erase(
+                SupporterEmailIn(email=args.email).email, repository, settings.shared
+            )
     raise AssertionError(args)
+
+
+async def _erase(email: str, repository: Repository, shared: SharedSettings) -> str:
+    kafka = EventPublisher(shared.kafka_bootstrap, prefix=shared.topic_prefix, client_id="cli")
+    await kafka.start()
+    try:
+        campaigns = await erasure.erase(
+            repository.supporters, SignupPublisher(kafka, timeout_s=30), email
+        )
+    finally:
+        await kafka.stop()
+    return f"erasure of {email} published ({campaigns} campaigns); each service applies it shortly"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -143,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
 
     async def run() -> str:
         try:
-            return await _run(args, Repository(database), settings.public_url)
+            return await _run(args, Repository(database), settings)
         finally:
             await database.close()
 

@@ -33,6 +33,7 @@ from signup.routes import (
     pages,
     partners,
     signups,
+    supporters,
     unsubscribe,
     widget,
 )
@@ -89,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (campaigns, organisers, signups, exports, pages, confirm, unsubscribe):
         app.include_router(module.router)
-    for module in (partners, widget, embed):
+    for module in (partners, widget, embed, supporters):
         app.include_router(module.router)
     app.mount("/static", static_files(STATIC_DIR), name="static")
     app.include_router(

@@ -1,5 +1,7 @@
 """signup-projector: keeps the supporter records (with their consent history) from the signup
-service's own events; the organiser export reads them.
+service's own events; the organiser export reads them. An erasure deletes a person's records and
+leaves a tombstone (a keyed hash of the address, the time) that makes older signups replayed later
+count for nothing.
 
 Applying a batch is idempotent (see repository/supporters.py), so the consumer's at-least-once
 delivery is enough: a batch redelivered after a crash rewrites the same documents."""
@@ -7,11 +9,13 @@ delivery is enough: a batch redelivered after a crash rewrites the same document
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Set as AbstractSet
 
 from mobilise_events import (
     PledgeSigned,
     Signup,
     SignupConfirmed,
+    SupporterErased,
     SupporterUnsubscribed,
     VolunteerRegistered,
 )
@@ -19,22 +23,45 @@ from mobilise_runtime.kafka import EventConsumer, Received
 from mobilise_runtime.logging import configure_logging
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.process import run_until_signalled
+from signup.domain.emails import canonical_email
+from signup.domain.supporters import person_key
 from signup.repository import SupporterRepository
+from signup.repository.erasures import ErasureRepository
 from signup.repository.supporters import Write
-from signup.settings import StoreSettings
+from signup.settings import ProjectorSettings
 
 SERVICE = "signup-projector"
 TOPICS = [
-    t.topic for t in (PledgeSigned, VolunteerRegistered, SignupConfirmed, SupporterUnsubscribed)
+    t.topic
+    for t in (
+        PledgeSigned,
+        VolunteerRegistered,
+        SignupConfirmed,
+        SupporterUnsubscribed,
+        SupporterErased,
+    )
 ]
 
 
-def writes_for(batch: list[Received]) -> list[Write]:
+def erasure_writes(erased: list[SupporterErased]) -> list[Write]:
+    return [
+        SupporterRepository.erased(
+            canonical_email(e.email),
+            [(s.campaign_id, s.supporter_key) for s in e.signups],
+            e.occurred_at,
+        )
+        for e in erased
+    ]
+
+
+def writes_for(batch: list[Received], *, dropped: AbstractSet[int] = frozenset()) -> list[Write]:
+    """The batch's writes but its erasures'; `dropped`: ids of signups an erasure came after."""
     writes: list[Write] = []
     for received in batch:
         event = received.event
         if isinstance(event, Signup):
-            writes.append(SupporterRepository.signed(event))
+            if id(event) not in dropped:
+                writes.append(SupporterRepository.signed(event))
         elif isinstance(event, SignupConfirmed):
             writes.append(SupporterRepository.confirmed(event))
         elif isinstance(event, SupporterUnsubscribed):
@@ -44,20 +71,39 @@ def writes_for(batch: list[Received]) -> list[Write]:
     return writes
 
 
-async def project(settings: StoreSettings, stop: asyncio.Event) -> None:
+class Projector:
+    def __init__(self, database: ServiceDatabase, key_secret: bytes) -> None:
+        self._supporters = SupporterRepository(database.db)
+        self._erasures = ErasureRepository(database.db)
+        self._secret = key_secret
+
+    def _key(self, email: str) -> str:
+        return person_key(self._secret, canonical_email(email))
+
+    async def apply(self, batch: list[Received]) -> None:
+        erased = [r.event for r in batch if isinstance(r.event, SupporterErased)]
+        # Tombstones first, then the deletions (a crash between them redoes both), then the
+        # rest: a signup newer than the erasure is a new consent and stays.
+        await self._erasures.record((self._key(e.email), e.occurred_at) for e in erased)
+        await self._supporters.apply(erasure_writes(erased))
+        signups = [r.event for r in batch if isinstance(r.event, Signup)]
+        keyed = [(e, self._key(e.email)) for e in signups]
+        tombstones = await self._erasures.erased_at(k for _, k in keyed)
+        dropped = {id(e) for e, k in keyed if k in tombstones and tombstones[k] >= e.occurred_at}
+        await self._supporters.apply(writes_for(batch, dropped=dropped))
+
+
+async def project(settings: ProjectorSettings, stop: asyncio.Event) -> None:
     shared = settings.shared
     database = ServiceDatabase(shared.mongo_url, settings.mongo_database, app_name=SERVICE)
-    supporters = SupporterRepository(database.db)
-    await supporters.ensure_indexes()
-
-    async def apply(batch: list[Received]) -> None:
-        await supporters.apply(writes_for(batch))
+    await SupporterRepository(database.db).ensure_indexes()
+    projector = Projector(database, settings.supporter_key_secret.get_secret_value().encode())
 
     consumer = EventConsumer(
         shared.kafka_bootstrap,
         group_id=settings.projector_group,
         topics=TOPICS,
-        handler=apply,
+        handler=projector.apply,
         prefix=shared.topic_prefix,
         client_id=SERVICE,
     )
@@ -68,6 +114,6 @@ async def project(settings: StoreSettings, stop: asyncio.Event) -> None:
 
 
 def main() -> None:
-    settings = StoreSettings()
+    settings = ProjectorSettings()
     configure_logging(SERVICE, settings.shared.log_format, settings.shared.log_level)
     run_until_signalled(lambda stop: project(settings, stop))

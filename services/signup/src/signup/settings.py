@@ -18,7 +18,14 @@ class StoreSettings(BaseSettings):
     shared: SharedSettings = Field(default_factory=SharedSettings)
 
 
-class Settings(StoreSettings):
+class ProjectorSettings(StoreSettings):
+    """signup-projector's: it keys erasure tombstones as the API keys supporters."""
+
+    # Keys supporters for dedupe (HMAC): never change it, or repeats stop being recognised.
+    supporter_key_secret: SecretStr
+
+
+class Settings(ProjectorSettings):
     """The API's settings."""
 
     host: str = "127.0.0.1"
@@ -29,8 +36,6 @@ class Settings(StoreSettings):
     counter_url: str = "http://127.0.0.1:8001"
     # Comma-separated Fernet keys for the links we email; the first signs, all are accepted.
     token_keys: SecretStr
-    # Keys supporters for dedupe (HMAC): never change it, or repeats stop being recognised.
-    supporter_key_secret: SecretStr
     confirm_link_days: int = Field(default=30, ge=1)
     # The data-protection charter every consent wording links to.
     charter_url: str = "/privacy"

@@ -12,3 +12,8 @@ import hmac
 def supporter_key(secret: bytes, campaign_id: str, canonical_email: str) -> str:
     message = f"{campaign_id}\x00{canonical_email}".encode()
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def person_key(secret: bytes, canonical_email: str) -> str:
+    """The same HMAC with no campaign: the person across campaigns (erasure tombstones)."""
+    return supporter_key(secret, "", canonical_email)

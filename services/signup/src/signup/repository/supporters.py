@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 
-from pymongo import UpdateMany, UpdateOne
+from pymongo import DeleteMany, UpdateMany, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from mobilise_events import Signup, SignupConfirmed, VolunteerRegistered
 from mobilise_runtime.mongo import Document, bulk_write
 from signup.domain.emails import canonical_email
 
-Write = UpdateOne | UpdateMany
+Write = UpdateOne | UpdateMany | DeleteMany
 
 
 def _id(campaign_id: str, supporter_key: str) -> str:
@@ -96,6 +96,15 @@ class SupporterRepository:
             query, {"$set": {"newsletter_opt_in": False}, "$max": {"unsubscribed_at": at}}
         )
 
+    @staticmethod
+    def erased(canonical: str, records: Sequence[tuple[str, str]], at: datetime) -> Write:
+        """Deletes the person's records (by address, and by key: a confirmation alone has no
+        address) signed up to the erasure; a later signup is a new consent and stays."""
+        before = {"$or": [{"signed_at": {"$lte": at}}, {"signed_at": {"$exists": False}}]}
+        who: list[Document] = [{"email_canonical": canonical}]
+        who += [{"_id": _id(campaign_id, key)} for campaign_id, key in records]
+        return DeleteMany({"$and": [{"$or": who}, before]})
+
     async def apply(self, writes: Sequence[Write]) -> None:
         await bulk_write(self._supporters, writes, ordered=True)
 
@@ -106,3 +115,8 @@ class SupporterRepository:
         ).sort("signed_at", 1)
         async for doc in cursor:
             yield doc
+
+    async def of_email(self, canonical: str) -> list[Document]:
+        """Every record of one person (by canonical address), oldest first."""
+        cursor = self._supporters.find({"email_canonical": canonical}).sort("signed_at", 1)
+        return [doc async for doc in cursor]

@@ -1,0 +1,59 @@
+"""The organiser's GDPR requests by email: export what this service holds on a person, or
+erase them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+
+from signup import erasure
+from signup.deps import OrganiserDep, Publisher, Repo
+from signup.supporter_schemas import (
+    ErasureAccepted,
+    SupporterEmailIn,
+    SupporterExportOut,
+    SupporterRecordOut,
+)
+
+router = APIRouter(prefix="/api/v1/supporters", tags=["supporters"])
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No or unknown organiser token"},
+    422: {"description": "Invalid body (an address that is not one, unknown fields)"},
+}
+
+
+@router.post(
+    "/export",
+    responses=RESPONSES,
+    summary="Everything the signup service holds on an email address (organiser)",
+    description="Every campaign's record of the person with its consent history; an address "
+    "nobody signed with gives an empty list.",
+)
+async def export_supporter(
+    body: SupporterEmailIn, _: OrganiserDep, repository: Repo
+) -> SupporterExportOut:
+    records = await erasure.records_of(repository.supporters, body.email)
+    return SupporterExportOut(
+        email=body.email, records=[SupporterRecordOut.model_validate(r) for r in records]
+    )
+
+
+@router.post(
+    "/erase",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        **RESPONSES,
+        503: {"description": "Kafka did not acknowledge in time: retry after Retry-After"},
+    },
+    summary="Erase a person from every campaign (organiser)",
+    description="202 means one `supporter.erased.v1` per campaign the person signed is durably "
+    "published; each service deletes its data and keeps a tombstone shortly after. Repeating "
+    "it is harmless.",
+)
+async def erase_supporter(
+    body: SupporterEmailIn, _: OrganiserDep, repository: Repo, publisher: Publisher
+) -> ErasureAccepted:
+    campaigns = await erasure.erase(repository.supporters, publisher, body.email)
+    return ErasureAccepted(campaigns=campaigns)
