@@ -1,14 +1,13 @@
-"""Campaign titles, for the emails: the signup service owns campaigns, the mailer asks its public
-API (GET /api/v1/campaigns/{slug}) and remembers the answer for a while."""
+"""Campaign titles, for the emails: the consumer asks the signup service (signup_client.py) and
+remembers the answer for a while."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from urllib.parse import quote
 
-import httpx
-
+from mailer.domain.errors import NotFound, Unavailable
+from mailer.signup_client import SignupClient
 from mobilise_events import LocalisedText
 from mobilise_runtime.logging import get_logger
 
@@ -22,8 +21,8 @@ class CampaignUnavailable(Exception):
 
 
 class CampaignTitles:
-    def __init__(self, signup_url: str) -> None:
-        self._http = httpx.AsyncClient(base_url=signup_url.rstrip("/"), timeout=5)
+    def __init__(self, signup: SignupClient) -> None:
+        self._signup = signup
         self._known: dict[str, tuple[float, LocalisedText]] = {}
 
     async def title(self, slug: str) -> LocalisedText:
@@ -38,18 +37,12 @@ class CampaignTitles:
         delay = 0.5
         for _ in range(ATTEMPTS):
             try:
-                response = await self._http.get(f"/api/v1/campaigns/{quote(slug, safe='')}")
-                if response.status_code == 404:
-                    # Deleted since: its emails still go out, under its slug.
-                    return LocalisedText(fr=slug, en=slug)
-                if response.status_code == 200:
-                    return LocalisedText.model_validate(response.json()["title"])
-                log.warning("campaign lookup failed", slug=slug, status=response.status_code)
-            except httpx.TransportError as exc:
-                log.warning("campaign lookup failed", slug=slug, error=str(exc))
+                return (await self._signup.campaign(slug)).title
+            except NotFound:
+                # Deleted since: its emails still go out, under its slug.
+                return LocalisedText(fr=slug, en=slug)
+            except Unavailable:
+                log.warning("campaign lookup failed", slug=slug)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 8)
         raise CampaignUnavailable(f"signup did not give the title of campaign {slug!r}")
-
-    async def close(self) -> None:
-        await self._http.aclose()

@@ -18,6 +18,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from celery import Celery
 
 from mailer.addresses import AddressHasher
@@ -27,6 +28,7 @@ from mailer.queue import SEND_BATCH, create_celery
 from mailer.repository.mailings import MailingsRepository
 from mailer.repository.recipients import AudienceRepository, recipient_id
 from mailer.settings import Settings
+from mailer.signup_client import SignupClient
 from mailer.specs import (
     CONFIRMATION,
     WELCOME,
@@ -246,7 +248,8 @@ async def consume(settings: Settings, stop: asyncio.Event) -> None:
     key = settings.email_hash_key
     hasher = AddressHasher(key.get_secret_value().encode() if key else b"")
     database = ServiceDatabase(shared.mongo_url, settings.mongo_database, app_name=SERVICE)
-    titles = CampaignTitles(settings.signup_api_url)
+    http = httpx.AsyncClient()
+    titles = CampaignTitles(SignupClient(http, settings.signup_api_url))
     queue = create_celery(settings)
     handler = MailerConsumer(settings, database, queue, titles, hasher)
     consumer = EventConsumer(
@@ -266,7 +269,7 @@ async def consume(settings: Settings, stop: asyncio.Event) -> None:
     finally:
         sweeper.cancel()
         await asyncio.gather(sweeper, return_exceptions=True)
-        await titles.close()
+        await http.aclose()
         await database.close()
         queue.close()
 

@@ -1,6 +1,6 @@
-"""The signup service, as the mailer API asks it: who an organiser's token belongs to
+"""The signup service, as the mailer asks it: who an organiser's token belongs to
 (GET /api/v1/organisers/me) and what a campaign slug names (GET /api/v1/campaigns/{slug}).
-The only module that talks to the signup service.
+The only module that talks to the signup service (the API and the consumer alike).
 
 Tokens are never logged and never kept: a positive answer is kept a little while under the token's
 SHA-256, so a burst of calls asks once. A signup service that does not answer is Unavailable (503,
@@ -22,6 +22,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mailer.domain.errors import NotAuthenticated, NotFound, Unavailable
+from mobilise_events import LocalisedText
 from mobilise_runtime.logging import get_logger
 
 ORGANISER_TTL_S = 30.0
@@ -49,6 +50,7 @@ class Campaign(BaseModel):
 
     id: str = Field(min_length=1)
     slug: str
+    title: LocalisedText
     countries: tuple[str, ...] = ()
 
 
