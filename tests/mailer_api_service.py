@@ -1,12 +1,10 @@
-"""A real `mailer-api` process and devstack's SendGrid stand-in for tests, and calls to them."""
+"""A real `mailer-api` process for tests, and calls to it (the stand-in: tests/mailer_service)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 
@@ -22,22 +20,6 @@ class MailerService:
     def client(self, token: str | None = None) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.AsyncClient(base_url=self.url, headers=headers, timeout=30)
-
-
-@contextmanager
-def sendgrid_standin(state: Path) -> Iterator[str]:
-    """The stand-in on a port of its own, keeping what it receives under `state`; its URL."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "MOBILISE_SENDGRID_PORT": str(port),
-        "MOBILISE_STATE": str(state),
-        "MOBILISE_LOG_FORMAT": "json",
-    }
-    with running("sendgrid-standin", env) as process:
-        url = f"http://127.0.0.1:{port}"
-        assert process.wait_http(f"{url}/readyz").status_code == 200
-        yield url
 
 
 @contextmanager

@@ -33,7 +33,8 @@ from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 from signup.repository.organisers import OrganiserRepository
 from tests.kafka_reader import end_offsets, read_events
-from tests.mailer_api_service import MailerService, mailer_api, sendgrid_standin
+from tests.mailer_api_service import MailerService, mailer_api
+from tests.mailer_service import standin as sendgrid_standin
 from tests.processes import free_port
 from tests.signup_service import ADMIN_TOKEN, SignupService, signup_api
 
