@@ -1,30 +1,38 @@
-"""`make bench`: starts the local infrastructure if needed, runs every benchmark, prints a table.
-`python -m bench counter`: the counter's benchmarks alone."""
+"""`make bench`: starts the local infrastructure if needed, runs every benchmark and writes the
+table row by row (printed, and in bench/results/<time>.md). A benchmark that fails is reported
+with its reason and the others still run. `python -m bench counter mailer`: only those."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import sys
 import uuid
+from collections.abc import Awaitable, Callable
 
 from aiokafka.admin import AIOKafkaAdminClient
 
 from bench import counter_consumer, kafka_publish, mailer_mailing, signup_intake
-from bench.harness import HEADER, Result
+from bench.harness import Report, run_each
 from devstack.config import StackConfig
 from devstack.stack import down, up
 from mobilise_runtime.kafka import ensure_topics
 
+# Each takes (the stack, a topic prefix of this run, the report).
+BENCHMARKS: dict[str, Callable[[StackConfig, str, Report], Awaitable[None] | None]] = {
+    "kafka": kafka_publish.run,
+    "intake": signup_intake.run,
+    "counter": counter_consumer.run,
+    "mailer": mailer_mailing.run,
+}
 
-async def _run_all(cfg: StackConfig) -> list[Result]:
+
+async def _run(cfg: StackConfig, names: list[str], report: Report) -> None:
     prefix = f"bench{uuid.uuid4().hex[:8]}."
     created = await ensure_topics(cfg.kafka_bootstrap, prefix=prefix)
     try:
-        publish = await kafka_publish.run(cfg.kafka_bootstrap, prefix)
-        intake = await asyncio.to_thread(signup_intake.run, cfg, prefix)
-        counter = await counter_consumer.run(cfg)
-        mailing = await asyncio.to_thread(mailer_mailing.run, cfg, prefix)
-        return [publish, intake, *counter, mailing]
+        chosen = {name: functools.partial(BENCHMARKS[name], cfg, prefix) for name in names}
+        await run_each(chosen, report)
     finally:
         admin = AIOKafkaAdminClient(bootstrap_servers=cfg.kafka_bootstrap)
         await admin.start()
@@ -33,16 +41,20 @@ async def _run_all(cfg: StackConfig) -> list[Result]:
 
 
 def main() -> None:
+    names = sys.argv[1:] or list(BENCHMARKS)
+    unknown = [name for name in names if name not in BENCHMARKS]
+    if unknown:
+        sys.exit(f"unknown benchmark {unknown}; choose among {list(BENCHMARKS)}")
     cfg = StackConfig.from_env()
+    report = Report()
     started = up(cfg)
     try:
-        only_counter = sys.argv[1:] == ["counter"]
-        results = asyncio.run(counter_consumer.run(cfg) if only_counter else _run_all(cfg))
+        asyncio.run(_run(cfg, names, report))
     finally:
         down(cfg, started)
-    print(HEADER)
-    for result in results:
-        print(result.row())
+    print(f"\n{report.path}: {report.failures} of {len(names)} benchmarks failed")
+    sys.exit(1 if report.failures else 0)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -13,7 +13,7 @@ import uuid
 from aiokafka import AIOKafkaConsumer
 
 from bench.counter_process import POLL_S, kill, pledge, poll_until, start_consumer, wait_assigned
-from bench.harness import Result
+from bench.harness import Report, Result
 from counter.repository.totals import applied_key
 from devstack.config import StackConfig
 from mobilise_events import PledgeSigned
@@ -33,7 +33,9 @@ def _percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-async def run(cfg: StackConfig, shared: SharedSettings, database: ServiceDatabase) -> list[Result]:
+async def run(
+    cfg: StackConfig, shared: SharedSettings, database: ServiceDatabase, report: Report
+) -> None:
     """Each signup published at its time slot; its lag ends when its campaign's totals have
     applied its offset (ours) or when a bare consumer receives it (baseline)."""
     topic = shared.topic_prefix + PledgeSigned.topic
@@ -115,13 +117,13 @@ async def run(cfg: StackConfig, shared: SharedSettings, database: ServiceDatabas
         f"campaigns: from publishing until its campaign's totals have applied it (polled every "
         f"{POLL_S * 1000:.0f} ms{late}) vs until a bare aiokafka consumer receives it"
     )
-    return [
-        Result(
-            what.format(q=f"p{q}"),
-            "ms",
-            _percentile(baseline, q) * 1000,
-            _percentile(ours, q) * 1000,
-            target,
+    for q, target in ((50, "—"), (99, "p99 < 1 s")):
+        report.add(
+            Result(
+                what.format(q=f"p{q}"),
+                "ms",
+                _percentile(baseline, q) * 1000,
+                _percentile(ours, q) * 1000,
+                target,
+            )
         )
-        for q, target in ((50, "—"), (99, "p99 < 1 s"))
-    ]

@@ -14,16 +14,16 @@ from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from bench.harness import Result
+from bench.harness import Report
 from devstack.config import StackConfig
+from devstack.harness.processes import Running, service_env
 from mobilise_events import PledgeSigned
 from mobilise_runtime.kafka import ensure_topics
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
-from tests.processes import Running, service_env
 
 POLL_S = 0.02
-Bench = Callable[[StackConfig, SharedSettings, ServiceDatabase], Awaitable[list[Result]]]
+Bench = Callable[[StackConfig, SharedSettings, ServiceDatabase, Report], Awaitable[None]]
 
 
 def pledge(i: int, campaigns: int) -> PledgeSigned:
@@ -90,7 +90,7 @@ async def wait_assigned(process: Running) -> None:
         await asyncio.sleep(0.05)
 
 
-async def isolated(cfg: StackConfig, bench: Bench) -> list[Result]:
+async def isolated(cfg: StackConfig, report: Report, bench: Bench) -> None:
     """Run `bench` on topics and a database of its own (one run never queues behind another's
     backlog), and remove them after."""
     prefix = f"benchcounter{uuid.uuid4().hex[:8]}."
@@ -99,7 +99,7 @@ async def isolated(cfg: StackConfig, bench: Bench) -> list[Result]:
                             topic_prefix=prefix)  # fmt: skip
     database = ServiceDatabase(cfg.mongo_url, f"bench_{uuid.uuid4().hex[:8]}", app_name="bench")
     try:
-        return await bench(cfg, shared, database)
+        await bench(cfg, shared, database, report)
     finally:
         await database.client.drop_database(database.db.name)
         await database.close()

@@ -15,7 +15,7 @@ import uuid
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.counter_process import kill, peak_rss_mb, pledge, poll_until, start_consumer
-from bench.harness import Result
+from bench.harness import Report, Result
 from counter.domain import aggregation, facts
 from counter.repository.ledger import LedgerRepository
 from counter.settings import StoreSettings
@@ -105,7 +105,9 @@ async def _bare_inserts(cfg: StackConfig, batch: int) -> float:
         await scratch.close()
 
 
-async def run(cfg: StackConfig, shared: SharedSettings, database: ServiceDatabase) -> list[Result]:
+async def run(
+    cfg: StackConfig, shared: SharedSettings, database: ServiceDatabase, report: Report
+) -> None:
     topic = shared.topic_prefix + PledgeSigned.topic
     await _publish_backlog(cfg.kafka_bootstrap, topic)
     await _bare_read(cfg.kafka_bootstrap, topic)  # warm the broker's page cache for both
@@ -137,7 +139,7 @@ async def run(cfg: StackConfig, shared: SharedSettings, database: ServiceDatabas
         f"`counter-consumer` from a cold start (ledger, history, totals in FerretDB, batches of "
         f"{batch:,}; counted {scope}; peak RSS {rss:.0f} MB)"
     )
-    return [
+    for result in (
         Result(
             f"{what} vs a bare aiokafka consumer reading and JSON-decoding them",
             "events/s",
@@ -154,4 +156,5 @@ async def run(cfg: StackConfig, shared: SharedSettings, database: ServiceDatabas
             measured,
             "—",
         ),
-    ]
+    ):
+        report.add(result)

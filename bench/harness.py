@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import time
-from collections.abc import Awaitable, Callable
+import traceback
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results"
+HEADER = "| benchmark | baseline | mobilise | ratio | target |\n|---|---|---|---|---|"
 
 
 @dataclass(frozen=True)
@@ -26,7 +34,46 @@ class Result:
         )
 
 
-HEADER = "| benchmark | baseline | mobilise | ratio | target |\n|---|---|---|---|---|"
+class Report:
+    """One run's table, in markdown: each row is printed and appended to the run's file as soon as
+    it is measured, so a benchmark that fails later (or a run cut short) loses no earlier figure."""
+
+    def __init__(self, folder: Path = RESULTS) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / f"{datetime.now(UTC):%Y-%m-%dT%H%M%SZ}.md"
+        self.failures = 0
+        self._write(f"# make bench, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n{HEADER}")
+
+    def add(self, result: Result) -> None:
+        self._write(result.row())
+
+    def failed(self, benchmark: str, error: BaseException) -> None:
+        """A row saying that `benchmark` failed and why (its other rows, if any, are kept)."""
+        self.failures += 1
+        reason = " ".join(str(error).split())[:300] or type(error).__name__
+        self._write(f"| {benchmark}: FAILED ({type(error).__name__}: {reason}) | — | — | — | — |")
+        traceback.print_exception(error)
+
+    def _write(self, text: str) -> None:
+        print(text, flush=True)
+        with self.path.open("a") as out:
+            out.write(text + "\n")
+
+
+# A benchmark writes its rows into the report; a blocking one is run in a thread.
+Benchmark = Callable[[Report], Awaitable[None] | None]
+
+
+async def run_each(benchmarks: Mapping[str, Benchmark], report: Report) -> None:
+    """Every benchmark in turn; one that fails gets a row saying so, and the next one still runs."""
+    for name, benchmark in benchmarks.items():
+        try:
+            if inspect.iscoroutinefunction(benchmark):
+                await benchmark(report)
+            else:
+                await asyncio.to_thread(benchmark, report)
+        except Exception as error:
+            report.failed(name, error)
 
 
 async def rate(operation: Callable[[int], Awaitable[None]], count: int, rounds: int = 3) -> float:

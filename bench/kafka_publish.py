@@ -9,7 +9,8 @@ from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaProducer
 
-from bench.harness import Result, rate
+from bench.harness import Report, Result, rate
+from devstack.config import StackConfig
 from mobilise_events import PledgeSigned
 from mobilise_runtime.kafka import EventPublisher
 
@@ -39,7 +40,8 @@ async def _in_waves(count: int, send: Callable[[int], Awaitable[None]]) -> None:
         await asyncio.gather(*(send(i) for i in range(start, min(count, start + IN_FLIGHT))))
 
 
-async def run(bootstrap: str, prefix: str, count: int = 5000) -> Result:
+async def run(cfg: StackConfig, prefix: str, report: Report, count: int = 5000) -> None:
+    bootstrap = cfg.kafka_bootstrap
     topic = prefix + PledgeSigned.topic
     payload = pledge(0).encode()
     bare = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
@@ -64,4 +66,4 @@ async def run(bootstrap: str, prefix: str, count: int = 5000) -> Result:
         await bare.stop()
         await ours.stop()
     # No target of its own: it shows what the event model costs on the signup intake path.
-    return Result("kafka publish, 100 in flight", "events/s", baseline, measured, "—")
+    report.add(Result("kafka publish, 100 in flight", "events/s", baseline, measured, "—"))

@@ -14,11 +14,11 @@ from pathlib import Path
 import httpx
 from cryptography.fernet import Fernet
 
-from bench.harness import Result
+from bench.harness import Report, Result
 from devstack.config import StackConfig
+from devstack.harness.processes import Running, free_port, service_env
 from devstack.procs import wait_until
 from mobilise_runtime.settings import SharedSettings
-from tests.processes import Running, free_port, service_env
 
 CONNECTIONS = 32
 SECONDS = 10
@@ -65,7 +65,7 @@ def _ready(url: str) -> bool:
         return False
 
 
-def run(cfg: StackConfig, prefix: str) -> Result:
+def run(cfg: StackConfig, prefix: str, report: Report) -> None:
     shared = SharedSettings(
         kafka_bootstrap=cfg.kafka_bootstrap,
         mongo_url=cfg.mongo_url,
@@ -113,9 +113,11 @@ def run(cfg: StackConfig, prefix: str) -> Result:
         _wrk(url, path, version)
         baseline = _wrk(bare_url, path, version)
         measured = _wrk(url, path, version)
+        report.add(
+            Result(
+                "signup intake, one process, 32 connections", "req/s", baseline, measured, "≥ 60 %"
+            )
+        )
     finally:
         ours.stop()
         bare.stop()
-    return Result(
-        "signup intake, one process, 32 connections", "req/s", baseline, measured, "≥ 60 %"
-    )

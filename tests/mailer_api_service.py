@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from devstack.harness.processes import Running, free_port, running, service_env
 from mobilise_runtime.settings import SharedSettings
-from tests.processes import Running, free_port, running, service_env
 
 
 @dataclass

@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from devstack.harness.processes import free_port, running, service_env
+from devstack.harness.signup import SignupService, signup_api
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
-from tests.processes import free_port, running, service_env
-from tests.signup_service import SignupService, signup_api
 
 
 @dataclass

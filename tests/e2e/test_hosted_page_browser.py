@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from devstack.harness.signup import SignupService, signup_api
 from mobilise_events import PledgeSigned, SignupConfirmed, VolunteerRegistered
 from mobilise_runtime.settings import SharedSettings
 from tests.counter_totals import counter_totals, totals_of
 from tests.kafka_reader import read_events
-from tests.signup_service import SignupService, signup_api
 
 SCREENSHOT = Path(tempfile.gettempdir()) / "campaign-fr.png"
 

@@ -14,11 +14,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_private_key
 
+from devstack.harness.processes import SCRIPTS, Running, free_port
 from devstack.partner_demo import DEMO_CAMPAIGN, DEMO_PARTNER
-from tests.processes import SCRIPTS, Running, free_port
+from devstack.procs import start_time
 
 
-def _descendants(root: int) -> set[int]:
+def _descendants(root: int) -> dict[int, str | None]:
+    """Every process under `root`, with its start time (a pid can be reused once it is gone)."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -27,21 +29,18 @@ def _descendants(root: int) -> set[int]:
         except (OSError, ValueError, IndexError):
             continue
         children.setdefault(parent, []).append(int(pid_text))
-    found: set[int] = set()
+    found: dict[int, str | None] = {}
     todo = [root]
     while todo:
         for child in children.get(todo.pop(), []):
-            found.add(child)
+            found[child] = start_time(child)
             todo.append(child)
     return found
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+def _alive(pid: int, started: str | None) -> bool:
+    """Still running (not a zombie) and still the same process."""
+    return started is not None and start_time(pid) == started
 
 
 def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) -> None:
@@ -96,9 +95,9 @@ def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) 
     assert code == 0, stack.output()[-4000:]
     assert "devstack: stopped" in stack.output()
     deadline = time.monotonic() + 10
-    while any(_alive(p) for p in processes) and time.monotonic() < deadline:
+    while any(_alive(*p) for p in processes.items()) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not [p for p in processes if _alive(p)]
+    assert not [p for p in processes.items() if _alive(*p)]
 
 
 def _mailer_dev_views(mailer: str, banner: str, state: Path) -> None:

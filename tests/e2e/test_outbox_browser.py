@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, expect
 
+from devstack.harness.mailer import standin as sendgrid_standin
 from mailer.sendgrid import SendGridClient
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 from tests.mailer_api_service import MailerService, mailer_api
-from tests.mailer_service import standin as sendgrid_standin
 
 HTML = (
     "<h1 id='greeting'>Bonjour -name-</h1>"

@@ -16,10 +16,10 @@ from pathlib import Path
 import httpx
 from playwright.async_api import Browser, expect
 
+from devstack.harness.processes import free_port, running, service_env
+from devstack.harness.signup import ADMIN_TOKEN
 from devstack.partner_demo import DEMO_CAMPAIGN, DEMO_PARTNER, demo_origins, register_demo
-from tests.processes import free_port, running, service_env
 from tests.service_chain import Stack
-from tests.signup_service import ADMIN_TOKEN
 
 SCREENSHOT = Path(tempfile.gettempdir()) / "widget.png"
 PAGE_SCREENSHOT = Path(tempfile.gettempdir()) / "widget-on-partner-page.png"

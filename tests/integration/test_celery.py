@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from devstack.harness.processes import running, service_env
 from mailer.queue import create_celery
 from mailer.settings import Settings
 from mobilise_runtime.settings import SharedSettings
-from tests.processes import running, service_env
 
 
 def test_task_round_trip_through_a_worker(shared_settings: SharedSettings, unique: str) -> None:

@@ -8,11 +8,11 @@ import time
 import uuid
 from typing import Any
 
+from devstack.harness.processes import SCRIPTS, running, service_env
 from mobilise_events import PledgeSigned, SignupConfirmed, VolunteerRegistered
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
-from tests.processes import SCRIPTS, running, service_env
 
 SIGNUP: dict[str, Any] = {
     "campaign_slug": "femmes",

@@ -18,11 +18,11 @@ from typing import Any
 from aiokafka.partitioner import murmur2
 
 from counter.domain.m49 import macro_region
+from devstack.harness.processes import Running, running, service_env
 from mobilise_events import Event, PledgeSigned, Signup, SignupConfirmed, VolunteerRegistered
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.mongo import Document, ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
-from tests.processes import Running, running, service_env
 
 PARTITIONS = 6  # of each signup topic (mobilise_events.topics)
 COUNTS = ("signed", "confirmed", "volunteers")

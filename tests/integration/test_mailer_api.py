@@ -24,6 +24,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from devstack.config import StackConfig
+from devstack.harness.mailer import standin as sendgrid_standin
+from devstack.harness.processes import free_port
+from devstack.harness.signup import ADMIN_TOKEN, SignupService, signup_api
 from mailer.messages import Recipient, Sender, confirmation
 from mailer.schemas import MAILING_EXAMPLE, MailingAccepted
 from mailer.sendgrid import SendGridClient
@@ -34,9 +37,6 @@ from mobilise_runtime.settings import SharedSettings
 from signup.repository.organisers import OrganiserRepository
 from tests.kafka_reader import end_offsets, read_events
 from tests.mailer_api_service import MailerService, mailer_api
-from tests.mailer_service import standin as sendgrid_standin
-from tests.processes import free_port
-from tests.signup_service import ADMIN_TOKEN, SignupService, signup_api
 
 E = TypeVar("E", bound=Event)
 SIGNATURE = "X-Twilio-Email-Event-Webhook-Signature"

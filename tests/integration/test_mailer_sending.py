@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 from redis import Redis
 
+from devstack.harness.mailer import EMAIL_HASH_KEY, Mailer, publish, standin, wait_until
+from devstack.harness.signup import SignupService, signup_api
 from mailer.addresses import AddressHasher
 from mobilise_events import (
     Audience,
@@ -33,8 +35,6 @@ from mobilise_events import (
 )
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
-from tests.mailer_service import EMAIL_HASH_KEY, Mailer, publish, standin, wait_until
-from tests.signup_service import SignupService, signup_api
 
 NEWS = LocalisedText(fr="Nouvelles", en="News")
 BODY = LocalisedText(fr="Bonjour {{ first_name }}", en="Hi {{ first_name }}")

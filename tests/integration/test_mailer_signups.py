@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
+from devstack.harness.mailer import Mailer, publish, standin, wait_until
+from devstack.harness.signup import ADMIN_TOKEN, SignupService, signup_api
 from mobilise_events import Audience, LocalisedText, MailingRequested
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
-from tests.mailer_service import Mailer, publish, standin, wait_until
-from tests.signup_service import ADMIN_TOKEN, SignupService, signup_api
 
 ORGANISER = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 

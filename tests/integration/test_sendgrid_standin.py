@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devstack.harness.processes import Running, free_port, running
 from mailer.messages import Recipient, Sender, confirmation, newsletter
 from mailer.sendgrid import RateLimited, Refused, SendGridClient, Unavailable
 from mobilise_events import LocalisedText
-from tests.processes import Running, free_port, running
 
 SENDER = Sender("campagnes@mobilise.example", "mobilise", "http://127.0.0.1:8000")
 TITLE = LocalisedText(fr="Femmes du numérique", en="Women in digital")

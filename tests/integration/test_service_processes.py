@@ -7,8 +7,8 @@ import json
 import pytest
 from cryptography.fernet import Fernet
 
+from devstack.harness.processes import free_port, running, service_env
 from mobilise_runtime.settings import SharedSettings
-from tests.processes import free_port, running, service_env
 
 SIGNUP_SECRETS = {
     "SIGNUP_TOKEN_KEYS": Fernet.generate_key().decode(),

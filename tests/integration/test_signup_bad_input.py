@@ -15,12 +15,12 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from devstack.config import StackConfig
+from devstack.harness.signup import ADMIN_TOKEN, SignupService, signup_api
 from mobilise_events import PledgeSigned, VolunteerRegistered
 from mobilise_runtime.kafka import ensure_topics
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 from tests.kafka_reader import end_offsets
-from tests.signup_service import ADMIN_TOKEN, SignupService, signup_api
 
 RUN = uuid.uuid4().hex[:8]
 CONSENT = f"bad-input-{RUN}"

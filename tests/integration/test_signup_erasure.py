@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
+from devstack.harness.processes import SCRIPTS, running
+from devstack.harness.signup import SignupService, projector_env, signup_api
 from mobilise_events import Event, PledgeSigned, Signup, SupporterErased
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.settings import SharedSettings
 from tests.integration.test_signup_records import export, export_until
 from tests.kafka_reader import end_offsets, read_keyed
-from tests.processes import SCRIPTS, running
-from tests.signup_service import SignupService, projector_env, signup_api
 
 AWA = "awa.erase@example.org"
 

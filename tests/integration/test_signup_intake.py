@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from devstack.harness.signup import SignupService, signup_api
 from mobilise_events import PledgeSigned, VolunteerRegistered
 from mobilise_runtime.settings import SharedSettings
 from tests.kafka_reader import end_offsets, read_events
-from tests.signup_service import SignupService, signup_api
 
 PLEDGE = {
     "email": "Awa.Diop@Example.ORG",

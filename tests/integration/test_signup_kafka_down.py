@@ -14,6 +14,8 @@ from typing import Any
 import httpx
 
 from devstack.config import StackConfig
+from devstack.harness.processes import free_port
+from devstack.harness.signup import signup_api
 from devstack.stack import down, up
 from mobilise_events import PledgeSigned
 from mobilise_runtime.kafka import ensure_topics
@@ -21,8 +23,6 @@ from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 from signup.publisher import RETRY_AFTER_S
 from tests.kafka_reader import end_offsets, read_events
-from tests.processes import free_port
-from tests.signup_service import signup_api
 
 PUBLISH_TIMEOUT_S = 2
 PLEDGE: dict[str, Any] = {
@@ -91,8 +91,9 @@ async def test_kafka_stopped_means_503_never_2xx_and_recovery(
                         "detail": "signups are paused for a moment and yours may not have been "
                         "recorded; please try again (a repeat counts once)"
                     }
-                    # The client is told within the publish timeout (plus the request's own work).
-                    assert elapsed < PUBLISH_TIMEOUT_S + 3, elapsed
+                    # Told within the publish timeout plus the request's own work (room left for a
+                    # busy machine: without the timeout, aiokafka's own would take 40 s).
+                    assert elapsed < PUBLISH_TIMEOUT_S + 10, elapsed
                 ready = await client.get("/readyz")
                 assert ready.status_code == 503, ready.text
                 assert ready.json()["checks"]["kafka"] != "ok"

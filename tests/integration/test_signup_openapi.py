@@ -18,12 +18,12 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Ok
 
+from devstack.harness.signup import ADMIN_TOKEN, SignupService, signup_api
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 from signup import campaign_schemas, partner_schemas, schemas, signup_schemas, supporter_schemas
 from signup.main import create_app
 from signup.settings import Settings
-from tests.signup_service import ADMIN_TOKEN, SignupService, signup_api
 
 if TYPE_CHECKING:
     from schemathesis.specs.openapi.schemas import OpenApiCase, OpenApiOperation

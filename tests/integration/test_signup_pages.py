@@ -17,6 +17,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from devstack.config import StackConfig
+from devstack.harness.processes import free_port
+from devstack.harness.signup import SignupService, signup_api
 from devstack.stack import down, up
 from mobilise_events import (
     PledgeSigned,
@@ -31,8 +33,6 @@ from signup.domain.tokens import ConfirmClaim, Tokens, UnsubscribeClaim
 from signup.publisher import RETRY_AFTER_S
 from tests.counter_totals import counter_totals, totals_of
 from tests.kafka_reader import end_offsets, read_events
-from tests.processes import free_port
-from tests.signup_service import SignupService, signup_api
 
 FORM = {
     "email": "Awa.Diop@Example.ORG",

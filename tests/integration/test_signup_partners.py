@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from devstack.harness.processes import SCRIPTS, service_env
+from devstack.harness.signup import SignupService, signup_api
 from mobilise_events import PledgeSigned
 from mobilise_runtime.settings import SharedSettings
 from tests.kafka_reader import end_offsets, read_events
-from tests.processes import SCRIPTS, service_env
-from tests.signup_service import SignupService, signup_api
 
 SITE = "https://asso-dakar.example"
 DEV_SITE = "http://localhost:8003"

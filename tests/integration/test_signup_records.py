@@ -13,12 +13,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from devstack.harness.processes import SCRIPTS, running, service_env
+from devstack.harness.signup import SignupService, projector_env, signup_api
 from mobilise_events import PledgeSigned, Signup, SignupConfirmed, SupporterUnsubscribed
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.settings import SharedSettings
 from tests.kafka_reader import read_events
-from tests.processes import SCRIPTS, running, service_env
-from tests.signup_service import SignupService, projector_env, signup_api
 
 
 @pytest.fixture

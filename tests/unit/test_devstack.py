@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -9,10 +12,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_private_key
 
+from devstack import procs
 from devstack.apps import app_environment
 from devstack.config import StackConfig
 from devstack.infra import _kafka_properties
-from devstack.procs import Daemon
+from devstack.procs import Daemon, group_ended, start_time, wait_until
 from mailer.domain.webhook import WebhookVerifier, load_verification_key
 
 
@@ -50,11 +54,36 @@ def test_daemon_is_found_again_and_stopped_with_its_children(tmp_path: Path) -> 
     assert daemon.stop(timeout=5)
     assert daemon.pid() is None
     assert not daemon.pidfile.exists()
+    assert group_ended(pid)
     assert not any(
         p.read_text().startswith(f"{pid} ") or _parent(p.parent) == pid
         for p in Path("/proc").glob("[0-9]*/stat")
         if p.exists()
     )
+
+
+def test_a_daemon_dying_while_it_is_looked_up_is_not_left_a_zombie(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process may die at any moment of `pid()`: here, each time devstack reaps (collects a
+    dead child), the daemon dies right after — the worst moment if reaping came before the look at
+    /proc. Whatever the moment, once pid() says it is gone, no zombie of it is left."""
+    daemon = Daemon("short", tmp_path / "run", tmp_path / "logs")
+    pid = daemon.start(["sleep", "60"], env={}, cwd=tmp_path)
+    reap = procs._reap
+
+    def reap_then_die(child: int) -> None:
+        reap(child)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
+        wait_until(lambda: start_time(child) is None, timeout=5, what="the kill")
+
+    monkeypatch.setattr(procs, "_reap", reap_then_die)
+    while (seen := daemon.pid()) is not None:  # seen alive: it dies now, before the next look
+        assert seen == pid
+        os.kill(pid, signal.SIGKILL)
+        wait_until(lambda: start_time(pid) is None, timeout=5, what="the kill")
+    assert not Path(f"/proc/{pid}").exists(), "left as a zombie"
 
 
 def _parent(proc: Path) -> int | None:

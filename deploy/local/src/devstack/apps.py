@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
 import os
 import secrets
 import signal
@@ -27,7 +29,7 @@ from cryptography.hazmat.primitives.serialization import (
 
 from devstack.config import StackConfig
 from devstack.output import say
-from devstack.procs import wait_until
+from devstack.procs import group_ended, wait_until
 
 SCRIPTS = Path(sys.executable).parent
 
@@ -170,9 +172,17 @@ class Foreground:
         for name, process in self._running.items():
             try:
                 process.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
+                # Its children (a worker's pool) are in its group and may outlive it a moment.
+                wait_until(
+                    functools.partial(group_ended, process.pid),
+                    timeout=max(0.1, deadline - time.monotonic()),
+                    what=name,
+                    interval=0.05,
+                )
+            except (subprocess.TimeoutExpired, TimeoutError):
                 say(f"{name} did not stop within {timeout:g}s: killed")
-                os.killpg(process.pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         for pump in self._pumps:
             pump.join(timeout=2)

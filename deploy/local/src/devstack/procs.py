@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-def _start_time(pid: int) -> str | None:
+def start_time(pid: int) -> str | None:
     """The kernel's start time of `pid` (None if gone or a zombie): a pid file whose process has
     a different start time belongs to a process that has since died and whose pid was reused."""
     try:
@@ -65,8 +65,12 @@ class Daemon:
         except (OSError, ValueError):
             return None
         pid = int(pid_text)
+        if start_time(pid) == started:
+            return pid
+        # Seen dead (gone or a zombie): only now collect it, so that a process dying between a
+        # reap and the read above is never left behind as a zombie of ours.
         _reap(pid)
-        return pid if _start_time(pid) == started else None
+        return None
 
     def start(self, argv: Sequence[str], *, env: dict[str, str], cwd: Path) -> int:
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -82,7 +86,7 @@ class Daemon:
                 cwd=cwd,
                 start_new_session=True,
             )
-        started = _start_time(process.pid)
+        started = start_time(process.pid)
         self.pidfile.write_text(f"{process.pid} {started}\n")
         return process.pid
 
@@ -93,11 +97,15 @@ class Daemon:
             self.pidfile.unlink(missing_ok=True)
             return False
         _signal_group(pid, signal.SIGTERM)
+
+        def ended() -> bool:
+            return self.pid() is None and group_ended(pid)
+
         try:
-            wait_until(lambda: self.pid() is None, timeout=timeout, what=self.name)
+            wait_until(ended, timeout=timeout, what=self.name)
         except TimeoutError:
             _signal_group(pid, signal.SIGKILL)
-            wait_until(lambda: self.pid() is None, timeout=10, what=self.name)
+            wait_until(ended, timeout=10, what=self.name)
         self.pidfile.unlink(missing_ok=True)
         return True
 
@@ -105,6 +113,19 @@ class Daemon:
 def _signal_group(pid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, sig)
+
+
+def group_ended(pgid: int) -> bool:
+    """Whether no live (non-zombie) process is left in process group `pgid`: a leader that has
+    exited can leave children of its group running."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            return False
+    return True
 
 
 def _reap(pid: int) -> None:

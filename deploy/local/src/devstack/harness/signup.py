@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 from cryptography.fernet import Fernet
 
+from devstack.harness.processes import Running, free_port, running, service_env
 from mobilise_runtime.settings import SharedSettings
-from tests.processes import Running, free_port, running, service_env
 
 ADMIN_TOKEN = "test-admin-token"
 SUPPORTER_KEY_SECRET = "test-supporter-key-secret"

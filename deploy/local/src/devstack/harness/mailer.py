@@ -16,11 +16,11 @@ import httpx
 from pymongo import MongoClient
 from pymongo.database import Database
 
+from devstack.harness.processes import Running, free_port, running, service_env
 from mobilise_events import Event
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.mongo import Document
 from mobilise_runtime.settings import SharedSettings
-from tests.processes import Running, free_port, running, service_env
 
 T = TypeVar("T")
 EMAIL_HASH_KEY = "test-email-hash-key"
