@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -102,5 +103,9 @@ def running(script: str, env: dict[str, str]) -> Iterator[Running]:
     process = Running([str(SCRIPTS / script)], env)
     try:
         yield process
-    finally:
-        process.stop()
+    except BaseException:
+        # The body's failure is the one to report, not a slow stop after it (still killed).
+        with contextlib.suppress(AssertionError):
+            process.stop()
+        raise
+    process.stop()
