@@ -58,13 +58,6 @@ def start_consumer(shared: SharedSettings, database: str) -> Running:
     return Running([str(Path(sys.executable).parent / "counter-consumer")], env)
 
 
-def peak_rss_mb(process: Running) -> float:
-    """The process's peak resident memory so far (Linux)."""
-    status = Path(f"/proc/{process.process.pid}/status").read_text()
-    kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
-    return kib / 1024
-
-
 def kill(process: Running) -> None:
     """Its batch in hand may take longer than a SIGTERM's grace: nothing here needs it finished."""
     if process.process.poll() is None:

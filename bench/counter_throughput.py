@@ -14,8 +14,8 @@ import uuid
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from bench.counter_process import kill, peak_rss_mb, pledge, poll_until, start_consumer
-from bench.harness import Report, Result
+from bench.counter_process import kill, pledge, poll_until, start_consumer
+from bench.harness import Report, Result, peak_rss_mb
 from counter.domain import aggregation, facts
 from counter.repository.ledger import LedgerRepository
 from counter.settings import StoreSettings
@@ -129,7 +129,7 @@ async def run(
     process = start_consumer(shared, database.db.name)
     try:
         await poll_until(all_counted, CAP_S, process, "the throughput run")
-        rss = peak_rss_mb(process)
+        rss = peak_rss_mb(process.process.pid)
     finally:
         kill(process)
     measured = counted / (counted_at - started)

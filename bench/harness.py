@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
@@ -84,3 +90,35 @@ async def rate(operation: Callable[[int], Awaitable[None]], count: int, rounds: 
         await operation(count)
         best = max(best, count / (time.perf_counter() - started))
     return best
+
+
+def wrk(url: str, *, connections: int, seconds: int, script: str | None = None) -> float:
+    """Requests/s that `wrk` (one thread) reached against `url`; any non-2xx answer is an error."""
+    binary = shutil.which("wrk")
+    if binary is None:
+        sys.exit("bench needs wrk: apt-get install wrk (make bench installs it)")
+    with tempfile.TemporaryDirectory() as folder:
+        args = [binary, "-t1", f"-c{connections}", f"-d{seconds}s", url]
+        if script is not None:
+            (Path(folder) / "script.lua").write_text(script)
+            args[4:4] = ["-s", str(Path(folder) / "script.lua")]
+        out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"errors under load:\n{out}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if match is None:
+        raise RuntimeError(out)
+    return float(match.group(1))
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident memory so far (Linux)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
+    return kib / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

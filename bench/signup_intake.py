@@ -3,18 +3,14 @@ against a bare FastAPI endpoint taking the same JSON body, both loaded by wrk in
 
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
 import sys
-import tempfile
 import uuid
 from pathlib import Path
 
 import httpx
 from cryptography.fernet import Fernet
 
-from bench.harness import Report, Result
+from bench.harness import Report, Result, wrk
 from devstack.config import StackConfig
 from devstack.harness.processes import Running, free_port, service_env
 from devstack.procs import wait_until
@@ -38,24 +34,8 @@ end
 
 
 def _wrk(url: str, path: str, version: str) -> float:
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        sys.exit("bench needs wrk: apt-get install wrk (make bench installs it)")
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT.replace("VERSION", version).replace("PATH", path))
-    out = subprocess.run(
-        [wrk, "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "-s", script.name, url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    Path(script.name).unlink()
-    if "Non-2xx" in out:
-        raise RuntimeError(f"errors under load:\n{out}")
-    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if match is None:
-        raise RuntimeError(out)
-    return float(match.group(1))
+    script = WRK_SCRIPT.replace("VERSION", version).replace("PATH", path)
+    return wrk(url, connections=CONNECTIONS, seconds=SECONDS, script=script)
 
 
 def _ready(url: str) -> bool:

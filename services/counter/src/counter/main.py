@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             try:
                 yield
             finally:
+                await app.state.reader.close()
                 await database.close()
 
     app = FastAPI(

@@ -6,67 +6,77 @@ requests and streams want them."""
 
 from __future__ import annotations
 
-import asyncio
+import functools
 from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from counter.broadcast import Broadcast
 from counter.cache import TimedCache
 from counter.campaigns import Campaign
-from counter.domain.errors import Unavailable
 from counter.domain.history import Bucket, Counts, Window, points, window
 from counter.repository import TotalsQueries
 from counter.schemas import CountsOut, HistoryOut, Point, TotalsOut
 from mobilise_runtime.logging import get_logger
 
 TOTALS_MAX_AGE_S = 0.25
+# How often the live streams look at the (cached) totals of a campaign somebody watches.
+STREAM_POLL_S = 0.3
 HISTORY_MAX_AGE_S = 1.0
 # Only campaigns the signup service knows get this far, so these bounds are rarely reached.
 MAX_ENTRIES = 10_000
 log = get_logger(__name__)
 
 
+@dataclass
+class _Kept:
+    totals: TotalsOut
+
+    @functools.cached_property
+    def json(self) -> bytes:
+        return self.totals.model_dump_json().encode()
+
+
 class TotalsReader:
     def __init__(self, queries: TotalsQueries) -> None:
         self._queries = queries
-        self._totals: TimedCache[str, TotalsOut] = TimedCache(max_entries=MAX_ENTRIES)
+        self._totals: TimedCache[str, _Kept] = TimedCache(max_entries=MAX_ENTRIES)
         self._latest: TimedCache[tuple[str, Bucket], HistoryOut] = TimedCache(
             max_entries=MAX_ENTRIES
         )
+        self._broadcast = Broadcast(every_s=STREAM_POLL_S)
 
     async def totals(self, campaign: Campaign) -> TotalsOut:
-        async def load() -> tuple[TotalsOut, float]:
-            document = await self._queries.totals(campaign.id)
-            return totals_from(document, campaign), TOTALS_MAX_AGE_S
+        return (await self._kept(campaign)).totals
+
+    async def totals_json(self, campaign: Campaign) -> bytes:
+        """The totals as the API's JSON, encoded once per read for every request."""
+        return (await self._kept(campaign)).json
+
+    async def _kept(self, campaign: Campaign) -> _Kept:
+        async def load() -> tuple[_Kept, float]:
+            return _Kept(await self._read(campaign)), TOTALS_MAX_AGE_S
 
         return await self._totals.get(campaign.id, load)
 
+    async def _read(self, campaign: Campaign) -> TotalsOut:
+        return totals_from(await self._queries.totals(campaign.id), campaign)
+
     async def changes(
-        self,
-        campaign: Campaign,
-        *,
-        after: TotalsOut,
-        every_s: float,
-        stopping: Callable[[], bool] = lambda: False,
-    ) -> AsyncIterator[TotalsOut]:
-        """The totals each time they differ from the last ones given (starting from `after`),
-        looked at every `every_s`, until `stopping()`: changes in between are coalesced."""
-        last = after
-        unavailable = False
-        while not stopping():
-            await asyncio.sleep(every_s)
-            try:
-                current = await self.totals(campaign)
-            except Unavailable:
-                # The stream outlives a database hiccup: the dashboard keeps its last numbers.
-                if not unavailable:
-                    log.warning("totals unavailable to a stream", slug=campaign.slug)
-                unavailable = True
-                continue
-            unavailable = False
-            if current != last:
-                last = current
-                yield current
+        self, campaign: Campaign, *, after: TotalsOut, stopping: Callable[[], bool]
+    ) -> AsyncIterator[str]:
+        """The totals' JSON each time they differ from the last ones given (starting from
+        `after`), read every STREAM_POLL_S for all the campaign's viewers at once (not through
+        the cache: a change reaches them within one interval), until `stopping()`: changes in
+        between are coalesced."""
+        async for changed in self._broadcast.changes(
+            campaign.id, lambda: self._read(campaign), after=after, stopping=stopping
+        ):
+            yield changed
+
+    async def close(self) -> None:
+        await self._broadcast.close()
 
     async def history(
         self,

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from counter.campaigns import Campaign
@@ -22,9 +22,7 @@ from counter.schemas import TOTALS_EXAMPLE, HistoryOut, TotalsOut
 from mobilise_runtime.logging import get_logger
 
 router = APIRouter(prefix="/api/v1/campaigns/{slug}", tags=["totals"])
-# How often a stream looks at the (shared, cached) totals, and how often it proves it is alive
-# to proxies that close quiet connections.
-STREAM_POLL_S = 0.3
+# How often a stream proves it is alive to proxies that close quiet connections.
 STREAM_PING_S = 15
 # Time a stream has, on shutdown, to end by itself (a poll interval is enough) before it is cut.
 STREAM_SHUTDOWN_GRACE_S = 1.0
@@ -43,12 +41,14 @@ _EVENT_EXAMPLE = (
 @router.get(
     "/totals",
     summary="A campaign's totals now",
+    response_model=TotalsOut,
     responses={**NOT_FOUND, **UNAVAILABLE},
 )
-async def totals(campaign: CampaignDep, reader: ReaderDep) -> TotalsOut:
+async def totals(campaign: CampaignDep, reader: ReaderDep) -> Response:
     """Totals per campaign, country (ISO 3166-1), region (ISO 3166-2), UN M49 macro-region and
     partner, from one stored document: sums agree with each other. At most 250 ms old."""
-    return await reader.totals(campaign)
+    # Encoded once per read of the store for every request (live pages poll it).
+    return Response(await reader.totals_json(campaign), media_type="application/json")
 
 
 @router.get(
@@ -119,10 +119,8 @@ async def _events(
     log.info("totals stream opened", slug=campaign.slug)
     try:
         yield _event(first, retry=STREAM_RETRY_MS)
-        async for current in reader.changes(
-            campaign, after=first, every_s=STREAM_POLL_S, stopping=shutdown.is_set
-        ):
-            yield _event(current)
+        async for changed in reader.changes(campaign, after=first, stopping=shutdown.is_set):
+            yield ServerSentEvent(data=changed, event="totals")
     finally:
         log.info("totals stream closed", slug=campaign.slug)
 

@@ -1,0 +1,110 @@
+"""The live totals' broadcast: however many viewers a campaign has, its totals are looked at once
+per interval and encoded once per change; each viewer gets every change (coalesced), and the
+watcher goes with the last viewer."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import Callable
+
+from counter.broadcast import Broadcast
+from counter.domain.errors import Unavailable
+from counter.schemas import TotalsOut
+
+EVERY_S = 0.01
+
+
+def totals(signed: int) -> TotalsOut:
+    return TotalsOut(
+        slug="c",
+        goal=100,
+        signed=signed,
+        confirmed=0,
+        volunteers=0,
+        by_country={},
+        by_region={},
+        by_macro_region={},
+        by_partner={},
+        updated_at=None,
+    )
+
+
+class Store:
+    def __init__(self) -> None:
+        self.signed = 0
+        self.loads = 0
+        self.down = False
+
+    async def load(self) -> TotalsOut:
+        self.loads += 1
+        if self.down:
+            raise Unavailable("mongo", retry_after_s=1)
+        return totals(self.signed)
+
+
+async def watch(broadcast: Broadcast, store: Store, seen: list[int], stop: asyncio.Event) -> None:
+    async for changed in broadcast.changes("c", store.load, after=totals(0), stopping=stop.is_set):
+        seen.append(TotalsOut.model_validate_json(changed).signed)
+
+
+def all_saw(seen: list[list[int]], signed: int) -> bool:
+    return all(s and s[-1] == signed for s in seen)
+
+
+async def until(check: Callable[[], bool]) -> None:
+    """Bounded polling of a condition the broadcast makes true in its own time."""
+    for _ in range(500):
+        if check():
+            return
+        await asyncio.sleep(EVERY_S)
+    raise AssertionError("not reached in 5 s")
+
+
+async def test_many_viewers_one_look_per_interval_and_every_change() -> None:
+    broadcast, store, stop = Broadcast(EVERY_S), Store(), asyncio.Event()
+    seen: list[list[int]] = [[] for _ in range(200)]
+    viewers = [asyncio.create_task(watch(broadcast, store, s, stop)) for s in seen]
+    for signed in (1, 2, 3):
+        store.signed = signed
+        await until(functools.partial(all_saw, seen, signed))
+    looks, started = store.loads, time.monotonic()
+    await asyncio.sleep(20 * EVERY_S)
+    intervals = (time.monotonic() - started) / EVERY_S
+    assert store.loads - looks <= intervals + 2, "one look per interval, not one per viewer"
+    assert all(s == [1, 2, 3] for s in seen)
+    stop.set()
+    await until(lambda: all(v.done() for v in viewers))
+    assert broadcast._channels == {}, "the watcher goes with the last viewer"
+
+
+async def test_a_late_viewer_gets_the_current_totals_and_a_hiccup_ends_no_stream() -> None:
+    broadcast, store, stop = Broadcast(EVERY_S), Store(), asyncio.Event()
+    first: list[int] = []
+    task = asyncio.create_task(watch(broadcast, store, first, stop))
+    store.signed = 5
+    await until(lambda: first == [5])
+    late: list[int] = []  # read 0 before connecting, while the channel already has 5
+    late_task = asyncio.create_task(watch(broadcast, store, late, stop))
+    await until(lambda: late == [5])
+    store.down = True
+    await asyncio.sleep(10 * EVERY_S)
+    store.down, store.signed = False, 6
+    await until(lambda: first == [5, 6] and late == [5, 6])
+    stop.set()
+    await asyncio.gather(task, late_task)
+
+
+async def test_a_viewer_that_goes_away_leaves_the_others_watching() -> None:
+    broadcast, store, stop = Broadcast(EVERY_S), Store(), asyncio.Event()
+    staying: list[int] = []
+    stays = asyncio.create_task(watch(broadcast, store, staying, stop))
+    leaves = asyncio.create_task(watch(broadcast, store, [], asyncio.Event()))
+    await asyncio.sleep(5 * EVERY_S)
+    leaves.cancel()  # the client went: only its own wait is cancelled
+    await asyncio.gather(leaves, return_exceptions=True)
+    store.signed = 7
+    await until(lambda: staying == [7])
+    stop.set()
+    await stays
