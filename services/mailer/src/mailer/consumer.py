@@ -47,9 +47,9 @@ from mobilise_events import (
     VolunteerRegistered,
 )
 from mobilise_runtime.kafka import EventConsumer, Received
-from mobilise_runtime.logging import configure_logging, get_logger
+from mobilise_runtime.logging import get_logger
 from mobilise_runtime.mongo import Document, ServiceDatabase
-from mobilise_runtime.process import run_until_signalled
+from mobilise_runtime.process import run_consumer_process
 
 SERVICE = "mailer-consumer"
 TOPICS = [
@@ -287,5 +287,4 @@ async def _sweep(handler: MailerConsumer, every_s: float, stop: asyncio.Event) -
 
 def main() -> None:
     settings = Settings()
-    configure_logging(SERVICE, settings.shared.log_format, settings.shared.log_level)
-    run_until_signalled(lambda stop: consume(settings, stop))
+    run_consumer_process(SERVICE, settings.shared, lambda stop: consume(settings, stop))

@@ -20,10 +20,9 @@ from mobilise_events import (
     VolunteerRegistered,
 )
 from mobilise_runtime.kafka import EventConsumer, Received
-from mobilise_runtime.logging import configure_logging
 from mobilise_runtime.mongo import ServiceDatabase
-from mobilise_runtime.process import run_until_signalled
-from signup.domain.emails import canonical_email
+from mobilise_runtime.process import run_consumer_process
+from signup.domain.emails import InvalidEmail, canonical_email
 from signup.domain.supporters import person_key
 from signup.repository import SupporterRepository
 from signup.repository.erasures import ErasureRepository
@@ -106,6 +105,9 @@ async def project(settings: ProjectorSettings, stop: asyncio.Event) -> None:
         handler=projector.apply,
         prefix=shared.topic_prefix,
         client_id=SERVICE,
+        # An address no signup could have had (an odd one from SendGrid's webhook): that event
+        # is dead-lettered, the others go on.
+        rejects=(InvalidEmail,),
     )
     try:
         await consumer.run(stop)
@@ -115,5 +117,4 @@ async def project(settings: ProjectorSettings, stop: asyncio.Event) -> None:
 
 def main() -> None:
     settings = ProjectorSettings()
-    configure_logging(SERVICE, settings.shared.log_format, settings.shared.log_level)
-    run_until_signalled(lambda stop: project(settings, stop))
+    run_consumer_process(SERVICE, settings.shared, lambda stop: project(settings, stop))
