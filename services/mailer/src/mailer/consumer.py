@@ -25,7 +25,7 @@ from mailer.addresses import AddressHasher
 from mailer.campaigns import CampaignTitles
 from mailer.planning import plan
 from mailer.queue import SEND_BATCH, create_celery
-from mailer.repository.mailings import MailingsRepository
+from mailer.repository.mailings import MailingsRepository, of_plan
 from mailer.repository.recipients import AudienceRepository, recipient_id
 from mailer.settings import Settings
 from mailer.signup_client import SignupClient
@@ -154,7 +154,7 @@ class MailerConsumer:
             log.info("mailing planned", mailing=mailing_id, batches=len(planned.batches))
         mailing = await self._mailings.get(mailing_id)
         assert mailing is not None
-        pending = await self._mailings.unfinished_batches(mailing_id)
+        pending = await self._mailings.unfinished_batches(mailing)
         return await self._batch_tasks(mailing, pending, recipients)
 
     async def requeue_stalled(self) -> None:
@@ -175,8 +175,9 @@ class MailerConsumer:
                 emails.append(batch)
         for mailing_id, batches in newsletters.items():
             mailing = await self._mailings.get(mailing_id)
-            if mailing is None:
-                continue
+            batches = [b for b in batches if mailing is not None and of_plan(mailing, b)]
+            if mailing is None or not batches:
+                continue  # left by a planning attempt that lost: never queued, never to be
             recipients = await self._audience.of_campaign(mailing["campaign_id"])
             await self._enqueue(await self._batch_tasks(mailing, batches, recipients))
             self._requeued.update((b["_id"], now) for b in batches)
