@@ -86,15 +86,17 @@ class MailerConsumer:
     async def handle(self, batch: list[Received]) -> None:
         events = [r.event for r in batch]
         # Each step is idempotent and independent of the order the topics were read in (an
-        # erasure compares times, a confirmation may come before its signup).
+        # erasure covers the signups older than itself, by each one's own time, whichever is
+        # read first; a confirmation may come before its signup). Erasures first: their
+        # tombstones keep this batch's older signups from being mailed at all.
+        for erased in (e for e in events if isinstance(e, SupporterErased)):
+            keys = [s.supporter_key for s in erased.signups]
+            await self._audience.erase(self._hash(erased.email), erased.occurred_at, keys)
         specs = await self._signups([e for e in events if isinstance(e, Signup)])
         confirmed = [e for e in events if isinstance(e, SignupConfirmed)]
         if confirmed:
             await self._audience.record_confirmations(confirmed)
         await self._unsubscribes([e for e in events if isinstance(e, SupporterUnsubscribed)])
-        for erased in (e for e in events if isinstance(e, SupporterErased)):
-            keys = [s.supporter_key for s in erased.signups]
-            await self._audience.erase(self._hash(erased.email), erased.occurred_at, keys)
         await self._enqueue(specs)
         for mailing in (e for e in events if isinstance(e, MailingRequested)):
             await self._enqueue(await self._mailing(mailing))
@@ -103,12 +105,18 @@ class MailerConsumer:
         if not signups:
             return []
         hashed = [(e, self._hash(e.email)) for e in signups]
+        # A signup older than its person's erasure is a replay: never written, so it cannot
+        # overwrite a newer signup's recipient (read earlier from another topic).
+        before = await self._audience.erased_since(h for _, h in hashed)
+        hashed = [(e, h) for e, h in hashed if not _erased_after(before, e, h)]
         await self._audience.record_signups(hashed)
-        # Checked after writing: an erasure applied meanwhile by another consumer wrote its
-        # tombstone before deleting, so one of the two always sees the other.
+        # Checked again after writing: an erasure applied meanwhile by another consumer wrote
+        # its tombstone before deleting, so one of the two always sees the other.
         erased = await self._audience.erased_since(h for _, h in hashed)
-        replayed = [(e, h) for e, h in hashed if h in erased and erased[h] >= e.occurred_at]
-        await self._audience.forget((e.campaign_id, e.supporter_key) for e, _ in replayed)
+        replayed = [(e, h) for e, h in hashed if _erased_after(erased, e, h)]
+        await self._audience.forget(
+            (e.campaign_id, e.supporter_key, erased[h]) for e, h in replayed
+        )
         skip = {id(e) for e, _ in replayed}
         specs = [await self._welcome(e, h) for e, h in hashed if id(e) not in skip]
         # One task per email even if its person signed twice in this batch (the last one wins,
@@ -273,6 +281,10 @@ async def consume(settings: Settings, stop: asyncio.Event) -> None:
         await http.aclose()
         await database.close()
         queue.close()
+
+
+def _erased_after(erasures: dict[str, datetime], signup: Signup, email_hash: str) -> bool:
+    return email_hash in erasures and erasures[email_hash] >= signup.occurred_at
 
 
 async def _sweep(handler: MailerConsumer, every_s: float, stop: asyncio.Event) -> None:

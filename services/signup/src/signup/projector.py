@@ -42,17 +42,6 @@ TOPICS = [
 ]
 
 
-def erasure_writes(erased: list[SupporterErased]) -> list[Write]:
-    return [
-        SupporterRepository.erased(
-            canonical_email(e.email),
-            [(s.campaign_id, s.supporter_key) for s in e.signups],
-            e.occurred_at,
-        )
-        for e in erased
-    ]
-
-
 def writes_for(batch: list[Received], *, dropped: AbstractSet[int] = frozenset()) -> list[Write]:
     """The batch's writes but its erasures'; `dropped`: ids of signups an erasure came after."""
     writes: list[Write] = []
@@ -84,7 +73,9 @@ class Projector:
         # Tombstones first, then the deletions (a crash between them redoes both), then the
         # rest: a signup newer than the erasure is a new consent and stays.
         await self._erasures.record((self._key(e.email), e.occurred_at) for e in erased)
-        await self._supporters.apply(erasure_writes(erased))
+        for e in erased:
+            records = [(s.campaign_id, s.supporter_key) for s in e.signups]
+            await self._supporters.erase(canonical_email(e.email), records, e.occurred_at)
         signups = [r.event for r in batch if isinstance(r.event, Signup)]
         keyed = [(e, self._key(e.email)) for e in signups]
         tombstones = await self._erasures.erased_at(k for _, k in keyed)
