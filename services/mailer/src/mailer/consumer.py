@@ -86,9 +86,8 @@ class MailerConsumer:
     async def handle(self, batch: list[Received]) -> None:
         events = [r.event for r in batch]
         # Each step is idempotent and independent of the order the topics were read in (an
-        # erasure covers the signups older than itself, by each one's own time, whichever is
-        # read first; a confirmation may come before its signup). Erasures first: their
-        # tombstones keep this batch's older signups from being mailed at all.
+        # erasure covers the signups older than itself, each by its own time; a confirmation
+        # may come before its signup). Erasures first: this batch's older signups are dropped.
         for erased in (e for e in events if isinstance(e, SupporterErased)):
             keys = [s.supporter_key for s in erased.signups]
             await self._audience.erase(self._hash(erased.email), erased.occurred_at, keys)
@@ -114,9 +113,7 @@ class MailerConsumer:
         # its tombstone before deleting, so one of the two always sees the other.
         erased = await self._audience.erased_since(h for _, h in hashed)
         replayed = [(e, h) for e, h in hashed if _erased_after(erased, e, h)]
-        await self._audience.forget(
-            (e.campaign_id, e.supporter_key, erased[h]) for e, h in replayed
-        )
+        await self._audience.forget((e, erased[h]) for e, h in replayed)
         skip = {id(e) for e, _ in replayed}
         specs = [await self._welcome(e, h) for e, h in hashed if id(e) not in skip]
         # One task per email even if its person signed twice in this batch (the last one wins,

@@ -78,13 +78,13 @@ class AudienceRepository:
         cursor = self._erasures.find({"_id": {"$in": wanted}})
         return {doc["_id"]: doc["erased_at"] async for doc in cursor}
 
-    async def forget(self, signups: Iterable[tuple[str, str, datetime]]) -> None:
-        """Deletes the recipients (campaign id, supporter key) a late-read erasure (at that
-        time) covers: only if the signup the document holds is not newer than the erasure — a
-        later signup of the same person, written by the same batch, is a new consent."""
+    async def forget(self, signups: Iterable[tuple[Signup, datetime]]) -> None:
+        """Deletes the recipients of these signups that a late-read erasure (at that time)
+        covers: only if the signup the document holds is not newer than the erasure — a later
+        signup of the same person, written by the same batch, is a new consent."""
         deletes = [
-            DeleteOne({"_id": recipient_id(c, k), "signed_at": {"$lte": erased_at}})
-            for c, k, erased_at in signups
+            DeleteOne({"_id": _rid(event), "signed_at": {"$lte": erased_at}})
+            for event, erased_at in signups
         ]
         await bulk_write(self._recipients, deletes, ordered=False)
 
