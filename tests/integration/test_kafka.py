@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 
+import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
@@ -12,6 +14,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from devstack.config import StackConfig
 from mobilise_events import DEAD_LETTER_TOPIC, TOPICS, PledgeSigned, SignupConfirmed
 from mobilise_runtime.kafka import EventConsumer, EventPublisher, Received, ensure_topics
+from mobilise_runtime.kafka.admin import TopicLayoutError
 
 
 def confirmed(campaign: str) -> SignupConfirmed:
@@ -125,3 +128,29 @@ async def test_undecodable_messages_go_to_the_dead_letter_topic(
     assert record.value == b'{"not": "an event"}'
     assert headers["source_topic"] == topic
     assert "signup_id" in headers["reason"]
+
+
+async def test_a_topic_whose_partition_count_changed_under_its_data_is_refused(
+    stack: StackConfig, unique: str
+) -> None:
+    prefix = f"t{unique}."
+    pledges = next(s for s in TOPICS if s.name == PledgeSigned.topic)
+    # As if someone had added partitions by hand: the campaigns' keys now hash elsewhere.
+    grown = await ensure_topics(
+        stack.kafka_bootstrap, prefix=prefix, specs=(dataclasses.replace(pledges, partitions=12),)
+    )
+    admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
+    await admin.start()
+    try:
+        for _ in range(100):  # until the broker's metadata has the new topic
+            described = await admin.describe_topics(grown)
+            if not described[0]["error_code"] and len(described[0]["partitions"]) == 12:
+                break
+            await asyncio.sleep(0.05)
+        with pytest.raises(TopicLayoutError, match=r"has 12 partitions.*configured for 6"):
+            await ensure_topics(stack.kafka_bootstrap, prefix=prefix)
+        described = await admin.describe_topics([prefix + s.name for s in TOPICS])
+        assert [t["topic"] for t in described if not t["error_code"]] == grown  # nothing created
+    finally:
+        await admin.delete_topics(grown)
+        await admin.close()

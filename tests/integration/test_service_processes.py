@@ -71,10 +71,17 @@ def test_readiness_fails_and_says_why_when_mongo_is_unreachable(
 def test_consumer_joins_its_group_and_stops_cleanly(
     shared_settings: SharedSettings, unique: str, script: str, group_env: str
 ) -> None:
+    port = free_port()
     env = service_env(
-        shared_settings, MAILER_EMAIL_HASH_KEY="test-key", **{group_env: f"{script}-{unique}"}
+        shared_settings,
+        MAILER_EMAIL_HASH_KEY="test-key",
+        MOBILISE_METRICS_PORT=str(port),
+        **{group_env: f"{script}-{unique}"},
     )
     with running(script, env) as consumer:
         consumer.wait_for("partitions assigned", timeout=60)
+        # The dead-letter counter is there to alert on, though the process serves no API.
+        metrics = consumer.wait_http(f"http://127.0.0.1:{port}/metrics")
+        assert "mobilise_events_dead_lettered_total" in metrics.text
     assert consumer.process.returncode == 0
     assert "consumer stopped" in consumer.output()

@@ -234,3 +234,22 @@ def test_a_blocked_bounce_is_not_a_suppression() -> None:
 def test_a_batch_that_is_not_sendgrids_is_refused_whole(body: bytes, message: str) -> None:
     with pytest.raises(Rejected, match=message):
         parse_events(body)
+
+
+@pytest.mark.parametrize(
+    "email", ["x@localhost", '"a b"@example.org', "u@[192.0.2.1]", "a..b@example.org"]
+)
+def test_an_address_no_signup_could_have_suppresses_nobody(email: str) -> None:
+    """Published, it stopped signup-projector (its canonical form refuses such addresses); none
+    of our mail can have gone to it, so the event is acknowledged and does nothing."""
+    (odd, good) = parse_events(
+        json.dumps(
+            [
+                {"email": email, "event": "bounce", "sg_event_id": "odd"},
+                {"email": "awa@example.org", "event": "bounce", "sg_event_id": "good"},
+            ]
+        ).encode()
+    )
+    assert odd.sg_event_id == "odd"
+    assert odd.unsubscribed is None
+    assert good.unsubscribed is not None

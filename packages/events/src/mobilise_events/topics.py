@@ -34,19 +34,27 @@ BY_TOPIC: dict[str, type[Event]] = {t.topic: t for t in EVENT_TYPES}
 DEAD_LETTER_TOPIC = "events.deadletter.v1"
 
 
+# Keyed by campaign and read together (range assignment): partition N of each holds the same
+# campaigns only while they all have the same partition count.
+SIGNUP_EVENT_TYPES: tuple[type[Event], ...] = (PledgeSigned, VolunteerRegistered, SignupConfirmed)
+
+
 @dataclass(frozen=True)
 class TopicSpec:
     name: str
     partitions: int
     retention_ms: int
+    # One of the signup topics: consumers expect partition N of every one of them to hold the
+    # same campaigns.
+    co_partitioned: bool = False
 
 
 def _spec(event_type: type[Event]) -> TopicSpec:
     # Signups are keyed by campaign and are the volume: enough partitions to spread counter
     # consumers over.
-    partitions = 6 if event_type in (PledgeSigned, VolunteerRegistered, SignupConfirmed) else 3
+    signup = event_type in SIGNUP_EVENT_TYPES
     retention = PERSONAL_DATA_RETENTION_MS if event_type.personal_data else OTHER_RETENTION_MS
-    return TopicSpec(event_type.topic, partitions, retention)
+    return TopicSpec(event_type.topic, 6 if signup else 3, retention, co_partitioned=signup)
 
 
 TOPICS: tuple[TopicSpec, ...] = (

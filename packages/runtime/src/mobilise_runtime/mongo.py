@@ -33,13 +33,19 @@ async def bulk_write(
 DUPLICATE_KEY = 11000  # MongoDB's error code for an insert-once document that is already there
 
 
+def only_duplicate_keys(exc: BulkWriteError) -> bool:
+    """Whether every error of this bulk write is a duplicate key (and there was one)."""
+    errors = exc.details.get("writeErrors", [])
+    concern = exc.details.get("writeConcernErrors", [])
+    return bool(errors) and not concern and all(e.get("code") == DUPLICATE_KEY for e in errors)
+
+
 def already_there(exc: BulkWriteError) -> list[int]:
     """The positions of the documents an unordered insert_many found there already (insert-once
     documents: someone recorded them first). Any other write error is raised again."""
-    errors = exc.details.get("writeErrors", [])
-    if any(e.get("code") != DUPLICATE_KEY for e in errors):
+    if not only_duplicate_keys(exc):
         raise exc
-    return [e["index"] for e in errors]
+    return [e["index"] for e in exc.details["writeErrors"]]
 
 
 async def insert_new(collection: AsyncCollection[Document], docs: Sequence[Document]) -> list[Any]:

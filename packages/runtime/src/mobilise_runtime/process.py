@@ -1,10 +1,16 @@
-"""Runs a long-lived worker loop until SIGTERM or SIGINT, then lets it finish cleanly."""
+"""Runs a long-lived worker loop until SIGTERM or SIGINT, then lets it finish cleanly; and the
+entry point every consumer process shares (counter-consumer, signup-projector, mailer-consumer)."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
 from collections.abc import Awaitable, Callable
+
+from prometheus_client import start_http_server
+
+from mobilise_runtime.logging import configure_logging
+from mobilise_runtime.settings import SharedSettings
 
 Loop = Callable[[asyncio.Event], Awaitable[None]]
 
@@ -18,3 +24,12 @@ def run_until_signalled(loop: Loop) -> None:
         await loop(stop)
 
     asyncio.run(main())
+
+
+def run_consumer_process(service: str, shared: SharedSettings, loop: Loop) -> None:
+    """Logs, the metrics port (consumers serve no API: `MOBILISE_METRICS_PORT` gives them one
+    for Prometheus, e.g. to alert on dead-lettered events), then `loop` until signalled."""
+    configure_logging(service, shared.log_format, shared.log_level)
+    if shared.metrics_port is not None:
+        start_http_server(shared.metrics_port, addr=shared.metrics_host)
+    run_until_signalled(loop)

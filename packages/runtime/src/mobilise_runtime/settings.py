@@ -27,6 +27,10 @@ class SharedSettings(BaseSettings):
     admin_token: SecretStr | None = None
     # Upper bound on each readiness check, in seconds.
     probe_timeout: float = Field(default=2.0, gt=0)
+    # Where processes without an API of their own (the consumers) serve Prometheus metrics;
+    # None: they serve none. APIs serve theirs at /metrics on their own port.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"

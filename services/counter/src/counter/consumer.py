@@ -11,9 +11,8 @@ from counter.repository.totals import TotalsRepository
 from counter.settings import StoreSettings
 from mobilise_events import PledgeSigned, SignupConfirmed, SupporterErased, VolunteerRegistered
 from mobilise_runtime.kafka import EventConsumer
-from mobilise_runtime.logging import configure_logging
 from mobilise_runtime.mongo import ServiceDatabase
-from mobilise_runtime.process import run_until_signalled
+from mobilise_runtime.process import run_consumer_process
 
 SERVICE = "counter-consumer"
 # Keyed by campaign, with as many partitions each: partition N of them holds the same campaigns.
@@ -64,5 +63,4 @@ async def consume(settings: StoreSettings, stop: asyncio.Event) -> None:
 
 def main() -> None:
     settings = StoreSettings()
-    configure_logging(SERVICE, settings.shared.log_format, settings.shared.log_level)
-    run_until_signalled(lambda stop: consume(settings, stop))
+    run_consumer_process(SERVICE, settings.shared, lambda stop: consume(settings, stop))

@@ -13,6 +13,16 @@ import hmac
 from email_validator import EmailNotValidError, validate_email
 
 
+def signup_could_have(raw: str) -> bool:
+    """Whether the signup service would take this address (its check, email-validator's syntax
+    rules without DNS): only such an address can be one the mailer wrote to."""
+    try:
+        validate_email(raw.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
 @functools.lru_cache(maxsize=65536)
 def canonical_email(raw: str) -> str:
     try:

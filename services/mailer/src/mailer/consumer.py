@@ -25,7 +25,7 @@ from mailer.addresses import AddressHasher
 from mailer.campaigns import CampaignTitles
 from mailer.planning import plan
 from mailer.queue import SEND_BATCH, create_celery
-from mailer.repository.mailings import MailingsRepository
+from mailer.repository.mailings import MailingsRepository, of_plan
 from mailer.repository.recipients import AudienceRepository, recipient_id
 from mailer.settings import Settings
 from mailer.signup_client import SignupClient
@@ -47,9 +47,9 @@ from mobilise_events import (
     VolunteerRegistered,
 )
 from mobilise_runtime.kafka import EventConsumer, Received
-from mobilise_runtime.logging import configure_logging, get_logger
+from mobilise_runtime.logging import get_logger
 from mobilise_runtime.mongo import Document, ServiceDatabase
-from mobilise_runtime.process import run_until_signalled
+from mobilise_runtime.process import run_consumer_process
 
 SERVICE = "mailer-consumer"
 TOPICS = [
@@ -86,15 +86,16 @@ class MailerConsumer:
     async def handle(self, batch: list[Received]) -> None:
         events = [r.event for r in batch]
         # Each step is idempotent and independent of the order the topics were read in (an
-        # erasure compares times, a confirmation may come before its signup).
+        # erasure covers the signups older than itself, each by its own time; a confirmation
+        # may come before its signup). Erasures first: this batch's older signups are dropped.
+        for erased in (e for e in events if isinstance(e, SupporterErased)):
+            keys = [s.supporter_key for s in erased.signups]
+            await self._audience.erase(self._hash(erased.email), erased.occurred_at, keys)
         specs = await self._signups([e for e in events if isinstance(e, Signup)])
         confirmed = [e for e in events if isinstance(e, SignupConfirmed)]
         if confirmed:
             await self._audience.record_confirmations(confirmed)
         await self._unsubscribes([e for e in events if isinstance(e, SupporterUnsubscribed)])
-        for erased in (e for e in events if isinstance(e, SupporterErased)):
-            keys = [s.supporter_key for s in erased.signups]
-            await self._audience.erase(self._hash(erased.email), erased.occurred_at, keys)
         await self._enqueue(specs)
         for mailing in (e for e in events if isinstance(e, MailingRequested)):
             await self._enqueue(await self._mailing(mailing))
@@ -103,12 +104,16 @@ class MailerConsumer:
         if not signups:
             return []
         hashed = [(e, self._hash(e.email)) for e in signups]
+        # A signup older than its person's erasure is a replay: never written, so it cannot
+        # overwrite a newer signup's recipient (read earlier from another topic).
+        before = await self._audience.erased_since(h for _, h in hashed)
+        hashed = [(e, h) for e, h in hashed if not _erased_after(before, e, h)]
         await self._audience.record_signups(hashed)
-        # Checked after writing: an erasure applied meanwhile by another consumer wrote its
-        # tombstone before deleting, so one of the two always sees the other.
+        # Checked again after writing: an erasure applied meanwhile by another consumer wrote
+        # its tombstone before deleting, so one of the two always sees the other.
         erased = await self._audience.erased_since(h for _, h in hashed)
-        replayed = [(e, h) for e, h in hashed if h in erased and erased[h] >= e.occurred_at]
-        await self._audience.forget((e.campaign_id, e.supporter_key) for e, _ in replayed)
+        replayed = [(e, h) for e, h in hashed if _erased_after(erased, e, h)]
+        await self._audience.forget((e, erased[h]) for e, h in replayed)
         skip = {id(e) for e, _ in replayed}
         specs = [await self._welcome(e, h) for e, h in hashed if id(e) not in skip]
         # One task per email even if its person signed twice in this batch (the last one wins,
@@ -154,7 +159,7 @@ class MailerConsumer:
             log.info("mailing planned", mailing=mailing_id, batches=len(planned.batches))
         mailing = await self._mailings.get(mailing_id)
         assert mailing is not None
-        pending = await self._mailings.unfinished_batches(mailing_id)
+        pending = await self._mailings.unfinished_batches(mailing)
         return await self._batch_tasks(mailing, pending, recipients)
 
     async def requeue_stalled(self) -> None:
@@ -175,8 +180,9 @@ class MailerConsumer:
                 emails.append(batch)
         for mailing_id, batches in newsletters.items():
             mailing = await self._mailings.get(mailing_id)
-            if mailing is None:
-                continue
+            batches = [b for b in batches if mailing is not None and of_plan(mailing, b)]
+            if mailing is None or not batches:
+                continue  # left by a planning attempt that lost: never queued, never to be
             recipients = await self._audience.of_campaign(mailing["campaign_id"])
             await self._enqueue(await self._batch_tasks(mailing, batches, recipients))
             self._requeued.update((b["_id"], now) for b in batches)
@@ -274,6 +280,10 @@ async def consume(settings: Settings, stop: asyncio.Event) -> None:
         queue.close()
 
 
+def _erased_after(erasures: dict[str, datetime], signup: Signup, email_hash: str) -> bool:
+    return email_hash in erasures and erasures[email_hash] >= signup.occurred_at
+
+
 async def _sweep(handler: MailerConsumer, every_s: float, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
@@ -287,5 +297,4 @@ async def _sweep(handler: MailerConsumer, every_s: float, stop: asyncio.Event) -
 
 def main() -> None:
     settings = Settings()
-    configure_logging(SERVICE, settings.shared.log_format, settings.shared.log_level)
-    run_until_signalled(lambda stop: consume(settings, stop))
+    run_consumer_process(SERVICE, settings.shared, lambda stop: consume(settings, stop))

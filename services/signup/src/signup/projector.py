@@ -20,10 +20,9 @@ from mobilise_events import (
     VolunteerRegistered,
 )
 from mobilise_runtime.kafka import EventConsumer, Received
-from mobilise_runtime.logging import configure_logging
 from mobilise_runtime.mongo import ServiceDatabase
-from mobilise_runtime.process import run_until_signalled
-from signup.domain.emails import canonical_email
+from mobilise_runtime.process import run_consumer_process
+from signup.domain.emails import InvalidEmail, canonical_email
 from signup.domain.supporters import person_key
 from signup.repository import SupporterRepository
 from signup.repository.erasures import ErasureRepository
@@ -41,17 +40,6 @@ TOPICS = [
         SupporterErased,
     )
 ]
-
-
-def erasure_writes(erased: list[SupporterErased]) -> list[Write]:
-    return [
-        SupporterRepository.erased(
-            canonical_email(e.email),
-            [(s.campaign_id, s.supporter_key) for s in e.signups],
-            e.occurred_at,
-        )
-        for e in erased
-    ]
 
 
 def writes_for(batch: list[Received], *, dropped: AbstractSet[int] = frozenset()) -> list[Write]:
@@ -85,7 +73,9 @@ class Projector:
         # Tombstones first, then the deletions (a crash between them redoes both), then the
         # rest: a signup newer than the erasure is a new consent and stays.
         await self._erasures.record((self._key(e.email), e.occurred_at) for e in erased)
-        await self._supporters.apply(erasure_writes(erased))
+        for e in erased:
+            records = [(s.campaign_id, s.supporter_key) for s in e.signups]
+            await self._supporters.erase(canonical_email(e.email), records, e.occurred_at)
         signups = [r.event for r in batch if isinstance(r.event, Signup)]
         keyed = [(e, self._key(e.email)) for e in signups]
         tombstones = await self._erasures.erased_at(k for _, k in keyed)
@@ -106,6 +96,9 @@ async def project(settings: ProjectorSettings, stop: asyncio.Event) -> None:
         handler=projector.apply,
         prefix=shared.topic_prefix,
         client_id=SERVICE,
+        # An address no signup could have had (an odd one from SendGrid's webhook): that event
+        # is dead-lettered, the others go on.
+        rejects=(InvalidEmail,),
     )
     try:
         await consumer.run(stop)
@@ -115,5 +108,4 @@ async def project(settings: ProjectorSettings, stop: asyncio.Event) -> None:
 
 def main() -> None:
     settings = ProjectorSettings()
-    configure_logging(SERVICE, settings.shared.log_format, settings.shared.log_level)
-    run_until_signalled(lambda stop: project(settings, stop))
+    run_consumer_process(SERVICE, settings.shared, lambda stop: project(settings, stop))

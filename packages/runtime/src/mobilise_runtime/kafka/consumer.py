@@ -1,8 +1,11 @@
 """One consumer loop per process: fetch a batch, decode it, hand it to the service, then commit.
 
 Offsets are committed only after the handler returns, so a crash redelivers the batch (at least
-once); handlers make their effects idempotent. A message that is not a valid event goes to the
-dead-letter topic with the reason, and the partition moves on."""
+once); handlers make their effects idempotent. A message that is not a valid event, or an event
+whose handling raises an error that says it can never be applied (EventRejected, or one of the
+service's `rejects`: a domain or validation error, never an infrastructure one), goes to the
+dead-letter topic with the reason, counted in `mobilise_events_dead_lettered_total`, and the
+partition moves on. Any other error stops the consumer without committing, as before."""
 
 from __future__ import annotations
 
@@ -14,11 +17,29 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from aiokafka.structs import ConsumerRecord
+from bson.errors import InvalidDocument
+from prometheus_client import Counter
 
 from mobilise_events import DEAD_LETTER_TOPIC, Event, EventDecodeError, decode
 from mobilise_runtime.logging import get_logger
 
 log = get_logger(__name__)
+
+DEAD_LETTERED = Counter(
+    "mobilise_events_dead_lettered_total",
+    "Events a consumer could not decode (stage=decode) or apply (stage=apply) and set aside on "
+    "the dead-letter topic; any increase needs a look",
+    ["group", "topic", "stage"],
+)
+
+
+class EventRejected(Exception):
+    """Raised by a handler for an event it can never apply, whatever it retries: the event is
+    dead-lettered and the consumer goes on."""
+
+
+# Errors that are the event's own, in every service: a document the database can never store.
+ALWAYS_REJECTED: tuple[type[Exception], ...] = (EventRejected, InvalidDocument)
 
 
 @dataclass(frozen=True)
@@ -88,6 +109,7 @@ class EventConsumer:
         on_assigned: PartitionsHook = _nothing,
         on_revoked: PartitionsHook = _nothing,
         fetch_wait_ms: int = 500,
+        rejects: tuple[type[Exception], ...] = (),
     ) -> None:
         """`co_partitioned`: give one member partition N of every topic (range assignment),
         for handlers whose documents are fed by several topics keyed alike. `on_assigned` /
@@ -95,8 +117,11 @@ class EventConsumer:
         broker may hold a fetch that has no new records for the partitions it asks about;
         meanwhile partitions left out of that fetch (their last records were still in hand)
         wait too, so a low value bounds the latency of a member whose partitions are not all
-        busy."""
+        busy. `rejects`: the service's errors that mean an event can never be applied (a
+        domain or validation error: the same event always raises it); such an event is
+        dead-lettered instead of stopping the consumer."""
         self._prefix = prefix
+        self._rejects = (*ALWAYS_REJECTED, *rejects)
         self._topics = [prefix + t for t in topics]
         self._group_id = group_id
         self._handler = handler
@@ -140,26 +165,46 @@ class EventConsumer:
             log.info("consumer stopped", group=self._group_id)
 
     async def _process(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
-        received: list[Received] = []
+        received: list[tuple[Received, ConsumerRecord]] = []
         for records in batches.values():
             for record in records:
                 try:
                     event = decode(record.topic, record.value or b"", self._prefix)
                 except EventDecodeError as exc:
-                    await self._dead_letter(record, exc)
+                    await self._dead_letter(record, "decode", exc.reason, exc)
                     continue
-                received.append(Received(event, record.topic, record.partition, record.offset))
+                received.append(
+                    (Received(event, record.topic, record.partition, record.offset), record)
+                )
         if received:
-            await self._handler(received)
+            await self._apply(received)
         await self._consumer.commit({tp: records[-1].offset + 1 for tp, records in batches.items()})
 
-    async def _dead_letter(self, record: ConsumerRecord, exc: EventDecodeError) -> None:
+    async def _apply(self, batch: list[tuple[Received, ConsumerRecord]]) -> None:
+        """Hand the batch over; if it is refused, find the events that are refused on their own
+        by halving it (in order: each partition's events stay in their order, and handlers
+        take any split of a batch, as a redelivery may bring), and dead-letter those."""
+        try:
+            await self._handler([r for r, _ in batch])
+        except self._rejects as exc:
+            if len(batch) > 1:
+                half = len(batch) // 2
+                await self._apply(batch[:half])
+                await self._apply(batch[half:])
+                return
+            await self._dead_letter(batch[0][1], "apply", f"{type(exc).__name__}: {exc}", exc)
+
+    async def _dead_letter(
+        self, record: ConsumerRecord, stage: str, reason: str, exc: Exception
+    ) -> None:
         log.error(
-            "undecodable event dead-lettered",
+            "event dead-lettered",
             topic=record.topic,
             partition=record.partition,
             offset=record.offset,
-            reason=exc.reason,
+            stage=stage,
+            reason=reason[:1000],
+            error=type(exc).__name__,
         )
         await self._dead_letters.send_and_wait(
             self._prefix + DEAD_LETTER_TOPIC,
@@ -170,6 +215,9 @@ class EventConsumer:
                 ("source_partition", str(record.partition).encode()),
                 ("source_offset", str(record.offset).encode()),
                 ("group", self._group_id.encode()),
-                ("reason", exc.reason.encode()[:1000]),
+                ("stage", stage.encode()),
+                ("error", type(exc).__name__.encode()),
+                ("reason", reason.encode()[:1000]),
             ],
         )
+        DEAD_LETTERED.labels(self._group_id, record.topic.removeprefix(self._prefix), stage).inc()

@@ -15,7 +15,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from mobilise_runtime.mongo import Document, bulk_write
+from mobilise_runtime.mongo import Document, bulk_write, only_duplicate_keys
 
 
 class StaleWriter(RuntimeError):
@@ -61,8 +61,13 @@ class GuardedDocuments:
             return
         try:
             await bulk_write(self._collection, writes, ordered=True)
-        except (BulkWriteError, DuplicateKeyError) as exc:
-            # The guard matched nothing, so the upsert tried to insert an existing _id.
+        except BulkWriteError as exc:
+            # The guard matched nothing, so the upsert tried to insert an existing _id; any
+            # other write error (a full disk, a bad update) is not another writer's doing.
+            if not only_duplicate_keys(exc):
+                raise
+            raise StaleWriter(f"another writer applied events first: {exc}") from exc
+        except DuplicateKeyError as exc:
             raise StaleWriter(f"another writer applied events first: {exc}") from exc
         except KeyError as exc:
             # The same, from FerretDB 1.x: its answer to that failed update command has no

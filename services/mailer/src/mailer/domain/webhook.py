@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
+from mailer.addresses import signup_could_have
 from mailer.domain.errors import BadSignature, Rejected
 from mobilise_events import SupporterUnsubscribed
 
@@ -123,6 +124,11 @@ def _event(n: int, item: object) -> DeliveryEvent:
     email = _text(n, item, "email")
     if email is None or "@" not in email:
         raise Rejected(f"event {n} ({kind}) has no email address")
+    if not signup_could_have(email):
+        # No signup had this address (`x@localhost`, a quoted local part…), so none of our
+        # mail went to it: nothing to suppress. Refusing the batch would make SendGrid retry the
+        # other events for days; publishing it would give consumers an address they refuse.
+        return DeliveryEvent(event_id, kind, None)
     # custom_args come back as top-level keys of each event: the mailer sends campaign_id.
     campaign_id = None if reason in GLOBAL_REASONS else _text(n, item, "campaign_id")
     unsubscribed = SupporterUnsubscribed(

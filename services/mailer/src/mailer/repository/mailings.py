@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,8 +37,13 @@ class Progress:
     suppressed: int
 
 
-def batch_id(mailing_id: str, n: int) -> str:
-    return f"{mailing_id}:{n:05d}"
+def batch_id(mailing_id: str, plan: str, n: int) -> str:
+    return f"{mailing_id}:{plan}:{n:05d}"
+
+
+def of_plan(mailing: Document, batch: Document) -> bool:
+    """Whether the batch belongs to the mailing's fixed plan (not to an attempt that lost)."""
+    return batch.get("plan") == mailing.get("plan")
 
 
 class MailingsRepository:
@@ -51,18 +57,21 @@ class MailingsRepository:
         return await self._mailings.find_one({"_id": mailing_id})
 
     async def save_plan(self, event: MailingRequested, planned: Planned) -> Document:
-        """Batches first, then the mailing: once the mailing exists its plan never changes, and
-        only then are its tasks queued. Batches left by an attempt that died before that were
-        never queued, and are planned again."""
+        """Fixes the mailing's plan once, and returns the fixed one. Each attempt writes its
+        batches under a plan id of its own (only ever inserted), then inserts the mailing naming
+        that plan: the first insert wins, and only that plan's batches are ever queued. Nothing
+        is deleted or reset, so an attempt that lost — a consumer that lost the partition and
+        planned late, or one that died before the mailing — can never put back as "queued" a
+        batch that was sent (its claims are the batch's own: it would be sent again)."""
         mailing_id = str(event.mailing_id)
-        await self._batches.delete_many({"mailing_id": mailing_id})
-        await self._members.delete_many({"mailing_id": mailing_id})
+        plan = uuid.uuid4().hex
         now = datetime.now(UTC)
         batches = [
             {
-                "_id": batch_id(mailing_id, n),
+                "_id": batch_id(mailing_id, plan, n),
                 "kind": "newsletter",
                 "mailing_id": mailing_id,
+                "plan": plan,
                 "campaign_id": event.campaign_id,
                 "size": len(batch),
                 "state": QUEUED,
@@ -72,8 +81,9 @@ class MailingsRepository:
         ]
         members = [
             {
-                "_id": batch_id(mailing_id, n),
+                "_id": batch_id(mailing_id, plan, n),
                 "mailing_id": mailing_id,
+                "plan": plan,
                 "supporter_keys": [r["supporter_key"] for r in batch],
             }
             for n, batch in enumerate(planned.batches)
@@ -84,6 +94,7 @@ class MailingsRepository:
         mailing = {
             "_id": mailing_id,
             "campaign_id": event.campaign_id,
+            "plan": plan,
             "subject": event.subject.model_dump(),
             "body_template": event.body_template.model_dump(),
             "audience": event.audience.model_dump(mode="json"),
@@ -95,7 +106,10 @@ class MailingsRepository:
         }
         try:
             await self._mailings.insert_one(mailing)
-        except DuplicateKeyError:  # a replay that raced nobody: single writer, but be exact
+        except DuplicateKeyError:
+            # Planned by another attempt first: this one's batches were never queued.
+            await self._batches.delete_many({"mailing_id": mailing_id, "plan": plan})
+            await self._members.delete_many({"mailing_id": mailing_id, "plan": plan})
             existing = await self.get(mailing_id)
             assert existing is not None
             return existing
@@ -120,10 +134,13 @@ class MailingsRepository:
         ]
         await insert_new(self._batches, docs)
 
-    async def unfinished_batches(self, mailing_id: str) -> list[Document]:
-        """The mailing's batches still to send, each with its `supporter_keys`."""
-        cursor = self._batches.find({"mailing_id": mailing_id}, {"state": 1}).sort("_id", 1)
-        return await self._with_members([b async for b in cursor if b["state"] not in FINAL])
+    async def unfinished_batches(self, mailing: Document) -> list[Document]:
+        """The batches of the mailing's plan still to send, each with its `supporter_keys`."""
+        query = {"mailing_id": mailing["_id"]}
+        cursor = self._batches.find(query, {"state": 1, "plan": 1}).sort("_id", 1)
+        return await self._with_members(
+            [b async for b in cursor if b["state"] not in FINAL and of_plan(mailing, b)]
+        )
 
     async def stalled_batches(self, untouched_since: datetime) -> list[Document]:
         """Batches not finished and untouched since then, newsletter ones with their
@@ -131,7 +148,14 @@ class MailingsRepository:
         records it as unknown)."""
         cursor = self._batches.find(
             {"state": {"$in": [QUEUED, RETRYING, SENDING]}},
-            {"kind": 1, "mailing_id": 1, "campaign_id": 1, "created_at": 1, "updated_at": 1},
+            {
+                "kind": 1,
+                "mailing_id": 1,
+                "plan": 1,
+                "campaign_id": 1,
+                "created_at": 1,
+                "updated_at": 1,
+            },
         )
         stalled = [
             b async for b in cursor if (b.get("updated_at") or b["created_at"]) < untouched_since
@@ -161,8 +185,10 @@ class MailingsRepository:
             )
         counts: dict[str, int] = {"sent": 0, "failed": 0, "suppressed": 0}
         states: list[Any] = []
-        fields = {"state": 1, "sent": 1, "failed": 1, "suppressed": 1}
+        fields = {"state": 1, "plan": 1, "sent": 1, "failed": 1, "suppressed": 1}
         async for batch in self._batches.find({"mailing_id": mailing_id}, fields):
+            if not of_plan(mailing, batch):
+                continue
             states.append(batch["state"])
             for name in counts:
                 counts[name] += int(batch.get(name) or 0)

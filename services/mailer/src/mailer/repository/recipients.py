@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from pymongo import UpdateOne
+from pymongo import DeleteOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from mailer.planning import GLOBAL_SCOPE, suppression_id
@@ -78,21 +78,28 @@ class AudienceRepository:
         cursor = self._erasures.find({"_id": {"$in": wanted}})
         return {doc["_id"]: doc["erased_at"] async for doc in cursor}
 
-    async def forget(self, signups: Iterable[tuple[str, str]]) -> None:
-        """Deletes the recipients (campaign id, supporter key) a late-read erasure covers."""
-        ids = [recipient_id(c, k) for c, k in signups]
-        if ids:
-            await self._recipients.delete_many({"_id": {"$in": ids}})
+    async def forget(self, signups: Iterable[tuple[Signup, datetime]]) -> None:
+        """Deletes the recipients of these signups that a late-read erasure (at that time)
+        covers: only if the signup the document holds is not newer than the erasure — a later
+        signup of the same person, written by the same batch, is a new consent."""
+        deletes = [
+            DeleteOne({"_id": _rid(event), "signed_at": {"$lte": erased_at}})
+            for event, erased_at in signups
+        ]
+        await bulk_write(self._recipients, deletes, ordered=False)
 
     async def erase(self, email_hash: str, erased_at: datetime, keys: Iterable[str]) -> None:
-        """Tombstone first, then delete: a signup written meanwhile sees the tombstone after its
-        own write (record_signups' callers check it then) and deletes itself."""
+        """Tombstone first, then delete the recipients whose signup is not newer than the
+        erasure (a signup after it is a new consent, whenever this consumer reads the erasure):
+        a signup written meanwhile sees the tombstone after its own write (record_signups'
+        callers check it then) and deletes itself if older."""
         await self._erasures.update_one(
             {"_id": email_hash}, {"$max": {"erased_at": erased_at}}, upsert=True
         )
-        found = self._recipients.find({"email_hash": email_hash}, {"supporter_key": 1})
+        covered = {"email_hash": email_hash, "signed_at": {"$lte": erased_at}}
+        found = self._recipients.find(covered, {"supporter_key": 1})
         supporter_keys = {doc["supporter_key"] async for doc in found} | set(keys)
-        await self._recipients.delete_many({"email_hash": email_hash})
+        await self._recipients.delete_many(covered)
         if supporter_keys:
             await self._mail_log.delete_many({"supporter_key": {"$in": sorted(supporter_keys)}})
 

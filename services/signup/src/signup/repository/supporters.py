@@ -8,20 +8,25 @@ batch after a crash leaves the same document."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
-from pymongo import DeleteMany, UpdateMany, UpdateOne
+from pymongo import DeleteOne, UpdateMany, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from mobilise_events import Signup, SignupConfirmed, VolunteerRegistered
 from mobilise_runtime.mongo import Document, bulk_write
 from signup.domain.emails import canonical_email
 
-Write = UpdateOne | UpdateMany | DeleteMany
+Write = UpdateOne | UpdateMany | DeleteOne
 
 
 def _id(campaign_id: str, supporter_key: str) -> str:
     return f"{campaign_id}:{supporter_key}"
+
+
+def _aware(moment: datetime) -> datetime:
+    # Stored times come back aware (tz_aware client); a naive one is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class SupporterRepository:
@@ -96,14 +101,23 @@ class SupporterRepository:
             query, {"$set": {"newsletter_opt_in": False}, "$max": {"unsubscribed_at": at}}
         )
 
-    @staticmethod
-    def erased(canonical: str, records: Sequence[tuple[str, str]], at: datetime) -> Write:
-        """Deletes the person's records (by address, and by key: a confirmation alone has no
-        address) signed up to the erasure; a later signup is a new consent and stays."""
-        before = {"$or": [{"signed_at": {"$lte": at}}, {"signed_at": {"$exists": False}}]}
+    async def erase(self, canonical: str, records: Sequence[tuple[str, str]], at: datetime) -> None:
+        """Erases the person's consents (records found by address, and by key: a confirmation
+        alone has no address) given up to `at`, each by its own time: a record left with none
+        is deleted; one with a later signup — a new consent, whenever the erasure is read —
+        keeps that consent only, and its details (the latest signup's)."""
         who: list[Document] = [{"email_canonical": canonical}]
         who += [{"_id": _id(campaign_id, key)} for campaign_id, key in records]
-        return DeleteMany({"$and": [{"$or": who}, before]})
+        writes: list[Write] = []
+        async for doc in self._supporters.find({"$or": who}, {"consents": 1}):
+            kept = [c for c in doc.get("consents", []) if _aware(c["at"]) > at]
+            if not kept:
+                writes.append(DeleteOne({"_id": doc["_id"]}))
+            else:
+                first = min(_aware(c["at"]) for c in kept)
+                update = {"$set": {"consents": kept, "signed_at": first}}
+                writes.append(UpdateOne({"_id": doc["_id"]}, update))
+        await self.apply(writes)
 
     async def apply(self, writes: Sequence[Write]) -> None:
         await bulk_write(self._supporters, writes, ordered=True)

@@ -1,0 +1,161 @@
+"""An erasure covers the signups made before it, each by its own time, however late a consumer
+reads it: a signup made after the erasure is a new consent and stays, in the mailer and in the
+signup service's records alike. The handlers run against the real FerretDB; Celery and the
+signup service (campaign titles) are small stand-ins."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+from celery import Celery
+
+from mailer.addresses import AddressHasher
+from mailer.campaigns import CampaignTitles
+from mailer.consumer import MailerConsumer
+from mailer.settings import Settings
+from mobilise_events import (
+    ErasedSignup,
+    Event,
+    LocalisedText,
+    PledgeSigned,
+    Signup,
+    SupporterErased,
+    VolunteerRegistered,
+)
+from mobilise_runtime.kafka import Received
+from mobilise_runtime.mongo import ServiceDatabase
+from signup.projector import Projector
+
+T1 = datetime(2026, 3, 1, 9, tzinfo=UTC)
+ERASED_AT = T1 + timedelta(days=1)
+T3 = ERASED_AT + timedelta(days=1)
+EMAIL = "awa@example.org"
+KEY = "k-awa"
+
+
+def signup(at: datetime, name: str, kind: type[Signup] = PledgeSigned) -> Signup:
+    return kind(
+        signup_id=uuid.uuid4(),
+        campaign_id="c-1",
+        campaign_slug="women-in-tech",
+        supporter_key=KEY,
+        email=EMAIL,
+        first_name=name,
+        country="FR",
+        locale="fr",
+        newsletter_opt_in=True,
+        consent_text_version="v1",
+        double_opt_in=False,
+        unsubscribe_token=f"u-{name}",
+        occurred_at=at,
+    )
+
+
+ERASURE = SupporterErased(
+    email=EMAIL,
+    signups=(ErasedSignup(campaign_id="c-1", supporter_key=KEY),),
+    occurred_at=ERASED_AT,
+)
+
+
+def batch(*events: Event) -> list[Received]:
+    return [Received(e, e.topic, 0, n) for n, e in enumerate(events)]
+
+
+class Tasks:
+    """Celery's producer as the consumer uses it: what it would have queued."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    @contextmanager
+    def producer_or_acquire(self) -> Iterator[None]:
+        yield None
+
+    def send_task(self, name: str, *, args: list[Any], queue: str, producer: None) -> None:
+        self.sent.append(args[0])
+
+
+class Titles:
+    async def title(self, slug: str) -> LocalisedText:
+        return LocalisedText(fr=slug, en=slug)
+
+
+def mailer_consumer(database: ServiceDatabase, tasks: Tasks) -> MailerConsumer:
+    return MailerConsumer(
+        Settings(),
+        database,
+        cast(Celery, tasks),
+        cast(CampaignTitles, Titles()),
+        AddressHasher(b"test-key"),
+    )
+
+
+async def recipient(database: ServiceDatabase) -> dict[str, Any] | None:
+    return await database.db["recipients"].find_one({"_id": f"c-1:{KEY}"})
+
+
+async def test_mailer_a_signup_after_the_erasure_survives_an_erasure_read_late(
+    database: ServiceDatabase,
+) -> None:
+    """The erasure (its own topic) is read in the batch after the later signup."""
+    tasks = Tasks()
+    handler = mailer_consumer(database, tasks)
+    await handler.handle(batch(signup(T1, "Old")))
+    await handler.handle(batch(signup(T3, "New"), ERASURE))
+    found = await recipient(database)
+    assert found is not None
+    assert found["first_name"] == "New"
+    assert [t["recipients"][0]["first_name"] for t in tasks.sent] == ["Old", "New"]
+
+
+async def test_mailer_an_older_signup_read_late_does_not_take_the_newer_one_with_it(
+    database: ServiceDatabase,
+) -> None:
+    tasks = Tasks()
+    handler = mailer_consumer(database, tasks)
+    await handler.handle(batch(ERASURE))
+    # Same batch: the replayed older signup, then the new consent.
+    await handler.handle(batch(signup(T1, "Old"), signup(T3, "New")))
+    found = await recipient(database)
+    assert found is not None
+    assert found["first_name"] == "New"
+    # Another topic read later still brings the older one: it is dropped, the newer stays.
+    await handler.handle(batch(signup(T1, "Old", VolunteerRegistered)))
+    found = await recipient(database)
+    assert found is not None
+    assert found["first_name"] == "New"
+    assert [t["recipients"][0]["first_name"] for t in tasks.sent] == ["New"]
+
+
+async def test_mailer_an_erasure_still_removes_the_signups_before_it(
+    database: ServiceDatabase,
+) -> None:
+    handler = mailer_consumer(database, Tasks())
+    await handler.handle(batch(signup(T1, "Old"), ERASURE))
+    assert await recipient(database) is None
+    await handler.handle(batch(signup(T1, "Old")))  # a replay
+    assert await recipient(database) is None
+
+
+async def test_projector_keeps_the_consent_given_after_an_erasure_read_late(
+    database: ServiceDatabase,
+) -> None:
+    projector = Projector(database, b"secret")
+    await projector.apply(batch(signup(T1, "Old")))
+    await projector.apply(batch(signup(T3, "New")))
+    await projector.apply(batch(ERASURE))
+    [record] = await database.db["supporters"].find().to_list()
+    assert record["first_name"] == "New"
+    assert [c["at"] for c in record["consents"]] == [T3]
+    assert record["signed_at"] == T3
+
+    # The erasure and the signups before it, read in any order, leave nothing.
+    await database.db["supporters"].delete_many({})
+    await projector.apply(batch(ERASURE))
+    await projector.apply(batch(signup(T1, "Old")))
+    assert await database.db["supporters"].count_documents({}) == 0

@@ -1,0 +1,54 @@
+"""Which failed totals writes mean "another writer was first" (the batch is read again and
+reapplied) and which are real errors (the process stops)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import pytest
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
+
+from counter.repository.totals import GuardedDocuments, StaleWriter
+from mobilise_runtime.mongo import DUPLICATE_KEY, Document
+
+TYPE_MISMATCH = 14  # MongoDB's code for $inc on a field that is not a number
+
+
+class FailingCollection:
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+    async def bulk_write(self, writes: list[Any], *, ordered: bool) -> None:
+        raise BulkWriteError(
+            {
+                "writeErrors": [{"index": 0, "code": self.code, "errmsg": f"code {self.code}"}],
+                "writeConcernErrors": [],
+                "nInserted": 0,
+                "nUpserted": 0,
+                "nMatched": 0,
+                "nModified": 0,
+                "nRemoved": 0,
+                "upserted": [],
+            }
+        )
+
+
+def documents(code: int) -> GuardedDocuments:
+    return GuardedDocuments(cast(AsyncCollection[Document], FailingCollection(code)))
+
+
+CHANGE: dict[str, tuple[dict[str, int], dict[str, int], dict[str, int], Document]] = {
+    "c": ({"k": 3}, {"k": 5}, {"signed": 2}, {})
+}
+
+
+async def test_a_duplicate_key_on_the_guarded_upsert_is_a_stale_writer() -> None:
+    with pytest.raises(StaleWriter):
+        await documents(DUPLICATE_KEY).write(CHANGE)
+
+
+async def test_any_other_write_error_is_raised_as_it_is() -> None:
+    with pytest.raises(BulkWriteError) as raised:
+        await documents(TYPE_MISMATCH).write(CHANGE)
+    assert not isinstance(raised.value, StaleWriter)
