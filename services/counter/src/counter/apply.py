@@ -41,7 +41,13 @@ class BatchApplier:
     campaign's events all travel on one partition (keyed by campaign), and one process owns a
     partition, so no one else changes those while it does. They are read when first needed (the
     ledger of a partition once, when it comes: `assigned`), dropped when partitions go
-    (`revoked`), and read again after any failed batch."""
+    (`revoked`), and read again after any failed batch.
+
+    aiokafka sets a new assignment, and `getmany` may return its records, before it awaits the
+    on-assigned hook: a batch can load a partition itself and write before the hook's load ends.
+    So loads, batches and revocations take turns (`_turn`), and a load reads only the partitions
+    not in memory when its turn comes: memory of a partition is never replaced by a copy read
+    before writes this process applied."""
 
     def __init__(self, ledger: LedgerRepository, totals: TotalsRepository, *, prefix: str) -> None:
         self._ledger = ledger
@@ -49,6 +55,7 @@ class BatchApplier:
         self._history = KnownOffsets(totals.history)
         self._prefix = prefix
         self._owned: dict[int, dict[str, Entry]] = {}
+        self._turn = asyncio.Lock()
         # Batches that found their documents moved by another writer and were applied again.
         self.reapplied = 0
 
@@ -57,17 +64,26 @@ class BatchApplier:
 
     async def assigned(self, partitions: Iterable[int]) -> None:
         """Read the ledger of newly owned signup-topic partitions (those not read yet)."""
+        async with self._turn:
+            await self._load(partitions)
+
+    async def _load(self, partitions: Iterable[int]) -> None:
         missing = set(partitions) - self._owned.keys()
         if missing:
             self._owned.update(await self._ledger.load(missing))
 
-    def revoked(self, partitions: Iterable[int]) -> None:
-        for partition in partitions:
-            self._owned.pop(partition, None)
-        self._totals.forget()
-        self._history.forget()
+    async def revoked(self, partitions: Iterable[int]) -> None:
+        async with self._turn:
+            for partition in partitions:
+                self._owned.pop(partition, None)
+            self._totals.forget()
+            self._history.forget()
 
     async def apply(self, batch: list[Received]) -> None:
+        async with self._turn:
+            await self._apply_in_turn(batch)
+
+    async def _apply_in_turn(self, batch: list[Received]) -> None:
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 await self._apply(batch)
@@ -112,7 +128,7 @@ class BatchApplier:
         if not todo:
             return
         partitions = {r.partition for r, _ in todo}
-        await self.assigned(partitions)
+        await self._load(partitions)
         changed: dict[str, Entry] = {}
         entries = ChainMap(changed, *(self._owned[p] for p in partitions))
         partition_of: dict[str, int] = {}

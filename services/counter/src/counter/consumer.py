@@ -40,7 +40,7 @@ async def consume(settings: StoreSettings, stop: asyncio.Event) -> None:
         await applier.assigned(_signup_partitions(partitions))
 
     async def revoked(partitions: list[tuple[str, int]]) -> None:
-        applier.revoked(_signup_partitions(partitions))
+        await applier.revoked(_signup_partitions(partitions))
 
     consumer = EventConsumer(
         shared.kafka_bootstrap,

@@ -85,7 +85,9 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
             log.info("partitions revoked", group=self._group_id, partitions=_names(revoked))
 
     async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
-        # Before the first fetch of them: whatever the hook reads is ready for their batches.
+        # Not before their first batch: aiokafka sets the assignment, and getmany may return its
+        # records, before it awaits this hook (GroupCoordinator._on_join_complete). A handler
+        # that keeps state per partition must order its loads and its batches itself.
         await self._on_assigned(self._pairs(assigned))
         log.info("partitions assigned", group=self._group_id, partitions=_names(assigned))
 

@@ -1,0 +1,90 @@
+"""In-memory stand-ins of the counter's stores, for unit tests of BatchApplier's own logic: the
+same compare-and-set rules as repository/ (an insert of an existing fact id, a guarded write whose
+guard no longer holds: StaleWriter), and a ledger load that can be held between the moment it reads
+and the moment it returns, as a slow query would be."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from typing import cast
+
+from counter.apply import BatchApplier
+from counter.domain.aggregation import Entry
+from counter.domain.facts import Fact, Folder
+from counter.repository.ledger import LedgerRepository
+from counter.repository.totals import StaleWriter, TotalsRepository
+from mobilise_runtime.mongo import Document
+
+
+class MemoryLedger:
+    def __init__(self) -> None:
+        self.facts: dict[str, Fact] = {}
+        # When set, the next load reads at once, then waits for `release` before it returns.
+        self.hold_next = False
+        self.reading = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def load(self, partitions: Iterable[int]) -> dict[int, dict[str, Entry]]:
+        wanted = set(partitions)
+        folders = {p: Folder() for p in wanted}
+        for fact in list(self.facts.values()):
+            if fact.get("partition") in wanted:
+                folders[fact["partition"]].add(dict(fact))
+        if self.hold_next:
+            self.hold_next = False
+            self.reading.set()
+            await self.release.wait()
+        return {p: f.entries for p, f in folders.items()}
+
+    async def record(self, facts: Sequence[Fact]) -> None:
+        duplicates = [f["_id"] for f in facts if f["_id"] in self.facts]
+        self.facts.update({f["_id"]: dict(f) for f in facts if f["_id"] not in self.facts})
+        if duplicates:
+            raise StaleWriter(f"another writer recorded ledger facts first: {duplicates}")
+
+    async def mark_erased(self, erased: Iterable[tuple[str, str]]) -> None:
+        for campaign_id, key in erased:
+            tombstone = {"campaign_id": campaign_id, "supporter_key": key, "fact": "erased"}
+            self.facts.setdefault(f"{campaign_id}:{key}/erased", tombstone)
+
+
+Changes = dict[str, tuple[dict[str, int], dict[str, int], dict[str, int], Document]]
+
+
+class MemoryDocuments:
+    """Documents with their applied offsets and counts (flat `$inc` paths)."""
+
+    def __init__(self) -> None:
+        self.docs: dict[str, Document] = {}
+
+    async def applied(self, ids: Iterable[str]) -> dict[str, dict[str, int]]:
+        return {i: dict(self.docs[i]["applied"]) for i in set(ids) if i in self.docs}
+
+    async def write(self, changes: Changes) -> None:
+        for doc_id, (before, after, _, _) in changes.items():
+            applied = self.docs.get(doc_id, {}).get("applied", {})
+            if any(applied.get(k) != before.get(k) for k in after):
+                raise StaleWriter(f"another writer applied events to {doc_id} first")
+        for doc_id, (_, after, increments, extra) in changes.items():
+            doc = self.docs.setdefault(doc_id, {"applied": {}})
+            doc["applied"].update(after)
+            doc.update(extra)
+            for path, n in increments.items():
+                doc[path] = doc.get(path, 0) + n
+
+
+class MemoryTotals:
+    def __init__(self) -> None:
+        self.totals = MemoryDocuments()
+        self.history = MemoryDocuments()
+
+    def counts(self, campaign_id: str) -> tuple[int, int]:
+        doc = self.totals.docs.get(campaign_id, {})
+        return doc.get("signed", 0), doc.get("confirmed", 0)
+
+
+def memory_applier(ledger: MemoryLedger, totals: MemoryTotals, *, prefix: str) -> BatchApplier:
+    return BatchApplier(
+        cast(LedgerRepository, ledger), cast(TotalsRepository, totals), prefix=prefix
+    )
