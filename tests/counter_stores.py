@@ -6,14 +6,14 @@ and the moment it returns, as a slow query would be."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import cast
 
 from counter.apply import BatchApplier
 from counter.domain.aggregation import Entry
 from counter.domain.facts import Fact, Folder
 from counter.repository.ledger import LedgerRepository
-from counter.repository.totals import StaleWriter, TotalsRepository
+from counter.repository.totals import Change, StaleWriter, TotalsRepository
 from mobilise_runtime.mongo import Document
 
 
@@ -49,27 +49,25 @@ class MemoryLedger:
             self.facts.setdefault(f"{campaign_id}:{key}/erased", tombstone)
 
 
-Changes = dict[str, tuple[dict[str, int], dict[str, int], dict[str, int], Document]]
-
-
 class MemoryDocuments:
-    """Documents with their applied offsets and counts (flat `$inc` paths)."""
+    """Documents with their version, applied offsets and counts (flat `$inc` paths)."""
 
     def __init__(self) -> None:
         self.docs: dict[str, Document] = {}
 
-    async def applied(self, ids: Iterable[str]) -> dict[str, dict[str, int]]:
-        return {i: dict(self.docs[i]["applied"]) for i in set(ids) if i in self.docs}
+    async def applied(self, ids: Iterable[str]) -> dict[str, tuple[int, dict[str, int]]]:
+        found = [(i, self.docs[i]) for i in set(ids) if i in self.docs]
+        return {i: (d["version"], dict(d["applied"])) for i, d in found}
 
-    async def write(self, changes: Changes) -> None:
-        for doc_id, (before, after, _, _) in changes.items():
-            applied = self.docs.get(doc_id, {}).get("applied", {})
-            if any(applied.get(k) != before.get(k) for k in after):
-                raise StaleWriter(f"another writer applied events to {doc_id} first")
-        for doc_id, (_, after, increments, extra) in changes.items():
-            doc = self.docs.setdefault(doc_id, {"applied": {}})
+    async def write(self, changes: Mapping[str, Change]) -> None:
+        for doc_id, (version, *_) in changes.items():
+            if self.docs.get(doc_id, {}).get("version", 0) != version:
+                raise StaleWriter(f"another writer wrote {doc_id} first")
+        for doc_id, (_, _, after, increments, extra) in changes.items():
+            doc = self.docs.setdefault(doc_id, {"applied": {}, "version": 0})
             doc["applied"].update(after)
             doc.update(extra)
+            doc["version"] += 1
             for path, n in increments.items():
                 doc[path] = doc.get(path, 0) + n
 

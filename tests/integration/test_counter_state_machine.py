@@ -26,7 +26,7 @@ from counter.apply import BatchApplier
 from counter.domain.aggregation import entry_id
 from counter.domain.facts import Fact
 from counter.repository.ledger import LedgerRepository
-from counter.repository.totals import GuardedDocuments, TotalsRepository
+from counter.repository.totals import Change, GuardedDocuments, TotalsRepository
 from devstack.config import StackConfig
 from mobilise_events import (
     ErasedSignup,
@@ -107,10 +107,7 @@ class CrashingDocuments(GuardedDocuments):
 
     crash_after: int | None = None
 
-    async def write(
-        self,
-        changes: Mapping[str, tuple[dict[str, int], dict[str, int], dict[str, int], Document]],
-    ) -> None:
+    async def write(self, changes: Mapping[str, Change]) -> None:
         if self.crash_after is None:
             return await super().write(changes)
         kept, self.crash_after = list(changes.items())[: self.crash_after], None

@@ -12,6 +12,7 @@ from typing import Any, cast
 from pymongo.asynchronous.collection import AsyncCollection
 
 from counter.apply import BatchApplier
+from counter.reconcile import reconcile_campaign
 from counter.repository.ledger import LedgerRepository
 from counter.repository.totals import GuardedDocuments, TotalsRepository
 from mobilise_events import ErasedSignup, Event, SupporterErased
@@ -146,3 +147,58 @@ async def test_a_consumer_that_lost_its_partition_cannot_write_the_totals_twice(
     await asyncio.wait_for(in_hand, 10)
     assert old.reapplied == 1
     assert await counts(database) == (2, 0)
+
+
+async def drift(database: ServiceDatabase) -> list[str]:
+    ledger, totals = LedgerRepository(database.db), TotalsRepository(database.db)
+    return await reconcile_campaign(ledger, totals, CAMPAIGN, repair=False)
+
+
+async def test_a_member_with_a_stale_ledger_cannot_take_a_confirmation_for_a_first_one(
+    database: ServiceDatabase,
+) -> None:
+    """The old member read the ledger before the new owner counted X's double opt-in signup;
+    it then applies X's confirmation (another topic, so its totals write moves an offset the
+    owner's did not). Were its "seen before any signup" fact kept beside the owner's signed one,
+    the confirmation would count nothing, in the totals and in the recount alike."""
+    old = applier(database)
+    await old.assigned([0])
+    new = applier(database)
+    await new.apply(at(pledge(CAMPAIGN, KEY, "FR"), 0, 0))
+    await old.apply(at(confirm(CAMPAIGN, KEY), 0, 0))
+    await new.apply(at(confirm(CAMPAIGN, KEY), 0, 0))  # the owner's delivery of it
+    assert await counts(database) == (1, 1)
+    assert await drift(database) == []
+    assert old.reapplied == 1
+
+
+async def test_a_member_with_a_stale_ledger_cannot_sign_over_a_confirmation_seen_first(
+    database: ServiceDatabase,
+) -> None:
+    """The owner recorded X's confirmation, seen before X's signup; the old member, X unknown to
+    it, applies X's signup: its signed fact, unconfirmed, must not win over the owner's record."""
+    old = applier(database)
+    await old.assigned([0])
+    new = applier(database)
+    await new.apply(at(confirm(CAMPAIGN, KEY), 0, 0))
+    await old.apply(at(pledge(CAMPAIGN, KEY, "FR"), 0, 0))
+    await new.apply(at(pledge(CAMPAIGN, KEY, "FR"), 0, 0))
+    assert await counts(database) == (1, 1)
+    assert await drift(database) == []
+    assert old.reapplied == 1
+
+
+async def test_a_totals_write_from_a_stale_view_is_refused_whatever_offsets_it_moves(
+    database: ServiceDatabase,
+) -> None:
+    """The old member last wrote the campaign's totals before the new owner did; its next batch
+    moves an offset the owner's write did not (the confirmations topic). It must read the
+    document again rather than write from its stale view of it."""
+    old = applier(database)
+    await old.apply(at(pledge(CAMPAIGN, KEY, "FR"), 0, 0))
+    new = applier(database)
+    await new.apply(at(pledge(CAMPAIGN, "second", "SN"), 0, 1))
+    await old.apply(at(confirm(CAMPAIGN, KEY), 0, 0))
+    assert old.reapplied == 1
+    assert await counts(database) == (2, 1)
+    assert await drift(database) == []

@@ -9,7 +9,7 @@ import pytest
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
-from counter.repository.totals import GuardedDocuments, StaleWriter
+from counter.repository.totals import Change, GuardedDocuments, StaleWriter
 from mobilise_runtime.mongo import DUPLICATE_KEY, Document
 
 TYPE_MISMATCH = 14  # MongoDB's code for $inc on a field that is not a number
@@ -38,9 +38,7 @@ def documents(code: int) -> GuardedDocuments:
     return GuardedDocuments(cast(AsyncCollection[Document], FailingCollection(code)))
 
 
-CHANGE: dict[str, tuple[dict[str, int], dict[str, int], dict[str, int], Document]] = {
-    "c": ({"k": 3}, {"k": 5}, {"signed": 2}, {})
-}
+CHANGE: dict[str, Change] = {"c": (4, {"k": 3}, {"k": 5}, {"signed": 2}, {})}
 
 
 async def test_a_duplicate_key_on_the_guarded_upsert_is_a_stale_writer() -> None:

@@ -13,6 +13,7 @@ from counter.domain import aggregation, facts
 from counter.domain.aggregation import Contribution, Entry
 from counter.repository.ledger import LedgerRepository
 from counter.repository.totals import (
+    Change,
     GuardedDocuments,
     StaleWriter,
     TotalsRepository,
@@ -31,8 +32,7 @@ ATTEMPTS = 3
 # One step of a document: (document id, applied-offset key, offset, $inc paths).
 Step = tuple[str, str, int, dict[str, int]]
 Applied = dict[str, dict[str, int]]
-# Per document: (applied as read, applied after, $inc, extra $set).
-Changes = dict[str, tuple[dict[str, int], dict[str, int], dict[str, int], Document]]
+Changes = dict[str, Change]
 
 
 class BatchApplier:
@@ -171,23 +171,27 @@ class BatchApplier:
 
 
 class KnownOffsets:
-    """The applied offsets of documents this process writes, as it last read or wrote them."""
+    """The versions and applied offsets of documents this process writes, as it last read or
+    wrote them."""
 
     def __init__(self, documents: GuardedDocuments) -> None:
         self.documents = documents
-        self._known: Applied = {}
+        self._known: dict[str, tuple[int, dict[str, int]]] = {}
 
     async def applied(self, ids: Iterable[str]) -> Applied:
         wanted = set(ids)
         missing = wanted - self._known.keys()
         if missing:
             found = await self.documents.applied(missing)
-            self._known.update({i: found.get(i, {}) for i in missing})
-        return {i: self._known[i] for i in wanted}
+            self._known.update({i: found.get(i, (0, {})) for i in missing})
+        return {i: self._known[i][1] for i in wanted}
+
+    def version(self, doc_id: str) -> int:
+        return self._known[doc_id][0]
 
     def wrote(self, changes: Changes) -> None:
-        for doc_id, (before, after, _, _) in changes.items():
-            self._known[doc_id] = {**before, **after}
+        for doc_id, (version, before, after, _, _) in changes.items():
+            self._known[doc_id] = (version + 1, {**before, **after})
 
     def forget(self) -> None:
         self._known.clear()
@@ -244,8 +248,8 @@ async def _write(
         if offset < before.get(key, 0):
             continue  # this document has it already (a replay after a crash)
         if doc_id not in changes:
-            changes[doc_id] = (before, {}, {}, fields(doc_id))
-        _, after, total, _ = changes[doc_id]
+            changes[doc_id] = (documents.version(doc_id), before, {}, {}, fields(doc_id))
+        _, _, after, total, _ = changes[doc_id]
         after[key] = max(after.get(key, 0), offset + 1)
         for path, n in increments.items():
             total[path] = total.get(path, 0) + n

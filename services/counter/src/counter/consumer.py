@@ -54,6 +54,7 @@ async def consume(settings: StoreSettings, stop: asyncio.Event) -> None:
         on_assigned=assigned,
         on_revoked=revoked,
         fetch_wait_ms=FETCH_WAIT_MS,
+        rebalance_timeout_ms=settings.rebalance_timeout_ms,
     )
     try:
         await consumer.run(stop)

@@ -17,6 +17,12 @@ class StoreSettings(BaseSettings):
     consumer_group: str = "counter"
     # Events applied per batch (one write per document per batch).
     max_batch: int = Field(default=2000, ge=1)
+    # How long a rebalance waits for a member to finish its batch in hand and hand its
+    # partitions over: longer than the slowest batch, which is one that reads the ledger of its
+    # partitions again (~10 s per 100,000 supporters on FerretDB). A member slower than that
+    # is put out of the group while it still writes (its writes are then refused, see
+    # repository/), and its partitions wait.
+    rebalance_timeout_ms: int = Field(default=60_000, ge=1000)
     shared: SharedSettings = Field(default_factory=SharedSettings)
 
 

@@ -33,6 +33,11 @@ DEAD_LETTERED = Counter(
 )
 
 
+# aiokafka's own default is the session timeout (10 s), shorter than a batch that reads a
+# large ledger again; Kafka's Java client waits up to 5 minutes (max.poll.interval.ms).
+REBALANCE_TIMEOUT_MS = 60_000
+
+
 class EventRejected(Exception):
     """Raised by a handler for an event it can never apply, whatever it retries: the event is
     dead-lettered and the consumer goes on."""
@@ -112,6 +117,7 @@ class EventConsumer:
         on_revoked: PartitionsHook = _nothing,
         fetch_wait_ms: int = 500,
         rejects: tuple[type[Exception], ...] = (),
+        rebalance_timeout_ms: int = REBALANCE_TIMEOUT_MS,
     ) -> None:
         """`co_partitioned`: give one member partition N of every topic (range assignment),
         for handlers whose documents are fed by several topics keyed alike. `on_assigned` /
@@ -121,7 +127,10 @@ class EventConsumer:
         wait too, so a low value bounds the latency of a member whose partitions are not all
         busy. `rejects`: the service's errors that mean an event can never be applied (a
         domain or validation error: the same event always raises it); such an event is
-        dead-lettered instead of stopping the consumer."""
+        dead-lettered instead of stopping the consumer. `rebalance_timeout_ms`: how long a
+        rebalance waits for this member to hand its partitions over (its batch in hand finished
+        and committed first); a member slower than that is put out of the group while it still
+        writes, so it must outlast the slowest batch."""
         self._prefix = prefix
         self._rejects = (*ALWAYS_REJECTED, *rejects)
         self._topics = [prefix + t for t in topics]
@@ -141,6 +150,7 @@ class EventConsumer:
             isolation_level="read_committed",
             fetch_max_wait_ms=fetch_wait_ms,
             partition_assignment_strategy=(assignor,),
+            rebalance_timeout_ms=rebalance_timeout_ms,
         )
         self._dead_letters = AIOKafkaProducer(
             bootstrap_servers=bootstrap, client_id=f"{client_id}-deadletter", acks="all"

@@ -1,18 +1,21 @@
 """How the ledger is stored: as facts, each written once by an insert and never updated.
 
-An entry changes at most one way per batch, and each way is a fact of its own document id:
+An entry changes at most one way per batch, and each way is a fact:
 
     signed     the signup that counted, with what it counted for (and its confirmation, when it
-               was confirmed at once) — id: the entry id
-    confirmed  the confirmation of an entry signed before, unconfirmed — id: entry id + "/confirmed"
-    seen       a confirmation before any signup — id: entry id + "/seen"
+               was confirmed at once)
+    confirmed  the confirmation of an entry signed before, unconfirmed
+    seen       a confirmation before any signup
 
-Positions only ever go from unset to set, so "insert, and fail on a duplicate id" is a compare-and-
-set: a writer whose view of an entry is stale (a consumer that lost its partitions but does not know
-yet) cannot overwrite what the owner recorded; its insert fails, or adds a fact that the precedence
-below ignores. Inserts are also what FerretDB/SQLite does fast (an update by _id scans the
-collection). Every fact carries the Kafka partition of its campaign, so that a consumer reads the
-ledger of the partitions it is assigned in one query. No I/O here."""
+An entry has at most two facts (seen then signed, or signed then confirmed), and a fact's id is
+the entry's version it creates: the entry id for its first fact, entry id + "/2" for its second.
+So "insert, and fail on a duplicate id" is a compare-and-set on the entry's whole state: a writer
+whose view of an entry is stale (a consumer that lost its partitions but does not know yet) writes
+the version the owner wrote already, whatever kind of fact each wrote — its insert fails, it reads
+the ledger again. (Ledgers written before this scheme hold ids ending in "/confirmed" and "/seen";
+they fold the same way.) Inserts are also what FerretDB/SQLite does fast (an update by _id scans
+the collection). Every fact carries the Kafka partition of its campaign, so that a consumer reads
+the ledger of the partitions it is assigned in one query. No I/O here."""
 
 from __future__ import annotations
 
@@ -21,13 +24,13 @@ from collections.abc import Iterable
 from dataclasses import fields, replace
 from typing import Any
 
-from counter.domain.aggregation import Entry
+from counter.domain.aggregation import Entry, entry_id
 
 Fact = dict[str, Any]
 _ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
 # Values many entries share: one copy each in the consumer's memory.
 _SHARED = frozenset({"campaign_id", "kind", "country", "region", "macro_region", "partner"})
-CONFIRMED, SEEN = "/confirmed", "/seen"
+SECOND = "/2"
 
 
 def changes(before: Entry | None, after: Entry, partition: int) -> list[Fact]:
@@ -37,18 +40,20 @@ def changes(before: Entry | None, after: Entry, partition: int) -> list[Fact]:
         "supporter_key": after.supporter_key,
         "partition": partition,
     }
+    # The version this fact creates: an entry this writer knows has one fact already.
+    fact_id = after.id if before is None else after.id + SECOND
     if after.signed_pos is None:
         if after.confirm_seen is None or (before is not None and before.confirm_seen is not None):
             return []
         seen = {"confirm_seen": after.confirm_seen}
-        return [{"_id": after.id + SEEN, "fact": "seen", **head, **seen}]
+        return [{"_id": fact_id, "fact": "seen", **head, **seen}]
     if before is None or before.signed_pos is None:
         # Field by field: dataclasses.asdict deep-copies, a cost per signup.
         state = {name: getattr(after, name) for name in _ENTRY_FIELDS}
-        return [{"_id": after.id, "fact": "signed", **head, **state}]
+        return [{"_id": fact_id, "fact": "signed", **head, **state}]
     if before.confirmed_pos is None and after.confirmed_pos is not None:
         confirmed = {"confirmed_pos": after.confirmed_pos}
-        return [{"_id": after.id + CONFIRMED, "fact": "confirmed", **head, **confirmed}]
+        return [{"_id": fact_id, "fact": "confirmed", **head, **confirmed}]
     return []
 
 
@@ -75,16 +80,16 @@ class Folder:
                 entry = replace(entry, confirmed_pos=confirmed)
             self.entries[entry.id] = entry
         elif kind == "confirmed":
-            entry_id = fact["_id"].removesuffix(CONFIRMED)
-            found = self.entries.get(entry_id)
+            of = entry_id(fact["campaign_id"], fact["supporter_key"])
+            found = self.entries.get(of)
             if found is None or found.signed_pos is None:
-                self._confirmations[entry_id] = fact["confirmed_pos"]
+                self._confirmations[of] = fact["confirmed_pos"]
             elif found.confirmed_pos is None:
-                self.entries[entry_id] = replace(found, confirmed_pos=fact["confirmed_pos"])
+                self.entries[of] = replace(found, confirmed_pos=fact["confirmed_pos"])
         elif kind == "seen":
-            entry_id = fact["_id"].removesuffix(SEEN)
-            if entry_id not in self.entries:
-                self.entries[entry_id] = Entry(
+            of = entry_id(fact["campaign_id"], fact["supporter_key"])
+            if of not in self.entries:
+                self.entries[of] = Entry(
                     _shared("campaign_id", fact["campaign_id"]),
                     fact["supporter_key"],
                     confirm_seen=fact["confirm_seen"],

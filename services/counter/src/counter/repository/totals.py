@@ -1,9 +1,10 @@
 """Campaign totals and per-minute history, written exactly once per event.
 
-Each document carries, per topic, the offset after the last event applied to it (`applied`). A
-batch's write to a document skips what the document has already applied, and is guarded by the
-`applied` values it read: if another process wrote meanwhile (a consumer that lost its partitions
-but did not know yet), the write matches nothing and the batch fails instead of counting twice."""
+Each document carries, per topic, the offset after the last event applied to it (`applied`), and a
+`version` that every write moves. A batch's write to a document skips what the document has
+already applied, and is guarded by the version it read: if any other process wrote the document
+meanwhile (a consumer that lost its partitions but did not know yet), whatever offsets that write
+moved, this one matches nothing and the batch fails instead of writing from a stale view."""
 
 from __future__ import annotations
 
@@ -32,30 +33,31 @@ def hour_id(campaign_id: str, at: datetime) -> str:
     return f"{campaign_id}:{at.strftime('%Y-%m-%dT%H')}"
 
 
+# A document's write: (version as read, applied as read, applied after, $inc, extra $set).
+Change = tuple[int, dict[str, int], dict[str, int], dict[str, int], Document]
+
+
 class GuardedDocuments:
     """A collection of documents that each know which offsets they have applied."""
 
     def __init__(self, collection: AsyncCollection[Document]) -> None:
         self._collection = collection
 
-    async def applied(self, ids: Iterable[str]) -> dict[str, dict[str, int]]:
+    async def applied(self, ids: Iterable[str]) -> dict[str, tuple[int, dict[str, int]]]:
+        """Per document found: (version, applied offsets); version 0 for one never versioned."""
         wanted = list(set(ids))
-        cursor = self._collection.find({"_id": {"$in": wanted}}, {"applied": 1})
-        return {d["_id"]: d.get("applied", {}) async for d in cursor}
+        cursor = self._collection.find({"_id": {"$in": wanted}}, {"applied": 1, "version": 1})
+        return {d["_id"]: (d.get("version", 0), d.get("applied", {})) async for d in cursor}
 
-    async def write(
-        self,
-        changes: Mapping[str, tuple[dict[str, int], dict[str, int], dict[str, int], Document]],
-    ) -> None:
-        """`changes`: id → (applied as read, applied after, $inc, extra $set)."""
+    async def write(self, changes: Mapping[str, Change]) -> None:
+        """`changes`: id → (version as read, applied as read, applied after, $inc, extra $set)."""
         writes = []
-        for doc_id, (before, after, increments, extra) in changes.items():
-            guard: Document = {"_id": doc_id}
-            for key in after:
-                guard[f"applied.{key}"] = before.get(key, {"$exists": False})
-            update: Document = {"$set": {**{f"applied.{k}": v for k, v in after.items()}, **extra}}
-            if increments:
-                update["$inc"] = increments
+        for doc_id, (version, _, after, increments, extra) in changes.items():
+            guard: Document = {"_id": doc_id, "version": version or {"$exists": False}}
+            update: Document = {
+                "$set": {**{f"applied.{k}": v for k, v in after.items()}, **extra},
+                "$inc": {**increments, "version": 1},
+            }
             writes.append(UpdateOne(guard, update, upsert=True))
         if not writes:
             return
@@ -94,5 +96,6 @@ class TotalsRepository:
     ) -> bool:
         """Overwrite the counts if the document still has `applied` (reconcile --repair)."""
         guard: Document = {"_id": campaign_id, **{f"applied.{k}": v for k, v in applied.items()}}
-        result = await self._totals.update_one(guard, {"$set": counts})
+        # Moves the version too: a consumer's write from before this one is refused, read again.
+        result = await self._totals.update_one(guard, {"$set": counts, "$inc": {"version": 1}})
         return result.matched_count == 1
