@@ -174,9 +174,7 @@ async def test_one_supporter_and_one_partner_are_limited_whatever_the_address(
 
 
 async def test_past_soft_a_solved_proof_signs_once(signup: SignupService) -> None:
-    campaign = signup.create_campaign(
-        limits={"address": {"soft": 0, "hard": 100, "per_hour": 100}}
-    )
+    campaign = signup.create_campaign(limits={"address": {"soft": 0, "hard": 100, "per_hour": 100}})
     other = signup.create_campaign(limits={"address": {"soft": 0, "hard": 100, "per_hour": 100}})
     with signup.client() as c:
         asked = sign(c, campaign, "198.51.100.20")
@@ -244,7 +242,7 @@ async def test_the_form_without_javascript_says_what_to_do_past_each_threshold(
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) > 3000  # one token an hour
     assert "Too many signups have come from your network" in refused.text
-    assert "Please try again in 60 min." in refused.text
+    assert "Please try again in about 60 minutes." in refused.text
     assert await published(signup) == 1
 
 

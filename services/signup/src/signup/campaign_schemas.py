@@ -222,6 +222,7 @@ class OrganiserCampaignOut(CampaignOut):
                     "created_at": "2026-02-20T14:03:00Z",
                     "updated_at": "2026-02-20T14:03:00Z",
                     "created_by": "admin",
+                    "limits": Limits().to_dict(),
                 }
             ]
         }

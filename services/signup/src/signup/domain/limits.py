@@ -4,6 +4,7 @@ with a soft threshold (a proof of work is asked past it) and a hard one (429 pas
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -42,19 +43,13 @@ class Limits:
     partner: Bucket = field(default=DEFAULT_PARTNER)  # per partner key and campaign
 
     @classmethod
-    def from_dict(cls, raw: dict[str, dict[str, int | None]] | None) -> Limits:
+    def from_dict(cls, raw: dict[str, dict[str, Any]] | None) -> Limits:
         given = raw or {}
-        return cls(**{name: _bucket(given[name]) for name in BUCKETS if name in given})
+        return cls(**{name: Bucket(**given[name]) for name in BUCKETS if name in given})
 
-    def to_dict(self) -> dict[str, dict[str, int | None]]:
+    def to_dict(self) -> dict[str, Any]:
         buckets: dict[str, Bucket] = {name: getattr(self, name) for name in BUCKETS}
         return {
             name: {"soft": b.soft, "hard": b.hard, "per_hour": b.per_hour}
             for name, b in buckets.items()
         }
-
-
-def _bucket(raw: dict[str, int | None]) -> Bucket:
-    hard, per_hour = raw["hard"], raw["per_hour"]
-    assert hard is not None and per_hour is not None  # stored by to_dict: never null
-    return Bucket(hard=hard, per_hour=per_hour, soft=raw.get("soft"))

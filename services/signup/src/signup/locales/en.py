@@ -63,12 +63,12 @@ STRINGS: dict[str, str] = {
     ),
     "error_rate_limited": (
         "Too many signups have come from your network for this campaign. Please try again in "
-        "{minutes} min."
+        "about {minutes} minutes."
     ),
     "error_rate_limited_short": "Too many signups from your network: please try again later.",
     "error_proof_nojs": (
         "Many people are signing from your network right now. To sign, turn on JavaScript in "
-        "your browser (the page then does a short automatic check), or try again in an hour."
+        "your browser (the page then does a short automatic check), or try again later."
     ),
     "proof_working": "Checking…",
     "honeypot_label": "Leave this field empty",

@@ -67,13 +67,13 @@ STRINGS: dict[str, str] = {
     ),
     "error_rate_limited": (
         "Trop d'inscriptions sont venues de votre réseau pour cette campagne. Réessayez dans "
-        "{minutes} min."
+        "{minutes} minutes environ."
     ),
     "error_rate_limited_short": "Trop d'inscriptions depuis votre réseau : réessayez plus tard.",
     "error_proof_nojs": (
         "Beaucoup de personnes signent depuis votre réseau en ce moment. Pour signer, activez "
         "JavaScript dans votre navigateur (la page fait alors une courte vérification "
-        "automatique), ou réessayez dans une heure."
+        "automatique), ou réessayez plus tard."
     ),
     "proof_working": "Vérification…",
     "honeypot_label": "Laissez ce champ vide",
