@@ -49,6 +49,7 @@ def run(cfg: StackConfig, prefix: str, report: Report) -> None:
     shared = SharedSettings(
         kafka_bootstrap=cfg.kafka_bootstrap,
         mongo_url=cfg.mongo_url,
+        redis_url=cfg.redis_url,
         topic_prefix=prefix,
         log_level="WARNING",
     )
@@ -86,6 +87,12 @@ def run(cfg: StackConfig, prefix: str, report: Report) -> None:
                     "title": {"fr": "Banc", "en": "Bench"},
                     "goal": 1_000_000,
                     "consent_text_versions": [version],
+                    # wrk is one client: the limits are taken (a Redis call per signup, as in
+                    # production) but never refuse, so that every request is a real signup.
+                    "limits": {
+                        "address": {"hard": 1_000_000, "per_hour": 10_000_000},
+                        "supporter": {"hard": 1_000_000, "per_hour": 10_000_000},
+                    },
                 },
             ).raise_for_status()
         path = "/api/v1/campaigns/bench/pledges"

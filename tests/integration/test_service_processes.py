@@ -15,7 +15,7 @@ SIGNUP_SECRETS = {
     "SIGNUP_SUPPORTER_KEY_SECRET": "test",
 }
 APIS = [
-    ("signup-api", "SIGNUP", {"kafka", "mongo"}),
+    ("signup-api", "SIGNUP", {"kafka", "mongo", "redis"}),
     ("counter-api", "COUNTER", {"mongo"}),
     ("mailer-api", "MAILER", {"kafka", "mongo", "redis"}),
 ]

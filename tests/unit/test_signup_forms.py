@@ -41,6 +41,8 @@ def test_a_complete_pledge_form_is_the_api_pledge() -> None:
         "newsletter_opt_in": True,
         "consent_text_version": "v1",
         "partner": None,
+        "proof": None,
+        "fax": None,
     }
 
 

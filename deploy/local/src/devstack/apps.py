@@ -32,6 +32,7 @@ from devstack.output import say
 from devstack.procs import group_ended, wait_until
 
 SCRIPTS = Path(sys.executable).parent
+LOOPBACK = "127.0.0.1/32,::1/128"
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,8 @@ def app_environment(cfg: StackConfig) -> dict[str, str]:
     env["COUNTER_SIGNUP_URL"] = f"http://127.0.0.1:{ports['signup-api']}"
     env["MAILER_SIGNUP_API_URL"] = f"http://127.0.0.1:{ports['signup-api']}"
     env.setdefault("SIGNUP_PUBLIC_URL", f"http://127.0.0.1:{ports['signup-api']}")
+    # Loopback may claim any client address (X-Forwarded-For): how one simulates many clients.
+    env.setdefault("SIGNUP_TRUSTED_PROXIES", LOOPBACK)
     env.setdefault("MAILER_SIGNUP_PUBLIC_URL", env["SIGNUP_PUBLIC_URL"])
     env.setdefault("MAILER_CONFIRM_LINK_DAYS", env.get("SIGNUP_CONFIRM_LINK_DAYS", "30"))
     # The mailer sends to the stand-in, which takes any key; a real SendGrid needs both set.

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from signup.domain.campaigns import Kind, Status
+from signup.domain.limits import DEFAULT_ADDRESS, DEFAULT_PARTNER, DEFAULT_SUPPORTER, Bucket, Limits
 from signup.schemas import Country, Slug, Version, WriteModel
 
 
@@ -75,6 +76,45 @@ def _check_dates(opens_at: datetime | None, closes_at: datetime | None) -> None:
         raise ValueError("closes_at must be after opens_at")
 
 
+class BucketIn(WriteModel):
+    """A token bucket: `hard` signups in a burst, refilled at `per_hour`; past `soft` of them
+    (omitted or null: never) the page and the widget ask for a proof of work first."""
+
+    hard: int = Field(ge=1, le=1_000_000)
+    per_hour: int = Field(ge=1, le=10_000_000)
+    soft: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _soft_below_hard(self) -> Self:
+        if self.soft is not None and self.soft > self.hard:
+            raise ValueError("soft must not exceed hard")
+        return self
+
+    @classmethod
+    def of(cls, bucket: Bucket) -> BucketIn:
+        return cls(hard=bucket.hard, per_hour=bucket.per_hour, soft=bucket.soft)
+
+
+class LimitsIn(WriteModel):
+    """Signup rate limits, per client network, per supporter (canonical email) and per partner
+    key, each for this campaign. A bucket left out keeps its default."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"address": {"soft": 30, "hard": 600, "per_hour": 600}}]}
+    )
+
+    address: BucketIn = Field(default_factory=lambda: BucketIn.of(DEFAULT_ADDRESS))
+    supporter: BucketIn = Field(default_factory=lambda: BucketIn.of(DEFAULT_SUPPORTER))
+    partner: BucketIn = Field(default_factory=lambda: BucketIn.of(DEFAULT_PARTNER))
+
+    def limits(self) -> Limits:
+        return Limits(
+            address=Bucket(**self.address.model_dump()),
+            supporter=Bucket(**self.supporter.model_dump()),
+            partner=Bucket(**self.partner.model_dump()),
+        )
+
+
 CAMPAIGN_EXAMPLE: dict[str, Any] = {
     "slug": "femmes-du-numerique",
     "kind": "volunteer",
@@ -103,6 +143,7 @@ class CampaignIn(WriteModel):
     opens_at: Instant | None = None
     closes_at: Instant | None = None
     consent_text_versions: list[Version] = Field(min_length=1, max_length=20)
+    limits: LimitsIn = Field(default_factory=LimitsIn)
 
     @model_validator(mode="after")
     def _dates(self) -> Self:
@@ -125,6 +166,7 @@ class CampaignPatch(WriteModel):
     opens_at: Instant | None = None
     closes_at: Instant | None = None
     consent_text_versions: list[Version] | None = Field(default=None, min_length=1, max_length=20)
+    limits: LimitsIn | None = None  # replaced whole: a bucket left out gets its default
 
     @model_validator(mode="after")
     def _dates(self) -> Self:
@@ -180,6 +222,7 @@ class OrganiserCampaignOut(CampaignOut):
                     "created_at": "2026-02-20T14:03:00Z",
                     "updated_at": "2026-02-20T14:03:00Z",
                     "created_by": "admin",
+                    "limits": Limits().to_dict(),
                 }
             ]
         }
@@ -189,3 +232,4 @@ class OrganiserCampaignOut(CampaignOut):
     created_at: datetime
     updated_at: datetime
     created_by: str
+    limits: LimitsIn

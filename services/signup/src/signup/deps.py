@@ -7,10 +7,11 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from mobilise_runtime.dependencies import app_state
+from signup.domain.clients import client_address
 from signup.domain.errors import NotAuthenticated
 from signup.domain.tokens import Tokens
 from signup.intake import Intake
@@ -28,6 +29,21 @@ Repo = Annotated[Repository, Depends(app_state("repository", Repository))]
 Publisher = Annotated[SignupPublisher, Depends(app_state("publisher", SignupPublisher))]
 TokensDep = Annotated[Tokens, Depends(app_state("tokens", Tokens))]
 IntakeDep = Annotated[Intake, Depends(app_state("intake", Intake))]
+
+
+def request_client(request: Request) -> str:
+    settings: Settings = request.app.state.settings
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.get("x-forwarded-for")
+    return client_address(peer, forwarded, settings.trusted_networks)
+
+
+async def _client(request: Request) -> str:
+    return request_client(request)
+
+
+# The address a request comes from, as far as SIGNUP_TRUSTED_PROXIES lets us know it.
+ClientDep = Annotated[str, Depends(_client)]
 
 
 async def _organiser(

@@ -11,7 +11,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from signup.domain.campaigns import Kind
-from signup.domain.errors import Closed, NotOpenYet, Rejected, SignupError, Unavailable
+from signup.domain.errors import (
+    Closed,
+    NotOpenYet,
+    ProofRequired,
+    Rejected,
+    SignupError,
+    TooManyRequests,
+    Unavailable,
+)
 from signup.i18n import Locale
 from signup.signup_schemas import PledgeIn, VolunteerIn
 
@@ -30,6 +38,8 @@ FIELDS = (
 GENERAL = "form"
 _PLEDGE_TEXT = ("email", "first_name", "last_name", "country", "region")
 _TEXT = (*_PLEDGE_TEXT, "availability")
+# The honeypot: hidden from people, filled by robots that fill every field.
+HONEYPOT = "fax"
 _TICKED = ("newsletter_opt_in", "wants_training", "consent")
 
 
@@ -60,6 +70,8 @@ class Submitted:
                 ticked.add(name)
             elif name == "consent_text_version":
                 version = value
+            elif name == HONEYPOT and value:
+                text[name] = value
         return cls(text, tuple(skills), frozenset(ticked), version)
 
 
@@ -81,6 +93,7 @@ def signup_from_form(
         "newsletter_opt_in": "newsletter_opt_in" in submitted.ticked,
         "consent_text_version": submitted.consent_text_version,
         "partner": partner,
+        HONEYPOT: submitted.text.get(HONEYPOT),
     }
     model: type[PledgeIn] = PledgeIn
     if kind == "volunteer":
@@ -117,10 +130,15 @@ def refusal_messages(exc: SignupError, strings: Mapping[str, str]) -> dict[str, 
         return {"country": strings["error_country_not_covered"]}
     if isinstance(exc, Rejected) and exc.field == "consent_text_version":
         return {GENERAL: strings["error_consent_changed"]}
+    if isinstance(exc, TooManyRequests):
+        minutes = max(1, -(-exc.retry_after_s // 60))
+        return {GENERAL: strings["error_rate_limited"].format(minutes=minutes)}
     general = {
         Closed: "campaign_closed",
         NotOpenYet: "campaign_not_open",
         Unavailable: "unavailable_text",
+        # The form without JavaScript cannot compute a proof of work: say how to sign anyway.
+        ProofRequired: "error_proof_nojs",
     }
     key = next((k for cls, k in general.items() if isinstance(exc, cls)), None)
     return {GENERAL: strings[key] if key else exc.message}

@@ -1,10 +1,12 @@
-"""Accepting a pledge or a volunteer: the campaign's rules, the supporter key, the links to email,
-and the event, published before anyone is told "accepted"."""
+"""Accepting a pledge or a volunteer: the campaign's rules, the rate limits, the supporter key,
+the links to email, and the event, published before anyone is told "accepted"."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+
+import structlog
 
 from mobilise_events import PledgeSigned, Signup, VolunteerRegistered
 from signup.domain.campaigns import Campaign
@@ -12,9 +14,12 @@ from signup.domain.emails import Email, parse_email
 from signup.domain.errors import Rejected
 from signup.domain.supporters import supporter_key
 from signup.domain.tokens import ConfirmClaim, Tokens, UnsubscribeClaim
+from signup.guard import Guard
 from signup.publisher import SignupPublisher
 from signup.repository import PartnerRepository
 from signup.signup_schemas import PledgeIn, SignupAccepted, VolunteerIn
+
+log = structlog.get_logger(__name__)
 
 
 class Intake:
@@ -25,23 +30,33 @@ class Intake:
         partners: PartnerRepository,
         tokens: Tokens,
         key_secret: bytes,
+        guard: Guard,
     ) -> None:
+        self._guard = guard
         self._publisher = publisher
         self._partners = partners
         self._tokens = tokens
         self._key_secret = key_secret
 
     async def accept(
-        self, campaign: Campaign, signup: PledgeIn, *, now: datetime | None = None
+        self, campaign: Campaign, signup: PledgeIn, *, client: str, now: datetime | None = None
     ) -> SignupAccepted:
+        """`client`: the address the signup comes from (rate limits)."""
         now = now or datetime.now(UTC)
         await self._check(campaign, signup, now)
         email = parse_email(signup.email)
         key = supporter_key(self._key_secret, campaign.id, email.canonical)
-        event = self._event(campaign, signup, email, key, now)
-        await self._publisher.publish(event, campaign_id=campaign.id)
+        await self._guard.admit(
+            campaign, client=client, supporter_key=key, partner=signup.partner, proof=signup.proof
+        )
         # The same answer whether or not this address signed before: it reveals nothing.
         status = "pending_confirmation" if campaign.double_opt_in else "accepted"
+        if signup.fax:
+            # The honeypot: no person sees that field. A robot gets what a person would.
+            log.info("honeypot_filled", campaign=campaign.slug)
+            return SignupAccepted(id=uuid.uuid4(), status=status)
+        event = self._event(campaign, signup, email, key, now)
+        await self._publisher.publish(event, campaign_id=campaign.id)
         return SignupAccepted(id=event.signup_id, status=status)
 
     async def _check(self, campaign: Campaign, signup: PledgeIn, now: datetime) -> None:

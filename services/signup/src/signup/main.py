@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,8 +20,11 @@ from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.pages import static_files
 from mobilise_runtime.serve import serve
 from signup.cors import PartnerCors
+from signup.domain.proof import ProofOfWork
 from signup.domain.tokens import Tokens
+from signup.guard import Guard
 from signup.intake import Intake
+from signup.limiter import Limiter
 from signup.publisher import SignupPublisher
 from signup.rendering import STATIC_DIR, page_templates
 from signup.repository import Repository
@@ -57,6 +62,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         confirm_max_age_s=settings.confirm_link_days * 86_400,
     )
     publisher = SignupPublisher(kafka, timeout_s=settings.publish_timeout_s)
+    limiter = Limiter(shared.redis_url, timeout_s=shared.probe_timeout)
+    secret = settings.supporter_key_secret.get_secret_value().encode()
+    # Derived, so the proofs and the hashed networks need no secret of their own.
+    abuse_key = hmac.new(secret, b"mobilise abuse limits", hashlib.sha256).digest()
+    guard = Guard(
+        limiter=limiter,
+        proofs=ProofOfWork(abuse_key, bits=settings.proof_bits, ttl_s=settings.proof_ttl_s),
+        key=abuse_key,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -72,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await http.aclose()
             await kafka.stop()
             await database.close()
+            await limiter.close()
 
     app = FastAPI(
         title="mobilise signup", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
@@ -85,7 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         publisher=publisher,
         partners=repository.partners,
         tokens=tokens,
-        key_secret=settings.supporter_key_secret.get_secret_value().encode(),
+        key_secret=secret,
+        guard=guard,
     )
     errors.install(app)
     for module in (campaigns, organisers, signups, exports, pages, confirm, unsubscribe):
@@ -94,7 +110,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.mount("/static", static_files(STATIC_DIR), name="static")
     app.include_router(
-        health_router({"kafka": kafka.ping, "mongo": database.ping}, shared.probe_timeout)
+        health_router(
+            {"kafka": kafka.ping, "mongo": database.ping, "redis": limiter.ping},
+            shared.probe_timeout,
+        )
     )
     instrument(app, SERVICE)
     # Partners' pages call the widget's endpoints from their own origins (cors.py).
@@ -106,4 +125,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def run() -> None:
     settings = Settings()
     configure_logging(SERVICE, settings.shared.log_format, settings.shared.log_level)
-    serve(create_app(settings), host=settings.host, port=settings.port)
+    # X-Forwarded-For is read by our own rules (SIGNUP_TRUSTED_PROXIES), not uvicorn's.
+    serve(create_app(settings), host=settings.host, port=settings.port, proxy_headers=False)

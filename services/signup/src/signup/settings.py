@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mobilise_runtime.settings import SharedSettings
+from signup.domain.clients import Network, parse_networks
 
 
 class StoreSettings(BaseSettings):
@@ -42,3 +43,20 @@ class Settings(ProjectorSettings):
     max_body_bytes: int = Field(default=16_384, ge=1024)
     # How long a signup may wait for Kafka's acknowledgement before the client is told 503.
     publish_timeout_s: float = Field(default=5.0, gt=0)
+    # Comma-separated CIDRs of the reverse proxies whose X-Forwarded-For is believed; none by
+    # default: the peer is the client. make run and the tests trust loopback.
+    trusted_proxies: str = ""
+    # Leading zero bits of a proof of work: 2**bits SHA-256 on average (14: ~16k, a fraction of a
+    # second in a cheap phone's browser), and how long a challenge may be solved.
+    proof_bits: int = Field(default=14, ge=1, le=24)
+    proof_ttl_s: int = Field(default=300, ge=10, le=3600)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @property
+    def trusted_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.trusted_proxies)

@@ -66,6 +66,13 @@ class PledgeIn(WriteModel):
     newsletter_opt_in: bool
     consent_text_version: Version
     partner: PartnerKey | None = None
+    proof: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        default=None,
+        description="A solved proof of work, '<challenge>:<nonce>', when a 428 asked for one",
+    )
+    fax: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        default=None, description="Leave it out: a trap for robots (a signup with it is dropped)"
+    )
 
     @field_validator("region")
     @classmethod

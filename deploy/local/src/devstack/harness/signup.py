@@ -65,6 +65,8 @@ def signup_env(shared: SharedSettings, database: str, port: int, token_keys: str
         SIGNUP_TOKEN_KEYS=token_keys,
         SIGNUP_SUPPORTER_KEY_SECRET=SUPPORTER_KEY_SECRET,
         MOBILISE_ADMIN_TOKEN=ADMIN_TOKEN,
+        # Tests play many clients through X-Forwarded-For, as make run lets one do.
+        SIGNUP_TRUSTED_PROXIES="127.0.0.1/32,::1/128",
     )
 
 

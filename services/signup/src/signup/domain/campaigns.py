@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 from signup.domain.errors import Closed, NotOpenYet, Rejected
+from signup.domain.limits import Limits
 
 Kind = Literal["pledge", "volunteer"]
 Status = Literal["scheduled", "open", "closed"]
@@ -38,6 +39,7 @@ class Campaign:
     created_at: datetime
     updated_at: datetime
     created_by: str
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def consent_text_version(self) -> str:

@@ -42,3 +42,20 @@ class Unavailable(SignupError):
     def __init__(self, message: str, *, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class TooManyRequests(SignupError):
+    """Past a hard rate limit: refused, nothing published; may retry after `retry_after_s`."""
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class ProofRequired(SignupError):
+    """Past a soft rate limit: the signup needs a solved proof of work (`challenge`, `bits`)."""
+
+    def __init__(self, message: str, *, challenge: str, bits: int) -> None:
+        super().__init__(message, field="proof")
+        self.challenge = challenge
+        self.bits = bits

@@ -61,6 +61,17 @@ STRINGS: dict[str, str] = {
     "error_consent_changed": (
         "The consent wording has just changed: please read it again, then send the form."
     ),
+    "error_rate_limited": (
+        "Too many signups have come from your network for this campaign. Please try again in "
+        "about {minutes} minutes."
+    ),
+    "error_rate_limited_short": "Too many signups from your network: please try again later.",
+    "error_proof_nojs": (
+        "Many people are signing from your network right now. To sign, turn on JavaScript in "
+        "your browser (the page then does a short automatic check), or try again later."
+    ),
+    "proof_working": "Checking…",
+    "honeypot_label": "Leave this field empty",
     "error_general": "Your signup could not be recorded. Please try again.",
     "error_offline": (
         "Could not connect: your signup was not sent. Check your connection and try again."

@@ -65,6 +65,18 @@ STRINGS: dict[str, str] = {
     "error_consent_changed": (
         "Le texte de consentement vient de changer : relisez-le puis envoyez à nouveau."
     ),
+    "error_rate_limited": (
+        "Trop d'inscriptions sont venues de votre réseau pour cette campagne. Réessayez dans "
+        "{minutes} minutes environ."
+    ),
+    "error_rate_limited_short": "Trop d'inscriptions depuis votre réseau : réessayez plus tard.",
+    "error_proof_nojs": (
+        "Beaucoup de personnes signent depuis votre réseau en ce moment. Pour signer, activez "
+        "JavaScript dans votre navigateur (la page fait alors une courte vérification "
+        "automatique), ou réessayez plus tard."
+    ),
+    "proof_working": "Vérification…",
+    "honeypot_label": "Laissez ce champ vide",
     "error_general": "Votre inscription n'a pas pu être enregistrée. Réessayez.",
     "error_offline": (
         "Connexion impossible : votre inscription n'a pas été envoyée. "

@@ -12,6 +12,7 @@ from pymongo.errors import DuplicateKeyError
 from mobilise_runtime.mongo import Document
 from signup.domain.campaigns import Campaign, Localised
 from signup.domain.errors import AlreadyExists, NotFound
+from signup.domain.limits import Limits
 
 
 def _to_doc(c: Campaign) -> Document:
@@ -31,6 +32,7 @@ def _to_doc(c: Campaign) -> Document:
         "created_at": c.created_at,
         "updated_at": c.updated_at,
         "created_by": c.created_by,
+        "limits": c.limits.to_dict(),
     }
 
 
@@ -51,6 +53,8 @@ def _from_doc(d: Document) -> Campaign:
         created_at=d["created_at"],
         updated_at=d["updated_at"],
         created_by=d["created_by"],
+        # Campaigns created before limits existed have the defaults.
+        limits=Limits.from_dict(d.get("limits")),
     )
 
 

@@ -15,6 +15,7 @@ from signup.campaign_schemas import (
     ConsentOut,
     ConsentTextIn,
     ConsentTextOut,
+    LimitsIn,
     OrganiserCampaignOut,
 )
 from signup.deps import OrganiserDep, Repo
@@ -63,6 +64,7 @@ async def organiser_view(repository: Repository, campaign: Campaign) -> Organise
         created_at=campaign.created_at,
         updated_at=campaign.updated_at,
         created_by=campaign.created_by,
+        limits=LimitsIn(**campaign.limits.to_dict()),
     )
 
 
@@ -116,6 +118,7 @@ async def create_campaign(
         created_at=now,
         updated_at=now,
         created_by=organiser.id,
+        limits=body.limits.limits(),
     )
     await repository.campaigns.create(campaign)
     return await organiser_view(repository, campaign)
@@ -146,6 +149,8 @@ async def update_campaign(
     for listed in ("countries", "consent_text_versions"):
         if listed in changes:
             changes[listed] = list(dict.fromkeys(changes[listed]))
+    if body.limits is not None:
+        changes["limits"] = body.limits.limits().to_dict()
     if "consent_text_versions" in changes:
         await _check_consent_versions(repository, changes["consent_text_versions"])
     current = await repository.campaigns.by_slug(slug)

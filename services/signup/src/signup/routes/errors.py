@@ -11,8 +11,10 @@ from signup.domain.errors import (
     NotAuthenticated,
     NotFound,
     NotOpenYet,
+    ProofRequired,
     Rejected,
     SignupError,
+    TooManyRequests,
     Unavailable,
 )
 
@@ -24,6 +26,8 @@ STATUS: dict[type[SignupError], int] = {
     Rejected: 422,
     NotAuthenticated: 401,
     Unavailable: 503,
+    TooManyRequests: 429,
+    ProofRequired: 428,
 }
 
 
@@ -35,13 +39,15 @@ def status_of(exc: SignupError) -> int:
 def error_response(exc: SignupError) -> JSONResponse:
     status = status_of(exc)
     headers = {}
-    if isinstance(exc, Unavailable):
+    if isinstance(exc, Unavailable | TooManyRequests):
         headers["Retry-After"] = str(exc.retry_after_s)
     if isinstance(exc, NotAuthenticated):
         headers["WWW-Authenticate"] = "Bearer"
     body: dict[str, object] = {"detail": exc.message}
     if exc.field:
         body["field"] = exc.field
+    if isinstance(exc, ProofRequired):
+        body["challenge"] = {"token": exc.challenge, "bits": exc.bits}
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -12,9 +12,9 @@ import httpx
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from signup.deps import IntakeDep, Repo
+from signup.deps import IntakeDep, Repo, request_client
 from signup.domain.campaigns import Campaign
-from signup.domain.errors import NotFound, SignupError, Unavailable
+from signup.domain.errors import NotFound, SignupError, TooManyRequests, Unavailable
 from signup.domain.partners import Embed
 from signup.forms import FIELDS, FormInvalid, Submitted, refusal_messages, signup_from_form
 from signup.i18n import STRINGS, Locale, countries, negotiate
@@ -72,7 +72,7 @@ async def sign_with_form(
         signup = signup_from_form(
             submitted, kind=campaign.kind, locale=locale, partner=embed.partner if embed else None
         )
-        accepted = await intake.accept(campaign, signup)
+        accepted = await intake.accept(campaign, signup, client=request_client(request))
     except FormInvalid as exc:
         errors = {field: strings[key] for field, key in exc.errors.items()}
         return await render_campaign(
@@ -87,7 +87,7 @@ async def sign_with_form(
         )
     except SignupError as exc:
         headers = {}
-        if isinstance(exc, Unavailable):
+        if isinstance(exc, Unavailable | TooManyRequests):
             headers["Retry-After"] = str(exc.retry_after_s)
         return await render_campaign(
             request,
@@ -200,6 +200,7 @@ def _script_strings(strings: Mapping[str, str], campaign: Campaign) -> dict[str,
         "unavailable": strings["unavailable_text"],
         "summary": strings["error_summary"],
         "sending": strings["sending"],
+        "checking": strings["proof_working"],
         "progress": strings[f"progress_{campaign.kind}"],
         "thanks": {
             "pending_confirmation": {

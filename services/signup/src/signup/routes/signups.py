@@ -6,7 +6,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, status
 
-from signup.deps import IntakeDep, Repo
+from signup.deps import ClientDep, IntakeDep, Repo
 from signup.domain.errors import Rejected
 from signup.schemas import PartnerKey
 from signup.signup_schemas import PledgeIn, SignupAccepted, VolunteerIn
@@ -20,6 +20,11 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     410: {"description": "The campaign is closed"},
     413: {"description": "The body is too large"},
     422: {"description": "Invalid or refused input; `detail` says what and why"},
+    428: {
+        "description": "Many signups from this network: solve `challenge` (SHA-256 of "
+        "'<token>:<nonce>' with `bits` leading zero bits) and send again with `proof`"
+    },
+    429: {"description": "Past a rate limit: nothing recorded; retry after Retry-After"},
     503: {"description": "Kafka did not acknowledge in time: retry after Retry-After"},
 }
 # The widget names its partner in the query too: CORS reads it there (a preflight has no body).
@@ -41,10 +46,16 @@ ACCEPTED = (
     description=ACCEPTED,
 )
 async def sign_pledge(
-    slug: str, body: PledgeIn, repository: Repo, intake: IntakeDep, partner: PartnerQuery = None
+    slug: str,
+    body: PledgeIn,
+    repository: Repo,
+    intake: IntakeDep,
+    client: ClientDep,
+    partner: PartnerQuery = None,
 ) -> SignupAccepted:
     signup = with_partner(body, partner)
-    return await intake.accept(await repository.campaigns.by_slug_cached(slug), signup)
+    campaign = await repository.campaigns.by_slug_cached(slug)
+    return await intake.accept(campaign, signup, client=client)
 
 
 @router.post(
@@ -59,10 +70,12 @@ async def register_volunteer(
     body: VolunteerIn,
     repository: Repo,
     intake: IntakeDep,
+    client: ClientDep,
     partner: PartnerQuery = None,
 ) -> SignupAccepted:
     signup = with_partner(body, partner)
-    return await intake.accept(await repository.campaigns.by_slug_cached(slug), signup)
+    campaign = await repository.campaigns.by_slug_cached(slug)
+    return await intake.accept(campaign, signup, client=client)
 
 
 def with_partner(body: S, partner: str | None) -> S:

@@ -30,7 +30,7 @@
     button.textContent = strings.sending;
     form.setAttribute("aria-busy", "true");
     try {
-      await send();
+      await send(null, button);
     } finally {
       button.disabled = false;
       button.textContent = label;
@@ -38,13 +38,14 @@
     }
   }
 
-  async function send() {
+  // `proof`: a solved proof of work, when the first try was asked for one (428).
+  async function send(proof, button) {
     let response;
     try {
       response = await fetch(form.dataset.api, {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify(signup()),
+        body: JSON.stringify(signup(proof)),
       });
     } catch (error) {
       showErrors({}, strings.offline);
@@ -52,10 +53,17 @@
     }
     const body = await response.json().catch(() => null);
     const errors = response.status === 422 && body ? fieldErrors(body.detail) : null;
-    if (response.ok) {
+    if (response.status === 428 && body && body.challenge && window.mobiliseProof && !proof) {
+      // Many signups from this network: a short computation, then the same signup again.
+      button.textContent = strings.checking;
+      const challenge = body.challenge;
+      await send(await window.mobiliseProof(challenge.token, challenge.bits), button);
+    } else if (response.ok) {
       showThanks((body && strings.thanks[body.status]) || strings.thanks.accepted);
     } else if (errors) {
       showErrors(errors, "");
+    } else if (response.status === 428) {
+      showErrors({}, strings.general); // a proof again, or none could be computed here
     } else if (response.status >= 400 && response.status < 500) {
       // Refused, so nothing was recorded, and not with a field's own message (a closed
       // campaign, a country it does not cover, a consent wording that just changed): the
@@ -78,7 +86,7 @@
     return errors;
   }
 
-  function signup() {
+  function signup(proof) {
     const data = new FormData(form);
     const text = (name) => (data.get(name) || "").trim();
     const body = {
@@ -91,6 +99,8 @@
     };
     if (text("last_name")) body.last_name = text("last_name");
     if (text("region")) body.region = text("region");
+    if (text("fax")) body.fax = text("fax");
+    if (proof) body.proof = proof;
     if (form.dataset.kind === "volunteer") {
       body.skills = data.getAll("skills");
       body.availability = text("availability");

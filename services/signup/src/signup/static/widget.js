@@ -1,7 +1,5 @@
-// mobilise's signup widget for partners' pages (README: "Partners and the embeddable widget").
-// It renders into a shadow root of each [data-mobilise-widget] element, so host CSS and widget
-// cannot touch each other. The link inside the element shows until then: without JavaScript, or
-// when the service refuses this page's origin (CORS). Every word comes from the service.
+// mobilise's signup widget (README: "Partners and the embeddable widget"): a shadow root per
+// [data-mobilise-widget], whose link shows until then. Every word comes from the service.
 "use strict";
 
 (function () {
@@ -13,6 +11,7 @@
   const FAST_POLL_MS = 2000;
   const FAST_POLLS = 15; // after a signup, to show the counter move
   const MAX_POLLS = 360; // about an hour, then the counter stays as it is
+  const GET = { credentials: "omit", headers: { Accept: "application/json" } };
 
   const CSS = `:host{all:initial;display:block;--accent:COLOR}
 *{box-sizing:border-box}.card{color:#1f1d2b;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;text-align:start;background:#fff;border:1px solid #d9d4e6;border-top:4px solid var(--accent);border-radius:10px;padding:1rem 1.25rem;max-width:36rem}
@@ -22,7 +21,7 @@ fieldset{border:0;padding:0;margin:0 0 .75rem}.choice{display:flex;gap:.5rem;ali
 .error{color:#b3261e;font-weight:600;margin:.15rem 0}[aria-invalid=true]{border-color:#b3261e}.summary{border:2px solid #b3261e;background:#fdecea;border-radius:6px;padding:.5rem .75rem;margin-bottom:.75rem}
 .summary ul{margin:.25rem 0 0;padding-left:1.2rem}button{font:inherit;font-weight:700;color:#fff;background:var(--accent);border:0;border-radius:6px;padding:.6rem 1.2rem;cursor:pointer;width:100%}
 button[disabled]{opacity:.7}:focus-visible{outline:3px solid #ffbf47;outline-offset:2px;box-shadow:0 0 0 5px #1f1d2b}a{color:var(--accent)}
-progress{width:100%;height:.75rem;accent-color:var(--accent)}.count{margin:.2rem 0 .75rem;font-weight:600}.thanks{border-left:4px solid #1e6b3a;background:#e8f5ec;padding:.5rem .75rem;border-radius:6px}`;
+progress{width:100%;height:.75rem;accent-color:var(--accent)}.hp{position:absolute;left:-9999px}.count{margin:.2rem 0 .75rem;font-weight:600}.thanks{border-left:4px solid #1e6b3a;background:#e8f5ec;padding:.5rem .75rem;border-radius:6px}`;
 
   function mountAll() {
     for (const host of document.querySelectorAll("[data-mobilise-widget]")) {
@@ -40,11 +39,11 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.count{margin:.2rem
     let config;
     try {
       const url = base + "/api/v1/campaigns/" + encodeURIComponent(options.campaign || "") + "/widget" + query;
-      const response = await fetch(url, { credentials: "omit", headers: { Accept: "application/json" } });
+      const response = await fetch(url, GET);
       if (!response.ok) throw new Error(String(response.status));
       config = await response.json();
     } catch (error) {
-      // Refused (an origin the partner did not register) or unreachable: the host's link stays.
+      // Refused (origin not registered) or unreachable: the host's link stays.
       host.dataset.mobiliseState = "fallback";
       return;
     }
@@ -143,6 +142,7 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.count{margin:.2rem
       el("div", { class: "field" }, consentError, el("div", { class: "choice" }, consent, el("label", { for: "mw-consent" }, config.consent_text)),
         el("p", { class: "hint", id: "mw-consent-details" }, t.consent_version.replace("{version}", config.consent_text_version) + " ",
           el("a", { href: config.charter_url, target: "_blank", rel: "noopener" }, t.charter_link))),
+      el("div", { class: "hp", "aria-hidden": "true" }, field("fax", t.honeypot_label, el("input", { tabindex: -1, autocomplete: "off" }))),
       button,
     );
     card.append(form);
@@ -165,20 +165,26 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.count{margin:.2rem
       }
     }
 
-    async function send() {
+    async function send(proof) {
       let response;
       try {
         response = await fetch(withPartner(config.signup_url), {
           method: "POST",
           credentials: "omit",
-          headers: { "Content-Type": "application/json", Accept: "application/json" },
-          body: JSON.stringify(signup()),
+          headers: { ...GET.headers, "Content-Type": "application/json" },
+          body: JSON.stringify(signup(proof)),
         });
       } catch (error) {
         return showErrors({}, t.error_offline, true); // offline, or this origin refused (CORS)
       }
       const body = await response.json().catch(() => null);
       if (response.ok) return thank((body && body.status) || "accepted");
+      if (response.status === 428 && body && body.challenge && !proof) {
+        // Past a soft limit: solve a proof of work (pow.js), then send again.
+        button.textContent = t.proof_working;
+        const solved = await solve(body.challenge).catch(() => null);
+        if (solved) return send(solved);
+      }
       const detail = body && body.detail;
       const refused = body && body.field;
       if (response.status === 422 && Array.isArray(detail)) {
@@ -192,11 +198,19 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.count{margin:.2rem
       }
       if (response.status === 422 && refused === "country") return showErrors({ country: t.error_country_not_covered });
       if (response.status === 422 && refused === "consent_text_version") return showErrors({}, t.error_consent_changed, true);
-      const general = { 409: t.campaign_not_open, 410: t.campaign_closed, 503: t.unavailable_text };
+      const general = { 409: t.campaign_not_open, 410: t.campaign_closed, 429: t.error_rate_limited_short, 503: t.unavailable_text };
       showErrors({}, general[response.status] || t.error_general, true);
     }
 
-    function signup() {
+    const solve = (c) => new Promise((done, failed) => {
+      if (window.mobiliseProof) return done();
+      const tag = el("script", { src: base + "/static/pow.js" });
+      tag.onload = done;
+      tag.onerror = failed;
+      document.head.append(tag);
+    }).then(() => window.mobiliseProof(c.token, c.bits));
+
+    function signup(proof) {
       const data = new FormData(form);
       const text = (name) => String(data.get(name) || "").trim();
       const body = {
@@ -208,6 +222,8 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.count{margin:.2rem
         consent_text_version: config.consent_text_version,
       };
       if (partner) body.partner = partner;
+      if (proof) body.proof = proof;
+      if (text("fax")) body.fax = text("fax");
       if (text("last_name")) body.last_name = text("last_name");
       if (text("region")) body.region = text("region");
       if (config.kind === "volunteer") {
@@ -218,7 +234,7 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.count{margin:.2rem
       return body;
     }
 
-    // The innermost name in a 422's `loc` that is a field of this form (a skill's ends with its index).
+    // The innermost name in a 422's `loc` that is a form field (a skill's ends with an index).
     function fieldOf(loc) {
       for (let i = loc.length - 1; i >= 0; i--) if (typeof loc[i] === "string" && errors[loc[i]]) return loc[i];
       return null;
@@ -279,10 +295,10 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.count{margin:.2rem
       polls++;
       if (!document.hidden || fastPolls > 0) {
         try {
-          const response = await fetch(withPartner(config.progress_url), { credentials: "omit", headers: { Accept: "application/json" } });
+          const response = await fetch(withPartner(config.progress_url), GET);
           if (response.status === 200) showProgress(await response.json());
         } catch (error) {
-          // Offline for a moment: the counter keeps its last value until the next poll.
+          // Offline: the counter keeps its value until the next poll.
         }
       }
       schedule(fastPolls-- > 0 ? FAST_POLL_MS : POLL_MS);

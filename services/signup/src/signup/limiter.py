@@ -1,0 +1,89 @@
+"""The only module that talks to Redis: token buckets taken atomically, several at once, by one
+Lua script (Redis's clock, so every API process agrees), and proofs of work spent once."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import redis.asyncio as redis
+
+from signup.domain.limits import Bucket
+
+# KEYS: the buckets, then the spent-proof key (or a dummy); ARGV: proof TTL in ms (0: no proof),
+# then per bucket: capacity, tokens per ms, proof floor. Either every bucket gives a token, or
+# none does: a refused signup costs nothing. Returns {verdict, wait_ms}: 0 taken, 1 a proof of
+# work is needed, 2 empty (wait_ms until a token is back).
+_TAKE = """
+local buckets = #KEYS - 1
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local levels, wait, needs_proof = {}, 0, false
+for i = 1, buckets do
+  local capacity = tonumber(ARGV[3 * i - 1])
+  local rate = tonumber(ARGV[3 * i])
+  local floor = tonumber(ARGV[3 * i + 1])
+  local state = redis.call('HMGET', KEYS[i], 'tokens', 'at')
+  local tokens = tonumber(state[1]) or capacity
+  local at = tonumber(state[2]) or now
+  tokens = math.min(capacity, tokens + math.max(0, now - at) * rate)
+  levels[i] = tokens
+  if tokens < 1 then wait = math.max(wait, math.ceil((1 - tokens) / rate)) end
+  if tokens - 1 < floor then needs_proof = true end
+end
+if wait > 0 then return {2, wait} end
+if needs_proof then
+  local ttl = tonumber(ARGV[1])
+  if ttl <= 0 or not redis.call('SET', KEYS[#KEYS], '1', 'NX', 'PX', ttl) then return {1, 0} end
+end
+for i = 1, buckets do
+  local capacity = tonumber(ARGV[3 * i - 1])
+  local rate = tonumber(ARGV[3 * i])
+  redis.call('HSET', KEYS[i], 'tokens', tostring(levels[i] - 1), 'at', now)
+  redis.call('PEXPIRE', KEYS[i], math.ceil(capacity / rate))
+end
+return {0, 0}
+"""
+
+
+class Verdict(enum.Enum):
+    TAKEN = 0
+    PROOF_NEEDED = 1
+    EMPTY = 2
+
+
+@dataclass(frozen=True)
+class Outcome:
+    verdict: Verdict
+    retry_after_ms: int = 0
+
+
+class Limiter:
+    def __init__(self, url: str, *, timeout_s: float) -> None:
+        self._redis = redis.Redis.from_url(
+            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
+        )
+        self._take = self._redis.register_script(_TAKE)
+
+    async def take(
+        self,
+        buckets: Sequence[tuple[str, Bucket]],
+        *,
+        proof: str | None = None,
+        proof_ttl_ms: int = 0,
+    ) -> Outcome:
+        """One token from every (key, bucket); a proof of work (its challenge's key) is spent
+        only when a bucket is past its soft threshold, and only once."""
+        keys = [key for key, _ in buckets] + [proof or "mobilise:no-proof"]
+        args: list[float | int] = [proof_ttl_ms if proof else 0]
+        for _, bucket in buckets:
+            args += [bucket.hard, bucket.rate_per_ms, bucket.proof_floor]
+        verdict, wait_ms = await self._take(keys=keys, args=args)
+        return Outcome(Verdict(int(verdict)), int(wait_ms))
+
+    async def ping(self) -> None:
+        await self._redis.ping()
+
+    async def close(self) -> None:
+        await self._redis.aclose()
