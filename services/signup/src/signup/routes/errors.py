@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from signup.domain.errors import (
     AlreadyExists,
     Closed,
+    Forbidden,
     NotAuthenticated,
     NotFound,
     NotOpenYet,
@@ -23,6 +24,7 @@ STATUS: dict[type[SignupError], int] = {
     Closed: 410,
     Rejected: 422,
     NotAuthenticated: 401,
+    Forbidden: 403,
     Unavailable: 503,
 }
 
