@@ -5,16 +5,12 @@ the running services in tests/integration/test_access.py."""
 from __future__ import annotations
 
 import pytest
-from cryptography.fernet import Fernet
 from fastapi import FastAPI
 
 import counter.access
 import mailer.access
 import signup.access
-from counter.main import create_app as counter_app
-from mailer.main import create_app as mailer_app
-from mailer.settings import Settings as MailerSettings
-from mobilise_runtime.access import PUBLIC, RouteAccess, route_access
+from mobilise_runtime.access import PUBLIC, route_access
 from signup.domain.errors import Forbidden
 from signup.domain.organisers import (
     ADMIN,
@@ -22,27 +18,13 @@ from signup.domain.organisers import (
     check_partner_details_change,
     partner_campaigns_after,
 )
-from signup.main import create_app as signup_app
-from signup.settings import Settings as SignupSettings
+from tests.access_routes import counter_routes, mailer_routes, signup_routes
 
 KNOWN_RULES = {
     "signup": {PUBLIC, "organiser", "campaign", "partner", "admin"},
     "mailer": {PUBLIC, "organiser", "mailing", "sendgrid-signature"},
     "counter": {PUBLIC},
 }
-
-
-def signup_routes() -> list[RouteAccess]:
-    settings = SignupSettings(token_keys=Fernet.generate_key().decode(), supporter_key_secret="x")
-    return route_access(signup_app(settings), signup.access.PUBLIC_ROUTES)
-
-
-def mailer_routes() -> list[RouteAccess]:
-    return route_access(mailer_app(MailerSettings()), mailer.access.PUBLIC_ROUTES)
-
-
-def counter_routes() -> list[RouteAccess]:
-    return route_access(counter_app(), counter.access.PUBLIC_ROUTES)
 
 
 TABLES = {"signup": signup_routes, "mailer": mailer_routes, "counter": counter_routes}
