@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import ExitStack
@@ -25,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from devstack.config import StackConfig
+from devstack.harness.processes import SCRIPTS, service_env
 from devstack.harness.signup import ADMIN_TOKEN, SignupService, signup_api
 from mobilise_runtime.access import RouteAccess
 from mobilise_runtime.kafka import ensure_topics
@@ -558,3 +560,45 @@ async def test_an_organiser_from_before_roles_keeps_the_campaigns_they_created(
     assert csv.status_code == 200, csv.text
     _refused(other, 403, "a legacy organiser on a campaign they did not create")
     _refused(admin_only, 403, "a legacy organiser managing organisers")
+
+
+def test_the_cli_manages_organisers_as_the_api_does(world: World) -> None:
+    env = service_env(world.signup.shared, SIGNUP_MONGO_DATABASE=world.signup.database)
+    email = f"ndeye-{uuid.uuid4().hex[:8]}@association.example"
+
+    def mobilise(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [str(SCRIPTS / "mobilise"), "organiser", *args]
+        return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30)
+
+    def csv(token: str, slug: str) -> int:
+        response = httpx.get(
+            f"{world.signup.url}/api/v1/campaigns/{slug}/supporters.csv",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        return response.status_code
+
+    made = mobilise("add", "--name", "Ndeye", "--email", email, "--campaign", world.mine["slug"])
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip().splitlines()[-1]
+    assert csv(token, world.mine["slug"]) == 200
+    assert csv(token, world.theirs["slug"]) == 403
+    unknown = mobilise("add", "--name", "X", "--email", "x" + email, "--campaign", "no-such-one")
+    assert unknown.returncode == 1
+    assert "no campaign no-such-one" in unknown.stderr
+    changed = mobilise("change", "--email", email, "--campaign", world.theirs["slug"])
+    assert changed.returncode == 0, changed.stderr
+    assert csv(token, world.mine["slug"]) == 403
+    assert csv(token, world.theirs["slug"]) == 200
+    listed = mobilise("list")
+    assert f"Ndeye <{email}>  organiser: {world.theirs['slug']}" in listed.stdout
+    revoked = mobilise("revoke", "--email", email)
+    assert revoked.returncode == 0, revoked.stderr
+    assert csv(token, world.theirs["slug"]) == 401
+    assert "REVOKED" in mobilise("list").stdout
+    past = mobilise("token", "--email", email, "--expires-at", "2020-01-01T00:00:00Z")
+    assert past.returncode == 1
+    assert "in the past" in past.stderr
+    # A new token reinstates them.
+    fresh = mobilise("token", "--email", email, "--expires-at", "2099-01-01T00:00:00+01:00")
+    assert csv(fresh.stdout.strip().splitlines()[-1], world.theirs["slug"]) == 200
+    assert csv(token, world.theirs["slug"]) == 401  # the revoked one stays revoked

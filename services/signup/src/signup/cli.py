@@ -104,7 +104,12 @@ def _email(raw: str) -> str:
 
 
 def _instant(raw: str | None) -> datetime | None:
-    return None if raw is None else _INSTANT.validate_python(raw)
+    if raw is None:
+        return None
+    instant = _INSTANT.validate_python(raw)
+    if instant <= datetime.now(UTC):
+        raise SignupError("--expires-at is in the past")
+    return instant
 
 
 def _describe_organiser(o: OrganiserRecordOut) -> str:
