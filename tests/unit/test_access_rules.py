@@ -1,6 +1,6 @@
 """Every route of every service declares its access rule (mobilise_runtime.access), read from the
 apps' route tables: a route added without one fails here. What each rule does is checked against
-the running services in tests/integration/test_access.py."""
+the running services in tests/integration/test_access_routes.py and test_access_roles.py."""
 
 from __future__ import annotations
 

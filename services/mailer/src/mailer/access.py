@@ -7,8 +7,8 @@
   else gets the same 404 as for an id nobody requested (mailing ids are not public).
 - sendgrid-signature (deps.Verifier): SendGrid's signed Event Webhook.
 - PUBLIC_ROUTES: probes, the docs, and the dev outbox (only served with MAILER_DEV_OUTBOX).
-tests/integration/test_access_mailer.py reads the route table and fails on a route that declares
-none."""
+tests/unit/test_access_rules.py fails on a route that declares none;
+tests/integration/test_access_routes.py calls every guarded one as every kind of stranger."""
 
 from __future__ import annotations
 

@@ -10,8 +10,9 @@ No or a bad token is 401; a known organiser asking for someone else's campaign o
 
 Each route declares its rule by depending on one of the marked dependencies below (or on
 deps.OrganiserDep, the rule "organiser": any organiser, the handler narrowing what they see to
-their campaigns), or by being listed in PUBLIC_ROUTES. tests/integration/test_access_signup.py
-reads the route table and fails on a route that declares none."""
+their campaigns), or by being listed in PUBLIC_ROUTES. tests/unit/test_access_rules.py fails on a
+route that declares none; tests/integration/test_access_routes.py calls every guarded one as every
+kind of stranger."""
 
 from __future__ import annotations
 

@@ -43,10 +43,6 @@ def _from_doc(d: Document) -> Organiser:
     )
 
 
-def _token_fields(token: str, expires_at: datetime | None) -> Document:
-    return {f"token_expiry.{token_hash(token)}": expires_at} if expires_at else {}
-
-
 class OrganiserRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._organisers = db["organisers"]
@@ -95,7 +91,11 @@ class OrganiserRepository:
             {
                 "$push": {"token_hashes": token_hash(token)},
                 "$unset": {"revoked_at": ""},
-                **({"$set": _token_fields(token, expires_at)} if expires_at else {}),
+                **(
+                    {"$set": {f"token_expiry.{token_hash(token)}": expires_at}}
+                    if expires_at
+                    else {}
+                ),
             },
         )
         return token if result.matched_count else None
