@@ -136,8 +136,12 @@ async def world(
                     MAILER_MAX_BODY_BYTES=str(MAX_BODY_BYTES),
                 )
             )
+            campaign = signup.create_campaign()
             organiser, token = await OrganiserRepository(signup_db.db).create(
-                name="Awa Diallo", email=f"awa-{unique}@association.example", now=datetime.now(UTC)
+                name="Awa Diallo",
+                email=f"awa-{unique}@association.example",
+                now=datetime.now(UTC),
+                campaign_ids=(campaign["id"],),
             )
             yield World(
                 shared=shared,
@@ -148,7 +152,7 @@ async def world(
                 organiser_id=organiser.id,
                 organiser_token=token,
                 key=key,
-                campaign=signup.create_campaign(),
+                campaign=campaign,
             )
     finally:
         for db in (signup_db, mailer_db):
@@ -185,6 +189,20 @@ async def test_signup_says_whose_token_it_is(world: World) -> None:
     assert mine.json()["name"] == "Awa Diallo"
     assert admin.status_code == 200, admin.text
     assert admin.json()["id"] == "admin"
+
+
+async def _give(world: World, campaign: dict[str, Any]) -> None:
+    """Make `campaign` one of the organiser's too (an admin made it)."""
+    async with httpx.AsyncClient(base_url=world.signup.url, timeout=15) as c:
+        me = await c.get(
+            "/api/v1/organisers/me", headers={"Authorization": f"Bearer {world.organiser_token}"}
+        )
+        given = await c.patch(
+            f"/api/v1/organisers/{world.organiser_id}",
+            json={"campaigns": [*me.json()["campaigns"], campaign["slug"]]},
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        )
+    assert given.status_code == 200, given.text
 
 
 # POST /api/v1/mailings ---------------------------------------------------------------------------
@@ -575,6 +593,7 @@ async def test_a_request_sent_again_with_its_idempotency_key_is_the_same_mailing
 
 async def test_an_audience_outside_the_campaigns_countries_is_refused(world: World) -> None:
     campaign = world.signup.create_campaign(countries=["FR", "SN"])
+    await _give(world, campaign)
     before = (await world.published(MailingRequested.topic), await world.stored("mailing_requests"))
     async with world.mailer.client(world.organiser_token) as c:
         outside = await c.post(

@@ -21,7 +21,14 @@ from schemathesis.core.result import Ok
 from devstack.harness.signup import ADMIN_TOKEN, SignupService, signup_api
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
-from signup import campaign_schemas, partner_schemas, schemas, signup_schemas, supporter_schemas
+from signup import (
+    campaign_schemas,
+    organiser_schemas,
+    partner_schemas,
+    schemas,
+    signup_schemas,
+    supporter_schemas,
+)
 from signup.main import create_app
 from signup.settings import Settings
 
@@ -84,6 +91,8 @@ def test_every_json_request_body_has_an_example(openapi: dict[str, Any]) -> None
         "PATCH /api/v1/partners/{key}",
         "POST /api/v1/supporters/export",
         "POST /api/v1/supporters/erase",
+        "POST /api/v1/organisers",
+        "PATCH /api/v1/organisers/{organiser_id}",
     }
     missing = [label for label, media in bodies.items() if not _has_example(openapi, media)]
     assert missing == [], f"request bodies without an example: {missing}"
@@ -123,6 +132,10 @@ def _examples(model: type[BaseModel]) -> list[dict[str, Any]]:
         campaign_schemas.CampaignOut,
         campaign_schemas.OrganiserCampaignOut,
         schemas.OrganiserOut,
+        organiser_schemas.OrganiserIn,
+        organiser_schemas.OrganiserPatch,
+        organiser_schemas.OrganiserRecordOut,
+        organiser_schemas.OrganiserCreated,
         partner_schemas.PartnerIn,
         partner_schemas.PartnerPatch,
         partner_schemas.PartnerOut,
@@ -179,6 +192,13 @@ def _post_the_examples(signup: SignupService, spec: dict[str, Any]) -> Seeded:
             json=example(f"{campaigns}/{{slug}}", "patch"),
         )
         assert patched.status_code == 200, patched.text
+        organiser = c.post("/api/v1/organisers", json=example("/api/v1/organisers", "post"))
+        assert organiser.status_code == 201, organiser.text
+        changed_organiser = c.patch(
+            f"/api/v1/organisers/{organiser.json()['id']}",
+            json=example("/api/v1/organisers/{organiser_id}", "patch"),
+        )
+        assert changed_organiser.status_code == 200, changed_organiser.text
         partner = c.post("/api/v1/partners", json=example("/api/v1/partners", "post"))
         assert partner.status_code == 201, partner.text
         key = partner.json()["key"]

@@ -15,6 +15,7 @@ from mailer.repository.mailings import MailingsRepository
 from mailer.settings import Settings
 from mailer.signup_client import Organiser, SignupClient
 from mailer.webhook_events import WebhookEvents
+from mobilise_runtime.access import access_rule
 from mobilise_runtime.dependencies import app_state
 
 _bearer = HTTPBearer(auto_error=False, description="An organiser's token (or the admin token)")
@@ -30,11 +31,12 @@ WebhookEventsDep = Annotated[WebhookEvents, Depends(app_state("webhook_events", 
 Mailings = Annotated[MailingsRepository, Depends(app_state("mailings", MailingsRepository))]
 
 
+@access_rule("organiser")
 async def _organiser(
     signup: Signup,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Organiser:
-    """The organiser as the signup service knows them (it holds the tokens, hashed)."""
+    """The organiser as the signup service knows them now (it holds the tokens, hashed)."""
     if credentials is None:
         raise NotAuthenticated("this needs an organiser's token: Authorization: Bearer <token>")
     return await signup.organiser(credentials.credentials)
@@ -43,6 +45,8 @@ async def _organiser(
 OrganiserDep = Annotated[Organiser, Depends(_organiser)]
 
 
+# The webhook's rule: SendGrid's signature over the body, checked by the route with this.
+@access_rule("sendgrid-signature")
 async def _verifier(request: Request) -> WebhookVerifier | None:
     verifier: WebhookVerifier | None = request.app.state.webhook_verifier
     return verifier

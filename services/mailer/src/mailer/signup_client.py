@@ -1,21 +1,20 @@
-"""The signup service, as the mailer asks it: who an organiser's token belongs to
-(GET /api/v1/organisers/me) and what a campaign slug names (GET /api/v1/campaigns/{slug}).
-The only module that talks to the signup service (the API and the consumer alike).
+"""The signup service, as the mailer asks it: who an organiser's token belongs to and what they
+may act on (GET /api/v1/organisers/me), and what a campaign slug names
+(GET /api/v1/campaigns/{slug}). The only module that talks to the signup service (the API and the
+consumer alike).
 
-Tokens are never logged and never kept: a positive answer is kept a little while under the token's
-SHA-256, so a burst of calls asks once. A signup service that does not answer is Unavailable (503,
-try again), never a 401: the organiser's token may be fine."""
+Tokens are never logged and never kept, and neither are the answers: every organiser request asks
+again, so that revoking an organiser, or taking a campaign from them, holds here from the very
+next request. (A cache, however short, or a revocation event, however fast, leaves a window in
+which a revoked token still sends mail; one loopback call per organiser request — a few a minute —
+is the cheaper price.) A signup service that does not answer is Unavailable (503, try again),
+never a 401: the organiser's token may be fine."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
-import time
-from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from typing import Literal, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -25,8 +24,6 @@ from mailer.domain.errors import NotAuthenticated, NotFound, Unavailable
 from mobilise_events import LocalisedText
 from mobilise_runtime.logging import get_logger
 
-ORGANISER_TTL_S = 30.0
-MAX_ORGANISERS = 1_000
 RETRY_AFTER_S = 5
 TIMEOUT_S = 5.0
 # The signup service's slug rule: anything else is no campaign, and not worth a request.
@@ -41,6 +38,12 @@ class Organiser(BaseModel):
     id: str = Field(min_length=1)
     name: str
     email: str
+    role: Literal["admin", "organiser"]
+    # The campaigns they may act on (an admin: every one, whatever this says).
+    campaign_ids: frozenset[str] = frozenset()
+
+    def may_act_on(self, campaign_id: str) -> bool:
+        return self.role == "admin" or campaign_id in self.campaign_ids
 
 
 class Campaign(BaseModel):
@@ -54,41 +57,18 @@ class Campaign(BaseModel):
     countries: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class _Kept:
-    organiser: Organiser
-    until: float
-
-
 class SignupClient:
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        signup_url: str,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, client: httpx.AsyncClient, signup_url: str) -> None:
         self._client = client
         self._base = signup_url.rstrip("/")
-        self._clock = clock
-        self._organisers: OrderedDict[str, _Kept] = OrderedDict()
 
     async def organiser(self, token: str) -> Organiser:
-        """Whose token this is; NotAuthenticated if nobody's, Unavailable if signup cannot say."""
-        key = hashlib.sha256(token.encode()).hexdigest()
-        kept = self._organisers.get(key)
-        if kept is not None and kept.until > self._clock():
-            return kept.organiser
+        """Whose token this is, now; NotAuthenticated if nobody's (or no longer anybody's),
+        Unavailable if signup cannot say."""
         response = await self._get("/api/v1/organisers/me", {"Authorization": f"Bearer {token}"})
         if response.status_code == 401:
-            self._organisers.pop(key, None)
             raise NotAuthenticated("this token is not an organiser's token")
-        organiser = self._parse(Organiser, response)
-        self._organisers[key] = _Kept(organiser, self._clock() + ORGANISER_TTL_S)
-        self._organisers.move_to_end(key)
-        while len(self._organisers) > MAX_ORGANISERS:
-            self._organisers.popitem(last=False)
-        return organiser
+        return self._parse(Organiser, response)
 
     async def campaign(self, slug: str) -> Campaign:
         """The campaign of `slug`; NotFound if there is none."""

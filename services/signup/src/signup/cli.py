@@ -1,7 +1,11 @@
 """`mobilise`: the organisers' admin command line (reads the same SIGNUP_/MOBILISE_ settings).
 
-mobilise organiser add --name NAME --email EMAIL     create an organiser; prints its token once
-mobilise organiser token --email EMAIL               a further token for an organiser
+mobilise organiser add --name NAME --email EMAIL [--role organiser|admin] [--campaign SLUG …]
+                       [--expires-at ISO-8601]       create an organiser; prints its token once
+mobilise organiser list                              every organiser: role, campaigns, revoked
+mobilise organiser change --email EMAIL [--role R] [--campaign SLUG …]   (campaigns replaced whole)
+mobilise organiser revoke --email EMAIL              every token of theirs stops working at once
+mobilise organiser token --email EMAIL [--expires-at ISO-8601]   a further token (reinstates)
 mobilise consent-text add --version V --fr TEXT --en TEXT
 mobilise campaign list
 mobilise partner add --name NAME --campaign SLUG [--campaign SLUG …] --origin URL [--origin URL …]
@@ -19,20 +23,27 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
-from signup import erasure, partner_service
+from signup import erasure, organiser_service, partner_service
+from signup.campaign_schemas import Instant
 from signup.domain.emails import InvalidEmail, parse_email
 from signup.domain.errors import SignupError
+from signup.domain.organisers import ROLES, Organiser
 from signup.domain.partners import InvalidOrigin
+from signup.organiser_schemas import OrganiserIn, OrganiserPatch, OrganiserRecordOut
 from signup.partner_schemas import PartnerIn, PartnerOut, PartnerPatch
 from signup.publisher import SignupPublisher
 from signup.repository import Repository
 from signup.settings import StoreSettings
 from signup.supporter_schemas import SupporterEmailIn, SupporterExportOut, SupporterRecordOut
+
+_INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
+# Whoever runs the CLI holds the database's credentials: they act as an admin.
+CLI = Organiser(id="cli", name="mobilise CLI", email="", role="admin")
 
 
 class CliSettings(StoreSettings):
@@ -49,8 +60,19 @@ def _parser() -> argparse.ArgumentParser:
     add = organiser.add_parser("add", help="create an organiser and print its first token")
     add.add_argument("--name", required=True)
     add.add_argument("--email", required=True)
-    token = organiser.add_parser("token", help="print a further token for an organiser")
+    add.add_argument("--role", choices=ROLES, default="organiser")
+    add.add_argument("--campaign", action="append", default=[], help="a slug (repeatable)")
+    add.add_argument("--expires-at", help="when the token stops working (ISO 8601, with offset)")
+    organiser.add_parser("list", help="every organiser: role, campaigns, revoked or not")
+    change = organiser.add_parser("change", help="change an organiser's role or campaigns")
+    change.add_argument("--email", required=True)
+    change.add_argument("--role", choices=ROLES)
+    change.add_argument("--campaign", action="append", help="a slug (repeatable; replaces all)")
+    revoke = organiser.add_parser("revoke", help="revoke every token of an organiser")
+    revoke.add_argument("--email", required=True)
+    token = organiser.add_parser("token", help="print a further token (reinstates a revoked one)")
     token.add_argument("--email", required=True)
+    token.add_argument("--expires-at", help="when the token stops working (ISO 8601, with offset)")
     consent = area.add_parser("consent-text").add_subparsers(dest="action", required=True)
     text = consent.add_parser("add", help="publish a consent wording (immutable)")
     text.add_argument("--version", required=True)
@@ -77,6 +99,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _email(raw: str) -> str:
+    return parse_email(raw).address
+
+
+def _instant(raw: str | None) -> datetime | None:
+    if raw is None:
+        return None
+    instant = _INSTANT.validate_python(raw)
+    if instant <= datetime.now(UTC):
+        raise SignupError("--expires-at is in the past")
+    return instant
+
+
+def _describe_organiser(o: OrganiserRecordOut) -> str:
+    campaigns = "every campaign" if o.role == "admin" else ", ".join(o.campaigns) or "none yet"
+    revoked = f"  REVOKED {o.revoked_at.isoformat()}" if o.revoked_at else ""
+    return f"{o.name} <{o.email}>  {o.role}: {campaigns}{revoked}"
+
+
 def _describe(partner: PartnerOut, *, with_embed: bool) -> str:
     lines = [
         f"{partner.key}  ({partner.name})",
@@ -90,23 +131,62 @@ def _describe(partner: PartnerOut, *, with_embed: bool) -> str:
     return "\n".join(lines)
 
 
+async def _organiser(
+    action: str, args: argparse.Namespace, repository: Repository, now: datetime
+) -> str:
+    match action:
+        case "add":
+            await repository.ensure_indexes()
+            # The API's own checks (name, email, role, campaigns, expiry): one set of rules.
+            body = OrganiserIn(
+                name=args.name,
+                email=args.email,
+                role=args.role,
+                campaigns=args.campaign,
+                expires_at=args.expires_at,
+            )
+            created = await organiser_service.create(repository=repository, body=body, now=now)
+            return (
+                f"organiser {_describe_organiser(created)} created; token (shown once):\n"
+                f"{created.token}"
+            )
+        case "list":
+            rows = [
+                _describe_organiser(await organiser_service.view(repository, o))
+                for o in await repository.organisers.all()
+            ]
+            return "\n".join(rows) or "no organisers yet"
+        case "change":
+            found = await repository.organisers.by_email(_email(args.email))
+            patch = OrganiserPatch.model_validate(
+                {k: v for k, v in (("role", args.role), ("campaigns", args.campaign)) if v}
+            )
+            changed = await organiser_service.change(
+                repository=repository,
+                organiser_id=found.id,
+                changes=patch.model_dump(exclude_unset=True),
+                now=now,
+            )
+            return f"changed: {_describe_organiser(changed)}"
+        case "revoke":
+            found = await repository.organisers.by_email(_email(args.email))
+            revoked = await repository.organisers.revoke(found.id, now=now)
+            return f"revoked (every token of theirs stopped working): {revoked.email}"
+        case "token":
+            expires_at = _instant(args.expires_at)
+            new = await repository.organisers.new_token(_email(args.email), expires_at=expires_at)
+            if new is None:
+                raise SignupError(f"no organiser with email {args.email}")
+            return f"new token (shown once):\n{new}"
+    raise AssertionError(action)
+
+
 async def _run(args: argparse.Namespace, repository: Repository, settings: CliSettings) -> str:
     public_url = settings.public_url
     now = datetime.now(UTC)
     match (args.area, args.action):
-        case ("organiser", "add"):
-            await repository.ensure_indexes()
-            email = parse_email(args.email).address
-            organiser, token = await repository.organisers.create(
-                name=args.name, email=email, now=now
-            )
-            who = f"{organiser.name} <{organiser.email}>"
-            return f"organiser {who} created; token (shown once):\n{token}"
-        case ("organiser", "token"):
-            found = await repository.organisers.new_token(parse_email(args.email).address)
-            if found is None:
-                raise SignupError(f"no organiser with email {args.email}")
-            return f"new token (shown once):\n{found}"
+        case ("organiser", action):
+            return await _organiser(action, args, repository, now)
         case ("consent-text", "add"):
             await repository.consent_texts.create(
                 args.version, {"fr": args.fr, "en": args.en}, by="cli", now=now
@@ -124,7 +204,7 @@ async def _run(args: argparse.Namespace, repository: Repository, settings: CliSe
                 name=args.name, key=args.key, campaigns=args.campaign, origins=args.origin
             )
             created = await partner_service.create(
-                repository=repository, body=body, by="cli", now=now
+                repository=repository, body=body, by=CLI, now=now
             )
             view = await partner_service.view(repository, created, public_url=public_url)
             return "partner created:\n" + _describe(view, with_embed=True)

@@ -5,14 +5,17 @@ All async: FastAPI runs a plain `def` dependency in a thread, a hop per request 
 from __future__ import annotations
 
 import hmac
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from mobilise_runtime.access import access_rule
 from mobilise_runtime.dependencies import app_state
 from signup.domain.clients import client_address
 from signup.domain.errors import NotAuthenticated
+from signup.domain.organisers import ADMIN
 from signup.domain.tokens import Tokens
 from signup.intake import Intake
 from signup.publisher import SignupPublisher
@@ -20,7 +23,6 @@ from signup.repository import Repository
 from signup.repository.organisers import Organiser
 from signup.settings import Settings
 
-ADMIN = Organiser(id="admin", name="admin", email="")
 _bearer = HTTPBearer(auto_error=False, description="An organiser's token (or the admin token)")
 
 
@@ -46,6 +48,7 @@ async def _client(request: Request) -> str:
 ClientDep = Annotated[str, Depends(_client)]
 
 
+@access_rule("organiser")
 async def _organiser(
     settings: SettingsDep,
     repository: Repo,
@@ -57,9 +60,12 @@ async def _organiser(
     admin = settings.shared.admin_token
     if admin is not None and hmac.compare_digest(token.encode(), admin.get_secret_value().encode()):
         return ADMIN
-    organiser = await repository.organisers.by_token(token)
+    # Read on every request, never cached: a revoked or expired token stops working at once.
+    organiser = await repository.organisers.by_token(token, now=datetime.now(UTC))
     if organiser is None:
-        raise NotAuthenticated("this token is not an organiser's token")
+        raise NotAuthenticated(
+            "this token is not an organiser's token (unknown, revoked or expired)"
+        )
     return organiser
 
 

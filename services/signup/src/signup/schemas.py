@@ -5,10 +5,11 @@ partner_schemas.py."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
+from signup.domain.organisers import Role
 from signup.domain.regions import country_code
 
 Locale = Literal["fr", "en"]
@@ -32,22 +33,29 @@ class WriteModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class OrganiserOut(BaseModel):
-    """Who a token belongs to: the other services ask this to know an organiser."""
+ORGANISER_EXAMPLE: dict[str, Any] = {
+    "id": "4f1c2b3a5d6e7f8091a2b3c4d5e6f708",
+    "name": "Awa Diallo",
+    "email": "awa@association.example",
+    "role": "organiser",
+    "campaigns": ["femmes-du-numerique"],
+    "campaign_ids": ["5d1e6f7a8b9c0d1e2f3a4b5c"],
+}
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "4f1c2b3a5d6e7f8091a2b3c4d5e6f708",
-                    "name": "Awa Diallo",
-                    "email": "awa@association.example",
-                }
-            ]
-        }
-    )
+
+class OrganiserOut(BaseModel):
+    """Who a token belongs to, and what they may act on: the other services ask this to know an
+    organiser (GET /api/v1/organisers/me)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [ORGANISER_EXAMPLE]})
 
     id: str
     name: str
     # Empty for the admin token, which belongs to no one.
     email: str
+    # admin: every campaign, organisers, requests by email; organiser: `campaigns` only.
+    role: Role
+    # Slugs, and the same campaigns' ids (what events and the other services name them by);
+    # empty for an admin, who may act on every campaign.
+    campaigns: list[str]
+    campaign_ids: list[str]

@@ -16,6 +16,10 @@ class NotAuthenticated(MailerError):
     pass
 
 
+class Forbidden(MailerError):
+    """A known organiser asking for a campaign that is not one of theirs."""
+
+
 class BadSignature(MailerError):
     """A webhook request that SendGrid did not sign (or not recently)."""
 

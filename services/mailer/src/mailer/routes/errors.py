@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from mailer.domain.errors import (
     BadSignature,
     Conflict,
+    Forbidden,
     MailerError,
     NotAuthenticated,
     NotFound,
@@ -18,6 +19,7 @@ from mailer.domain.errors import (
 STATUS: dict[type[MailerError], int] = {
     NotAuthenticated: 401,
     BadSignature: 403,
+    Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
     Rejected: 422,

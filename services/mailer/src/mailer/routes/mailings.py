@@ -11,8 +11,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, status
 
-from mailer.deps import MailingRequestsDep, Mailings, OrganiserDep, Publisher, Signup
-from mailer.domain.errors import NotFound, Rejected
+from mailer.access import MailingDep
+from mailer.deps import MailingRequestsDep, OrganiserDep, Publisher, Signup
+from mailer.domain.errors import Forbidden, Rejected
 from mailer.mailing_requests import MailingRequest
 from mailer.schemas import MailingAccepted, MailingIn, MailingProgress
 from mobilise_events import Audience, LocalisedText, MailingRequested
@@ -22,6 +23,7 @@ router = APIRouter(prefix="/api/v1", tags=["mailings"])
 IDEMPOTENT_MAILINGS = uuid.UUID("5b0e7c1d-8f3a-4e2b-9c6d-0a1b2c3d4e5f")
 RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "No or unknown organiser token"},
+    403: {"description": "Not one of this organiser's campaigns"},
     404: {"description": "No such campaign"},
     409: {"description": "The Idempotency-Key was used for another mailing"},
     503: {"description": "The signup service, the database or Kafka did not answer: retry"},
@@ -42,7 +44,7 @@ IdempotencyKey = Annotated[
     "/mailings",
     status_code=status.HTTP_202_ACCEPTED,
     responses=RESPONSES,
-    summary="Send a newsletter to a campaign's audience (organiser)",
+    summary="Send a newsletter to a campaign's audience (its organisers)",
 )
 async def request_mailing(
     body: MailingIn,
@@ -55,6 +57,8 @@ async def request_mailing(
     """Accepted (202) once the request is durably in Kafka; the mailing's id gives its progress
     (GET /api/v1/mailings/{mailing_id})."""
     campaign = await signup.campaign(body.campaign)
+    if not organiser.may_act_on(campaign.id):
+        raise Forbidden(f"campaign {campaign.slug!r} is not one of yours", field="campaign")
     countries = tuple(dict.fromkeys(body.audience.countries or ())) or None
     outside = set(countries or ()) - set(campaign.countries)
     if campaign.countries and outside:
@@ -104,15 +108,11 @@ async def request_mailing(
     "/mailings/{mailing_id}",
     responses={
         401: RESPONSES[401],
-        404: {"description": "No mailing was requested with this id"},
+        404: {"description": "No mailing with this id, or not one of this organiser's"},
         503: RESPONSES[503],
     },
-    summary="A mailing's progress: queued, sent, failed and suppressed recipients (organiser)",
+    summary="A mailing's progress: queued, sent, failed and suppressed recipients (its campaign's "
+    "organisers)",
 )
-async def read_progress(
-    mailing_id: uuid.UUID, organiser: OrganiserDep, mailings: Mailings
-) -> MailingProgress:
-    progress = await mailings.progress(str(mailing_id))
-    if progress is None:
-        raise NotFound(f"no mailing {mailing_id}")
+async def read_progress(mailing_id: uuid.UUID, progress: MailingDep) -> MailingProgress:
     return MailingProgress.model_validate(progress, from_attributes=True)

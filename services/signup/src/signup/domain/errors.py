@@ -36,6 +36,10 @@ class NotAuthenticated(SignupError):
     pass
 
 
+class Forbidden(SignupError):
+    """A known organiser asking for what their role or campaigns do not cover."""
+
+
 class Unavailable(SignupError):
     """A dependency is down: not accepted (though what was sent may still land); may retry."""
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
+from signup.access import CampaignDep
 from signup.campaign_schemas import (
     CampaignIn,
     CampaignOut,
@@ -20,12 +21,16 @@ from signup.campaign_schemas import (
 )
 from signup.deps import OrganiserDep, Repo
 from signup.domain.campaigns import Campaign, Localised
-from signup.domain.errors import Rejected
+from signup.domain.errors import AlreadyExists, Rejected
 from signup.repository import Repository
 
 router = APIRouter(prefix="/api/v1", tags=["campaigns"])
 ORGANISER_ONLY: dict[int | str, dict[str, Any]] = {
     401: {"description": "No or unknown organiser token"}
+}
+CAMPAIGN_ORGANISER: dict[int | str, dict[str, Any]] = {
+    **ORGANISER_ONLY,
+    403: {"description": "Not one of this organiser's campaigns"},
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such campaign"}}
 
@@ -95,7 +100,7 @@ async def list_consent_texts(repository: Repo) -> list[ConsentTextOut]:
     "/campaigns",
     status_code=status.HTTP_201_CREATED,
     responses={**ORGANISER_ONLY, 409: {"description": "The slug is taken"}},
-    summary="Create a campaign (organiser)",
+    summary="Create a campaign (organiser): it becomes one of theirs",
 )
 async def create_campaign(
     body: CampaignIn, organiser: OrganiserDep, repository: Repo
@@ -120,15 +125,27 @@ async def create_campaign(
         created_by=organiser.id,
         limits=body.limits.limits(),
     )
-    await repository.campaigns.create(campaign)
+    # Theirs before it exists: never a moment when it is there and its creator may not act on it.
+    await repository.organisers.grant(organiser.id, campaign.id)
+    try:
+        await repository.campaigns.create(campaign)
+    except AlreadyExists:
+        await repository.organisers.withdraw(organiser.id, campaign.id)
+        raise
     return await organiser_view(repository, campaign)
 
 
 @router.get(
-    "/campaigns", responses=ORGANISER_ONLY, summary="Every campaign, newest first (organiser)"
+    "/campaigns",
+    responses=ORGANISER_ONLY,
+    summary="The organiser's campaigns (an admin's: every one), newest first",
 )
-async def list_campaigns(_: OrganiserDep, repository: Repo) -> list[OrganiserCampaignOut]:
-    return [await organiser_view(repository, c) for c in await repository.campaigns.all()]
+async def list_campaigns(organiser: OrganiserDep, repository: Repo) -> list[OrganiserCampaignOut]:
+    return [
+        await organiser_view(repository, c)
+        for c in await repository.campaigns.all()
+        if organiser.may_act_on(c.id)
+    ]
 
 
 @router.get("/campaigns/{slug}", responses=NOT_FOUND, summary="A campaign's public description")
@@ -139,11 +156,11 @@ async def read_campaign(slug: str, repository: Repo) -> CampaignOut:
 
 @router.patch(
     "/campaigns/{slug}",
-    responses={**ORGANISER_ONLY, **NOT_FOUND},
-    summary="Change a campaign (organiser)",
+    responses={**CAMPAIGN_ORGANISER, **NOT_FOUND},
+    summary="Change a campaign (its organisers)",
 )
 async def update_campaign(
-    slug: str, body: CampaignPatch, _: OrganiserDep, repository: Repo
+    slug: str, body: CampaignPatch, access: CampaignDep, repository: Repo
 ) -> OrganiserCampaignOut:
     changes = body.model_dump(exclude_unset=True)
     for listed in ("countries", "consent_text_versions"):
@@ -153,7 +170,7 @@ async def update_campaign(
         changes["limits"] = body.limits.limits().to_dict()
     if "consent_text_versions" in changes:
         await _check_consent_versions(repository, changes["consent_text_versions"])
-    current = await repository.campaigns.by_slug(slug)
+    current = access.campaign
     opens_at = changes.get("opens_at", current.opens_at)
     closes_at = changes.get("closes_at", current.closes_at)
     if opens_at and closes_at and closes_at <= opens_at:
@@ -164,19 +181,19 @@ async def update_campaign(
 
 @router.post(
     "/campaigns/{slug}/close",
-    responses={**ORGANISER_ONLY, **NOT_FOUND},
-    summary="Stop taking signups now (organiser)",
+    responses={**CAMPAIGN_ORGANISER, **NOT_FOUND},
+    summary="Stop taking signups now (its organisers)",
 )
-async def close_campaign(slug: str, _: OrganiserDep, repository: Repo) -> OrganiserCampaignOut:
+async def close_campaign(slug: str, _: CampaignDep, repository: Repo) -> OrganiserCampaignOut:
     campaign = await repository.campaigns.update(slug, {"closed": True}, now=datetime.now(UTC))
     return await organiser_view(repository, campaign)
 
 
 @router.post(
     "/campaigns/{slug}/open",
-    responses={**ORGANISER_ONLY, **NOT_FOUND},
-    summary="Take signups again, within the campaign's dates (organiser)",
+    responses={**CAMPAIGN_ORGANISER, **NOT_FOUND},
+    summary="Take signups again, within the campaign's dates (its organisers)",
 )
-async def open_campaign(slug: str, _: OrganiserDep, repository: Repo) -> OrganiserCampaignOut:
+async def open_campaign(slug: str, _: CampaignDep, repository: Repo) -> OrganiserCampaignOut:
     campaign = await repository.campaigns.update(slug, {"closed": False}, now=datetime.now(UTC))
     return await organiser_view(repository, campaign)

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from signup.domain.errors import (
     AlreadyExists,
     Closed,
+    Forbidden,
     NotAuthenticated,
     NotFound,
     NotOpenYet,
@@ -25,6 +26,7 @@ STATUS: dict[type[SignupError], int] = {
     Closed: 410,
     Rejected: 422,
     NotAuthenticated: 401,
+    Forbidden: 403,
     Unavailable: 503,
     TooManyRequests: 429,
     ProofRequired: 428,

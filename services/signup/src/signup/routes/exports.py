@@ -12,7 +12,8 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from mobilise_runtime.mongo import Document
-from signup.deps import OrganiserDep, Repo
+from signup.access import CampaignDep
+from signup.deps import Repo
 from signup.domain.text import spreadsheet_safe
 
 router = APIRouter(prefix="/api/v1/campaigns/{slug}", tags=["exports"])
@@ -66,12 +67,13 @@ async def _csv(rows: AsyncIterator[Document]) -> AsyncIterator[str]:
     responses={
         200: {"content": {"text/csv": {}}, "description": "One row a supporter, oldest first"},
         401: {"description": "No or unknown organiser token"},
+        403: {"description": "Not one of this organiser's campaigns"},
         404: {"description": "No such campaign"},
     },
-    summary="Export a campaign's supporters as CSV (organiser)",
+    summary="Export a campaign's supporters as CSV (its organisers)",
 )
-async def export_supporters(slug: str, _: OrganiserDep, repository: Repo) -> StreamingResponse:
-    campaign = await repository.campaigns.by_slug(slug)
+async def export_supporters(slug: str, access: CampaignDep, repository: Repo) -> StreamingResponse:
+    campaign = access.campaign
     return StreamingResponse(
         _csv(repository.supporters.of_campaign(campaign.id)),
         media_type="text/csv; charset=utf-8",

@@ -1,4 +1,5 @@
-"""Partners (organiser): who may embed which campaigns' widget, on which origins."""
+"""Partners (organiser): who may embed which campaigns' widget, on which origins. An organiser
+sees the partners of their campaigns, each narrowed to those campaigns (access.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from signup import partner_service
+from signup.access import PartnerDep, narrowed
 from signup.deps import OrganiserDep, Repo, SettingsDep
 from signup.partner_schemas import PartnerIn, PartnerOut, PartnerPatch
 
 router = APIRouter(prefix="/api/v1/partners", tags=["partners"])
 ORGANISER_ONLY: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No or unknown organiser token"}
+    401: {"description": "No or unknown organiser token"},
+    403: {"description": "A campaign (or partner) that is not this organiser's"},
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such partner"}}
 INVALID: dict[int | str, dict[str, Any]] = {
@@ -36,41 +39,55 @@ async def create_partner(
     body: PartnerIn, organiser: OrganiserDep, repository: Repo, settings: SettingsDep
 ) -> PartnerOut:
     partner = await partner_service.create(
-        repository=repository, body=body, by=organiser.id, now=datetime.now(UTC)
+        repository=repository, body=body, by=organiser, now=datetime.now(UTC)
     )
     return await partner_service.view(repository, partner, public_url=settings.public_url)
 
 
-@router.get("", responses=ORGANISER_ONLY, summary="Every partner (organiser)")
+@router.get(
+    "",
+    responses=ORGANISER_ONLY,
+    summary="The partners of the organiser's campaigns (an admin's: every one)",
+)
 async def list_partners(
-    _: OrganiserDep, repository: Repo, settings: SettingsDep
+    organiser: OrganiserDep, repository: Repo, settings: SettingsDep
 ) -> list[PartnerOut]:
     return [
-        await partner_service.view(repository, p, public_url=settings.public_url)
+        await partner_service.view(
+            repository, narrowed(p, organiser), public_url=settings.public_url
+        )
         for p in await repository.partners.all()
+        if organiser.may_act_on_any(p.campaign_ids)
     ]
 
 
 @router.get("/{key}", responses={**ORGANISER_ONLY, **NOT_FOUND}, summary="A partner (organiser)")
 async def read_partner(
-    key: str, _: OrganiserDep, repository: Repo, settings: SettingsDep
+    key: str, access: PartnerDep, repository: Repo, settings: SettingsDep
 ) -> PartnerOut:
-    partner = await repository.partners.get(key)
-    return await partner_service.view(repository, partner, public_url=settings.public_url)
+    return await partner_service.view(repository, access.partner, public_url=settings.public_url)
 
 
 @router.patch(
     "/{key}",
     responses={**ORGANISER_ONLY, **NOT_FOUND, **INVALID},
     summary="Change a partner's name, campaigns or origins (organiser)",
+    description=(
+        "An organiser's `campaigns` replace the partner's campaigns of theirs (those of other "
+        "organisers stay); its name and origins change only if every campaign it works for is "
+        "theirs."
+    ),
 )
 async def update_partner(
-    key: str, body: PartnerPatch, _: OrganiserDep, repository: Repo, settings: SettingsDep
+    key: str, body: PartnerPatch, access: PartnerDep, repository: Repo, settings: SettingsDep
 ) -> PartnerOut:
     partner = await partner_service.update(
         repository=repository,
         key=key,
         changes=body.model_dump(exclude_unset=True),
         now=datetime.now(UTC),
+        by=access.organiser,
     )
-    return await partner_service.view(repository, partner, public_url=settings.public_url)
+    return await partner_service.view(
+        repository, narrowed(partner, access.organiser), public_url=settings.public_url
+    )

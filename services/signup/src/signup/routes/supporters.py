@@ -1,5 +1,5 @@
-"""The organiser's GDPR requests by email: export what this service holds on a person, or
-erase them."""
+"""GDPR requests by email: export what this service holds on a person, or erase them. Admin
+only: a person's records span every campaign, whoever organises them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from signup import erasure
-from signup.deps import OrganiserDep, Publisher, Repo
+from signup.access import AdminDep
+from signup.deps import Publisher, Repo
 from signup.supporter_schemas import (
     ErasureAccepted,
     SupporterEmailIn,
@@ -20,6 +21,7 @@ router = APIRouter(prefix="/api/v1/supporters", tags=["supporters"])
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "No or unknown organiser token"},
+    403: {"description": "Not an admin: requests by email span every campaign"},
     422: {"description": "Invalid body (an address that is not one, unknown fields)"},
 }
 
@@ -27,12 +29,12 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/export",
     responses=RESPONSES,
-    summary="Everything the signup service holds on an email address (organiser)",
+    summary="Everything the signup service holds on an email address (admin)",
     description="Every campaign's record of the person with its consent history; an address "
     "nobody signed with gives an empty list.",
 )
 async def export_supporter(
-    body: SupporterEmailIn, _: OrganiserDep, repository: Repo
+    body: SupporterEmailIn, _: AdminDep, repository: Repo
 ) -> SupporterExportOut:
     records = await erasure.records_of(repository.supporters, body.email)
     return SupporterExportOut(
@@ -47,13 +49,13 @@ async def export_supporter(
         **RESPONSES,
         503: {"description": "Kafka did not acknowledge in time: retry after Retry-After"},
     },
-    summary="Erase a person from every campaign (organiser)",
+    summary="Erase a person from every campaign (admin)",
     description="202 means one `supporter.erased.v1` per campaign the person signed is durably "
     "published; each service deletes its data and keeps a tombstone shortly after. Repeating "
     "it is harmless.",
 )
 async def erase_supporter(
-    body: SupporterEmailIn, _: OrganiserDep, repository: Repo, publisher: Publisher
+    body: SupporterEmailIn, _: AdminDep, repository: Repo, publisher: Publisher
 ) -> ErasureAccepted:
     campaigns = await erasure.erase(repository.supporters, publisher, body.email)
     return ErasureAccepted(campaigns=campaigns)

@@ -1,0 +1,47 @@
+"""Who may call each route of the mailer API.
+
+- organiser (deps.OrganiserDep): a token the signup service knows, asked on every request. A
+  mailing goes only to a campaign the organiser may act on (403 otherwise: slugs are public); an
+  admin may mail every campaign.
+- mailing (MailingDep): a mailing's progress, for the organisers of its campaign only; anyone
+  else gets the same 404 as for an id nobody requested (mailing ids are not public).
+- sendgrid-signature (deps.Verifier): SendGrid's signed Event Webhook.
+- PUBLIC_ROUTES: probes, the docs, and the dev outbox (only served with MAILER_DEV_OUTBOX).
+tests/unit/test_access_rules.py fails on a route that declares none;
+tests/integration/test_access_routes.py calls every guarded one as every kind of stranger."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends
+
+from mailer.deps import Mailings, OrganiserDep
+from mailer.domain.errors import NotFound
+from mailer.repository.mailings import Progress
+from mobilise_runtime.access import access_rule
+
+PUBLIC_ROUTES = frozenset(
+    {
+        "GET /openapi.json",
+        "GET /docs",
+        "GET /docs/oauth2-redirect",
+        "GET /redoc",
+        "GET /healthz",
+        "GET /readyz",
+        "GET /metrics",
+        "GET /outbox",
+    }
+)
+
+
+@access_rule("mailing")
+async def _mailing(mailing_id: uuid.UUID, organiser: OrganiserDep, mailings: Mailings) -> Progress:
+    progress = await mailings.progress(str(mailing_id))
+    if progress is None or not organiser.may_act_on(progress.campaign_id):
+        raise NotFound(f"no mailing {mailing_id}")
+    return progress
+
+
+MailingDep = Annotated[Progress, Depends(_mailing)]

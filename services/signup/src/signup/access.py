@@ -1,0 +1,115 @@
+"""Who may act on which campaign: the access rule of every route of the signup service.
+
+- admin (`MOBILISE_ADMIN_TOKEN`, or an organiser whose role is admin): everything, and alone
+  organiser management and the GDPR requests by email (export, erasure).
+- organiser: the campaigns they created or were given (read, change, open, close, export as CSV)
+  and those campaigns' partners; anyone holding a token may create a campaign (it becomes theirs)
+  and publish a consent text (immutable wording that any campaign may use).
+No or a bad token is 401; a known organiser asking for someone else's campaign or partner is 403
+(campaign slugs and partner keys are public, so existence is no secret here).
+
+Each route declares its rule by depending on one of the marked dependencies below (or on
+deps.OrganiserDep, the rule "organiser": any organiser, the handler narrowing what they see to
+their campaigns), or by being listed in PUBLIC_ROUTES. tests/unit/test_access_rules.py fails on a
+route that declares none; tests/integration/test_access_routes.py calls every guarded one as every
+kind of stranger."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+
+from mobilise_runtime.access import access_rule
+from signup.deps import OrganiserDep, Repo
+from signup.domain.campaigns import Campaign
+from signup.domain.errors import Forbidden
+from signup.domain.organisers import Organiser
+from signup.repository.partners import Partner
+
+# Anyone: supporters' pages and signups, partners' widget and iframe, emailed links, probes, docs.
+PUBLIC_ROUTES = frozenset(
+    {
+        "GET /openapi.json",
+        "GET /docs",
+        "GET /docs/oauth2-redirect",
+        "GET /redoc",
+        "GET /healthz",
+        "GET /readyz",
+        "GET /metrics",
+        "MOUNT /static",
+        "GET /privacy",
+        "GET /api/v1/consent-texts",
+        "GET /api/v1/campaigns/{slug}",
+        "POST /api/v1/campaigns/{slug}/pledges",
+        "POST /api/v1/campaigns/{slug}/volunteers",
+        "GET /api/v1/campaigns/{slug}/widget",
+        "GET /c/{slug}",
+        "POST /c/{slug}",
+        "GET /c/{slug}/thanks",
+        "GET /c/{slug}/progress",
+        "GET /embed/{slug}",
+        "POST /embed/{slug}",
+        "GET /embed/{slug}/thanks",
+        "GET /widget.js",
+        "GET /confirm/{token}",
+        "POST /confirm/{token}",
+        "GET /unsubscribe/{token}",
+        "POST /unsubscribe/{token}",
+    }
+)
+
+
+@access_rule("admin")
+async def _admin(organiser: OrganiserDep) -> Organiser:
+    if not organiser.is_admin:
+        raise Forbidden("only an admin may do this")
+    return organiser
+
+
+AdminDep = Annotated[Organiser, Depends(_admin)]
+
+
+@dataclass(frozen=True)
+class CampaignAccess:
+    organiser: Organiser
+    campaign: Campaign
+
+
+@access_rule("campaign")
+async def _campaign(slug: str, organiser: OrganiserDep, repository: Repo) -> CampaignAccess:
+    """An organiser of the campaign the path names (an unknown one: 404, as to anyone)."""
+    campaign = await repository.campaigns.by_slug(slug)
+    if not organiser.may_act_on(campaign.id):
+        raise Forbidden(f"campaign {slug!r} is not one of yours")
+    return CampaignAccess(organiser, campaign)
+
+
+CampaignDep = Annotated[CampaignAccess, Depends(_campaign)]
+
+
+@dataclass(frozen=True)
+class PartnerAccess:
+    organiser: Organiser
+    # Narrowed to the campaigns the organiser may act on (an admin: all of them).
+    partner: Partner
+
+
+@access_rule("partner")
+async def _partner(key: str, organiser: OrganiserDep, repository: Repo) -> PartnerAccess:
+    """An organiser of at least one of the campaigns of the partner the path names."""
+    partner = await repository.partners.get(key)
+    if not organiser.may_act_on_any(partner.campaign_ids):
+        raise Forbidden(f"partner {key!r} works for none of your campaigns")
+    return PartnerAccess(organiser, narrowed(partner, organiser))
+
+
+PartnerDep = Annotated[PartnerAccess, Depends(_partner)]
+
+
+def narrowed(partner: Partner, organiser: Organiser) -> Partner:
+    """The partner as `organiser` sees it: only the campaigns they may act on."""
+    mine = tuple(c for c in partner.campaign_ids if organiser.may_act_on(c))
+    return dataclasses.replace(partner, campaign_ids=mine)

@@ -1,0 +1,29 @@
+"""The services' route tables with each route's declared access rule (mobilise_runtime.access),
+from apps that are built but never started."""
+
+from __future__ import annotations
+
+from cryptography.fernet import Fernet
+
+import counter.access
+import mailer.access
+import signup.access
+from counter.main import create_app as counter_app
+from mailer.main import create_app as mailer_app
+from mailer.settings import Settings as MailerSettings
+from mobilise_runtime.access import RouteAccess, route_access
+from signup.main import create_app as signup_app
+from signup.settings import Settings as SignupSettings
+
+
+def signup_routes() -> list[RouteAccess]:
+    settings = SignupSettings(token_keys=Fernet.generate_key().decode(), supporter_key_secret="x")
+    return route_access(signup_app(settings), signup.access.PUBLIC_ROUTES)
+
+
+def mailer_routes() -> list[RouteAccess]:
+    return route_access(mailer_app(MailerSettings()), mailer.access.PUBLIC_ROUTES)
+
+
+def counter_routes() -> list[RouteAccess]:
+    return route_access(counter_app(), counter.access.PUBLIC_ROUTES)
