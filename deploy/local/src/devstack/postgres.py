@@ -72,13 +72,15 @@ def command(cfg: StackConfig) -> list[str]:
     return server_command(cfg, install_postgresql())
 
 
-def psql_command(cfg: StackConfig, bin_dir: Path, sql: str) -> list[str]:
+def psql_command(
+    cfg: StackConfig, bin_dir: Path, sql: str, *, database: str = "postgres"
+) -> list[str]:
     return [
         str(bin_dir / "psql"),
         "--host=127.0.0.1",
         f"--port={cfg.postgres_port}",
         "--username=postgres",
-        "--dbname=postgres",
+        f"--dbname={database}",
         "--no-psqlrc",
         "--tuples-only",
         "--no-align",
