@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import base64
 import os
+import shutil
 import signal
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_private_key
 
+from devstack.config import StackConfig
 from devstack.harness.processes import SCRIPTS, Running, free_port
 from devstack.partner_demo import DEMO_CAMPAIGN, DEMO_PARTNER
 from devstack.procs import start_time
@@ -43,7 +48,18 @@ def _alive(pid: int, started: str | None) -> bool:
     return started is not None and start_time(pid) == started
 
 
-def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) -> None:
+@pytest.fixture
+def run_state() -> Iterator[Path]:
+    """A state folder in the checkout's own: under MOBILISE_STORE=postgresql as root, PostgreSQL
+    runs as the `postgres` user, who may not enter pytest's private temporary folders."""
+    state = StackConfig.from_env().state
+    state.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="e2e-run-", dir=state))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(run_state: Path) -> None:
     ports = {
         "SIGNUP_PORT": free_port(),
         "COUNTER_PORT": free_port(),
@@ -53,13 +69,14 @@ def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) 
         "MOBILISE_MONGO_PORT": free_port(),
         "MOBILISE_FERRETDB_DEBUG_PORT": free_port(),
         "MOBILISE_REDIS_PORT": free_port(),
+        "MOBILISE_POSTGRES_PORT": free_port(),
         "MOBILISE_SENDGRID_PORT": free_port(),
         "PARTNER_DEMO_PORT": free_port(),
     }
     env = {
         **os.environ,
         **{k: str(v) for k, v in ports.items()},
-        "MOBILISE_STATE": str(tmp_path / "state"),
+        "MOBILISE_STATE": str(run_state),
         "MOBILISE_ADMIN_TOKEN": "e2e-token-from-the-environment",
     }
     stack = Running([str(SCRIPTS / "devstack"), "run"], env)
@@ -72,7 +89,7 @@ def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) 
             assert url in output
             ready = httpx.get(f"{url}/readyz", timeout=5)
             assert ready.status_code == 200, ready.text
-        _mailer_dev_views(f"http://127.0.0.1:{ports['MAILER_PORT']}", output, tmp_path / "state")
+        _mailer_dev_views(f"http://127.0.0.1:{ports['MAILER_PORT']}", output, run_state)
         # The demo partner's site, on an origin of its own, registered for the demo campaign.
         demo = f"http://127.0.0.1:{ports['PARTNER_DEMO_PORT']}"
         assert f"{demo}/" in output

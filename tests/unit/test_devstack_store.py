@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import pwd
+import socket
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from devstack import postgres
+from devstack import postgres, stack
 from devstack.config import POSTGRES_MAX_CONNECTIONS, ConfigError, StackConfig
 from devstack.infra import INFRA, Service, _ferretdb_command
 from devstack.install import postgres_bin
@@ -163,3 +164,29 @@ def test_a_daemon_started_as_another_user_runs_as_that_user(tmp_path: Path) -> N
         assert groups.split() == [str(entry.pw_gid)]
     finally:
         daemon.stop(timeout=5)
+
+
+def test_a_start_cut_short_stops_what_it_started(
+    sqlite: StackConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A later piece's port being taken must not leave the earlier pieces running unowned."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        first = Service(
+            "first",
+            ports=lambda cfg: (),
+            command=lambda cfg: ["sleep", "60"],
+            ready=lambda cfg: None,
+        )
+        second = Service(
+            "second",
+            ports=lambda cfg: (port,),
+            command=lambda cfg: ["true"],
+            ready=lambda cfg: None,
+        )
+        monkeypatch.setattr(stack, "INFRA", (first, second))
+        with pytest.raises(StackError, match=f"port {port} is taken"):
+            stack.up(sqlite)
+    assert first.daemon(sqlite).pid() is None

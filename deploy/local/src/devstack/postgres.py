@@ -57,6 +57,11 @@ def prepare(cfg: StackConfig) -> None:
     data.mkdir(parents=True, mode=0o700)
     user = server_user()
     if user is not None:
+        if not _reachable(user, data.parent):
+            raise RuntimeError(
+                f"PostgreSQL runs as the `{user}` user, who cannot enter {data.parent}: keep "
+                "MOBILISE_STATE in a folder others may traverse (chmod o+x its parents)"
+            )
         shutil.chown(data, user, user)
     say(f"creating a PostgreSQL cluster in {data}")
     subprocess.run(
@@ -66,6 +71,11 @@ def prepare(cfg: StackConfig) -> None:
         cwd=data.parent,
         **as_user(user),
     )
+
+
+def _reachable(user: str, folder: Path) -> bool:
+    entered = subprocess.run(["test", "-x", str(folder)], check=False, cwd="/", **as_user(user))
+    return entered.returncode == 0
 
 
 def command(cfg: StackConfig) -> list[str]:
