@@ -7,8 +7,8 @@ import base64
 import os
 import shutil
 import signal
-import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,9 +52,8 @@ def _alive(pid: int, started: str | None) -> bool:
 def run_state() -> Iterator[Path]:
     """A state folder in the checkout's own: under MOBILISE_STORE=postgresql as root, PostgreSQL
     runs as the `postgres` user, who may not enter pytest's private temporary folders."""
-    state = StackConfig.from_env().state
-    state.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="e2e-run-", dir=state))
+    folder = StackConfig.from_env().state / f"e2e-run-{uuid.uuid4().hex[:8]}"
+    folder.mkdir(parents=True)
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
 
@@ -107,7 +106,8 @@ def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(run_state: Path)
         assert len(processes) >= 9, processes
         stack.wait_for("partitions assigned", timeout=60)  # the consumers joined their groups
     finally:
-        os.kill(stack.process.pid, signal.SIGINT)  # what Ctrl-C sends
+        if stack.process.poll() is None:  # else the failure above says why it ended
+            os.kill(stack.process.pid, signal.SIGINT)  # what Ctrl-C sends
         code = stack.process.wait(90)
     assert code == 0, stack.output()[-4000:]
     assert "devstack: stopped" in stack.output()
