@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
             down(cfg, names)
         elif args.command == "status":
             for name, pid in status(cfg).items():
-                print(f"{name:<9} {'running, pid ' + str(pid) if pid else 'stopped'}")
+                print(f"{name:<11} {'running, pid ' + str(pid) if pid else 'stopped'}")
         else:
             sys.exit(_run(cfg))
     except (ConfigError, MissingPrerequisite, StackError, TimeoutError) as exc:
