@@ -13,7 +13,14 @@ from collections.abc import Awaitable, Callable
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from bench import counter_consumer, counter_viewers, kafka_publish, mailer_mailing, signup_intake
+from bench import (
+    counter_consumer,
+    counter_viewers,
+    kafka_publish,
+    mailer_mailing,
+    signup_intake,
+    store_backends,
+)
 from bench.harness import Report, run_each
 from devstack.config import StackConfig
 from devstack.stack import down, up
@@ -26,6 +33,7 @@ BENCHMARKS: dict[str, Callable[[StackConfig, str, Report], Awaitable[None] | Non
     "counter": counter_consumer.run,
     "viewers": counter_viewers.run,
     "mailer": mailer_mailing.run,
+    "store": store_backends.run,
 }
 
 

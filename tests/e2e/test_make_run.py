@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import base64
 import os
+import shutil
 import signal
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_private_key
 
+from devstack.config import StackConfig
 from devstack.harness.processes import SCRIPTS, Running, free_port
 from devstack.partner_demo import DEMO_CAMPAIGN, DEMO_PARTNER
 from devstack.procs import start_time
@@ -43,7 +48,17 @@ def _alive(pid: int, started: str | None) -> bool:
     return started is not None and start_time(pid) == started
 
 
-def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) -> None:
+@pytest.fixture
+def run_state() -> Iterator[Path]:
+    """A state folder in the checkout's own: under MOBILISE_STORE=postgresql as root, PostgreSQL
+    runs as the `postgres` user, who may not enter pytest's private temporary folders."""
+    folder = StackConfig.from_env().state / f"e2e-run-{uuid.uuid4().hex[:8]}"
+    folder.mkdir(parents=True)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(run_state: Path) -> None:
     ports = {
         "SIGNUP_PORT": free_port(),
         "COUNTER_PORT": free_port(),
@@ -53,13 +68,14 @@ def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) 
         "MOBILISE_MONGO_PORT": free_port(),
         "MOBILISE_FERRETDB_DEBUG_PORT": free_port(),
         "MOBILISE_REDIS_PORT": free_port(),
+        "MOBILISE_POSTGRES_PORT": free_port(),
         "MOBILISE_SENDGRID_PORT": free_port(),
         "PARTNER_DEMO_PORT": free_port(),
     }
     env = {
         **os.environ,
         **{k: str(v) for k, v in ports.items()},
-        "MOBILISE_STATE": str(tmp_path / "state"),
+        "MOBILISE_STATE": str(run_state),
         "MOBILISE_ADMIN_TOKEN": "e2e-token-from-the-environment",
     }
     stack = Running([str(SCRIPTS / "devstack"), "run"], env)
@@ -72,7 +88,7 @@ def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) 
             assert url in output
             ready = httpx.get(f"{url}/readyz", timeout=5)
             assert ready.status_code == 200, ready.text
-        _mailer_dev_views(f"http://127.0.0.1:{ports['MAILER_PORT']}", output, tmp_path / "state")
+        _mailer_dev_views(f"http://127.0.0.1:{ports['MAILER_PORT']}", output, run_state)
         # The demo partner's site, on an origin of its own, registered for the demo campaign.
         demo = f"http://127.0.0.1:{ports['PARTNER_DEMO_PORT']}"
         assert f"{demo}/" in output
@@ -90,7 +106,8 @@ def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) 
         assert len(processes) >= 9, processes
         stack.wait_for("partitions assigned", timeout=60)  # the consumers joined their groups
     finally:
-        os.kill(stack.process.pid, signal.SIGINT)  # what Ctrl-C sends
+        if stack.process.poll() is None:  # else the failure above says why it ended
+            os.kill(stack.process.pid, signal.SIGINT)  # what Ctrl-C sends
         code = stack.process.wait(90)
     assert code == 0, stack.output()[-4000:]
     assert "devstack: stopped" in stack.output()

@@ -1,8 +1,10 @@
 """devstack: install, start, stop and inspect the local stack.
 
-devstack install       fetch/build what is missing (Kafka jars, FerretDB, Redis) into the
-                       cache; --browser adds Debian's chromium for the browser tests
-devstack up|down       start/stop Kafka, FerretDB and Redis in the background (idempotent)
+devstack install       fetch/build what is missing (Kafka jars, FerretDB, Redis; PostgreSQL when
+                       MOBILISE_STORE=postgresql) into the cache; --browser adds Debian's
+                       chromium for the browser tests
+devstack up|down       start/stop Kafka, FerretDB (and its PostgreSQL) and Redis in the
+                       background (idempotent)
 devstack status        what runs, with pids
 devstack run           everything in the foreground: infra, topics, all services; Ctrl-C stops all
 """
@@ -18,7 +20,7 @@ import threading
 from types import FrameType
 
 from devstack.apps import APPS, Foreground, app_environment, wait_ready
-from devstack.config import StackConfig
+from devstack.config import ConfigError, StackConfig
 from devstack.install import MissingPrerequisite, install_all
 from devstack.output import say
 from devstack.partner_demo import DEFAULT_PORT as DEMO_PORT
@@ -108,14 +110,16 @@ def main(argv: list[str] | None = None) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("command", choices=["install", "up", "down", "status", "run"])
-    parser.add_argument("names", nargs="*", help="kafka, ferretdb, redis (default: all)")
+    parser.add_argument(
+        "names", nargs="*", help="kafka, postgresql, ferretdb, redis (default: all)"
+    )
     parser.add_argument(
         "--browser", action="store_true", help="install: also Debian's chromium (browser tests)"
     )
     args = parser.parse_args(argv)
-    cfg = StackConfig.from_env()
     names = args.names or None
     try:
+        cfg = StackConfig.from_env()
         if args.command == "install":
             install_all(cfg, browser=args.browser)
         elif args.command == "up":
@@ -126,9 +130,9 @@ def main(argv: list[str] | None = None) -> None:
             down(cfg, names)
         elif args.command == "status":
             for name, pid in status(cfg).items():
-                print(f"{name:<9} {'running, pid ' + str(pid) if pid else 'stopped'}")
+                print(f"{name:<11} {'running, pid ' + str(pid) if pid else 'stopped'}")
         else:
             sys.exit(_run(cfg))
-    except (MissingPrerequisite, StackError, TimeoutError) as exc:
+    except (ConfigError, MissingPrerequisite, StackError, TimeoutError) as exc:
         say(f"error: {exc}")
         sys.exit(1)

@@ -9,6 +9,19 @@ from pathlib import Path
 
 FERRETDB_VERSION = "v1.24.2"
 
+# FerretDB's backends (MOBILISE_STORE): SQLite files, or a PostgreSQL server of devstack's own.
+STORES = ("sqlite", "postgresql")
+# FerretDB keeps a pooled PostgreSQL connection per update of a write command until the command
+# ends, and hangs when one command holds as many updates as the pool has connections (its default
+# pool is 50, mobilise_runtime.mongo sends commands of up to 50 updates): a pool well above the
+# command size, and a server taking that many connections.
+POSTGRES_POOL = 200
+POSTGRES_MAX_CONNECTIONS = 250
+
+
+class ConfigError(ValueError):
+    """A setting of the environment has a value devstack cannot use."""
+
 
 def _port(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
@@ -24,10 +37,15 @@ class StackConfig:
     mongo_port: int
     ferretdb_debug_port: int
     redis_port: int
+    store: str = "sqlite"  # one of STORES
+    postgres_port: int = 15432
 
     @classmethod
     def from_env(cls) -> StackConfig:
         root = Path(os.environ.get("MOBILISE_ROOT", Path(__file__).resolve().parents[4]))
+        store = os.environ.get("MOBILISE_STORE", "sqlite")
+        if store not in STORES:
+            raise ConfigError(f"MOBILISE_STORE={store!r}: choose one of {', '.join(STORES)}")
         default_cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mobilise"
         return cls(
             root=root,
@@ -38,6 +56,8 @@ class StackConfig:
             mongo_port=_port("MOBILISE_MONGO_PORT", 27019),
             ferretdb_debug_port=_port("MOBILISE_FERRETDB_DEBUG_PORT", 27020),
             redis_port=_port("MOBILISE_REDIS_PORT", 16379),
+            store=store,
+            postgres_port=_port("MOBILISE_POSTGRES_PORT", 15432),
         )
 
     # What the services and tests connect to.
@@ -48,6 +68,14 @@ class StackConfig:
     @property
     def mongo_url(self) -> str:
         return f"mongodb://127.0.0.1:{self.mongo_port}/"
+
+    @property
+    def postgres_url(self) -> str:
+        """FerretDB's data when the store is PostgreSQL (loopback, trusted: dev only)."""
+        return (
+            f"postgres://postgres@127.0.0.1:{self.postgres_port}/ferretdb"
+            f"?pool_max_conns={POSTGRES_POOL}"
+        )
 
     @property
     def redis_url(self) -> str:

@@ -1,4 +1,5 @@
-"""Kafka, FerretDB and Redis on loopback: how each starts and how we know it really works."""
+"""Kafka, FerretDB (on SQLite, or on PostgreSQL) and Redis on loopback: how each starts and how we
+know it really works."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import redis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from devstack import postgres
 from devstack.config import StackConfig
 from devstack.install import install_ferretdb, install_kafka, install_redis, require_java
 from devstack.output import say
@@ -30,6 +32,10 @@ class Service:
     command: Callable[[StackConfig], list[str]]
     ready: Callable[[StackConfig], None]
     prepare: Callable[[StackConfig], None] = lambda cfg: None
+    # Whether this configuration runs it at all (PostgreSQL only under FerretDB on PostgreSQL).
+    wanted: Callable[[StackConfig], bool] = lambda cfg: True
+    # Which user it runs as (None: devstack's own).
+    user: Callable[[], str | None] = lambda: None
 
     def daemon(self, cfg: StackConfig) -> Daemon:
         return Daemon(self.name, cfg.state / "run", cfg.logs())
@@ -154,10 +160,13 @@ def _kafka_ready(cfg: StackConfig) -> None:
 def _ferretdb_command(cfg: StackConfig) -> list[str]:
     home = cfg.data("ferretdb")
     (home / "data").mkdir(parents=True, exist_ok=True)
+    if cfg.store == "postgresql":
+        backend = ["--handler=postgresql", f"--postgresql-url={cfg.postgres_url}"]
+    else:
+        backend = ["--handler=sqlite", f"--sqlite-url=file:{home / 'data'}/"]
     return [
         str(install_ferretdb(cfg)),
-        "--handler=sqlite",
-        f"--sqlite-url=file:{home / 'data'}/",
+        *backend,
         f"--state-dir={home}",
         f"--listen-addr=127.0.0.1:{cfg.mongo_port}",
         f"--debug-addr=127.0.0.1:{cfg.ferretdb_debug_port}",
@@ -221,6 +230,15 @@ INFRA = (
         command=_kafka_command,
         ready=_kafka_ready,
         prepare=_prepare_kafka,
+    ),
+    Service(
+        "postgresql",
+        ports=lambda cfg: (cfg.postgres_port,),
+        command=postgres.command,
+        ready=postgres.ready,
+        prepare=postgres.prepare,
+        wanted=lambda cfg: cfg.store == "postgresql",
+        user=postgres.server_user,
     ),
     Service(
         "ferretdb",

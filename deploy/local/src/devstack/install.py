@@ -1,11 +1,13 @@
 """Installs what the local stack runs, once per machine, into the download cache.
 
 Kafka's jars come from Maven Central through mvn; FerretDB is built from its Go module with the
-local Go toolchain; Redis is Debian's redis-server. Each step is skipped when its result is
+local Go toolchain; Redis is Debian's redis-server, and PostgreSQL (when FerretDB stores its data
+there: MOBILISE_STORE=postgresql) Debian's postgresql. Each step is skipped when its result is
 there."""
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
@@ -119,6 +121,28 @@ def install_redis() -> str:
     return _require("redis-server", "for the local stack's Redis")
 
 
+# Debian installs each PostgreSQL major version's server programs here, off the PATH.
+POSTGRES_BIN_GLOB = "/usr/lib/postgresql/*/bin"
+
+
+def postgres_bin(pattern: str = POSTGRES_BIN_GLOB) -> Path | None:
+    """The newest installed PostgreSQL's server programs (initdb, postgres, psql), if any."""
+    found = [Path(p) for p in glob.glob(pattern) if (Path(p) / "postgres").exists()]
+    versions = [p for p in found if p.parent.name.isdigit() and (p / "initdb").exists()]
+    return max(versions, key=lambda p: int(p.parent.name), default=None)
+
+
+def install_postgresql() -> Path:
+    found = postgres_bin()
+    if found is not None:
+        return found
+    _install_debian_package("postgresql", "FerretDB on PostgreSQL (MOBILISE_STORE=postgresql)")
+    found = postgres_bin()
+    if found is None:
+        raise MissingPrerequisite(f"Debian's postgresql installed no server in {POSTGRES_BIN_GLOB}")
+    return found
+
+
 def _install_debian_package(package: str, why: str) -> None:
     apt = shutil.which("apt-get")
     if apt is None or os.geteuid() != 0:
@@ -151,5 +175,7 @@ def install_all(cfg: StackConfig, *, browser: bool = False) -> None:
     install_kafka(cfg)
     install_ferretdb(cfg)
     install_redis()
+    if cfg.store == "postgresql":
+        install_postgresql()
     if browser:
         install_browser()

@@ -4,7 +4,9 @@ stopped with their whole process group."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import pwd
 import signal
 import socket
 import subprocess
@@ -12,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 
 def start_time(pid: int) -> str | None:
@@ -58,6 +61,18 @@ class Daemon:
     def logfile(self) -> Path:
         return self.log_dir / f"{self.name}.log"
 
+    @property
+    def argvfile(self) -> Path:
+        return self.run_dir / f"{self.name}.argv"
+
+    def argv(self) -> list[str] | None:
+        """The command line this daemon was started with (None if not recorded)."""
+        try:
+            recorded = json.loads(self.argvfile.read_text())
+        except (OSError, ValueError):
+            return None
+        return [str(arg) for arg in recorded] if isinstance(recorded, list) else None
+
     def pid(self) -> int | None:
         """The running process this pid file names, if any."""
         try:
@@ -72,7 +87,10 @@ class Daemon:
         _reap(pid)
         return None
 
-    def start(self, argv: Sequence[str], *, env: dict[str, str], cwd: Path) -> int:
+    def start(
+        self, argv: Sequence[str], *, env: dict[str, str], cwd: Path, user: str | None = None
+    ) -> int:
+        """Start `argv` in a session of its own, as `user` if given (devstack then runs as root)."""
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         with self.logfile.open("ab") as log:
@@ -85,9 +103,11 @@ class Daemon:
                 env=env,
                 cwd=cwd,
                 start_new_session=True,
+                **as_user(user),
             )
         started = start_time(process.pid)
         self.pidfile.write_text(f"{process.pid} {started}\n")
+        self.argvfile.write_text(json.dumps(list(argv)))
         return process.pid
 
     def stop(self, timeout: float = 30.0) -> bool:
@@ -95,6 +115,7 @@ class Daemon:
         pid = self.pid()
         if pid is None:
             self.pidfile.unlink(missing_ok=True)
+            self.argvfile.unlink(missing_ok=True)
             return False
         _signal_group(pid, signal.SIGTERM)
 
@@ -107,7 +128,22 @@ class Daemon:
             _signal_group(pid, signal.SIGKILL)
             wait_until(ended, timeout=10, what=self.name)
         self.pidfile.unlink(missing_ok=True)
+        self.argvfile.unlink(missing_ok=True)
         return True
+
+
+class UserSwitch(TypedDict, total=False):
+    user: int
+    group: int
+    extra_groups: list[int]
+
+
+def as_user(user: str | None) -> UserSwitch:
+    """subprocess arguments that run a child as `user`, with that user's group and no other."""
+    if user is None:
+        return {}
+    entry = pwd.getpwnam(user)
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

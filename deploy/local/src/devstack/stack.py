@@ -55,31 +55,51 @@ def _await_ready(service: Service, daemon: Daemon, cfg: StackConfig) -> None:
 
 def up(cfg: StackConfig, names: Iterable[str] | None = None) -> list[str]:
     """Start what is not running, wait until every piece works; return the names it started."""
-    services = _select(names)
+    services = [s for s in _select(names) if s.wanted(cfg)]
     started: list[tuple[Service, Daemon]] = []
-    for service in services:
-        daemon = service.daemon(cfg)
-        if daemon.pid() is not None:
-            continue
-        busy = [p for p in service.ports(cfg) if port_open(p)]
-        if busy:
-            raise StackError(
-                f"{service.name}: port {', '.join(map(str, busy))} is taken by a process this "
-                f"checkout did not start. Stop it, or choose other ports "
-                "(see README: configuration)."
-            )
-        service.prepare(cfg)
-        pid = daemon.start(service.command(cfg), env=dict(os.environ), cwd=cfg.root)
-        say(f"{service.name} started (pid {pid}, log {daemon.logfile})")
-        started.append((service, daemon))
     try:
         for service in services:
+            daemon = service.daemon(cfg)
+            if daemon.pid() is not None:
+                _check_same_settings(service, daemon, cfg)
+                continue
+            _start(service, daemon, cfg)
+            started.append((service, daemon))
+        for service in services:
             _await_ready(service, service.daemon(cfg), cfg)
-    except BaseException:
+    except BaseException:  # what it started so far is stopped, whatever stopped the start
         for _, daemon in reversed(started):
             daemon.stop()
         raise
     return [service.name for service, _ in started]
+
+
+def _start(service: Service, daemon: Daemon, cfg: StackConfig) -> None:
+    busy = [p for p in service.ports(cfg) if port_open(p)]
+    if busy:
+        raise StackError(
+            f"{service.name}: port {', '.join(map(str, busy))} is taken by a process this "
+            f"checkout did not start. Stop it, or choose other ports "
+            "(see README: configuration)."
+        )
+    try:
+        service.prepare(cfg)
+    except Exception as exc:
+        raise StackError(f"{service.name} cannot be set up: {exc}") from exc
+    pid = daemon.start(
+        service.command(cfg), env=dict(os.environ), cwd=cfg.root, user=service.user()
+    )
+    say(f"{service.name} started (pid {pid}, log {daemon.logfile})")
+
+
+def _check_same_settings(service: Service, daemon: Daemon, cfg: StackConfig) -> None:
+    """A running piece is reused only if it runs as this configuration asks (its store, ports)."""
+    recorded = daemon.argv()
+    if recorded is not None and recorded != service.command(cfg):
+        raise StackError(
+            f"{service.name} runs with other settings than these (MOBILISE_STORE={cfg.store}, "
+            f"ports): stop it first (`devstack down {service.name}`, or `make down`)."
+        )
 
 
 def down(cfg: StackConfig, names: Iterable[str] | None = None) -> None:
@@ -89,4 +109,6 @@ def down(cfg: StackConfig, names: Iterable[str] | None = None) -> None:
 
 
 def status(cfg: StackConfig) -> dict[str, int | None]:
-    return {service.name: service.daemon(cfg).pid() for service in INFRA}
+    """Each piece this configuration runs, and any other still running, with its pid."""
+    pids = {service.name: service.daemon(cfg).pid() for service in INFRA}
+    return {s.name: pids[s.name] for s in INFRA if s.wanted(cfg) or pids[s.name] is not None}

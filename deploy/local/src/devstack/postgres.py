@@ -1,0 +1,122 @@
+"""PostgreSQL under FerretDB (MOBILISE_STORE=postgresql): a cluster of this checkout's own in
+.local/postgresql, served on loopback only, on its own port, with no Unix socket."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from devstack.config import POSTGRES_MAX_CONNECTIONS, StackConfig
+from devstack.install import install_postgresql
+from devstack.output import say
+from devstack.procs import as_user, wait_until
+
+
+def server_user() -> str | None:
+    """PostgreSQL refuses to run as root: as root, devstack runs it as Debian's `postgres` user
+    (made by the package); anyone else runs it as themselves."""
+    return "postgres" if os.geteuid() == 0 else None
+
+
+def data_dir(cfg: StackConfig) -> Path:
+    return cfg.data("postgresql") / "data"
+
+
+def initdb_command(cfg: StackConfig, bin_dir: Path) -> list[str]:
+    return [
+        str(bin_dir / "initdb"),
+        f"--pgdata={data_dir(cfg)}",
+        "--username=postgres",
+        # Loopback only, and only devstack's own processes connect: no passwords.
+        "--auth=trust",
+        "--encoding=UTF8",
+        "--no-locale",
+    ]
+
+
+def server_command(cfg: StackConfig, bin_dir: Path) -> list[str]:
+    return [
+        str(bin_dir / "postgres"),
+        "-D", str(data_dir(cfg)),
+        "-c", "listen_addresses=127.0.0.1",
+        "-c", f"port={cfg.postgres_port}",
+        "-c", "unix_socket_directories=",
+        "-c", f"max_connections={POSTGRES_MAX_CONNECTIONS}",
+    ]  # fmt: skip
+
+
+def prepare(cfg: StackConfig) -> None:
+    """A new cluster, the first time (initdb as the server's user, who must own its folder)."""
+    data = data_dir(cfg)
+    if (data / "PG_VERSION").exists():
+        return
+    bin_dir = install_postgresql()
+    shutil.rmtree(data, ignore_errors=True)  # what a cut-short initdb left
+    data.mkdir(parents=True, mode=0o700)
+    user = server_user()
+    if user is not None:
+        if not _reachable(user, data.parent):
+            raise RuntimeError(
+                f"PostgreSQL runs as the `{user}` user, who cannot enter {data.parent}: keep "
+                "MOBILISE_STATE in a folder others may traverse (chmod o+x its parents)"
+            )
+        shutil.chown(data, user, user)
+    say(f"creating a PostgreSQL cluster in {data}")
+    subprocess.run(
+        initdb_command(cfg, bin_dir),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        cwd=data.parent,
+        **as_user(user),
+    )
+
+
+def _reachable(user: str, folder: Path) -> bool:
+    entered = subprocess.run(["test", "-x", str(folder)], check=False, cwd="/", **as_user(user))
+    return entered.returncode == 0
+
+
+def command(cfg: StackConfig) -> list[str]:
+    return server_command(cfg, install_postgresql())
+
+
+def psql_command(
+    cfg: StackConfig, bin_dir: Path, sql: str, *, database: str = "postgres"
+) -> list[str]:
+    return [
+        str(bin_dir / "psql"),
+        "--host=127.0.0.1",
+        f"--port={cfg.postgres_port}",
+        "--username=postgres",
+        f"--dbname={database}",
+        "--no-psqlrc",
+        "--tuples-only",
+        "--no-align",
+        "--set=ON_ERROR_STOP=1",
+        f"--command={sql}",
+    ]
+
+
+def _psql(cfg: StackConfig, sql: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        psql_command(cfg, install_postgresql(), sql),
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PGCONNECT_TIMEOUT": "2"},
+    )
+
+
+def ready(cfg: StackConfig) -> None:
+    """Answers SQL on its port; the database FerretDB keeps every MongoDB database in (one schema
+    each; config.postgres_url) exists, created the first time."""
+    wait_until(lambda: _psql(cfg, "SELECT 1").returncode == 0, timeout=30, what="postgresql")
+    exists = _psql(cfg, "SELECT 1 FROM pg_database WHERE datname = 'ferretdb'")
+    if exists.returncode != 0:
+        raise RuntimeError(exists.stderr)
+    if exists.stdout.strip() != "1":
+        created = _psql(cfg, "CREATE DATABASE ferretdb")
+        if created.returncode != 0:
+            raise RuntimeError(created.stderr)
