@@ -20,6 +20,7 @@ from counter.repository.totals import (
     hour_id,
 )
 from mobilise_events import Signup, SignupConfirmed, SupporterErased
+from mobilise_runtime.cache import TimedCache
 from mobilise_runtime.kafka import Received
 from mobilise_runtime.logging import get_logger
 from mobilise_runtime.mongo import Document
@@ -27,6 +28,9 @@ from mobilise_runtime.mongo import Document
 log = get_logger(__name__)
 # Tries of a batch that finds its documents moved by another writer.
 ATTEMPTS = 3
+# The documents whose applied offsets are kept in memory, and for how long.
+KNOWN_MAX = 20_000
+KNOWN_KEEP_S = 3600.0
 
 # One step of a document: (document id, applied-offset key, offset, $inc paths).
 Step = tuple[str, str, int, dict[str, int]]
@@ -155,23 +159,33 @@ class BatchApplier:
 
 
 class KnownOffsets:
-    """The applied offsets of documents this process writes, as it last read or wrote them."""
+    """The applied offsets of documents this process writes, as it last read or wrote them.
+    Bounded in size and time (one history document a campaign an hour adds up): one forgotten
+    is read again from the database, which has it."""
 
     def __init__(self, documents: GuardedDocuments) -> None:
         self.documents = documents
-        self._known: Applied = {}
+        self._known: TimedCache[str, dict[str, int]] = TimedCache(max_entries=KNOWN_MAX)
 
     async def applied(self, ids: Iterable[str]) -> Applied:
-        wanted = set(ids)
-        missing = wanted - self._known.keys()
+        wanted: Applied = {}
+        missing = set()
+        for i in set(ids):
+            hit = self._known.fresh(i)
+            if hit is None:
+                missing.add(i)
+            else:
+                wanted[i] = hit[0]
         if missing:
             found = await self.documents.applied(missing)
-            self._known.update({i: found.get(i, {}) for i in missing})
-        return {i: self._known[i] for i in wanted}
+            for i in missing:
+                wanted[i] = found.get(i, {})
+                self._known.put(i, wanted[i], keep_s=KNOWN_KEEP_S)
+        return wanted
 
     def wrote(self, changes: Changes) -> None:
         for doc_id, (before, after, _, _) in changes.items():
-            self._known[doc_id] = {**before, **after}
+            self._known.put(doc_id, {**before, **after}, keep_s=KNOWN_KEEP_S)
 
     def forget(self) -> None:
         self._known.clear()

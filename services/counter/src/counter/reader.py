@@ -11,12 +11,12 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from counter.cache import TimedCache
 from counter.campaigns import Campaign
 from counter.domain.errors import Unavailable
 from counter.domain.history import Bucket, Counts, Window, points, window
 from counter.repository import TotalsQueries
 from counter.schemas import CountsOut, HistoryOut, Point, TotalsOut
+from mobilise_runtime.cache import TimedCache
 from mobilise_runtime.logging import get_logger
 
 TOTALS_MAX_AGE_S = 0.25

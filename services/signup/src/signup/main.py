@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
+from mobilise_runtime.errors import install as install_error_handler
 from mobilise_runtime.health import health_router
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.limits import BodyLimit
@@ -27,7 +28,6 @@ from signup.routes import (
     campaigns,
     confirm,
     embed,
-    errors,
     exports,
     organisers,
     pages,
@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tokens=tokens,
         key_secret=settings.supporter_key_secret.get_secret_value().encode(),
     )
-    errors.install(app)
+    install_error_handler(app)
     for module in (campaigns, organisers, signups, exports, pages, confirm, unsubscribe):
         app.include_router(module.router)
     for module in (partners, widget, embed, supporters):

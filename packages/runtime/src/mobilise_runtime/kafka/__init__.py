@@ -2,6 +2,6 @@
 
 from mobilise_runtime.kafka.admin import ensure_topics
 from mobilise_runtime.kafka.consumer import EventConsumer, Received
-from mobilise_runtime.kafka.publisher import EventPublisher
+from mobilise_runtime.kafka.publisher import EventPublisher, TimedPublisher
 
-__all__ = ["EventConsumer", "EventPublisher", "Received", "ensure_topics"]
+__all__ = ["EventConsumer", "EventPublisher", "Received", "TimedPublisher", "ensure_topics"]

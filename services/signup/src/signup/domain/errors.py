@@ -1,44 +1,40 @@
-"""What can go wrong in the signup service, in its own words (routes/errors.py: HTTP)."""
+"""What can go wrong in the signup service, in its own words, each with its HTTP status
+(mobilise_runtime.errors answers them all as JSON)."""
 
 from __future__ import annotations
 
+from mobilise_runtime.errors import BearerRefused, DomainError, RetryLater
 
-class SignupError(Exception):
+
+class SignupError(DomainError):
     """Base: the message is safe to show to the person who made the request."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class NotFound(SignupError):
-    pass
+    status = 404
 
 
 class AlreadyExists(SignupError):
-    pass
+    status = 409
 
 
 class NotOpenYet(SignupError):
-    pass
+    status = 409
 
 
 class Closed(SignupError):
-    pass
+    status = 410
 
 
 class Rejected(SignupError):
     """Well-formed input that the campaign's rules refuse (a country it does not cover, …)."""
 
+    status = 422
 
-class NotAuthenticated(SignupError):
+
+class NotAuthenticated(SignupError, BearerRefused):
     pass
 
 
-class Unavailable(SignupError):
+class Unavailable(SignupError, RetryLater):
     """A dependency is down: not accepted (though what was sent may still land); may retry."""
-
-    def __init__(self, message: str, *, retry_after_s: int) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
