@@ -10,21 +10,12 @@ from fastapi import Depends, Path
 from counter.bootstrap import CounterServices
 from counter.campaigns import Campaign, CampaignDirectory
 from counter.reader import TotalsReader
-from mobilise_runtime.dependencies import composed
+from mobilise_runtime.dependencies import part_of
 
-ServicesDep = Annotated[CounterServices, Depends(composed(CounterServices))]
-
-
-async def _campaigns(services: ServicesDep) -> CampaignDirectory:
-    return services.campaigns
-
-
-async def _reader(services: ServicesDep) -> TotalsReader:
-    return services.reader
-
-
-CampaignsDep = Annotated[CampaignDirectory, Depends(_campaigns)]
-ReaderDep = Annotated[TotalsReader, Depends(_reader)]
+CampaignsDep = Annotated[
+    CampaignDirectory, Depends(part_of(CounterServices, lambda s: s.campaigns))
+]
+ReaderDep = Annotated[TotalsReader, Depends(part_of(CounterServices, lambda s: s.reader))]
 
 
 async def _campaign(
