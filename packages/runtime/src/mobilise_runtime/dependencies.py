@@ -7,7 +7,6 @@ from typing import TypeVar
 
 from fastapi import Request
 
-S = TypeVar("S")
 T = TypeVar("T")
 
 
@@ -27,12 +26,3 @@ def services_of(request: Request, kind: type[T]) -> T:
     if not isinstance(services, kind):
         raise TypeError(f"app.state.services is not a {kind.__name__}")
     return services
-
-
-def part_of(kind: type[S], get: Callable[[S], T]) -> Callable[[Request], Awaitable[T]]:
-    """A dependency giving one part of the composition root: `get(services)`."""
-
-    async def dependency(request: Request) -> T:
-        return get(services_of(request, kind))
-
-    return dependency

@@ -10,12 +10,21 @@ from fastapi import Depends, Path
 from counter.bootstrap import CounterServices
 from counter.campaigns import Campaign, CampaignDirectory
 from counter.reader import TotalsReader
-from mobilise_runtime.dependencies import part_of
+from mobilise_runtime.dependencies import composed
 
-CampaignsDep = Annotated[
-    CampaignDirectory, Depends(part_of(CounterServices, lambda s: s.campaigns))
-]
-ReaderDep = Annotated[TotalsReader, Depends(part_of(CounterServices, lambda s: s.reader))]
+ServicesDep = Annotated[CounterServices, Depends(composed(CounterServices))]
+
+
+async def _campaigns(services: ServicesDep) -> CampaignDirectory:
+    return services.campaigns
+
+
+async def _reader(services: ServicesDep) -> TotalsReader:
+    return services.reader
+
+
+CampaignsDep = Annotated[CampaignDirectory, Depends(_campaigns)]
+ReaderDep = Annotated[TotalsReader, Depends(_reader)]
 
 
 async def _campaign(

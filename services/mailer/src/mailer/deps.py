@@ -16,23 +16,49 @@ from mailer.repository.mailings import MailingsRepository
 from mailer.settings import Settings
 from mailer.signup_client import Organiser, SignupClient
 from mailer.webhook_events import WebhookEvents
-from mobilise_runtime.dependencies import composed, part_of
+from mobilise_runtime.dependencies import composed
 
 _bearer = HTTPBearer(auto_error=False, description="An organiser's token (or the admin token)")
 
 
 ServicesDep = Annotated[MailerServices, Depends(composed(MailerServices))]
-SettingsDep = Annotated[Settings, Depends(part_of(MailerServices, lambda s: s.settings))]
-Signup = Annotated[SignupClient, Depends(part_of(MailerServices, lambda s: s.signup))]
-Publisher = Annotated[MailerPublisher, Depends(part_of(MailerServices, lambda s: s.publisher))]
-MailingRequestsDep = Annotated[
-    MailingRequests, Depends(part_of(MailerServices, lambda s: s.mailing_requests))
-]
-WebhookEventsDep = Annotated[
-    WebhookEvents, Depends(part_of(MailerServices, lambda s: s.webhook_events))
-]
-Mailings = Annotated[MailingsRepository, Depends(part_of(MailerServices, lambda s: s.mailings))]
-Verifier = Annotated[WebhookVerifier | None, Depends(part_of(MailerServices, lambda s: s.verifier))]
+
+
+async def _settings(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+async def _signup(services: ServicesDep) -> SignupClient:
+    return services.signup
+
+
+async def _publisher(services: ServicesDep) -> MailerPublisher:
+    return services.publisher
+
+
+async def _mailing_requests(services: ServicesDep) -> MailingRequests:
+    return services.mailing_requests
+
+
+async def _webhook_events(services: ServicesDep) -> WebhookEvents:
+    return services.webhook_events
+
+
+async def _mailings(services: ServicesDep) -> MailingsRepository:
+    return services.mailings
+
+
+async def _verifier(services: ServicesDep) -> WebhookVerifier | None:
+    return services.verifier
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+Signup = Annotated[SignupClient, Depends(_signup)]
+Publisher = Annotated[MailerPublisher, Depends(_publisher)]
+MailingRequestsDep = Annotated[MailingRequests, Depends(_mailing_requests)]
+WebhookEventsDep = Annotated[WebhookEvents, Depends(_webhook_events)]
+Mailings = Annotated[MailingsRepository, Depends(_mailings)]
+Verifier = Annotated[WebhookVerifier | None, Depends(_verifier)]
 
 
 async def _organiser(

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from mobilise_runtime.dependencies import part_of
+from mobilise_runtime.dependencies import composed
 from signup.bootstrap import SignupServices
 from signup.domain.errors import NotAuthenticated
 from signup.domain.tokens import Tokens
@@ -24,13 +24,34 @@ ADMIN = Organiser(id="admin", name="admin", email="")
 _bearer = HTTPBearer(auto_error=False, description="An organiser's token (or the admin token)")
 
 
-SettingsDep = Annotated[Settings, Depends(part_of(SignupServices, lambda s: s.settings))]
-Repo = Annotated[Repository, Depends(part_of(SignupServices, lambda s: s.stores.repository))]
-Publisher = Annotated[
-    SignupPublisher, Depends(part_of(SignupServices, lambda s: s.stores.publisher))
-]
-TokensDep = Annotated[Tokens, Depends(part_of(SignupServices, lambda s: s.tokens))]
-IntakeDep = Annotated[Intake, Depends(part_of(SignupServices, lambda s: s.intake))]
+ServicesDep = Annotated[SignupServices, Depends(composed(SignupServices))]
+
+
+async def _settings(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+async def _repository(services: ServicesDep) -> Repository:
+    return services.stores.repository
+
+
+async def _publisher(services: ServicesDep) -> SignupPublisher:
+    return services.stores.publisher
+
+
+async def _tokens(services: ServicesDep) -> Tokens:
+    return services.tokens
+
+
+async def _intake(services: ServicesDep) -> Intake:
+    return services.intake
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+Repo = Annotated[Repository, Depends(_repository)]
+Publisher = Annotated[SignupPublisher, Depends(_publisher)]
+TokensDep = Annotated[Tokens, Depends(_tokens)]
+IntakeDep = Annotated[Intake, Depends(_intake)]
 
 
 async def _organiser(
