@@ -1,28 +1,21 @@
-"""FastAPI dependencies every service needs alike: its composition root, typed."""
+"""FastAPI dependencies every service needs alike."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from fastapi import Request
 
 T = TypeVar("T")
 
 
-def composed(kind: type[T]) -> Callable[[Request], Awaitable[T]]:
-    """A dependency giving the service's composition root (its bootstrap.py's object), which
-    create_app keeps as `app.state.services`: the only thing a service keeps there."""
+def app_state(name: str, kind: type[T]) -> Callable[[Request], Awaitable[T]]:
+    """A dependency giving `request.app.state.<name>`, put there by create_app (`kind` tells
+    the type checker what it is). Async: FastAPI would run a plain `def` dependency in a thread,
+    a hop per request for nothing."""
 
     async def dependency(request: Request) -> T:
-        return services_of(request, kind)
+        return cast(T, getattr(request.app.state, name))
 
     return dependency
-
-
-def services_of(request: Request, kind: type[T]) -> T:
-    """The composition root, for code that has the request but is no dependency (page helpers)."""
-    services = request.app.state.services
-    if not isinstance(services, kind):
-        raise TypeError(f"app.state.services is not a {kind.__name__}")
-    return services

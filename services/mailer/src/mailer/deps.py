@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from mailer.bootstrap import MailerServices
 from mailer.domain.errors import NotAuthenticated
 from mailer.domain.webhook import WebhookVerifier
 from mailer.mailing_requests import MailingRequests
@@ -16,49 +15,19 @@ from mailer.repository.mailings import MailingsRepository
 from mailer.settings import Settings
 from mailer.signup_client import Organiser, SignupClient
 from mailer.webhook_events import WebhookEvents
-from mobilise_runtime.dependencies import composed
+from mobilise_runtime.dependencies import app_state
 
 _bearer = HTTPBearer(auto_error=False, description="An organiser's token (or the admin token)")
 
 
-ServicesDep = Annotated[MailerServices, Depends(composed(MailerServices))]
-
-
-async def _settings(services: ServicesDep) -> Settings:
-    return services.settings
-
-
-async def _signup(services: ServicesDep) -> SignupClient:
-    return services.signup
-
-
-async def _publisher(services: ServicesDep) -> MailerPublisher:
-    return services.publisher
-
-
-async def _mailing_requests(services: ServicesDep) -> MailingRequests:
-    return services.mailing_requests
-
-
-async def _webhook_events(services: ServicesDep) -> WebhookEvents:
-    return services.webhook_events
-
-
-async def _mailings(services: ServicesDep) -> MailingsRepository:
-    return services.mailings
-
-
-async def _verifier(services: ServicesDep) -> WebhookVerifier | None:
-    return services.verifier
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
-Signup = Annotated[SignupClient, Depends(_signup)]
-Publisher = Annotated[MailerPublisher, Depends(_publisher)]
-MailingRequestsDep = Annotated[MailingRequests, Depends(_mailing_requests)]
-WebhookEventsDep = Annotated[WebhookEvents, Depends(_webhook_events)]
-Mailings = Annotated[MailingsRepository, Depends(_mailings)]
-Verifier = Annotated[WebhookVerifier | None, Depends(_verifier)]
+SettingsDep = Annotated[Settings, Depends(app_state("settings", Settings))]
+Signup = Annotated[SignupClient, Depends(app_state("signup", SignupClient))]
+Publisher = Annotated[MailerPublisher, Depends(app_state("mailer_publisher", MailerPublisher))]
+MailingRequestsDep = Annotated[
+    MailingRequests, Depends(app_state("mailing_requests", MailingRequests))
+]
+WebhookEventsDep = Annotated[WebhookEvents, Depends(app_state("webhook_events", WebhookEvents))]
+Mailings = Annotated[MailingsRepository, Depends(app_state("mailings", MailingsRepository))]
 
 
 async def _organiser(
@@ -72,3 +41,11 @@ async def _organiser(
 
 
 OrganiserDep = Annotated[Organiser, Depends(_organiser)]
+
+
+async def _verifier(request: Request) -> WebhookVerifier | None:
+    verifier: WebhookVerifier | None = request.app.state.webhook_verifier
+    return verifier
+
+
+Verifier = Annotated[WebhookVerifier | None, Depends(_verifier)]

@@ -10,8 +10,7 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from mobilise_runtime.dependencies import composed
-from signup.bootstrap import SignupServices
+from mobilise_runtime.dependencies import app_state
 from signup.domain.errors import NotAuthenticated
 from signup.domain.tokens import Tokens
 from signup.intake import Intake
@@ -24,34 +23,11 @@ ADMIN = Organiser(id="admin", name="admin", email="")
 _bearer = HTTPBearer(auto_error=False, description="An organiser's token (or the admin token)")
 
 
-ServicesDep = Annotated[SignupServices, Depends(composed(SignupServices))]
-
-
-async def _settings(services: ServicesDep) -> Settings:
-    return services.settings
-
-
-async def _repository(services: ServicesDep) -> Repository:
-    return services.stores.repository
-
-
-async def _publisher(services: ServicesDep) -> SignupPublisher:
-    return services.stores.publisher
-
-
-async def _tokens(services: ServicesDep) -> Tokens:
-    return services.tokens
-
-
-async def _intake(services: ServicesDep) -> Intake:
-    return services.intake
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
-Repo = Annotated[Repository, Depends(_repository)]
-Publisher = Annotated[SignupPublisher, Depends(_publisher)]
-TokensDep = Annotated[Tokens, Depends(_tokens)]
-IntakeDep = Annotated[Intake, Depends(_intake)]
+SettingsDep = Annotated[Settings, Depends(app_state("settings", Settings))]
+Repo = Annotated[Repository, Depends(app_state("repository", Repository))]
+Publisher = Annotated[SignupPublisher, Depends(app_state("publisher", SignupPublisher))]
+TokensDep = Annotated[Tokens, Depends(app_state("tokens", Tokens))]
+IntakeDep = Annotated[Intake, Depends(app_state("intake", Intake))]
 
 
 async def _organiser(
