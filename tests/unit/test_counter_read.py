@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 import pytest
 
-from counter.cache import TimedCache
 from counter.campaigns import Campaign, CampaignDirectory
 from counter.domain.errors import RangeRejected, Unavailable, UnknownCampaign
 from counter.domain.history import Counts, Window, floor, points, window
@@ -26,6 +25,7 @@ from counter.i18n import (
 )
 from counter.reader import totals_from
 from counter.routes.dashboard import tables
+from mobilise_runtime.cache import TimedCache
 
 NOW = datetime(2026, 3, 8, 10, 41, 7, 512000, tzinfo=UTC)
 CAMPAIGN = Campaign(

@@ -21,6 +21,7 @@ from counter.repository.totals import (
     hour_id,
 )
 from mobilise_events import Signup, SignupConfirmed, SupporterErased
+from mobilise_runtime.cache import TimedCache
 from mobilise_runtime.kafka import Received
 from mobilise_runtime.logging import get_logger
 from mobilise_runtime.mongo import Document
@@ -28,6 +29,9 @@ from mobilise_runtime.mongo import Document
 log = get_logger(__name__)
 # Tries of a batch that finds its documents moved by another writer.
 ATTEMPTS = 3
+# The documents whose applied offsets are kept in memory, and for how long.
+KNOWN_MAX = 20_000
+KNOWN_KEEP_S = 3600.0
 
 # One step of a document: (document id, applied-offset key, offset, $inc paths).
 Step = tuple[str, str, int, dict[str, int]]
@@ -172,26 +176,39 @@ class BatchApplier:
 
 class KnownOffsets:
     """The versions and applied offsets of documents this process writes, as it last read or
-    wrote them."""
+    wrote them. Bounded in size and time (one history document a campaign an hour adds up): one
+    forgotten is read again from the database, which has it."""
 
     def __init__(self, documents: GuardedDocuments) -> None:
         self.documents = documents
-        self._known: dict[str, tuple[int, dict[str, int]]] = {}
+        self._known: TimedCache[str, tuple[int, dict[str, int]]] = TimedCache(max_entries=KNOWN_MAX)
+        self._read: dict[str, int] = {}  # versions of the last applied() call's documents
 
     async def applied(self, ids: Iterable[str]) -> Applied:
-        wanted = set(ids)
-        missing = wanted - self._known.keys()
+        known: dict[str, tuple[int, dict[str, int]]] = {}
+        missing = set()
+        for i in set(ids):
+            hit = self._known.fresh(i)
+            if hit is None:
+                missing.add(i)
+            else:
+                known[i] = hit[0]
         if missing:
             found = await self.documents.applied(missing)
-            self._known.update({i: found.get(i, (0, {})) for i in missing})
-        return {i: self._known[i][1] for i in wanted}
+            for i in missing:
+                known[i] = found.get(i, (0, {}))
+                self._known.put(i, known[i], keep_s=KNOWN_KEEP_S)
+        # Kept for version() even if the bounded cache lets one go meanwhile.
+        self._read = {i: version for i, (version, _) in known.items()}
+        return {i: offsets for i, (_, offsets) in known.items()}
 
     def version(self, doc_id: str) -> int:
-        return self._known[doc_id][0]
+        hit = self._known.fresh(doc_id)
+        return hit[0][0] if hit is not None else self._read[doc_id]
 
     def wrote(self, changes: Changes) -> None:
         for doc_id, (version, before, after, _, _) in changes.items():
-            self._known[doc_id] = (version + 1, {**before, **after})
+            self._known.put(doc_id, (version + 1, {**before, **after}), keep_s=KNOWN_KEEP_S)
 
     def forget(self) -> None:
         self._known.clear()

@@ -1,5 +1,5 @@
 """Campaigns as the signup service describes them (GET /api/v1/campaigns/{slug}, its public
-contract): the only module that talks to the signup service.
+contract), through mobilise_runtime.signup_service.
 
 Answers are kept a while (a campaign 30 s, "no such campaign" 5 s), so dashboards and the totals
 API ask rarely. When the signup service does not answer, a campaign seen before is still served
@@ -7,20 +7,18 @@ from what was kept (goals and titles change rarely); one never seen is Unavailab
 
 from __future__ import annotations
 
-import asyncio
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from counter.cache import TimedCache
 from counter.domain.errors import Unavailable, UnknownCampaign
+from mobilise_runtime.cache import TimedCache
 from mobilise_runtime.logging import get_logger
+from mobilise_runtime.signup_service import SignupService, SignupUnreachable, is_slug
 
 FOUND_TTL_S = 30.0
 NOT_FOUND_TTL_S = 5.0
@@ -28,8 +26,6 @@ RETRY_AFTER_S = 5
 TIMEOUT_S = 2.0
 # Not-found answers are kept too, under slugs anyone can make up: the bound keeps that small.
 MAX_ENTRIES = 10_000
-# The signup service's slug rule: anything else is no campaign, and not worth a request.
-SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 log = get_logger(__name__)
 
 
@@ -68,8 +64,7 @@ class CampaignDirectory:
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._client = client
-        self._base = signup_url.rstrip("/")
+        self._signup = SignupService(client, signup_url, timeout_s=TIMEOUT_S)
         self._cache: TimedCache[str, Campaign | None] = TimedCache(
             max_entries=MAX_ENTRIES, clock=clock
         )
@@ -77,7 +72,7 @@ class CampaignDirectory:
     async def get(self, slug: str) -> Campaign:
         """The campaign of `slug`; UnknownCampaign if there is none, Unavailable if the signup
         service cannot say."""
-        if not (3 <= len(slug) <= 64 and SLUG.fullmatch(slug)):
+        if not is_slug(slug):
             raise UnknownCampaign(f"no campaign {slug!r}")
         campaign = await self._cache.get(slug, lambda: self._load(slug))
         if campaign is None:
@@ -96,24 +91,12 @@ class CampaignDirectory:
         return campaign, FOUND_TTL_S if campaign else NOT_FOUND_TTL_S
 
     async def _fetch(self, slug: str) -> Campaign | None:
-        url = f"{self._base}/api/v1/campaigns/{quote(slug, safe='')}"
         try:
-            # httpx's timeout bounds each phase; this bounds the whole exchange.
-            async with asyncio.timeout(TIMEOUT_S):
-                response = await self._client.get(url, timeout=TIMEOUT_S)
-        except (TimeoutError, httpx.HTTPError) as exc:
-            log.warning("signup service unreachable", url=url, error=repr(exc))
+            found = await self._signup.campaign(slug, _CampaignIn)
+        except SignupUnreachable as exc:
             raise self._unavailable() from exc
-        if response.status_code == 404:
+        if found is None:
             return None
-        if response.status_code != 200:
-            log.warning("signup service refused", url=url, status=response.status_code)
-            raise self._unavailable()
-        try:
-            found = _CampaignIn.model_validate_json(response.content)
-        except ValidationError as exc:
-            log.error("signup service sent an unexpected campaign", url=url, error=str(exc))
-            raise self._unavailable() from exc
         return Campaign(
             id=found.id,
             slug=found.slug,

@@ -13,8 +13,9 @@ from counter.campaigns import CampaignDirectory
 from counter.reader import TotalsReader
 from counter.rendering import STATIC_DIR, page_templates
 from counter.repository import TotalsQueries
-from counter.routes import dashboard, errors, totals
+from counter.routes import dashboard, totals
 from counter.settings import Settings
+from mobilise_runtime.errors import install as install_error_handler
 from mobilise_runtime.health import health_router
 from mobilise_runtime.logging import configure_logging
 from mobilise_runtime.metrics import instrument
@@ -52,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.reader = TotalsReader(TotalsQueries(database))
     app.state.templates = page_templates()
-    errors.install(app)
+    install_error_handler(app)
     for module in (totals, dashboard):
         app.include_router(module.router)
     app.mount("/static", static_files(STATIC_DIR), name="static")

@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from counter.broadcast import Broadcast
-from counter.cache import TimedCache
 from counter.campaigns import Campaign
 from counter.domain.history import Bucket, Counts, Window, points, window
 from counter.repository import TotalsQueries
 from counter.schemas import CountsOut, HistoryOut, Point, TotalsOut
+from mobilise_runtime.cache import TimedCache
 from mobilise_runtime.logging import get_logger
 
 TOTALS_MAX_AGE_S = 0.25

@@ -13,8 +13,6 @@ emails alike."""
 from __future__ import annotations
 
 import asyncio
-import math
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -46,6 +44,7 @@ from mobilise_events import (
     SupporterUnsubscribed,
     VolunteerRegistered,
 )
+from mobilise_runtime.cache import TimedCache
 from mobilise_runtime.kafka import EventConsumer, Received
 from mobilise_runtime.logging import get_logger
 from mobilise_runtime.mongo import Document, ServiceDatabase
@@ -63,6 +62,7 @@ TOPICS = [
         MailingRequested,
     )
 ]
+MAX_REQUEUED = 100_000
 log = get_logger(__name__)
 
 
@@ -81,7 +81,9 @@ class MailerConsumer:
         self._queue = queue
         self._titles = titles
         self._hash = hasher
-        self._requeued: dict[str, float] = {}  # batch id -> when this process queued it again
+        # The batches this process queued again lately (bounded: a flood of stalled batches
+        # cannot grow it); each is left alone for `requeue_after_s`.
+        self._requeued: TimedCache[str, bool] = TimedCache(max_entries=MAX_REQUEUED)
 
     async def handle(self, batch: list[Received]) -> None:
         events = [r.event for r in batch]
@@ -167,12 +169,11 @@ class MailerConsumer:
         confirmation and welcome emails: their task was lost (Redis restarted without its data,
         or a worker died between taking a task and recording it). Harmless if it was not: a
         batch is sent by one task only."""
-        now = time.monotonic()
         cutoff = datetime.now(UTC) - timedelta(seconds=self._settings.requeue_after_s)
         newsletters: dict[str, list[Document]] = {}
         emails: list[Document] = []
         for batch in await self._mailings.stalled_batches(cutoff):
-            if now - self._requeued.get(batch["_id"], -math.inf) < self._settings.requeue_after_s:
+            if self._requeued.fresh(batch["_id"]) is not None:
                 continue
             if batch["kind"] == "newsletter":
                 newsletters.setdefault(batch["mailing_id"], []).append(batch)
@@ -185,12 +186,16 @@ class MailerConsumer:
                 continue  # left by a planning attempt that lost: never queued, never to be
             recipients = await self._audience.of_campaign(mailing["campaign_id"])
             await self._enqueue(await self._batch_tasks(mailing, batches, recipients))
-            self._requeued.update((b["_id"], now) for b in batches)
+            self._requeued_now(batches)
             log.warning("stalled batches queued again", mailing=mailing_id, batches=len(batches))
         if emails:
             await self._enqueue(await self._email_tasks(emails))
-            self._requeued.update((b["_id"], now) for b in emails)
+            self._requeued_now(emails)
             log.warning("stalled signup emails queued again", emails=len(emails))
+
+    def _requeued_now(self, batches: list[Document]) -> None:
+        for b in batches:
+            self._requeued.put(b["_id"], True, keep_s=self._settings.requeue_after_s)
 
     async def _email_tasks(self, batches: list[Document]) -> list[Spec]:
         """Signup emails rebuilt from their recipient documents (all read in one query). One

@@ -14,10 +14,11 @@ from mailer.mailing_requests import MailingRequests
 from mailer.publisher import MailerPublisher
 from mailer.queue import QueueProbe
 from mailer.repository.mailings import MailingsRepository
-from mailer.routes import errors, mailings, outbox, webhooks
+from mailer.routes import mailings, outbox, webhooks
 from mailer.settings import Settings
 from mailer.signup_client import SignupClient
 from mailer.webhook_events import WebhookEvents
+from mobilise_runtime.errors import install as install_error_handler
 from mobilise_runtime.health import health_router
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.limits import BodyLimit
@@ -74,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.mailings = MailingsRepository(database.db)
     app.state.webhook_events = WebhookEvents(database)
     app.state.webhook_verifier = verifier
-    errors.install(app)
+    install_error_handler(app)
     for module in (mailings, webhooks, outbox):
         app.include_router(module.router)
     checks = {"kafka": publisher.ping, "mongo": database.ping, "redis": queue.ping}

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
+from mobilise_runtime.errors import install as install_error_handler
 from mobilise_runtime.health import health_router
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.limits import BodyLimit
@@ -32,7 +33,6 @@ from signup.routes import (
     campaigns,
     confirm,
     embed,
-    errors,
     exports,
     organisers,
     pages,
@@ -103,7 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         key_secret=secret,
         guard=guard,
     )
-    errors.install(app)
+    install_error_handler(app)
     for module in (campaigns, organisers, signups, exports, pages, confirm, unsubscribe):
         app.include_router(module.router)
     for module in (partners, widget, embed, supporters):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from aiokafka.structs import RecordMetadata
 
 from mobilise_events import Event
@@ -52,3 +56,31 @@ class EventPublisher:
 
     async def ping(self) -> None:
         await self._started.client.fetch_all_metadata()
+
+
+class TimedPublisher:
+    """An API's publisher: the event is on every in-sync replica within `timeout_s`, or the
+    request gets the service's own `unavailable()` error (its 503)."""
+
+    def __init__(
+        self,
+        publisher: EventPublisher,
+        *,
+        timeout_s: float,
+        unavailable: Callable[[], Exception],
+    ) -> None:
+        self._publisher = publisher
+        self._timeout_s = timeout_s
+        self._unavailable = unavailable
+
+    async def publish(self, event: Event, *, campaign_id: str | None) -> None:
+        """Keyed by campaign: a campaign's events stay in order on one partition, so the
+        consumer that owns it sees its signups, unsubscriptions and mailings in order."""
+        try:
+            # asyncio.timeout, not wait_for: no extra task per signup on the intake's hot path.
+            async with asyncio.timeout(self._timeout_s):
+                await self._publisher.publish(event, key=campaign_id or "")
+        except (TimeoutError, KafkaError) as exc:
+            # Not "nothing was recorded": the producer keeps the event and still delivers it if
+            # the broker is back within its request timeout (or wrote it and the ack was lost).
+            raise self._unavailable() from exc

@@ -1,25 +1,26 @@
-"""What the read side refuses or cannot do; routes/errors.py turns each into one HTTP answer."""
+"""What the read side refuses or cannot do, each with its HTTP status (mobilise_runtime.errors
+answers them all as JSON; the dashboard's page answers them with pages of its own)."""
 
 from __future__ import annotations
 
+from mobilise_runtime.errors import DomainError, RetryLater
 
-class CounterError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+
+class CounterError(DomainError):
+    pass
 
 
 class UnknownCampaign(CounterError):
     """The signup service knows no campaign by this slug."""
 
+    status = 404
+
 
 class RangeRejected(CounterError):
     """A history request outside what the API serves (reversed, or too long for its bucket)."""
 
+    status = 422
 
-class Unavailable(CounterError):
+
+class Unavailable(CounterError, RetryLater):
     """A dependency (the signup service, MongoDB) does not answer: try again shortly."""
-
-    def __init__(self, message: str, *, retry_after_s: int) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s

@@ -1,65 +1,66 @@
-"""What can go wrong in the signup service, in its own words (routes/errors.py: HTTP)."""
+"""What can go wrong in the signup service, in its own words, each with its HTTP status
+(mobilise_runtime.errors answers them all as JSON)."""
 
 from __future__ import annotations
 
+from mobilise_runtime.errors import BearerRefused, DomainError, RetryLater
 
-class SignupError(Exception):
+
+class SignupError(DomainError):
     """Base: the message is safe to show to the person who made the request."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class NotFound(SignupError):
-    pass
+    status = 404
 
 
 class AlreadyExists(SignupError):
-    pass
+    status = 409
 
 
 class NotOpenYet(SignupError):
-    pass
+    status = 409
 
 
 class Closed(SignupError):
-    pass
+    status = 410
 
 
 class Rejected(SignupError):
     """Well-formed input that the campaign's rules refuse (a country it does not cover, …)."""
 
+    status = 422
 
-class NotAuthenticated(SignupError):
+
+class NotAuthenticated(SignupError, BearerRefused):
     pass
 
 
 class Forbidden(SignupError):
     """A known organiser asking for what their role or campaigns do not cover."""
 
+    status = 403
 
-class Unavailable(SignupError):
+
+class Unavailable(SignupError, RetryLater):
     """A dependency is down: not accepted (though what was sent may still land); may retry."""
 
-    def __init__(self, message: str, *, retry_after_s: int) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
 
-
-class TooManyRequests(SignupError):
+class TooManyRequests(SignupError, RetryLater):
     """Past a hard rate limit: refused, nothing published; may retry after `retry_after_s`."""
 
-    def __init__(self, message: str, *, retry_after_s: int) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
+    status = 429
 
 
 class ProofRequired(SignupError):
     """Past a soft rate limit: the signup needs a solved proof of work (`challenge`, `bits`)."""
 
+    status = 428
+
     def __init__(self, message: str, *, challenge: str, bits: int) -> None:
         super().__init__(message, field="proof")
         self.challenge = challenge
         self.bits = bits
+
+    def body(self) -> dict[str, object]:
+        return {**super().body(), "challenge": {"token": self.challenge, "bits": self.bits}}

@@ -3,7 +3,6 @@ key (the document's _id), the campaigns it works for (ids) and the origins it em
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,12 +10,16 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from mobilise_runtime.cache import TimedCache
 from mobilise_runtime.mongo import Document
 from signup.domain.errors import AlreadyExists, NotFound
 
 # The widget's requests read their partner on every call (CORS); an organiser's change reaches
 # every process within this many seconds (and this process's at once).
 CACHE_SECONDS = 1.0
+# Keys come from anyone (a widget's `partner=`): "no such partner" is kept too, so the cache
+# holds at most this many, whatever is asked.
+MAX_CACHED = 10_000
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def _from_doc(d: Document) -> Partner:
 class PartnerRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._partners = db["partners"]
-        self._cache: dict[str, tuple[float, Partner | None]] = {}
+        self._cache: TimedCache[str, Partner | None] = TimedCache(max_entries=MAX_CACHED)
 
     async def create(self, partner: Partner) -> None:
         try:
@@ -66,7 +69,7 @@ class PartnerRepository:
             )
         except DuplicateKeyError as exc:
             raise AlreadyExists(f"a partner {partner.key!r} exists already", field="key") from exc
-        self._cache.pop(partner.key, None)
+        self._cache.pop(partner.key)
 
     async def get(self, key: str) -> Partner:
         doc = await self._partners.find_one({"_id": key})
@@ -75,14 +78,11 @@ class PartnerRepository:
         return _from_doc(doc)
 
     async def get_cached(self, key: str) -> Partner | None:
-        now = time.monotonic()
-        hit = self._cache.get(key)
-        if hit is not None and now - hit[0] < CACHE_SECONDS:
-            return hit[1]
-        doc = await self._partners.find_one({"_id": key})
-        partner = None if doc is None else _from_doc(doc)
-        self._cache[key] = (now, partner)
-        return partner
+        async def load() -> tuple[Partner | None, float]:
+            doc = await self._partners.find_one({"_id": key})
+            return (None if doc is None else _from_doc(doc)), CACHE_SECONDS
+
+        return await self._cache.get(key, load)
 
     async def all(self) -> list[Partner]:
         return [_from_doc(d) async for d in self._partners.find({}).sort("_id", 1)]
@@ -91,7 +91,7 @@ class PartnerRepository:
         result = await self._partners.update_one(
             {"_id": key}, {"$set": {**changes, "updated_at": now}}
         )
-        self._cache.pop(key, None)
+        self._cache.pop(key)
         if result.matched_count == 0:
             raise NotFound(f"no partner {key!r}")
         return await self.get(key)

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from signup.deps import IntakeDep, Repo, request_client
 from signup.domain.campaigns import Campaign
-from signup.domain.errors import NotFound, SignupError, TooManyRequests, Unavailable
+from signup.domain.errors import NotFound, SignupError
 from signup.domain.partners import Embed
 from signup.forms import FIELDS, FormInvalid, Submitted, refusal_messages, signup_from_form
 from signup.i18n import STRINGS, Locale, countries, negotiate
@@ -22,7 +22,6 @@ from signup.intake import Intake
 from signup.progress import Progress, campaign_progress
 from signup.rendering import render, render_message
 from signup.repository import Repository
-from signup.routes.errors import status_of
 from signup.settings import Settings
 from signup.signup_schemas import Availability, Skill
 
@@ -86,16 +85,13 @@ async def sign_with_form(
             embed=embed,
         )
     except SignupError as exc:
-        headers = {}
-        if isinstance(exc, Unavailable | TooManyRequests):
-            headers["Retry-After"] = str(exc.retry_after_s)
         return await render_campaign(
             request,
             repository,
             campaign,
             locale,
-            status_code=status_of(exc),
-            headers=headers,
+            status_code=exc.status,
+            headers=exc.headers(),
             submitted=submitted,
             errors=refusal_messages(exc, strings),
             embed=embed,

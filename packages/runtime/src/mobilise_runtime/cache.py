@@ -1,6 +1,7 @@
-"""A small in-process cache with expiry, a size bound and one load at a time per key: when many
-requests miss together (dashboards polling the same campaign), one of them loads, the others
-wait for its answer instead of each asking MongoDB or the signup service."""
+"""The in-process cache every service uses: bounded in size AND in time (whatever its keys, which
+may come from anyone), and one load at a time per key: when many requests miss together
+(dashboards polling the same campaign), one of them loads, the others wait for its answer instead
+of each asking MongoDB or the signup service."""
 
 from __future__ import annotations
 
@@ -57,6 +58,18 @@ class TimedCache(Generic[K, V]):
             if not self._waiting[key]:
                 # Locks live only while someone waits: unknown keys leave nothing behind.
                 del self._waiting[key], self._locks[key]
+
+    def put(self, key: K, value: V, *, keep_s: float) -> None:
+        self._put(key, value, self._clock() + keep_s)
+
+    def pop(self, key: K) -> None:
+        self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def _put(self, key: K, value: V, expires: float) -> None:
         self._entries[key] = (expires, value)

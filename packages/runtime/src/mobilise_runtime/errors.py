@@ -1,0 +1,63 @@
+"""The services' domain errors and the one handler that turns them into HTTP: JSON `{"detail": …}`.
+
+Each service subclasses `DomainError` in its own `domain/errors.py` and names a status per class;
+its routes raise those, and `install` answers them all the same way."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+
+class DomainError(Exception):
+    """Base: the message is safe to show to whoever made the request."""
+
+    status: ClassVar[int] = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def headers(self) -> dict[str, str]:
+        return {}
+
+    def body(self) -> dict[str, object]:
+        body: dict[str, object] = {"detail": self.message}
+        if self.field:
+            body["field"] = self.field
+        return body
+
+
+class RetryLater(DomainError):
+    """A dependency is down: not accepted (though what was sent may still land); may retry."""
+
+    status = 503
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
+
+
+class BearerRefused(DomainError):
+    """No valid bearer token: 401, with the challenge HTTP asks for."""
+
+    status = 401
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": "Bearer"}
+
+
+def error_response(exc: DomainError) -> JSONResponse:
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers())
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        return error_response(exc)
