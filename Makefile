@@ -36,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: setup lint
-	$(BIN)/devstack install --browser
+	$(BIN)/devstack install --browser --deploy
 	$(BIN)/pytest
 
 unit: $(STAMP)
@@ -46,7 +46,7 @@ integration: setup
 	$(BIN)/pytest tests/$@
 
 e2e: setup
-	$(BIN)/devstack install --browser
+	$(BIN)/devstack install --browser --deploy
 	$(BIN)/pytest tests/$@
 
 up down status: setup

@@ -1,7 +1,8 @@
 """devstack: install, start, stop and inspect the local stack.
 
 devstack install       fetch/build what is missing (Kafka jars, FerretDB, Redis) into the
-                       cache; --browser adds Debian's chromium for the browser tests
+                       cache; --browser adds Debian's chromium for the browser tests,
+                       --deploy docker-compose and kustomize for the deployment checks
 devstack up|down       start/stop Kafka, FerretDB and Redis in the background (idempotent)
 devstack status        what runs, with pids
 devstack run           everything in the foreground: infra, topics, all services; Ctrl-C stops all
@@ -112,12 +113,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--browser", action="store_true", help="install: also Debian's chromium (browser tests)"
     )
+    parser.add_argument(
+        "--deploy",
+        action="store_true",
+        help="install: also docker-compose and kustomize (the deployment checks)",
+    )
     args = parser.parse_args(argv)
     cfg = StackConfig.from_env()
     names = args.names or None
     try:
         if args.command == "install":
-            install_all(cfg, browser=args.browser)
+            install_all(cfg, browser=args.browser, deploy=args.deploy)
         elif args.command == "up":
             install_all(cfg)
             up(cfg, names)
