@@ -6,6 +6,7 @@ devstack install       fetch/build what is missing (Kafka jars, FerretDB, Redis)
 devstack up|down       start/stop Kafka, FerretDB and Redis in the background (idempotent)
 devstack status        what runs, with pids
 devstack run           everything in the foreground: infra, topics, all services; Ctrl-C stops all
+                       --scale NAME=N runs N replicas of a process (APIs' replicas share its port)
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ import sys
 import threading
 from types import FrameType
 
-from devstack.apps import APPS, Foreground, app_environment, wait_ready
+from devstack.apps import (
+    APPS,
+    Foreground,
+    app_environment,
+    parse_scale,
+    replica_names,
+    wait_ready,
+)
 from devstack.config import StackConfig
 from devstack.install import MissingPrerequisite, install_all
 from devstack.output import say
@@ -28,7 +36,7 @@ from devstack.stack import StackError, down, status, up
 from mobilise_runtime.kafka import ensure_topics
 
 
-def _run(cfg: StackConfig) -> int:
+def _run(cfg: StackConfig, scale: dict[str, int]) -> int:
     install_all(cfg)
     started = up(cfg)
     stop = threading.Event()
@@ -41,10 +49,11 @@ def _run(cfg: StackConfig) -> int:
     apps = None
     try:
         asyncio.run(ensure_topics(cfg.kafka_bootstrap))
-        env = app_environment(cfg)
+        env = app_environment(cfg, scale)
         apps = Foreground(env)
         for app in APPS:
-            apps.start(app)
+            for name in replica_names(app, scale[app.name]):
+                apps.start(app, name)
         for app in APPS:
             wait_ready(app, apps)
         port = {a.name: a.port() for a in APPS}
@@ -118,7 +127,18 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="install: also docker-compose and kustomize (the deployment checks)",
     )
+    parser.add_argument(
+        "--scale",
+        action="append",
+        default=[],
+        metavar="NAME=N",
+        help="run: N replicas of a process, e.g. --scale counter-consumer=3 --scale signup-api=2",
+    )
     args = parser.parse_args(argv)
+    try:
+        scale = parse_scale(args.scale)
+    except ValueError as exc:
+        parser.error(str(exc))
     cfg = StackConfig.from_env()
     names = args.names or None
     try:
@@ -134,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
             for name, pid in status(cfg).items():
                 print(f"{name:<9} {'running, pid ' + str(pid) if pid else 'stopped'}")
         else:
-            sys.exit(_run(cfg))
+            sys.exit(_run(cfg, scale))
     except (MissingPrerequisite, StackError, TimeoutError) as exc:
         say(f"error: {exc}")
         sys.exit(1)

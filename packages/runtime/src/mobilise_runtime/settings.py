@@ -27,6 +27,9 @@ class SharedSettings(BaseSettings):
     admin_token: SecretStr | None = None
     # Upper bound on each readiness check, in seconds.
     probe_timeout: float = Field(default=2.0, gt=0)
+    # Let several processes of one API listen on the same port (SO_REUSEPORT: the kernel spreads
+    # connections over them). Off by default, so that a port already taken fails loudly.
+    reuse_port: bool = False
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
