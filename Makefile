@@ -13,7 +13,8 @@ PIP := $(BIN)/pip --disable-pip-version-check -q
 .PHONY: help setup run test lint unit integration e2e up down status bench clean
 
 help:
-	@echo "make run    install what is missing, start the whole stack (Ctrl-C stops it)"
+	@echo "make run    install what is missing, start the whole stack (Ctrl-C stops it);"
+	@echo "            SCALE='counter-consumer=3 signup-api=2' runs replicas of processes"
 	@echo "make test   install what is missing, then ruff, mypy and every test"
 	@echo "make up | down | status    the local Kafka, FerretDB and Redis alone"
 
@@ -28,7 +29,7 @@ setup: $(STAMP)
 	$(BIN)/devstack install
 
 run: setup
-	$(BIN)/devstack run
+	$(BIN)/devstack run $(if $(SCALE),$(addprefix --scale ,$(SCALE)))
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -36,7 +37,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: setup lint
-	$(BIN)/devstack install --browser
+	$(BIN)/devstack install --browser --deploy
 	$(BIN)/pytest
 
 unit: $(STAMP)
@@ -46,7 +47,7 @@ integration: setup
 	$(BIN)/pytest tests/$@
 
 e2e: setup
-	$(BIN)/devstack install --browser
+	$(BIN)/devstack install --browser --deploy
 	$(BIN)/pytest tests/$@
 
 up down status: setup

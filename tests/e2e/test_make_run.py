@@ -78,7 +78,8 @@ def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(run_state: Path)
         "MOBILISE_STATE": str(run_state),
         "MOBILISE_ADMIN_TOKEN": "e2e-token-from-the-environment",
     }
-    stack = Running([str(SCRIPTS / "devstack"), "run"], env)
+    scale = ["--scale", "counter-consumer=2", "--scale", "signup-api=2"]
+    stack = Running([str(SCRIPTS / "devstack"), "run", *scale], env)
     try:
         stack.wait_for("mobilise is running", timeout=240)
         output = stack.output()
@@ -102,8 +103,10 @@ def test_run_starts_everything_and_ctrl_c_leaves_nothing_behind(run_state: Path)
         assert demo in partner.json()["origins"]
         assert partner.json()["campaigns"] == [DEMO_CAMPAIGN]
         processes = _descendants(stack.process.pid)
-        # 3 infra servers, 6 service processes (and the worker's pool children).
-        assert len(processes) >= 9, processes
+        # 3 infra servers, 8 service processes with the replicas (and the worker's children).
+        assert len(processes) >= 11, processes
+        stack.wait_for("counter-consumer.2 ", timeout=60)  # replicas' lines carry their names
+        stack.wait_for("signup-api.2 ", timeout=60)
         stack.wait_for("partitions assigned", timeout=60)  # the consumers joined their groups
     finally:
         if stack.process.poll() is None:  # else the failure above says why it ended

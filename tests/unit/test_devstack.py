@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_private_key
 
 from devstack import procs
-from devstack.apps import app_environment
+from devstack.apps import APPS, app_environment, parse_scale, replica_names
 from devstack.config import StackConfig
 from devstack.infra import _kafka_properties
 from devstack.procs import Daemon, group_ended, start_time, wait_until
@@ -124,3 +124,29 @@ def test_make_run_gives_the_mailer_the_public_half_of_a_dev_webhook_key(cfg: Sta
         app_environment(cfg)["MAILER_DEV_WEBHOOK_PRIVATE_KEY"]
         == (env["MAILER_DEV_WEBHOOK_PRIVATE_KEY"])
     )
+
+
+def test_scale_names_replicas_and_lets_api_replicas_share_their_port(
+    cfg: StackConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MOBILISE_REUSE_PORT", raising=False)
+    scale = parse_scale(["counter-consumer=3", "signup-api=2"])
+    assert scale["counter-consumer"] == 3
+    assert scale["mailer-worker"] == 1
+    apps = {app.name: app for app in APPS}
+    assert replica_names(apps["counter-consumer"], 3) == [
+        "counter-consumer.1",
+        "counter-consumer.2",
+        "counter-consumer.3",
+    ]
+    assert replica_names(apps["mailer-worker"], 1) == ["mailer-worker"]
+    assert app_environment(cfg, scale)["MOBILISE_REUSE_PORT"] == "true"
+    assert "MOBILISE_REUSE_PORT" not in app_environment(cfg, parse_scale(["counter-consumer=3"]))
+
+
+@pytest.mark.parametrize(
+    "bad", ["partner-demo=2", "nothing=2", "counter-consumer=0", "mailer-worker"]
+)
+def test_scale_refuses_what_cannot_scale(bad: str) -> None:
+    with pytest.raises(ValueError, match="--scale"):
+        parse_scale([bad])

@@ -63,6 +63,28 @@ APPS = (
 )
 
 
+# Dev-only helpers run once; every mobilise process may run several times (`--scale`).
+NOT_SCALABLE = {"sendgrid-standin", "partner-demo"}
+
+
+def parse_scale(values: list[str]) -> dict[str, int]:
+    """`--scale NAME=N` options → replicas per process (1 for those not named)."""
+    scale = {app.name: 1 for app in APPS}
+    for value in values:
+        name, _, count = value.partition("=")
+        if name not in scale or name in NOT_SCALABLE:
+            scalable = ", ".join(n for n in scale if n not in NOT_SCALABLE)
+            raise ValueError(f"--scale {value}: the processes that scale are {scalable}")
+        if not count.isdigit() or int(count) < 1:
+            raise ValueError(f"--scale {value}: give a number of replicas, 1 or more")
+        scale[name] = int(count)
+    return scale
+
+
+def replica_names(app: App, count: int) -> list[str]:
+    return [app.name] if count == 1 else [f"{app.name}.{i}" for i in range(1, count + 1)]
+
+
 def dev_webhook_key() -> str:
     """A P-256 private key, base64 PKCS#8 DER: the dev stand-in for SendGrid's signing key."""
     key = ec.generate_private_key(ec.SECP256R1())
@@ -104,8 +126,11 @@ def dev_secrets(cfg: StackConfig) -> dict[str, str]:
     return {name: os.environ.get(name) or value for name, value in kept.items()}
 
 
-def app_environment(cfg: StackConfig) -> dict[str, str]:
+def app_environment(cfg: StackConfig, scale: dict[str, int] | None = None) -> dict[str, str]:
     env = dict(os.environ)
+    if any(app.port_env and (scale or {}).get(app.name, 1) > 1 for app in APPS):
+        # The replicas of an API share its port; the kernel spreads connections over them.
+        env["MOBILISE_REUSE_PORT"] = "true"
     env.update(dev_secrets(cfg))
     env.update(
         MOBILISE_KAFKA_BOOTSTRAP=cfg.kafka_bootstrap,
@@ -141,9 +166,10 @@ class Foreground:
         self._env = env
         self._running: dict[str, subprocess.Popen[bytes]] = {}
         self._pumps: list[threading.Thread] = []
-        self._width = max(len(a.name) for a in APPS)
+        self._width = max(len(a.name) for a in APPS) + 3
 
-    def start(self, app: App) -> None:
+    def start(self, app: App, name: str | None = None) -> None:
+        """Starts `app`; `name` tells replicas apart (in the output and in `exited`)."""
         process = subprocess.Popen(
             [str(SCRIPTS / app.name)],
             stdin=subprocess.DEVNULL,
@@ -152,9 +178,11 @@ class Foreground:
             env=self._env,
             start_new_session=True,
         )
-        self._running[app.name] = process
+        self._running[name or app.name] = process
         assert process.stdout is not None
-        pump = threading.Thread(target=self._pump, args=(app.name, process.stdout), daemon=True)
+        pump = threading.Thread(
+            target=self._pump, args=(name or app.name, process.stdout), daemon=True
+        )
         pump.start()
         self._pumps.append(pump)
 

@@ -2,11 +2,13 @@
 
 devstack install       fetch/build what is missing (Kafka jars, FerretDB, Redis; PostgreSQL when
                        MOBILISE_STORE=postgresql) into the cache; --browser adds Debian's
-                       chromium for the browser tests
+                       chromium for the browser tests, --deploy docker-compose and kustomize for
+                       the deployment checks
 devstack up|down       start/stop Kafka, FerretDB (and its PostgreSQL) and Redis in the
                        background (idempotent)
 devstack status        what runs, with pids
 devstack run           everything in the foreground: infra, topics, all services; Ctrl-C stops all
+                       --scale NAME=N runs N replicas of a process (APIs' replicas share its port)
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ import sys
 import threading
 from types import FrameType
 
-from devstack.apps import APPS, Foreground, app_environment, wait_ready
+from devstack.apps import (
+    APPS,
+    Foreground,
+    app_environment,
+    parse_scale,
+    replica_names,
+    wait_ready,
+)
 from devstack.config import ConfigError, StackConfig
 from devstack.install import MissingPrerequisite, install_all
 from devstack.output import say
@@ -29,7 +38,7 @@ from devstack.stack import StackError, down, status, up
 from mobilise_runtime.kafka import ensure_topics
 
 
-def _run(cfg: StackConfig) -> int:
+def _run(cfg: StackConfig, scale: dict[str, int]) -> int:
     install_all(cfg)
     started = up(cfg)
     stop = threading.Event()
@@ -42,10 +51,11 @@ def _run(cfg: StackConfig) -> int:
     apps = None
     try:
         asyncio.run(ensure_topics(cfg.kafka_bootstrap))
-        env = app_environment(cfg)
+        env = app_environment(cfg, scale)
         apps = Foreground(env)
         for app in APPS:
-            apps.start(app)
+            for name in replica_names(app, scale[app.name]):
+                apps.start(app, name)
         for app in APPS:
             wait_ready(app, apps)
         port = {a.name: a.port() for a in APPS}
@@ -116,12 +126,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--browser", action="store_true", help="install: also Debian's chromium (browser tests)"
     )
+    parser.add_argument(
+        "--deploy",
+        action="store_true",
+        help="install: also docker-compose and kustomize (the deployment checks)",
+    )
+    parser.add_argument(
+        "--scale",
+        action="append",
+        default=[],
+        metavar="NAME=N",
+        help="run: N replicas of a process, e.g. --scale counter-consumer=3 --scale signup-api=2",
+    )
     args = parser.parse_args(argv)
+    try:
+        scale = parse_scale(args.scale)
+    except ValueError as exc:
+        parser.error(str(exc))
     names = args.names or None
     try:
         cfg = StackConfig.from_env()
         if args.command == "install":
-            install_all(cfg, browser=args.browser)
+            install_all(cfg, browser=args.browser, deploy=args.deploy)
         elif args.command == "up":
             install_all(cfg)
             up(cfg, names)
@@ -132,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
             for name, pid in status(cfg).items():
                 print(f"{name:<11} {'running, pid ' + str(pid) if pid else 'stopped'}")
         else:
-            sys.exit(_run(cfg))
+            sys.exit(_run(cfg, scale))
     except (ConfigError, MissingPrerequisite, StackError, TimeoutError) as exc:
         say(f"error: {exc}")
         sys.exit(1)

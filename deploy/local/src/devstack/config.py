@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 FERRETDB_VERSION = "v1.24.2"
+KUSTOMIZE_VERSION = "v5.8.0"
 
 # FerretDB's backends (MOBILISE_STORE): SQLite files, or a PostgreSQL server of devstack's own.
 STORES = ("sqlite", "postgresql")
@@ -95,6 +96,10 @@ class StackConfig:
     @property
     def ferretdb_binary(self) -> Path:
         return self.cache / "ferretdb" / FERRETDB_VERSION / "ferretdb"
+
+    @property
+    def kustomize_binary(self) -> Path:
+        return self.cache / "kustomize" / KUSTOMIZE_VERSION / "kustomize"
 
     def logs(self) -> Path:
         return self.state / "logs"

@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from devstack.config import FERRETDB_VERSION, StackConfig
+from devstack.config import FERRETDB_VERSION, KUSTOMIZE_VERSION, StackConfig
 from devstack.output import say
 
 
@@ -171,7 +171,36 @@ def install_browser() -> str:
     return CHROMIUM
 
 
-def install_all(cfg: StackConfig, *, browser: bool = False) -> None:
+def install_kustomize(cfg: StackConfig) -> Path:
+    """kustomize, built from its Go module: renders deploy/k8s for the deployment checks."""
+    binary = cfg.kustomize_binary
+    if binary.exists():
+        return binary
+    go = _require("go", "to build kustomize (renders the Kubernetes manifests in tests)")
+    say(f"building kustomize {KUSTOMIZE_VERSION} from its Go module into {binary.parent} …")
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=binary.parent) as tmp:
+        subprocess.run(
+            [go, "install", f"sigs.k8s.io/kustomize/kustomize/v5@{KUSTOMIZE_VERSION}"],
+            env={**_go_env(cfg), "GOBIN": tmp},
+            cwd=tmp,
+            check=True,
+        )
+        os.replace(Path(tmp) / "kustomize", binary)
+    return binary
+
+
+def install_compose() -> str:
+    """Debian's docker-compose: its `config` parses and validates docker-compose.yml without
+    needing a Docker engine."""
+    found = shutil.which("docker-compose")
+    if found:
+        return found
+    _install_debian_package("docker-compose", "Validating docker-compose.yml")
+    return _require("docker-compose", "to validate docker-compose.yml")
+
+
+def install_all(cfg: StackConfig, *, browser: bool = False, deploy: bool = False) -> None:
     install_kafka(cfg)
     install_ferretdb(cfg)
     install_redis()
@@ -179,3 +208,6 @@ def install_all(cfg: StackConfig, *, browser: bool = False) -> None:
         install_postgresql()
     if browser:
         install_browser()
+    if deploy:
+        install_compose()
+        install_kustomize(cfg)

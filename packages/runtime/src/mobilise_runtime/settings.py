@@ -31,6 +31,9 @@ class SharedSettings(BaseSettings):
     # None: they serve none. APIs serve theirs at /metrics on their own port.
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_host: str = "127.0.0.1"
+    # Let several processes of one API listen on the same port (SO_REUSEPORT: the kernel spreads
+    # connections over them). Off by default, so that a port already taken fails loudly.
+    reuse_port: bool = False
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"

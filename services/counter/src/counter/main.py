@@ -65,4 +65,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def run() -> None:
     settings = Settings()
     configure_logging(SERVICE, settings.shared.log_format, settings.shared.log_level)
-    serve(create_app(settings), host=settings.host, port=settings.port)
+    serve(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        reuse_port=settings.shared.reuse_port,
+    )

@@ -126,4 +126,10 @@ def run() -> None:
     settings = Settings()
     configure_logging(SERVICE, settings.shared.log_format, settings.shared.log_level)
     # X-Forwarded-For is read by our own rules (SIGNUP_TRUSTED_PROXIES), not uvicorn's.
-    serve(create_app(settings), host=settings.host, port=settings.port, proxy_headers=False)
+    serve(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        reuse_port=settings.shared.reuse_port,
+        proxy_headers=False,
+    )
