@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from redis.asyncio import Redis
 
 from devstack.config import StackConfig
@@ -167,21 +168,28 @@ async def test_celery_results_without_expiry_are_removed(stack: StackConfig, uni
         await redis.aclose()
 
 
-def test_mailer_retention_is_a_job_that_reports_what_it_removed(
-    stack: StackConfig, unique: str
+@pytest.mark.parametrize(
+    ("script", "database_variable", "removed"),
+    [
+        ("mailer-retention", "MAILER_MONGO_DATABASE", "webhook_events"),
+        ("signup-retention", "SIGNUP_MONGO_DATABASE", "supporters"),
+    ],
+)
+def test_each_retention_job_is_a_script_that_reports_what_it_removed(
+    stack: StackConfig, unique: str, script: str, database_variable: str, removed: str
 ) -> None:
     env = {
         **os.environ,
         "MOBILISE_MONGO_URL": stack.mongo_url,
         "MOBILISE_REDIS_URL": stack.redis_url,
         "MOBILISE_LOG_FORMAT": "json",
-        "MAILER_MONGO_DATABASE": f"test_{unique}",
+        database_variable: f"test_{unique}",
     }
-    script = Path(sys.executable).parent / "mailer-retention"
-    done = subprocess.run([script], env=env, capture_output=True, text=True, timeout=60)
+    path = Path(sys.executable).parent / script
+    done = subprocess.run([path], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     report = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     applied = [r for r in report if r["event"] == "retention applied"]
-    assert applied[0]["service"] == "mailer-retention"
-    assert applied[0]["removed"]["webhook_events"] == 0
-    assert applied[0]["policy"]["webhook_event_days"] == 7
+    assert applied[0]["service"] == script
+    assert applied[0]["removed"][removed] == 0
+    assert applied[0]["policy"]["closed_campaign_days"] == 180

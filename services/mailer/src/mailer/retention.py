@@ -11,16 +11,19 @@ data, once, and reports what it removed. Idempotent: a second run removes nothin
   finds): when, and by which batch, is dropped.
 - `mail_dead_letters` older than `dead_letter_days` are deleted.
 - Celery results in Redis: the send task stores none, others expire after an hour
-  (`result_expires`); a result left without an expiry is deleted."""
+  (`result_expires`); a result left without an expiry is deleted.
+- Campaigns closed more than `closed_campaign_days` ago are anonymised (mailer.anonymisation)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+import httpx
 from pymongo.asynchronous.database import AsyncDatabase
 from redis.asyncio import Redis
 
+from mailer.anonymisation import anonymise_closed
 from mailer.repository import (
     DEAD_LETTERS,
     FINAL,
@@ -31,6 +34,7 @@ from mailer.repository import (
 )
 from mailer.repository.mailings import of_plan
 from mailer.settings import Settings
+from mailer.signup_client import SignupClient
 from mobilise_runtime.mongo import Document, ServiceDatabase
 from mobilise_runtime.retention import Removed, RetentionPolicy, run_retention_job
 
@@ -106,10 +110,15 @@ async def apply(settings: Settings, policy: RetentionPolicy, now: datetime) -> R
     shared = settings.shared
     database = ServiceDatabase(shared.mongo_url, settings.mongo_database, app_name=SERVICE)
     redis = Redis.from_url(shared.redis_url)
+    http = httpx.AsyncClient()
     try:
         removed = await prune(database.db, policy, now)
         removed["celery results"] = await prune_celery_results(redis)
+        campaigns = SignupClient(http, settings.signup_api_url)
+        closed_before = policy.cutoff(policy.closed_campaign_days, now)
+        removed |= await anonymise_closed(database.db, campaigns, closed_before, now)
     finally:
+        await http.aclose()
         await redis.aclose()
         await database.close()
     return removed

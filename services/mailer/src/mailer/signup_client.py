@@ -15,6 +15,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 from urllib.parse import quote
 
@@ -52,6 +53,7 @@ class Campaign(BaseModel):
     slug: str
     title: LocalisedText
     countries: tuple[str, ...] = ()
+    closes_at: datetime | None = None
 
 
 @dataclass(frozen=True)
