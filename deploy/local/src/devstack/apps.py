@@ -59,6 +59,8 @@ APPS = (
     App("mailer-worker"),
     # A partner's site on an origin of its own, embedding the signup widget (devstack.partner_demo).
     App("partner-demo", "PARTNER_DEMO_PORT", 8003),
+    # Each owner's retention job, at start and hourly (devstack.retention_schedule).
+    App("retention-schedule"),
 )
 
 
