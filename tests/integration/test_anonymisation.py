@@ -153,6 +153,9 @@ async def test_a_campaign_closed_long_enough_keeps_no_personal_data_anywhere(
     mailer_removed = await anonymise_closed(mailer_db.db, SignupService(), closed_before, NOW)
 
     assert signup_removed == {"campaigns anonymised": 1, "supporters": 1}
+    marked = await database.db["campaigns"].find_one({"_id": CLOSED["_id"]})
+    assert marked is not None
+    assert (marked["anonymised_at"], marked["closed"]) == (NOW, True)
     assert mailer_removed["campaigns anonymised"] == 1
     assert mailer_removed["recipients of anonymised campaigns"] == 1
     assert mailer_removed["mail_log of anonymised campaigns"] == 1

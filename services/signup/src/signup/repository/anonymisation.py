@@ -25,10 +25,11 @@ class AnonymisationRepository:
         self._supporters = db["supporters"]
 
     async def mark_closed_before(self, closed_before: datetime, *, now: datetime) -> int:
-        """Marks the campaigns closed before then (not marked yet); how many."""
+        """Marks the campaigns closed before then (not marked yet); how many. Marked closed
+        too: moving its closes_at later does not take signups again."""
         marked = await self._campaigns.update_many(
             {"closes_at": {"$lt": closed_before}, "anonymised_at": {"$exists": False}},
-            {"$set": {"anonymised_at": now}},
+            {"$set": {"anonymised_at": now, "closed": True}},
         )
         return marked.modified_count
 
