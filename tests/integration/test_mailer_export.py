@@ -6,53 +6,70 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 from devstack.config import StackConfig
+from devstack.harness.processes import free_port, running, service_env
 from devstack.harness.signup import signup_api
 from mailer.addresses import AddressHasher
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 from signup.repository.organisers import OrganiserRepository
-from tests.mailer_api_service import mailer_api
 
 HASH_KEY = "test-export-key"
 EMAIL = "Awa.Diop@Example.org"
 AT = datetime(2026, 5, 1, 9, tzinfo=UTC)
 
 
+@dataclass
+class Services:
+    mailer: httpx.AsyncClient
+    signup: httpx.AsyncClient
+    mailer_db: ServiceDatabase
+
+
 @pytest.fixture
-async def mailer(
+async def services(
     stack: StackConfig, shared_settings: SharedSettings, database: ServiceDatabase
-) -> AsyncIterator[tuple[httpx.AsyncClient, ServiceDatabase, str]]:
+) -> AsyncIterator[Services]:
+    """A signup-api that asks the mailer-api for its part of an export, and that mailer-api,
+    which asks the signup-api whose token it is."""
     mailer_db = ServiceDatabase(stack.mongo_url, f"{database.db.name}_mailer", app_name="tests")
+    port = free_port()
+    mailer_url = f"http://127.0.0.1:{port}"
     try:
-        with (
-            signup_api(shared_settings, database.db.name) as signup,
-            mailer_api(
+        with signup_api(shared_settings, database.db.name, SIGNUP_MAILER_URL=mailer_url) as signup:
+            env = service_env(
                 shared_settings,
+                MAILER_PORT=str(port),
                 MAILER_MONGO_DATABASE=mailer_db.db.name,
                 MAILER_SIGNUP_API_URL=signup.url,
                 MAILER_EMAIL_HASH_KEY=HASH_KEY,
-            ) as service,
-        ):
-            _, token = await OrganiserRepository(database.db).create(
-                name="Org", email=f"org-{uuid.uuid4().hex[:6]}@example.org", now=AT
             )
-            async with service.client(token) as client:
-                yield client, mailer_db, token
+            with running("mailer-api", env) as process:
+                assert process.wait_http(f"{mailer_url}/readyz", timeout=60).status_code == 200
+                _, token = await OrganiserRepository(database.db).create(
+                    name="Org", email=f"org-{uuid.uuid4().hex[:6]}@example.org", now=AT
+                )
+                headers = {"Authorization": f"Bearer {token}"}
+                async with (
+                    httpx.AsyncClient(base_url=mailer_url, headers=headers, timeout=30) as mailer,
+                    httpx.AsyncClient(base_url=signup.url, headers=headers, timeout=30) as su,
+                ):
+                    yield Services(mailer, su, mailer_db)
     finally:
         await mailer_db.client.drop_database(mailer_db.db.name)
         await mailer_db.close()
 
 
 async def test_an_access_request_returns_what_the_mailer_holds_about_the_address(
-    mailer: tuple[httpx.AsyncClient, ServiceDatabase, str],
+    services: Services,
 ) -> None:
-    client, db, _ = mailer
+    client, db = services.mailer, services.mailer_db
     awa, other = (
         AddressHasher(HASH_KEY.encode())(EMAIL),
         AddressHasher(HASH_KEY.encode())("x@b.org"),
@@ -99,3 +116,10 @@ async def test_an_access_request_returns_what_the_mailer_holds_about_the_address
     async with anonymous:
         refused = await anonymous.post("/api/v1/supporters/export", json={"email": EMAIL})
     assert refused.status_code == 401
+
+    # The signup service's export gathers it: one document, both services' data.
+    both = await services.signup.post("/api/v1/supporters/export", json={"email": EMAIL})
+    assert both.status_code == 200, both.text
+    assert both.json()["records"] == []
+    assert both.json()["mailer"]["recipients"][0]["email"] == EMAIL
+    assert both.json()["mailer"]["suppressions"][0]["reason"] == "bounce"

@@ -118,6 +118,7 @@ def app_environment(cfg: StackConfig) -> dict[str, str]:
     env["SIGNUP_COUNTER_URL"] = f"http://127.0.0.1:{ports['counter-api']}"
     env["COUNTER_SIGNUP_URL"] = f"http://127.0.0.1:{ports['signup-api']}"
     env["MAILER_SIGNUP_API_URL"] = f"http://127.0.0.1:{ports['signup-api']}"
+    env["SIGNUP_MAILER_URL"] = f"http://127.0.0.1:{ports['mailer-api']}"  # access requests
     env.setdefault("SIGNUP_PUBLIC_URL", f"http://127.0.0.1:{ports['signup-api']}")
     env.setdefault("MAILER_SIGNUP_PUBLIC_URL", env["SIGNUP_PUBLIC_URL"])
     env.setdefault("MAILER_CONFIRM_LINK_DAYS", env.get("SIGNUP_CONFIRM_LINK_DAYS", "30"))
