@@ -22,7 +22,7 @@ from tests.access_routes import counter_routes, mailer_routes, signup_routes
 
 KNOWN_RULES = {
     "signup": {PUBLIC, "organiser", "campaign", "partner", "admin"},
-    "mailer": {PUBLIC, "organiser", "mailing", "sendgrid-signature"},
+    "mailer": {PUBLIC, "organiser", "mailing", "admin", "sendgrid-signature"},
     "counter": {PUBLIC},
 }
 

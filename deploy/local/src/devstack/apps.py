@@ -60,6 +60,8 @@ APPS = (
     App("mailer-worker"),
     # A partner's site on an origin of its own, embedding the signup widget (devstack.partner_demo).
     App("partner-demo", "PARTNER_DEMO_PORT", 8003),
+    # Each owner's retention job, at start and hourly (devstack.retention_schedule).
+    App("retention-schedule"),
 )
 
 
@@ -142,6 +144,7 @@ def app_environment(cfg: StackConfig, scale: dict[str, int] | None = None) -> di
     env["SIGNUP_COUNTER_URL"] = f"http://127.0.0.1:{ports['counter-api']}"
     env["COUNTER_SIGNUP_URL"] = f"http://127.0.0.1:{ports['signup-api']}"
     env["MAILER_SIGNUP_API_URL"] = f"http://127.0.0.1:{ports['signup-api']}"
+    env["SIGNUP_MAILER_URL"] = f"http://127.0.0.1:{ports['mailer-api']}"  # access requests
     env.setdefault("SIGNUP_PUBLIC_URL", f"http://127.0.0.1:{ports['signup-api']}")
     # Loopback may claim any client address (X-Forwarded-For): how one simulates many clients.
     env.setdefault("SIGNUP_TRUSTED_PROXIES", LOOPBACK)

@@ -5,6 +5,8 @@
   admin may mail every campaign.
 - mailing (MailingDep): a mailing's progress, for the organisers of its campaign only; anyone
   else gets the same 404 as for an id nobody requested (mailing ids are not public).
+- admin (AdminDep): an admin's token only (what the mailer holds about an address spans every
+  campaign).
 - sendgrid-signature (deps.Verifier): SendGrid's signed Event Webhook.
 - PUBLIC_ROUTES: probes, the docs, and the dev outbox (only served with MAILER_DEV_OUTBOX).
 tests/unit/test_access_rules.py fails on a route that declares none;
@@ -18,8 +20,9 @@ from typing import Annotated
 from fastapi import Depends
 
 from mailer.deps import Mailings, OrganiserDep
-from mailer.domain.errors import NotFound
+from mailer.domain.errors import Forbidden, NotFound
 from mailer.repository.mailings import Progress
+from mailer.signup_client import Organiser
 from mobilise_runtime.access import access_rule
 
 PUBLIC_ROUTES = frozenset(
@@ -45,3 +48,13 @@ async def _mailing(mailing_id: uuid.UUID, organiser: OrganiserDep, mailings: Mai
 
 
 MailingDep = Annotated[Progress, Depends(_mailing)]
+
+
+@access_rule("admin")
+async def _admin(organiser: OrganiserDep) -> Organiser:
+    if organiser.role != "admin":
+        raise Forbidden("only an admin may do this")
+    return organiser
+
+
+AdminDep = Annotated[Organiser, Depends(_admin)]

@@ -86,7 +86,7 @@ class MailerConsumer:
         self._requeued: TimedCache[str, bool] = TimedCache(max_entries=MAX_REQUEUED)
 
     async def handle(self, batch: list[Received]) -> None:
-        events = [r.event for r in batch]
+        events = await self._audience.not_anonymised([r.event for r in batch])
         # Each step is idempotent and independent of the order the topics were read in (an
         # erasure covers the signups older than itself, each by its own time; a confirmation
         # may come before its signup). Erasures first: this batch's older signups are dropped.

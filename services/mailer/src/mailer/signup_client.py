@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import datetime
 from typing import Literal, TypeVar
 from urllib.parse import quote
 
@@ -55,6 +56,7 @@ class Campaign(BaseModel):
     slug: str
     title: LocalisedText
     countries: tuple[str, ...] = ()
+    closes_at: datetime | None = None
 
 
 class SignupClient:

@@ -25,6 +25,7 @@ from mobilise_runtime.process import run_consumer_process
 from signup.domain.emails import InvalidEmail, canonical_email
 from signup.domain.supporters import person_key
 from signup.repository import SupporterRepository
+from signup.repository.anonymisation import AnonymisationRepository
 from signup.repository.erasures import ErasureRepository
 from signup.repository.supporters import Write
 from signup.settings import ProjectorSettings
@@ -63,12 +64,14 @@ class Projector:
     def __init__(self, database: ServiceDatabase, key_secret: bytes) -> None:
         self._supporters = SupporterRepository(database.db)
         self._erasures = ErasureRepository(database.db)
+        self._anonymised = AnonymisationRepository(database.db)
         self._secret = key_secret
 
     def _key(self, email: str) -> str:
         return person_key(self._secret, canonical_email(email))
 
     async def apply(self, batch: list[Received]) -> None:
+        batch = await self._anonymised.kept(batch)  # a closed campaign's replays bring nothing back
         erased = [r.event for r in batch if isinstance(r.event, SupporterErased)]
         # Tombstones first, then the deletions (a crash between them redoes both), then the
         # rest: a signup newer than the erasure is a new consent and stays.

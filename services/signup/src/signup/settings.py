@@ -35,6 +35,9 @@ class Settings(ProjectorSettings):
     public_url: str = "http://127.0.0.1:8000"
     # The counter service, asked for campaign progress (server to server).
     counter_url: str = "http://127.0.0.1:8001"
+    # The mailer service, asked for its part of an access request (server to server); None: the
+    # export answers this service's records only.
+    mailer_url: str | None = None
     # Comma-separated Fernet keys for the links we email; the first signs, all are accepted.
     token_keys: SecretStr
     confirm_link_days: int = Field(default=30, ge=1)

@@ -85,6 +85,8 @@ class SupporterExportOut(BaseModel):
 
     email: str
     records: list[SupporterRecordOut]
+    # What the mailer holds (its POST /api/v1/supporters/export), when SIGNUP_MAILER_URL is set.
+    mailer: dict[str, Any] | None = None
 
 
 class ErasureAccepted(BaseModel):

@@ -20,7 +20,9 @@
   read only to queue a batch (again).
 - `mail_log`    per-(supporter, message) claims: `{message}:{supporter_key}`, inserted before a
   send; a duplicate key means someone already claimed that mail.
-- `mail_dead_letters` what was given up, with the reason."""
+- `mail_dead_letters` what was given up, with the reason.
+- `anonymised_campaigns` `{campaign id}` markers written by mailer-retention: the campaign's
+  personal data is gone, and the consumer drops its replayed signups and confirmations."""
 
 RECIPIENTS = "recipients"
 SUPPRESSIONS = "suppressions"
@@ -31,6 +33,7 @@ MAIL_BATCHES = "mail_batches"
 MAIL_BATCH_MEMBERS = "mail_batch_members"
 MAIL_LOG = "mail_log"
 DEAD_LETTERS = "mail_dead_letters"
+ANONYMISED = "anonymised_campaigns"
 
 # States of a mail batch. "sending" is durable before the request leaves: found again by a
 # redelivered task, it means the outcome is unknown.

@@ -186,7 +186,10 @@ class MailingsRepository:
         counts: dict[str, int] = {"sent": 0, "failed": 0, "suppressed": 0}
         states: list[Any] = []
         fields = {"state": 1, "plan": 1, "sent": 1, "failed": 1, "suppressed": 1}
-        async for batch in self._batches.find({"mailing_id": mailing_id}, fields):
+        # A mailing finished long ago keeps its counts, its batches go (mailer.retention).
+        query = {"mailing_id": "" if "final_counts" in mailing else mailing_id}
+        counts.update(mailing.get("final_counts", {}))
+        async for batch in self._batches.find(query, fields):
             if not of_plan(mailing, batch):
                 continue
             states.append(batch["state"])

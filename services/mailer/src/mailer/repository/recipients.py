@@ -10,7 +10,7 @@ from pymongo import DeleteOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from mailer.planning import GLOBAL_SCOPE, suppression_id
-from mailer.repository import ERASURES, MAIL_LOG, RECIPIENTS, SUPPRESSIONS
+from mailer.repository import ANONYMISED, ERASURES, MAIL_LOG, RECIPIENTS, SUPPRESSIONS
 from mobilise_events import Signup, SignupConfirmed
 from mobilise_runtime.mongo import Document, bulk_write, insert_new
 
@@ -25,6 +25,7 @@ class AudienceRepository:
         self._suppressions = db[SUPPRESSIONS]
         self._erasures = db[ERASURES]
         self._mail_log = db[MAIL_LOG]
+        self._anonymised = db[ANONYMISED]
 
     async def record_signups(self, signups: Sequence[tuple[Signup, str]]) -> None:
         """(event, email hash) pairs, in offset order: later signups of a person win."""
@@ -131,6 +132,19 @@ class AudienceRepository:
             },
         )  # fmt: skip
         return await cursor.to_list()
+
+    async def not_anonymised(self, events: list[Any]) -> list[Any]:
+        """These events without the signups and confirmations of anonymised campaigns: a
+        replayed old event brings none of their personal data back."""
+        ids = sorted({e.campaign_id for e in events if isinstance(e, (Signup, SignupConfirmed))})
+        if not ids:
+            return events
+        marked = {d["_id"] async for d in self._anonymised.find({"_id": {"$in": ids}})}
+        return [
+            e
+            for e in events
+            if not (isinstance(e, (Signup, SignupConfirmed)) and e.campaign_id in marked)
+        ]
 
 
 def _rid(event: Signup | SignupConfirmed) -> str:

@@ -99,7 +99,8 @@ class SendingStore:
             return list(recipients)
         except BulkWriteError as exc:
             taken = [docs[i]["_id"] for i in already_there(exc)]
-        owners = {d["_id"]: d["batch_id"] for d in self._log.find({"_id": {"$in": taken}})}
+        # A claim reduced by retention (no batch id) was sent long ago, by another batch.
+        owners = {d["_id"]: d.get("batch_id") for d in self._log.find({"_id": {"$in": taken}})}
         elsewhere = {i for i, owner in owners.items() if owner != batch_id}
         return [r for r, d in zip(recipients, docs, strict=True) if d["_id"] not in elsewhere]
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from signup import erasure
 from signup.access import AdminDep
-from signup.deps import Publisher, Repo
+from signup.deps import Publisher, Repo, SettingsDep
+from signup.mailer_export import mailer_holds
 from signup.supporter_schemas import (
     ErasureAccepted,
     SupporterEmailIn,
@@ -31,14 +32,27 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     responses=RESPONSES,
     summary="Everything the signup service holds on an email address (admin)",
     description="Every campaign's record of the person with its consent history; an address "
-    "nobody signed with gives an empty list.",
+    "nobody signed with gives an empty list. With SIGNUP_MAILER_URL set, `mailer` holds what the "
+    "mailer service holds about the address (503 if it does not answer).",
 )
 async def export_supporter(
-    body: SupporterEmailIn, _: AdminDep, repository: Repo
+    body: SupporterEmailIn,
+    _: AdminDep,
+    repository: Repo,
+    settings: SettingsDep,
+    request: Request,
 ) -> SupporterExportOut:
     records = await erasure.records_of(repository.supporters, body.email)
+    mailer = None
+    if settings.mailer_url:
+        authorization = request.headers["authorization"]  # the organiser's: checked above
+        mailer = await mailer_holds(
+            request.app.state.http, settings.mailer_url, authorization, body.email
+        )
     return SupporterExportOut(
-        email=body.email, records=[SupporterRecordOut.model_validate(r) for r in records]
+        email=body.email,
+        records=[SupporterRecordOut.model_validate(r) for r in records],
+        mailer=mailer,
     )
 
 

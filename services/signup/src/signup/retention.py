@@ -1,0 +1,39 @@
+"""signup-retention: applies the retention policy (mobilise_runtime.retention) to the signup
+service's own data, once, and reports what it removed: the supporter records of campaigns closed
+more than `closed_campaign_days` ago are deleted behind a campaign-level marker
+(repository/anonymisation.py). Idempotent: a second run removes nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from mobilise_runtime.mongo import ServiceDatabase
+from mobilise_runtime.retention import Removed, RetentionPolicy, run_retention_job
+from signup.repository.anonymisation import AnonymisationRepository
+from signup.settings import StoreSettings
+
+SERVICE = "signup-retention"
+
+
+async def anonymise(
+    repository: AnonymisationRepository, policy: RetentionPolicy, now: datetime
+) -> Removed:
+    closed_before = policy.cutoff(policy.closed_campaign_days, now)
+    return {
+        "campaigns anonymised": await repository.mark_closed_before(closed_before, now=now),
+        "supporters": await repository.delete_records(),
+    }
+
+
+async def apply(settings: StoreSettings, policy: RetentionPolicy, now: datetime) -> Removed:
+    shared = settings.shared
+    database = ServiceDatabase(shared.mongo_url, settings.mongo_database, app_name=SERVICE)
+    try:
+        return await anonymise(AnonymisationRepository(database.db), policy, now)
+    finally:
+        await database.close()
+
+
+def main() -> None:
+    settings = StoreSettings()
+    run_retention_job(SERVICE, settings.shared, lambda p, now: apply(settings, p, now))
