@@ -9,21 +9,26 @@ from typing import Any
 import httpx
 
 from counter.domain.m49 import macro_region
-from tests.faults.load import Pledge
+from tests.faults.load import Confirm, Pledge
 
 Totals = dict[str, Any]
 DIMENSIONS = ("by_country", "by_region", "by_macro_region", "by_partner")
 
 
-def expected(accepted: list[Pledge], slug: str, *, double_opt_in: bool) -> Totals:
-    """A supporter (an email) counts once; without double opt-in a signup is also confirmed."""
+def expected(
+    accepted: list[Pledge], confirmed: list[Confirm], slug: str, *, double_opt_in: bool
+) -> Totals:
+    """A supporter (an email) counts once; confirmed once, if the campaign has no double opt-in or
+    any confirmation of theirs was accepted."""
     totals: Totals = {"signed": 0, "confirmed": 0, "volunteers": 0, **{d: {} for d in DIMENSIONS}}
     seen: set[str] = set()
+    confirming = {c.email for c in confirmed if c.campaign == slug}
     for pledge in accepted:
         if pledge.campaign != slug or pledge.email in seen:
             continue
         seen.add(pledge.email)
-        moves = {"signed": 1, "confirmed": 0 if double_opt_in else 1, "volunteers": 0}
+        confirms = not double_opt_in or pledge.email in confirming
+        moves = {"signed": 1, "confirmed": int(confirms), "volunteers": 0}
         places = {
             "by_country": pledge.country,
             "by_region": pledge.region,

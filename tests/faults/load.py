@@ -8,6 +8,7 @@ import asyncio
 import random
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -25,8 +26,17 @@ class Pledge:
 
 
 @dataclass(frozen=True)
+class Confirm:
+    """A supporter following the link of their confirmation email."""
+
+    campaign: str  # slug
+    email: str
+    token: str
+
+
+@dataclass(frozen=True)
 class Answer:
-    pledge: Pledge
+    pledge: Pledge | Confirm
     status: int  # 0: no HTTP answer (connection refused, timeout)
     started: float  # monotonic
     seconds: float
@@ -39,7 +49,16 @@ class Load:
     answers: list[Answer] = field(default_factory=list)
 
     def accepted(self) -> list[Pledge]:
-        return [a.pledge for a in self.answers if a.status == 202]
+        return [a.pledge for a in self.answers if a.status == 202 and isinstance(a.pledge, Pledge)]
+
+    def confirmed(self) -> list[Confirm]:
+        return [a.pledge for a in self.answers if a.status == 200 and isinstance(a.pledge, Confirm)]
+
+    def unanswered(self) -> list[Answer]:
+        """Anything but the success of its kind."""
+        return [
+            a for a in self.answers if a.status != (202 if isinstance(a.pledge, Pledge) else 200)
+        ]
 
     def statuses(self) -> Counter[int]:
         return Counter(a.status for a in self.answers)
@@ -63,11 +82,16 @@ def plan(rng: random.Random, campaigns: dict[str, str], count: int) -> list[Pled
 
 
 async def run(
-    url: str, consents: dict[str, str], pledges: list[Pledge], *, rate: float, concurrency: int = 6
+    url: str,
+    consents: dict[str, str],
+    pledges: Sequence[Pledge | Confirm],
+    *,
+    rate: float,
+    concurrency: int = 6,
 ) -> Load:
-    """Sends `pledges` at about `rate` a second, `concurrency` at a time."""
+    """Sends `pledges` (and confirmations) at about `rate` a second, `concurrency` at a time."""
     load = Load()
-    queue: asyncio.Queue[Pledge] = asyncio.Queue()
+    queue: asyncio.Queue[Pledge | Confirm] = asyncio.Queue()
     for pledge in pledges:
         queue.put_nowait(pledge)
     interval = concurrency / rate
@@ -75,6 +99,14 @@ async def run(
     async def worker(client: httpx.AsyncClient) -> None:
         while not queue.empty():
             pledge = queue.get_nowait()
+            if isinstance(pledge, Confirm):
+                started = time.monotonic()
+                try:
+                    status = (await client.post(f"/confirm/{pledge.token}")).status_code
+                except httpx.TransportError:
+                    status = 0
+                load.answers.append(Answer(pledge, status, started, time.monotonic() - started))
+                continue
             body = {
                 "email": pledge.email,
                 "first_name": "Awa",
