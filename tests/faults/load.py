@@ -1,0 +1,134 @@
+"""The one load generator of the fault suite: pledges over several campaigns and places, repeats
+mixed in, sent concurrently to a real signup-api; every answer recorded (202, 503, 4xx, or the
+connection failing), so that the checker compares what the system shows with what was accepted."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import httpx
+
+PLACES = [("FR", "FR-IDF"), ("FR", None), ("SN", "SN-DK"), ("CI", None), ("CA", "CA-QC")]
+
+
+@dataclass(frozen=True)
+class Pledge:
+    campaign: str  # slug
+    email: str
+    country: str
+    region: str | None
+    newsletter: bool
+
+
+@dataclass(frozen=True)
+class Confirm:
+    """A supporter following the link of their confirmation email."""
+
+    campaign: str  # slug
+    email: str
+    token: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    pledge: Pledge | Confirm
+    status: int  # 0: no HTTP answer (connection refused, timeout)
+    started: float  # monotonic
+    seconds: float
+
+
+@dataclass
+class Load:
+    """What was sent and what came back."""
+
+    answers: list[Answer] = field(default_factory=list)
+
+    def accepted(self) -> list[Pledge]:
+        return [a.pledge for a in self.answers if a.status == 202 and isinstance(a.pledge, Pledge)]
+
+    def confirmed(self) -> list[Confirm]:
+        return [a.pledge for a in self.answers if a.status == 200 and isinstance(a.pledge, Confirm)]
+
+    def unanswered(self) -> list[Answer]:
+        """Anything but the success of its kind."""
+        return [
+            a for a in self.answers if a.status != (202 if isinstance(a.pledge, Pledge) else 200)
+        ]
+
+    def statuses(self) -> Counter[int]:
+        return Counter(a.status for a in self.answers)
+
+
+def plan(rng: random.Random, campaigns: dict[str, str], count: int) -> list[Pledge]:
+    """`count` pledges from about 3/4 as many supporters: a repeat is the same body again (a
+    supporter counts once, as their first signup says, so a repeat must not move any total)."""
+    supporters: dict[int, Pledge] = {}
+    pledges: list[Pledge] = []
+    slugs = sorted(campaigns)
+    for _ in range(count):
+        n = rng.randrange(count * 3 // 4)
+        if n not in supporters:
+            country, region = rng.choice(PLACES)
+            supporters[n] = Pledge(
+                rng.choice(slugs), f"s{n}@example.org", country, region, rng.random() < 0.5
+            )
+        pledges.append(supporters[n])
+    return pledges
+
+
+async def run(
+    url: str,
+    consents: dict[str, str],
+    pledges: Sequence[Pledge | Confirm],
+    *,
+    rate: float,
+    concurrency: int = 6,
+) -> Load:
+    """Sends `pledges` (and confirmations) at about `rate` a second, `concurrency` at a time."""
+    load = Load()
+    queue: asyncio.Queue[Pledge | Confirm] = asyncio.Queue()
+    for pledge in pledges:
+        queue.put_nowait(pledge)
+    interval = concurrency / rate
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            pledge = queue.get_nowait()
+            if isinstance(pledge, Confirm):
+                started = time.monotonic()
+                try:
+                    status = (await client.post(f"/confirm/{pledge.token}")).status_code
+                except httpx.TransportError:
+                    status = 0
+                load.answers.append(Answer(pledge, status, started, time.monotonic() - started))
+                continue
+            body = {
+                "email": pledge.email,
+                "first_name": "Awa",
+                "last_name": "Diop",
+                "country": pledge.country,
+                "locale": "fr",
+                "newsletter_opt_in": pledge.newsletter,
+                "consent_text_version": consents[pledge.campaign],
+                **({"region": pledge.region} if pledge.region else {}),
+            }
+            started = time.monotonic()
+            try:
+                response = await client.post(
+                    f"/api/v1/campaigns/{pledge.campaign}/pledges", json=body
+                )
+                status = response.status_code
+            except httpx.TransportError:
+                status = 0
+            seconds = time.monotonic() - started
+            load.answers.append(Answer(pledge, status, started, seconds))
+            await asyncio.sleep(max(0.0, interval - seconds))
+
+    async with httpx.AsyncClient(base_url=url, timeout=15) as client:
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+    return load
