@@ -29,7 +29,8 @@ from mobilise_runtime.settings import SharedSettings
 from tests.compose_file import REQUIRED_VARIABLES, ROOT, AppService, app_services, compose_config
 
 # Console scripts that are tools run by hand, not processes of a deployment.
-TOOLS = {"mobilise", "counter-reconcile"}
+# Run by hand, or on a schedule (the retention jobs: a CronJob, cron; see README) — not services.
+TOOLS = {"mobilise", "counter-reconcile", "mailer-retention", "signup-retention"}
 # How a process without an HTTP healthcheck shows that it works (a line of its log).
 READY_LINE = {
     "signup-projector": "partitions assigned",

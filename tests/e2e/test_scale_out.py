@@ -23,6 +23,7 @@ from devstack.harness.processes import Running, free_port, running, service_env
 from devstack.harness.signup import ADMIN_TOKEN, SignupService, signup_env
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
+from tests.faults.load import client_address
 
 SEED = int(os.environ.get("MOBILISE_SCALE_SEED", random.randrange(1_000_000)))
 LOAD_SECONDS = 40
@@ -164,7 +165,11 @@ def _load(
             }
             if partner:
                 body["partner"] = partner
-            response = client.post(f"/api/v1/campaigns/{campaign['slug']}/pledges", json=body)
+            response = client.post(
+                f"/api/v1/campaigns/{campaign['slug']}/pledges",
+                json=body,
+                headers={"X-Forwarded-For": client_address(body["email"])},
+            )
             if response.status_code == 202:
                 accepted.add(campaign["slug"], country, partner)
             else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -120,7 +121,9 @@ async def run(
             started = time.monotonic()
             try:
                 response = await client.post(
-                    f"/api/v1/campaigns/{pledge.campaign}/pledges", json=body
+                    f"/api/v1/campaigns/{pledge.campaign}/pledges",
+                    json=body,
+                    headers={"X-Forwarded-For": client_address(pledge.email)},
                 )
                 status = response.status_code
             except httpx.TransportError:
@@ -132,3 +135,11 @@ async def run(
     async with httpx.AsyncClient(base_url=url, timeout=15) as client:
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
     return load
+
+
+def client_address(email: str) -> str:
+    """Each supporter signs from an address of their own (a header only: the signup service of the
+    tests trusts loopback's X-Forwarded-For), so the per-address rate limits, which a real crowd
+    spread over many networks never reaches, leave the load alone."""
+    n = zlib.crc32(email.encode())
+    return f"198.18.{(n >> 8) % 256}.{n % 254 + 1}"

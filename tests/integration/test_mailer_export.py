@@ -52,8 +52,12 @@ async def services(
             )
             with running("mailer-api", env) as process:
                 assert process.wait_http(f"{mailer_url}/readyz", timeout=60).status_code == 200
+                # Access requests span every campaign: an admin's.
                 _, token = await OrganiserRepository(database.db).create(
-                    name="Org", email=f"org-{uuid.uuid4().hex[:6]}@example.org", now=AT
+                    name="Org",
+                    email=f"org-{uuid.uuid4().hex[:6]}@example.org",
+                    now=AT,
+                    role="admin",
                 )
                 headers = {"Authorization": f"Bearer {token}"}
                 async with (
