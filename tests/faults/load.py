@@ -65,14 +65,23 @@ class Load:
         return Counter(a.status for a in self.answers)
 
 
+MAX_REPEATS = 3
+
+
 def plan(rng: random.Random, campaigns: dict[str, str], count: int) -> list[Pledge]:
     """`count` pledges from about 3/4 as many supporters: a repeat is the same body again (a
     supporter counts once, as their first signup says, so a repeat must not move any total)."""
     supporters: dict[int, Pledge] = {}
+    signed: Counter[int] = Counter()
     pledges: list[Pledge] = []
     slugs = sorted(campaigns)
     for _ in range(count):
         n = rng.randrange(count * 3 // 4)
+        # A person signs a few times at most: past MAX_REPEATS, the per-supporter rate limit
+        # (hard 5 by default) would refuse them, and rightly.
+        while signed[n] >= MAX_REPEATS:
+            n = rng.randrange(count * 3 // 4)
+        signed[n] += 1
         if n not in supporters:
             country, region = rng.choice(PLACES)
             supporters[n] = Pledge(
