@@ -17,6 +17,18 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
 
 PUBLIC = "public"
+# What every API serves to anyone: its OpenAPI docs, probes and metrics.
+API_PUBLIC_ROUTES = frozenset(
+    {
+        "GET /openapi.json",
+        "GET /docs",
+        "GET /docs/oauth2-redirect",
+        "GET /redoc",
+        "GET /healthz",
+        "GET /readyz",
+        "GET /metrics",
+    }
+)
 _MARK = "__mobilise_access_rule__"
 Dependency = TypeVar("Dependency", bound=Callable[..., Any])
 

@@ -6,15 +6,10 @@ tests/unit/test_access_rules.py fails on a route that declares none."""
 
 from __future__ import annotations
 
-PUBLIC_ROUTES = frozenset(
+from mobilise_runtime.access import API_PUBLIC_ROUTES
+
+PUBLIC_ROUTES = API_PUBLIC_ROUTES | frozenset(
     {
-        "GET /openapi.json",
-        "GET /docs",
-        "GET /docs/oauth2-redirect",
-        "GET /redoc",
-        "GET /healthz",
-        "GET /readyz",
-        "GET /metrics",
         "MOUNT /static",
         "GET /api/v1/campaigns/{slug}/totals",
         "GET /api/v1/campaigns/{slug}/history",

@@ -23,17 +23,10 @@ from mailer.deps import Mailings, OrganiserDep
 from mailer.domain.errors import Forbidden, NotFound
 from mailer.repository.mailings import Progress
 from mailer.signup_client import Organiser
-from mobilise_runtime.access import access_rule
+from mobilise_runtime.access import API_PUBLIC_ROUTES, access_rule
 
-PUBLIC_ROUTES = frozenset(
+PUBLIC_ROUTES = API_PUBLIC_ROUTES | frozenset(
     {
-        "GET /openapi.json",
-        "GET /docs",
-        "GET /docs/oauth2-redirect",
-        "GET /redoc",
-        "GET /healthz",
-        "GET /readyz",
-        "GET /metrics",
         "GET /outbox",
     }
 )

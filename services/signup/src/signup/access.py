@@ -22,7 +22,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from mobilise_runtime.access import access_rule
+from mobilise_runtime.access import API_PUBLIC_ROUTES, access_rule
 from signup.deps import OrganiserDep, Repo
 from signup.domain.campaigns import Campaign
 from signup.domain.errors import Forbidden
@@ -30,15 +30,8 @@ from signup.domain.organisers import Organiser
 from signup.repository.partners import Partner
 
 # Anyone: supporters' pages and signups, partners' widget and iframe, emailed links, probes, docs.
-PUBLIC_ROUTES = frozenset(
+PUBLIC_ROUTES = API_PUBLIC_ROUTES | frozenset(
     {
-        "GET /openapi.json",
-        "GET /docs",
-        "GET /docs/oauth2-redirect",
-        "GET /redoc",
-        "GET /healthz",
-        "GET /readyz",
-        "GET /metrics",
         "MOUNT /static",
         "GET /privacy",
         "GET /api/v1/consent-texts",
