@@ -200,15 +200,21 @@ def _rebalance(
 
 
 def _both_apis_took_signups(url: str, total: int) -> None:
-    """Each /metrics answer comes from one of the two processes: on fresh connections both
-    answer, and their pledge counts add up to every signup accepted."""
+    """Each /metrics answer comes from one of the two processes, and their pledge counts add up
+    to every signup accepted. Two processes may well have taken exactly as many signups each
+    (the load's clients are alike), so one count seen on every fresh connection is also right
+    when it is half of the total: the other process then took the other half."""
     seen: set[int] = set()
     for _ in range(40):
         seen.add(_pledges_accepted(httpx.get(f"{url}/metrics", timeout=10).text))
         if len(seen) == 2:
             break
-    assert len(seen) == 2, f"one process answered every time: {seen}"
-    assert sum(seen) == total, (seen, total)
+    if len(seen) == 1:
+        (only,) = seen
+        assert 2 * only == total, f"one process answered every time: {seen}, total {total}"
+    else:
+        assert sum(seen) == total, (seen, total)
+        assert min(seen) > 0, f"one process took no signup: {seen}"
 
 
 def _pledges_accepted(metrics: str) -> int:
