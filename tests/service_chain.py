@@ -3,8 +3,8 @@ into FerretDB and the counter-api, on the test's own topics and databases."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
 from devstack.harness.processes import free_port, running, service_env
@@ -49,3 +49,16 @@ async def signup_and_counter(
     finally:
         await signup_db.client.drop_database(signup_db.db.name)
         await signup_db.close()
+
+
+@contextmanager
+def partner_site(stack: Stack) -> Iterator[str]:
+    """make run's demo partner site on a port of its own: another origin than signup's."""
+    port = free_port()
+    env = service_env(
+        stack.signup.shared, PARTNER_DEMO_PORT=str(port), SIGNUP_PUBLIC_URL=stack.signup.url
+    )
+    with running("partner-demo", env) as site:
+        url = f"http://127.0.0.1:{port}"
+        assert site.wait_http(f"{url}/readyz").status_code == 200
+        yield url

@@ -9,36 +9,20 @@ from __future__ import annotations
 import asyncio
 import re
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 from playwright.async_api import Browser, expect
 
-from devstack.harness.processes import free_port, running, service_env
 from devstack.harness.signup import ADMIN_TOKEN
 from devstack.partner_demo import DEMO_CAMPAIGN, DEMO_PARTNER, demo_origins, register_demo
-from tests.service_chain import Stack
+from tests.service_chain import Stack, partner_site
 
 SCREENSHOT = Path(tempfile.gettempdir()) / "widget.png"
 PAGE_SCREENSHOT = Path(tempfile.gettempdir()) / "widget-on-partner-page.png"
 IFRAME_SCREENSHOT = Path(tempfile.gettempdir()) / "widget-iframe.png"
 # Kafka, then the consumer's batch, then the widget's next poll (every 2 s after a signup).
 LIVE_TIMEOUT_MS = 60_000
-
-
-@contextmanager
-def partner_site(stack: Stack) -> Iterator[str]:
-    """make run's demo partner site on a port of its own: another origin than signup's."""
-    port = free_port()
-    env = service_env(
-        stack.signup.shared, PARTNER_DEMO_PORT=str(port), SIGNUP_PUBLIC_URL=stack.signup.url
-    )
-    with running("partner-demo", env) as site:
-        url = f"http://127.0.0.1:{port}"
-        assert site.wait_http(f"{url}/readyz").status_code == 200
-        yield url
 
 
 async def signed_in_counter(stack: Stack) -> int:

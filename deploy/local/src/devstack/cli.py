@@ -2,8 +2,8 @@
 
 devstack install       fetch/build what is missing (Kafka jars, FerretDB, Redis; PostgreSQL when
                        MOBILISE_STORE=postgresql) into the cache; --browser adds Debian's
-                       chromium for the browser tests, --deploy docker-compose and kustomize for
-                       the deployment checks
+                       chromium and axe-core (npm) for the browser tests, --deploy
+                       docker-compose and kustomize for the deployment checks
 devstack up|down       start/stop Kafka, FerretDB (and its PostgreSQL) and Redis in the
                        background (idempotent)
 devstack status        what runs, with pids
@@ -124,7 +124,9 @@ def main(argv: list[str] | None = None) -> None:
         "names", nargs="*", help="kafka, postgresql, ferretdb, redis (default: all)"
     )
     parser.add_argument(
-        "--browser", action="store_true", help="install: also Debian's chromium (browser tests)"
+        "--browser",
+        action="store_true",
+        help="install: also Debian's chromium and axe-core (browser tests)",
     )
     parser.add_argument(
         "--deploy",

@@ -7,16 +7,25 @@ there."""
 
 from __future__ import annotations
 
+import base64
 import glob
+import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
+import tarfile
 import tempfile
 from pathlib import Path
 
-from devstack.config import FERRETDB_VERSION, KUSTOMIZE_VERSION, StackConfig
+from devstack.config import (
+    AXE_CORE_INTEGRITY,
+    AXE_CORE_VERSION,
+    FERRETDB_VERSION,
+    KUSTOMIZE_VERSION,
+    StackConfig,
+)
 from devstack.output import say
 
 
@@ -171,6 +180,39 @@ def install_browser() -> str:
     return CHROMIUM
 
 
+def install_axe(cfg: StackConfig) -> Path:
+    """axe-core's axe.min.js, from the npm package through npm (the browser tests inject it into
+    pages: devstack.harness.axe); the tests themselves never download anything."""
+    script = cfg.axe_script
+    if script.exists():
+        return script
+    npm = _require("npm", "to fetch axe-core (the accessibility checks of the browser tests)")
+    say(f"fetching axe-core {AXE_CORE_VERSION} with npm into {script.parent} …")
+    script.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=script.parent) as tmp:
+        subprocess.run(
+            [
+                npm, "pack", f"axe-core@{AXE_CORE_VERSION}", "--pack-destination", tmp,
+                "--cache", str(cfg.cache / "npm"), "--silent",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            cwd=tmp,
+        )  # fmt: skip
+        tarball = Path(tmp) / f"axe-core-{AXE_CORE_VERSION}.tgz"
+        algorithm, _, expected = AXE_CORE_INTEGRITY.partition("-")
+        digest = base64.b64encode(hashlib.new(algorithm, tarball.read_bytes()).digest()).decode()
+        if digest != expected:
+            raise MissingPrerequisite(f"{tarball.name} is not the package expected (integrity)")
+        with tarfile.open(tarball) as archive:
+            member = archive.extractfile("package/axe.min.js")
+            if member is None:
+                raise MissingPrerequisite(f"{tarball.name} holds no package/axe.min.js")
+            (Path(tmp) / "axe.min.js").write_bytes(member.read())
+        os.replace(Path(tmp) / "axe.min.js", script)
+    return script
+
+
 def install_kustomize(cfg: StackConfig) -> Path:
     """kustomize, built from its Go module: renders deploy/k8s for the deployment checks."""
     binary = cfg.kustomize_binary
@@ -208,6 +250,7 @@ def install_all(cfg: StackConfig, *, browser: bool = False, deploy: bool = False
         install_postgresql()
     if browser:
         install_browser()
+        install_axe(cfg)
     if deploy:
         install_compose()
         install_kustomize(cfg)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import os
 from html import escape
+from urllib.parse import urlencode
 
 import httpx
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from mobilise_runtime.health import health_router
+from mobilise_runtime.locales import DEFAULT, Locale
 from mobilise_runtime.logging import configure_logging
 from mobilise_runtime.serve import serve
 from mobilise_runtime.settings import SharedSettings
@@ -75,10 +77,11 @@ def script_embed(signup_url: str, campaign: str, partner: str, locale: str = "fr
     )
 
 
-def iframe_embed(signup_url: str, campaign: str, partner: str) -> str:
+def iframe_embed(signup_url: str, campaign: str, partner: str, locale: str = "fr") -> str:
     base = escape(signup_url.rstrip("/"), quote=True)
+    query = escape(urlencode({"partner": partner, "lang": locale}))
     return (
-        f'<iframe src="{base}/embed/{escape(campaign)}?partner={escape(partner)}" '
+        f'<iframe src="{base}/embed/{escape(campaign)}?{query}" '
         'title="Signer la campagne" width="100%" height="900" style="border:0"></iframe>'
     )
 
@@ -86,13 +89,14 @@ def iframe_embed(signup_url: str, campaign: str, partner: str) -> str:
 def create_app(signup_url: str, campaign: str, partner: str) -> FastAPI:
     app = FastAPI(title="partner demo", docs_url=None, redoc_url=None, openapi_url=None)
 
+    # `?lang=` sets the widget's data-locale (and the iframe's language): the page stays French.
     @app.get("/", response_class=HTMLResponse)
-    async def with_script() -> str:
-        return PAGE.format(embed=script_embed(signup_url, campaign, partner))
+    async def with_script(lang: Locale = DEFAULT) -> str:
+        return PAGE.format(embed=script_embed(signup_url, campaign, partner, lang))
 
     @app.get("/iframe", response_class=HTMLResponse)
-    async def with_iframe() -> str:
-        return PAGE.format(embed=iframe_embed(signup_url, campaign, partner))
+    async def with_iframe(lang: Locale = DEFAULT) -> str:
+        return PAGE.format(embed=iframe_embed(signup_url, campaign, partner, lang))
 
     app.include_router(health_router({}, 1.0))
     return app
