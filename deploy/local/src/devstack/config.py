@@ -12,7 +12,10 @@ KUSTOMIZE_VERSION = "v5.8.0"
 # axe-core, the accessibility engine the browser tests inject into pages (devstack.harness.axe):
 # the npm package, checked against the registry's integrity for this version.
 AXE_CORE_VERSION = "4.14.1"
-AXE_CORE_INTEGRITY = "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="
+AXE_CORE_INTEGRITY = (
+    "sha512-"
+    "FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="
+)
 
 # FerretDB's backends (MOBILISE_STORE): SQLite files, or a PostgreSQL server of devstack's own.
 STORES = ("sqlite", "postgresql")

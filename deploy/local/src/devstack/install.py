@@ -186,6 +186,8 @@ def install_axe(cfg: StackConfig) -> Path:
     script = cfg.axe_script
     if script.exists():
         return script
+    if shutil.which("npm") is None:
+        _install_debian_package("npm", "Fetching axe-core (for the browser tests)")
     npm = _require("npm", "to fetch axe-core (the accessibility checks of the browser tests)")
     say(f"fetching axe-core {AXE_CORE_VERSION} with npm into {script.parent} …")
     script.parent.mkdir(parents=True, exist_ok=True)

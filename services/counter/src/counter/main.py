@@ -15,6 +15,7 @@ from counter.rendering import STATIC_DIR, page_templates
 from counter.repository import TotalsQueries
 from counter.routes import dashboard, totals
 from counter.settings import Settings
+from mobilise_runtime.compression import compress_responses
 from mobilise_runtime.errors import install as install_error_handler
 from mobilise_runtime.health import health_router
 from mobilise_runtime.logging import configure_logging
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", static_files(STATIC_DIR), name="static")
     app.include_router(health_router({"mongo": database.ping}, shared.probe_timeout))
     instrument(app, SERVICE)
+    compress_responses(app)
     return app
 
 

@@ -18,6 +18,7 @@ from mailer.routes import mailings, outbox, supporters, webhooks
 from mailer.settings import Settings
 from mailer.signup_client import SignupClient
 from mailer.webhook_events import WebhookEvents
+from mobilise_runtime.compression import compress_responses
 from mobilise_runtime.errors import install as install_error_handler
 from mobilise_runtime.health import health_router
 from mobilise_runtime.kafka import EventPublisher
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router(checks, shared.probe_timeout))
     instrument(app, SERVICE)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    compress_responses(app)
     return app
 
 

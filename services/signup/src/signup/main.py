@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
+from mobilise_runtime.compression import compress_responses
 from mobilise_runtime.errors import install as install_error_handler
 from mobilise_runtime.health import health_router
 from mobilise_runtime.kafka import EventPublisher
@@ -26,6 +27,7 @@ from signup.domain.tokens import Tokens
 from signup.guard import Guard
 from signup.intake import Intake
 from signup.limiter import Limiter
+from signup.public_page import PublicPages
 from signup.publisher import SignupPublisher
 from signup.rendering import STATIC_DIR, page_templates
 from signup.repository import Repository
@@ -96,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.publisher = publisher
     app.state.tokens = tokens
     app.state.templates = page_templates()
+    app.state.public_pages = PublicPages()
     app.state.intake = Intake(
         publisher=publisher,
         partners=repository.partners,
@@ -119,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Partners' pages call the widget's endpoints from their own origins (cors.py).
     app.add_middleware(PartnerCors, repository=repository, public_url=settings.public_url)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    compress_responses(app)
     return app
 
 

@@ -20,6 +20,7 @@ from signup.forms import FIELDS, FormInvalid, Submitted, refusal_messages, signu
 from signup.i18n import STRINGS, Locale, countries, negotiate
 from signup.intake import Intake
 from signup.progress import Progress, campaign_progress
+from signup.public_page import NO_STORE, PROGRESS_CACHE_CONTROL, PublicPages
 from signup.rendering import render, render_message
 from signup.repository import Repository
 from signup.settings import Settings
@@ -33,13 +34,19 @@ MAX_FORM_FIELDS = 40
 
 
 @router.get("/c/{slug}", response_class=HTMLResponse)
-async def campaign_page(slug: str, request: Request, repository: Repo) -> HTMLResponse:
+async def campaign_page(slug: str, request: Request, repository: Repo) -> Response:
     locale = negotiate(request)
-    try:
-        campaign = await repository.campaigns.by_slug(slug)
-    except NotFound:
-        return _not_found(request, locale)
-    return await render_campaign(request, repository, campaign, locale)
+
+    async def render() -> HTMLResponse | None:
+        try:
+            campaign = await repository.campaigns.by_slug(slug)
+        except NotFound:
+            return None
+        return await render_campaign(request, repository, campaign, locale)
+
+    pages: PublicPages = request.app.state.public_pages
+    answer = await pages.answer(request, locale, render)
+    return answer if answer is not None else _not_found(request, locale)
 
 
 @router.post("/c/{slug}", response_class=HTMLResponse)
@@ -130,7 +137,10 @@ async def campaign_progress_json(slug: str, request: Request, repository: Repo) 
     if progress is None:
         return Response(status_code=204)
     return JSONResponse(
-        {"signed": progress.signed, "goal": progress.goal, "percent": progress.percent}
+        {"signed": progress.signed, "goal": progress.goal, "percent": progress.percent},
+        # Every open page asks every 10 s: a CDN answers its viewers for a few seconds at a time
+        # (browsers ask each time, so one who just signed sees the new number).
+        headers={"Cache-Control": PROGRESS_CACHE_CONTROL},
     )
 
 
@@ -162,7 +172,12 @@ async def render_campaign(
         "campaign.html",
         locale=locale,
         status_code=status_code,
-        headers={**(headers or {}), **(embed.headers() if embed else {})},
+        headers={
+            # An answer to a POST (values, errors, perhaps a challenge) is for its sender only.
+            **(NO_STORE if submitted is not None else {}),
+            **(headers or {}),
+            **(embed.headers() if embed else {}),
+        },
         campaign=campaign,
         title=campaign.title.get(locale),
         description=campaign.description.get(locale),

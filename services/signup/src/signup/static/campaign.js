@@ -13,7 +13,11 @@
   const numbers = new Intl.NumberFormat(locale);
 
   if (form) form.addEventListener("submit", submit);
-  if (progress) window.setInterval(refreshProgress, 10000);
+  if (progress) {
+    // The page may have been kept by a cache for a while: its number is refreshed at once.
+    refreshProgress();
+    window.setInterval(refreshProgress, 10000);
+  }
 
   async function submit(event) {
     event.preventDefault();
@@ -53,11 +57,12 @@
     }
     const body = await response.json().catch(() => null);
     const errors = response.status === 422 && body ? fieldErrors(body.detail) : null;
-    if (response.status === 428 && body && body.challenge && window.mobiliseProof && !proof) {
+    const solver = response.status === 428 && body && body.challenge && !proof && (await prover());
+    if (solver) {
       // Many signups from this network: a short computation, then the same signup again.
       button.textContent = strings.checking;
       const challenge = body.challenge;
-      await send(await window.mobiliseProof(challenge.token, challenge.bits), button);
+      await send(await solver(challenge.token, challenge.bits), button);
     } else if (response.ok) {
       showThanks((body && strings.thanks[body.status]) || strings.thanks.accepted);
     } else if (errors) {
@@ -72,6 +77,18 @@
     } else {
       showErrors({}, response.status === 503 ? strings.unavailable : strings.general);
     }
+  }
+
+  // pow.js, loaded only when a proof is asked for: most visitors never need it (2G budget).
+  function prover() {
+    if (window.mobiliseProof) return Promise.resolve(window.mobiliseProof);
+    return new Promise((done) => {
+      const tag = document.createElement("script");
+      tag.src = "/static/pow.js";
+      tag.onload = () => done(window.mobiliseProof || null);
+      tag.onerror = () => done(null);
+      document.head.append(tag);
+    });
   }
 
   // The fields named by a 422's `detail` list, or null if one of its errors names none.
