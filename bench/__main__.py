@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from aiokafka.admin import AIOKafkaAdminClient
 
 from bench import (
+    campaign_page,
     counter_consumer,
     counter_viewers,
     kafka_publish,
@@ -30,6 +31,7 @@ from mobilise_runtime.kafka import ensure_topics
 BENCHMARKS: dict[str, Callable[[StackConfig, str, Report], Awaitable[None] | None]] = {
     "kafka": kafka_publish.run,
     "intake": signup_intake.run,
+    "page": campaign_page.run,
     "counter": counter_consumer.run,
     "viewers": counter_viewers.run,
     "mailer": mailer_mailing.run,
