@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from bench.harness import Report, Result, cpu_seconds, peak_rss_mb, wrk
+from bench.harness import Report, Result, answers, cpu_seconds, peak_rss_mb, wrk
 from bench.sse_viewers import Audience, lags, percentile
 from devstack.config import StackConfig
 from devstack.harness.processes import Running, free_port, service_env
@@ -45,13 +45,6 @@ def _totals_document(campaign_id: str, signed: int) -> dict[str, Any]:
         "by_partner": dict.fromkeys(("asso-dakar", "incubateur-abidjan"), counts),
         "updated_at": datetime.now(UTC),
     }
-
-
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code < 500
-    except httpx.TransportError:
-        return False
 
 
 async def _watch_changes(
@@ -119,7 +112,7 @@ async def _measure(
 ) -> None:
     url, bare_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
     path = f"/api/v1/campaigns/{campaign['slug']}/totals"
-    await asyncio.to_thread(wait_until, lambda: _ready(f"{url}/readyz"), timeout=60, what="api")
+    await asyncio.to_thread(wait_until, lambda: answers(f"{url}/readyz"), timeout=60, what="api")
     async with httpx.AsyncClient(timeout=10) as client:
         body = (await client.get(f"{url}{path}")).json()
     bare = Running(
@@ -129,7 +122,7 @@ async def _measure(
     )  # fmt: skip
     try:
         await asyncio.to_thread(
-            wait_until, lambda: _ready(f"{bare_url}/docs"), timeout=60, what="bare app"
+            wait_until, lambda: answers(f"{bare_url}/docs"), timeout=60, what="bare app"
         )
         # GET totals, from the 250 ms cache, against the same JSON from memory.
         await asyncio.to_thread(wrk, f"{url}{path}", connections=WRK_CONNECTIONS, seconds=2)

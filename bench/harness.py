@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
+
 RESULTS = Path(__file__).parent / "results"
 HEADER = "| benchmark | baseline | mobilise | ratio | target |\n|---|---|---|---|---|"
 
@@ -109,6 +111,14 @@ def wrk(url: str, *, connections: int, seconds: int, script: str | None = None) 
     if match is None:
         raise RuntimeError(out)
     return float(match.group(1))
+
+
+def answers(url: str) -> bool:
+    """Whether a server answers `url` (any status below 500): for waiting until it is up."""
+    try:
+        return httpx.get(url, timeout=1).status_code < 500
+    except httpx.TransportError:
+        return False
 
 
 def peak_rss_mb(pid: int) -> float:

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from cryptography.fernet import Fernet
 
-from bench.harness import Report, Result, wrk
+from bench.harness import Report, Result, answers, wrk
 from devstack.config import StackConfig
 from devstack.harness.processes import Running, free_port, service_env
 from devstack.procs import wait_until
@@ -38,14 +38,12 @@ def _wrk(url: str, path: str, version: str) -> float:
     return wrk(url, connections=CONNECTIONS, seconds=SECONDS, script=script)
 
 
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code < 500
-    except httpx.TransportError:
-        return False
-
-
-def run(cfg: StackConfig, prefix: str, report: Report) -> None:
+def start_signup_and_baseline(
+    cfg: StackConfig, prefix: str, baseline_app: str, **env: str
+) -> tuple[Running, str, Running, str]:
+    """A signup-api process on this run's topics and a database of its own, and a bare app
+    (`module:app`, served by uvicorn) with the same environment; both answering. Each is
+    (process, URL); the caller stops them."""
     shared = SharedSettings(
         kafka_bootstrap=cfg.kafka_bootstrap,
         mongo_url=cfg.mongo_url,
@@ -54,7 +52,7 @@ def run(cfg: StackConfig, prefix: str, report: Report) -> None:
         log_level="WARNING",
     )
     port, bare_port = free_port(), free_port()
-    env = service_env(
+    environment = service_env(
         shared,
         SIGNUP_PORT=str(port),
         SIGNUP_MONGO_DATABASE=f"bench_{uuid.uuid4().hex[:8]}",
@@ -62,18 +60,28 @@ def run(cfg: StackConfig, prefix: str, report: Report) -> None:
         SIGNUP_SUPPORTER_KEY_SECRET="bench",
         MOBILISE_ADMIN_TOKEN=ADMIN,
         MOBILISE_LOG_LEVEL="WARNING",
+        **env,
     )
-    scripts = Path(sys.executable).parent
-    ours = Running([str(scripts / "signup-api")], env)
+    ours = Running([str(Path(sys.executable).parent / "signup-api")], environment)
     bare = Running(
-        [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(bare_port),
+        [sys.executable, "-m", "uvicorn", baseline_app, "--port", str(bare_port),
          "--log-level", "warning", "--no-access-log"],
-        env,
+        environment,
     )  # fmt: skip
+    url, bare_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
     try:
-        url, bare_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
-        wait_until(lambda: _ready(f"{url}/readyz"), timeout=60, what="signup-api")
-        wait_until(lambda: _ready(f"{bare_url}/docs"), timeout=60, what="bare app")
+        wait_until(lambda: answers(f"{url}/readyz"), timeout=60, what="signup-api")
+        wait_until(lambda: answers(f"{bare_url}/docs"), timeout=60, what=baseline_app)
+    except BaseException:
+        ours.stop()
+        bare.stop()
+        raise
+    return ours, url, bare, bare_url
+
+
+def run(cfg: StackConfig, prefix: str, report: Report) -> None:
+    ours, url, bare, bare_url = start_signup_and_baseline(cfg, prefix, "bench.bare_app:app")
+    try:
         version = "bench-1"
         auth = {"Authorization": f"Bearer {ADMIN}"}
         with httpx.Client(base_url=url, headers=auth) as c:
