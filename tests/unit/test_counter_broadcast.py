@@ -45,8 +45,18 @@ class Store:
 
 
 async def watch(broadcast: Broadcast, store: Store, seen: list[int], stop: asyncio.Event) -> None:
-    async for changed in broadcast.changes("c", store.load, after=totals(0), stopping=stop.is_set):
-        seen.append(TotalsOut.model_validate_json(changed).signed)
+    """A stream's loop, as counter.stream runs it (a long wait: only a change or the server
+    stopping wakes the viewer)."""
+    viewer = broadcast.join("c", store.load, after=totals(0))
+    try:
+        while not stop.is_set() and not viewer.stopping():
+            changed = viewer.pending()
+            if changed is not None:
+                seen.append(TotalsOut.model_validate_json(changed).signed)
+                continue
+            await viewer.wait(60)
+    finally:
+        viewer.leave()
 
 
 def all_saw(seen: list[list[int]], signed: int) -> bool:
@@ -63,7 +73,8 @@ async def until(check: Callable[[], bool]) -> None:
 
 
 async def test_many_viewers_one_look_per_interval_and_every_change() -> None:
-    broadcast, store, stop = Broadcast(EVERY_S), Store(), asyncio.Event()
+    stop = asyncio.Event()
+    broadcast, store = Broadcast(EVERY_S, stop.is_set), Store()
     seen: list[list[int]] = [[] for _ in range(200)]
     viewers = [asyncio.create_task(watch(broadcast, store, s, stop)) for s in seen]
     for signed in (1, 2, 3):
@@ -80,7 +91,8 @@ async def test_many_viewers_one_look_per_interval_and_every_change() -> None:
 
 
 async def test_a_late_viewer_gets_the_current_totals_and_a_hiccup_ends_no_stream() -> None:
-    broadcast, store, stop = Broadcast(EVERY_S), Store(), asyncio.Event()
+    stop = asyncio.Event()
+    broadcast, store = Broadcast(EVERY_S, stop.is_set), Store()
     first: list[int] = []
     task = asyncio.create_task(watch(broadcast, store, first, stop))
     store.signed = 5
@@ -97,7 +109,8 @@ async def test_a_late_viewer_gets_the_current_totals_and_a_hiccup_ends_no_stream
 
 
 async def test_a_viewer_that_goes_away_leaves_the_others_watching() -> None:
-    broadcast, store, stop = Broadcast(EVERY_S), Store(), asyncio.Event()
+    stop = asyncio.Event()
+    broadcast, store = Broadcast(EVERY_S, stop.is_set), Store()
     staying: list[int] = []
     stays = asyncio.create_task(watch(broadcast, store, staying, stop))
     leaves = asyncio.create_task(watch(broadcast, store, [], asyncio.Event()))

@@ -3,9 +3,25 @@
 from __future__ import annotations
 
 import socket
+from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
+
+_exiting = False
+
+
+def shutting_down() -> bool:
+    """True once this process was told to stop (SIGTERM, Ctrl-C): uvicorn then waits for open
+    responses to end, so long-lived ones (event streams) look here to end by themselves."""
+    return _exiting
+
+
+class _Server(uvicorn.Server):
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        global _exiting
+        _exiting = True
+        super().handle_exit(sig, frame)
 
 
 def serve(
@@ -18,4 +34,4 @@ def serve(
     if reuse_port:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     listener.bind((host, port))
-    uvicorn.Server(config).run(sockets=[listener])
+    _Server(config).run(sockets=[listener])

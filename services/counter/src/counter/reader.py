@@ -7,12 +7,12 @@ requests and streams want them."""
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from counter.broadcast import Broadcast
+from counter.broadcast import Broadcast, Viewer
 from counter.campaigns import Campaign
 from counter.domain.history import Bucket, Counts, Window, points, window
 from counter.repository import TotalsQueries
@@ -39,13 +39,13 @@ class _Kept:
 
 
 class TotalsReader:
-    def __init__(self, queries: TotalsQueries) -> None:
+    def __init__(self, queries: TotalsQueries, stopping: Callable[[], bool]) -> None:
         self._queries = queries
         self._totals: TimedCache[str, _Kept] = TimedCache(max_entries=MAX_ENTRIES)
         self._latest: TimedCache[tuple[str, Bucket], HistoryOut] = TimedCache(
             max_entries=MAX_ENTRIES
         )
-        self._broadcast = Broadcast(every_s=STREAM_POLL_S)
+        self._broadcast = Broadcast(STREAM_POLL_S, stopping)
 
     async def totals(self, campaign: Campaign) -> TotalsOut:
         return (await self._kept(campaign)).totals
@@ -63,17 +63,11 @@ class TotalsReader:
     async def _read(self, campaign: Campaign) -> TotalsOut:
         return totals_from(await self._queries.totals(campaign.id), campaign)
 
-    async def changes(
-        self, campaign: Campaign, *, after: TotalsOut, stopping: Callable[[], bool]
-    ) -> AsyncIterator[str]:
-        """The totals' JSON each time they differ from the last ones given (starting from
-        `after`), read every STREAM_POLL_S for all the campaign's viewers at once (not through
-        the cache: a change reaches them within one interval), until `stopping()`: changes in
-        between are coalesced."""
-        async for changed in self._broadcast.changes(
-            campaign.id, lambda: self._read(campaign), after=after, stopping=stopping
-        ):
-            yield changed
+    def watch(self, campaign: Campaign, *, after: TotalsOut) -> Viewer:
+        """A viewer of the totals' changes after `after`, read every STREAM_POLL_S for all the
+        campaign's viewers at once (not through the cache: a change reaches them within one
+        interval); changes in between are coalesced. It must leave()."""
+        return self._broadcast.join(campaign.id, lambda: self._read(campaign), after=after)
 
     async def close(self) -> None:
         await self._broadcast.close()
