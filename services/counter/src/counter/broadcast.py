@@ -1,7 +1,9 @@
 """Live totals for many viewers at once: one watcher per watched campaign looks at its totals
 every few hundred milliseconds and, when they change, encodes them once and wakes every viewer of
-that campaign. A viewer costs one future it waits on and a place in a set, not a read, a
-comparison and an encoding per look (10,000 viewers on one process: bench/counter_viewers.py)."""
+that campaign; it also wakes them every `ping_s` for a keep-alive. A viewer costs one future it
+waits on and a place in a set: no read, comparison, encoding or timer of its own (a timer per
+viewer and per wait filled the collector's oldest generation: 10,000 viewers on one process,
+bench/counter_viewers.py)."""
 
 from __future__ import annotations
 
@@ -26,11 +28,16 @@ class _Channel:
     latest: TotalsOut
     json: str
     version: int = 0
+    pings: int = 0
     viewers: set[Viewer] = field(default_factory=set)
     watcher: asyncio.Task[None] | None = None
 
     def publish(self, totals: TotalsOut) -> None:
         self.latest, self.json, self.version = totals, totals.model_dump_json(), self.version + 1
+        self.wake()
+
+    def ping(self) -> None:
+        self.pings += 1
         self.wake()
 
     def wake(self) -> None:
@@ -40,13 +47,14 @@ class _Channel:
 
 class Viewer:
     """One viewer's place in a campaign's channel: what it has seen, and the future it waits on
-    (resolved by a change, the server stopping, the viewer's own `wake()`, or a timeout)."""
+    (resolved by a change, a ping, the server stopping, or the viewer's own `wake()`)."""
 
-    __slots__ = ("_broadcast", "_channel", "_key", "_seen", "_waiter")
+    __slots__ = ("_broadcast", "_channel", "_key", "_pinged", "_seen", "_waiter")
 
     def __init__(self, broadcast: Broadcast, key: str, channel: _Channel, seen: int | None) -> None:
         self._broadcast, self._key, self._channel, self._seen = broadcast, key, channel, seen
-        self._waiter: asyncio.Future[bool] | None = None
+        self._pinged = channel.pings
+        self._waiter: asyncio.Future[None] | None = None
 
     def stopping(self) -> bool:
         return self._broadcast.stopping()
@@ -58,26 +66,28 @@ class Viewer:
         self._seen = self._channel.version
         return self._channel.json
 
-    async def wait(self, timeout_s: float) -> bool:
-        """Until woken (True), or `timeout_s` (False)."""
-        if self._seen != self._channel.version:
-            return True
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[bool] = loop.create_future()
+    def ping_due(self) -> bool:
+        """Whether a keep-alive is due since this viewer last sent one (then sent)."""
+        if self._pinged == self._channel.pings:
+            return False
+        self._pinged = self._channel.pings
+        return True
+
+    async def wait(self) -> None:
+        """Until woken, unless a change or a ping is already waiting."""
+        channel = self._channel
+        if self._seen != channel.version or self._pinged != channel.pings:
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiter = waiter
-        timer = loop.call_later(timeout_s, self._resolve, False)
         try:
-            return await waiter
+            await waiter
         finally:
-            timer.cancel()
             self._waiter = None
 
     def wake(self) -> None:
-        self._resolve(True)
-
-    def _resolve(self, woken: bool) -> None:
         if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(woken)
+            self._waiter.set_result(None)
 
     def leave(self) -> None:
         self._broadcast._leave(self._key, self._channel, self)
@@ -86,8 +96,9 @@ class Viewer:
 class Broadcast:
     """`stopping()`: the server is shutting down, and every viewer is woken to end its stream."""
 
-    def __init__(self, every_s: float, stopping: Stopping) -> None:
+    def __init__(self, every_s: float, stopping: Stopping, *, ping_s: float) -> None:
         self._every_s = every_s
+        self._ping_s = ping_s
         self.stopping = stopping
         self._channels: dict[str, _Channel] = {}
 
@@ -118,10 +129,15 @@ class Broadcast:
 
     async def _watch(self, key: str, channel: _Channel, load: Load) -> None:
         unavailable = False
+        loop = asyncio.get_running_loop()
+        pinged_at = loop.time()
         while True:
             await asyncio.sleep(self._every_s)
             if self.stopping():
                 channel.wake()  # the server is shutting down: its viewers end their streams
+            if loop.time() - pinged_at >= self._ping_s:
+                pinged_at = loop.time()
+                channel.ping()
             try:
                 current = await load()
             except Unavailable:

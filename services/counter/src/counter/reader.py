@@ -23,6 +23,8 @@ from mobilise_runtime.logging import get_logger
 TOTALS_MAX_AGE_S = 0.25
 # How often the live streams look at the (cached) totals of a campaign somebody watches.
 STREAM_POLL_S = 0.3
+# How often a stream proves it is alive to proxies that close quiet connections.
+STREAM_PING_S = 15.0
 HISTORY_MAX_AGE_S = 1.0
 # Only campaigns the signup service knows get this far, so these bounds are rarely reached.
 MAX_ENTRIES = 10_000
@@ -45,7 +47,7 @@ class TotalsReader:
         self._latest: TimedCache[tuple[str, Bucket], HistoryOut] = TimedCache(
             max_entries=MAX_ENTRIES
         )
-        self._broadcast = Broadcast(STREAM_POLL_S, stopping)
+        self._broadcast = Broadcast(STREAM_POLL_S, stopping, ping_s=STREAM_PING_S)
 
     async def totals(self, campaign: Campaign) -> TotalsOut:
         return (await self._kept(campaign)).totals

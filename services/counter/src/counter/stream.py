@@ -27,17 +27,14 @@ def event(data: str, *, retry_ms: int | None = None) -> bytes:
 
 
 class TotalsStream(Response):
-    """The `first` totals, then each change the viewer is given, and a comment every `ping_s`
-    seconds (proxies close quiet connections); ends when the client goes or the server stops."""
+    """The `first` totals, then each change the viewer is given, and a comment at each of its
+    pings (proxies close quiet connections); ends when the client goes or the server stops."""
 
     media_type = "text/event-stream"
 
-    def __init__(
-        self, first: str, viewer: Viewer, *, slug: str, ping_s: float, retry_ms: int
-    ) -> None:
+    def __init__(self, first: str, viewer: Viewer, *, slug: str, retry_ms: int) -> None:
         super().__init__(headers={"cache-control": "no-store"})
-        self._first, self._viewer, self._slug = first, viewer, slug
-        self._ping_s, self._retry_ms = ping_s, retry_ms
+        self._first, self._viewer, self._slug, self._retry_ms = first, viewer, slug, retry_ms
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         viewer, gone = self._viewer, False
@@ -59,8 +56,10 @@ class TotalsStream(Response):
                 if changed is not None:
                     await _body(send, event(changed))
                     continue
-                if not await viewer.wait(self._ping_s):
+                if viewer.ping_due():
                     await _body(send, f": ping - {datetime.now(UTC)}\r\n\r\n".encode())
+                    continue
+                await viewer.wait()
             if not gone:
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:

@@ -13,14 +13,12 @@ from fastapi import APIRouter, Query, Request, Response
 from counter.campaigns import CampaignDirectory
 from counter.deps import CampaignDep, ReaderDep, SlugPath
 from counter.domain.history import Bucket
-from counter.reader import TotalsReader
+from counter.reader import STREAM_PING_S, TotalsReader
 from counter.routes.errors import NOT_FOUND, UNAVAILABLE
 from counter.schemas import TOTALS_EXAMPLE, HistoryOut, TotalsOut
 from counter.stream import TotalsStream
 
 router = APIRouter(prefix="/api/v1/campaigns/{slug}", tags=["totals"])
-# How often a stream proves it is alive to proxies that close quiet connections.
-STREAM_PING_S = 15
 # EventSource reconnects after this many milliseconds when the connection drops.
 STREAM_RETRY_MS = 3000
 
@@ -89,7 +87,7 @@ async def history(
             "description": (
                 "A `totals` event (data: the totals JSON, as GET …/totals) on connecting, then "
                 "one per change, coalesced (at most about three a second); a comment line as "
-                f"keep-alive after {STREAM_PING_S} s without an event."
+                f"keep-alive every {STREAM_PING_S:g} s."
             ),
             "content": {"text/event-stream": {"example": _EVENT_EXAMPLE}},
         },
@@ -104,6 +102,5 @@ async def totals_stream(campaign: CampaignDep, reader: ReaderDep) -> TotalsStrea
         first.model_dump_json(),
         reader.watch(campaign, after=first),
         slug=campaign.slug,
-        ping_s=STREAM_PING_S,
         retry_ms=STREAM_RETRY_MS,
     )
