@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from pymongo import MongoClient
 
-from bench.harness import Report, Result
+from bench.harness import Memory, Report, Result, largest_peak_rss_mb, peak_rss_mb
 from devstack.config import StackConfig
 from devstack.harness.mailer import EMAIL_HASH_KEY, Mailer, standin, wait_until
 from devstack.harness.signup import signup_api
@@ -144,6 +144,10 @@ def run(cfg: StackConfig, prefix: str, report: Report) -> None:
                     print(consumer.output()[-3000:], worker.output()[-3000:], mailer.count())
                     raise
                 ours_s = time.perf_counter() - started
+                rss = {
+                    "mailer-consumer": peak_rss_mb(consumer.process.pid),
+                    "mailer-worker": largest_peak_rss_mb(worker.process.pid),
+                }
                 assert mailer.count() == RECIPIENTS, "nobody twice"
                 print(f"mailer: {RECIPIENTS:,} recipients in {ours_s:.1f} s "
                       f"(baseline {baseline_s:.1f} s)")  # fmt: skip
@@ -156,6 +160,8 @@ def run(cfg: StackConfig, prefix: str, report: Report) -> None:
                         "whole mailing < 2 min (> 833 recipients/s)",
                     )
                 )
+                for process, mb in rss.items():
+                    report.add(Memory(process, f"the {RECIPIENTS:,}-recipient mailing", mb))
     finally:
         mongo.drop_database(database)
         mongo.close()
