@@ -15,7 +15,7 @@ import uuid
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.counter_process import kill, pledge, poll_until, start_consumer
-from bench.harness import Report, Result, peak_rss_mb
+from bench.harness import Memory, Report, Result, peak_rss_mb
 from counter.domain import aggregation, facts
 from counter.repository.ledger import LedgerRepository
 from counter.settings import StoreSettings
@@ -158,3 +158,4 @@ async def run(
         ),
     ):
         report.add(result)
+    report.add(Memory("counter-consumer", f"the throughput run ({EVENTS:,} events)", rss))

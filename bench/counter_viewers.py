@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from bench.harness import Report, Result, answers, cpu_seconds, peak_rss_mb, wrk
+from bench.harness import Memory, Report, Result, answers, cpu_seconds, peak_rss_mb, wrk
 from bench.sse_viewers import Audience, lags, percentile
 from devstack.config import StackConfig
 from devstack.harness.processes import Running, free_port, service_env
@@ -144,7 +144,8 @@ async def _measure(
         )
 
         async def bare_change(signed: int) -> None:
-            async with httpx.AsyncClient() as client:
+            # Told while it holds 10,000 streams, on a machine that may be busy: patience.
+            async with httpx.AsyncClient(timeout=30) as client:
                 (
                     await client.post(f"{bare_url}/change", params={"signed": signed})
                 ).raise_for_status()
@@ -168,6 +169,7 @@ async def _measure(
         f", peak RSS {rss:.0f} MB) vs a bare sse-starlette app pushing each change "
         "to every connection when told"
     )
+    report.add(Memory("counter-api", f"{VIEWERS:,} live viewers and `GET totals` (wrk)", rss))
     for label, ours_s, bare_s, target in (
         ("p50", percentile(our_lags, 50), percentile(bare_lags, 50), "—"),
         ("p99", percentile(our_lags, 99), percentile(bare_lags, 99), "—"),

@@ -42,6 +42,23 @@ class Result:
         )
 
 
+@dataclass(frozen=True)
+class Memory:
+    """A process's peak resident memory under its benchmark's load (no baseline: the target)."""
+
+    process: str
+    load: str
+    mb: float
+    target_mb: float = 150
+
+    def row(self) -> str:
+        met = "met" if self.mb < self.target_mb else "NOT met"
+        return (
+            f"| peak RSS of `{self.process}` under {self.load} | — | {self.mb:,.0f} MB | — "
+            f"| < {self.target_mb:,.0f} MB ({met}) |"
+        )
+
+
 class Report:
     """One run's table, in markdown: each row is printed and appended to the run's file as soon as
     it is measured, so a benchmark that fails later (or a run cut short) loses no earlier figure."""
@@ -52,7 +69,7 @@ class Report:
         self.failures = 0
         self._write(f"# make bench, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n{HEADER}")
 
-    def add(self, result: Result) -> None:
+    def add(self, result: Result | Memory) -> None:
         self._write(result.row())
 
     def failed(self, benchmark: str, error: BaseException) -> None:
@@ -126,6 +143,17 @@ def peak_rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
     return kib / 1024
+
+
+def largest_peak_rss_mb(pid: int) -> float:
+    """The largest peak resident memory among the process and its children (a Celery worker's
+    pool), each a process of its own."""
+    children = [
+        int(child)
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for child in (task / "children").read_text().split()
+    ]
+    return max([peak_rss_mb(pid), *(peak_rss_mb(child) for child in children)])
 
 
 def cpu_seconds(pid: int) -> float:

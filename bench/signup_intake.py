@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from cryptography.fernet import Fernet
 
-from bench.harness import Report, Result, answers, wrk
+from bench.harness import Memory, Report, Result, answers, peak_rss_mb, wrk
 from devstack.config import StackConfig
 from devstack.harness.processes import Running, free_port, service_env
 from devstack.procs import wait_until
@@ -113,6 +113,8 @@ def run(cfg: StackConfig, prefix: str, report: Report) -> None:
                 "signup intake, one process, 32 connections", "req/s", baseline, measured, "≥ 60 %"
             )
         )
+        load = f"the intake benchmark (wrk, {CONNECTIONS} connections)"
+        report.add(Memory("signup-api", load, peak_rss_mb(ours.process.pid)))
     finally:
         ours.stop()
         bare.stop()

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 
 from bench import counter_throughput
 from bench.counter_process import isolated
-from bench.harness import Report, Result
+from bench.harness import Memory, Report, Result
 from counter.repository.ledger import LedgerRepository
 from devstack.config import StackConfig
 from devstack.install import install_postgresql
@@ -73,8 +73,11 @@ class Labelled(Report):
     def __init__(self, report: Report, label: str) -> None:  # no file of its own
         self.report, self.label = report, label
 
-    def add(self, result: Result) -> None:
-        self.report.add(dataclasses.replace(result, name=f"{self.label}: {result.name}"))
+    def add(self, result: Result | Memory) -> None:
+        if isinstance(result, Memory):
+            self.report.add(dataclasses.replace(result, load=f"{result.load} ({self.label})"))
+        else:
+            self.report.add(dataclasses.replace(result, name=f"{self.label}: {result.name}"))
 
     def failed(self, benchmark: str, error: BaseException) -> None:
         self.report.failed(f"{self.label}: {benchmark}", error)

@@ -251,8 +251,28 @@ TABLE: dict[str, Bad] = {
     "first_name control chars": Bad(
         PLEDGES,
         422,
-        "body.first_name: Value error, contains control characters",
+        "body.first_name: contains control characters (such as NUL)",
         body={**PLEDGE, "first_name": "Awa\u0000\u001b[31m"},
+    ),
+    # NUL in any text: FerretDB on PostgreSQL cannot store it (it answered 500).
+    "NUL in the consent text version": Bad(
+        PLEDGES,
+        422,
+        "body.consent_text_version: contains control characters (such as NUL)",
+        body={**PLEDGE, "consent_text_version": "v1\u0000"},
+    ),
+    "NUL in a query": Bad(
+        PLEDGES + "?partner=a%00b",
+        422,
+        "query or path: contains control characters (such as NUL)",
+        body=PLEDGE,
+    ),
+    "organiser: NUL in a campaign's title": Bad(
+        CAMPAIGNS,
+        422,
+        "body.title.fr: contains control characters (such as NUL)",
+        body={**NEW_CAMPAIGN, "slug": f"nul-{RUN}", "title": {"fr": "Fem\u0000mes", "en": "W"}},
+        headers=ORGANISER,
     ),
     "first_name with < >": Bad(
         PLEDGES,

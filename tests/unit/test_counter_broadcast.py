@@ -45,8 +45,17 @@ class Store:
 
 
 async def watch(broadcast: Broadcast, store: Store, seen: list[int], stop: asyncio.Event) -> None:
-    async for changed in broadcast.changes("c", store.load, after=totals(0), stopping=stop.is_set):
-        seen.append(TotalsOut.model_validate_json(changed).signed)
+    """A stream's loop, as counter.stream runs it."""
+    viewer = broadcast.join("c", store.load, after=totals(0))
+    try:
+        while not stop.is_set() and not viewer.stopping():
+            changed = viewer.pending()
+            if changed is not None:
+                seen.append(TotalsOut.model_validate_json(changed).signed)
+                continue
+            await viewer.wait()
+    finally:
+        viewer.leave()
 
 
 def all_saw(seen: list[list[int]], signed: int) -> bool:
@@ -63,7 +72,8 @@ async def until(check: Callable[[], bool]) -> None:
 
 
 async def test_many_viewers_one_look_per_interval_and_every_change() -> None:
-    broadcast, store, stop = Broadcast(EVERY_S), Store(), asyncio.Event()
+    stop = asyncio.Event()
+    broadcast, store = Broadcast(EVERY_S, stop.is_set, ping_s=60), Store()
     seen: list[list[int]] = [[] for _ in range(200)]
     viewers = [asyncio.create_task(watch(broadcast, store, s, stop)) for s in seen]
     for signed in (1, 2, 3):
@@ -80,7 +90,8 @@ async def test_many_viewers_one_look_per_interval_and_every_change() -> None:
 
 
 async def test_a_late_viewer_gets_the_current_totals_and_a_hiccup_ends_no_stream() -> None:
-    broadcast, store, stop = Broadcast(EVERY_S), Store(), asyncio.Event()
+    stop = asyncio.Event()
+    broadcast, store = Broadcast(EVERY_S, stop.is_set, ping_s=60), Store()
     first: list[int] = []
     task = asyncio.create_task(watch(broadcast, store, first, stop))
     store.signed = 5
@@ -97,7 +108,8 @@ async def test_a_late_viewer_gets_the_current_totals_and_a_hiccup_ends_no_stream
 
 
 async def test_a_viewer_that_goes_away_leaves_the_others_watching() -> None:
-    broadcast, store, stop = Broadcast(EVERY_S), Store(), asyncio.Event()
+    stop = asyncio.Event()
+    broadcast, store = Broadcast(EVERY_S, stop.is_set, ping_s=60), Store()
     staying: list[int] = []
     stays = asyncio.create_task(watch(broadcast, store, staying, stop))
     leaves = asyncio.create_task(watch(broadcast, store, [], asyncio.Event()))
@@ -108,3 +120,25 @@ async def test_a_viewer_that_goes_away_leaves_the_others_watching() -> None:
     await until(lambda: staying == [7])
     stop.set()
     await stays
+
+
+async def test_the_watcher_wakes_every_viewer_for_a_keep_alive_every_ping_interval() -> None:
+    stop = asyncio.Event()
+    broadcast, store = Broadcast(EVERY_S, stop.is_set, ping_s=5 * EVERY_S), Store()
+    viewers = [broadcast.join("c", store.load, after=totals(0)) for _ in range(3)]
+    pinged = [0, 0, 0]
+
+    async def keep_alive(n: int) -> None:
+        while not stop.is_set():
+            if viewers[n].ping_due():
+                pinged[n] += 1
+            await viewers[n].wait()
+
+    tasks = [asyncio.create_task(keep_alive(n)) for n in range(3)]
+    await until(lambda: min(pinged) >= 2)
+    assert all(v.pending() is None for v in viewers), "a ping is not a change"
+    stop.set()
+    await until(lambda: all(t.done() for t in tasks))
+    for viewer in viewers:
+        viewer.leave()
+    assert broadcast._channels == {}

@@ -1,10 +1,14 @@
-"""Request body size limit: a larger body is refused with 413 before any of it is parsed."""
+"""Request bounds, checked before anything is parsed: a body larger than the limit is refused with
+413; control characters in a JSON body, the query string or the path with 422
+(mobilise_runtime.control_characters)."""
 
 from __future__ import annotations
 
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mobilise_runtime import control_characters
 
 
 class BodyLimit:
@@ -16,9 +20,15 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(send)
+            return
+        if control_characters.in_query(scope["query_string"]) or control_characters.in_text(
+            scope["path"]
+        ):
+            await _answer(send, 422, f"query or path: {control_characters.REFUSED}")
             return
         # Without a (truthful) Content-Length, read up to the limit before the app sees anything.
         chunks: list[bytes] = []
@@ -36,6 +46,10 @@ class BodyLimit:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        if b"json" in headers.get(b"content-type", b"") and control_characters.in_json(body):
+            where = control_characters.where_in_json(body)
+            await _answer(send, 422, f"{where}: {control_characters.REFUSED}")
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -48,12 +62,15 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"detail": f"the request body is larger than {self.max_bytes} bytes"})
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
-            }
-        )
-        await send({"type": "http.response.body", "body": body.encode()})
+        await _answer(send, 413, f"the request body is larger than {self.max_bytes} bytes")
+
+
+async def _answer(send: Send, status: int, detail: str) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+        }
+    )
+    await send({"type": "http.response.body", "body": json.dumps({"detail": detail}).encode()})

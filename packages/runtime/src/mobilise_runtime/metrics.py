@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -19,11 +20,16 @@ LATENCY = Histogram(
 
 
 class _Observe:
-    """Plain ASGI middleware: Starlette's BaseHTTPMiddleware would cost more than the intake."""
+    """Plain ASGI middleware: Starlette's BaseHTTPMiddleware would cost more than the intake.
+    Each series' children are looked up once (prometheus_client's labels() validates and locks
+    on every call: a tenth of a cached GET's time)."""
 
     def __init__(self, app: ASGIApp, *, service: str) -> None:
         self.app = app
         self.service = service
+        self._series: dict[
+            tuple[str, str, str], tuple[Callable[[], None], Callable[[float], None]]
+        ] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -42,10 +48,17 @@ class _Observe:
             await self.app(scope, receive, send_status)
         finally:
             # The route template, not the raw path: one series per endpoint, not per slug.
-            route = getattr(scope.get("route"), "path", "unmatched")
-            method = scope["method"]
-            REQUESTS.labels(self.service, method, route, str(status)).inc()
-            LATENCY.labels(self.service, method, route).observe(time.perf_counter() - started)
+            key = (scope["method"], getattr(scope.get("route"), "path", "unmatched"), str(status))
+            series = self._series.get(key)
+            if series is None:
+                method, route, code = key
+                series = self._series[key] = (
+                    REQUESTS.labels(self.service, method, route, code).inc,
+                    LATENCY.labels(self.service, method, route).observe,
+                )
+            count, observe = series
+            count()
+            observe(time.perf_counter() - started)
 
 
 def instrument(app: FastAPI, service: str) -> None:

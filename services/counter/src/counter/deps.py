@@ -15,10 +15,10 @@ CampaignsDep = Annotated[CampaignDirectory, Depends(app_state("campaigns", Campa
 ReaderDep = Annotated[TotalsReader, Depends(app_state("reader", TotalsReader))]
 
 
-async def _campaign(
-    campaigns: CampaignsDep,
-    slug: Annotated[str, Path(description="The campaign's slug", examples=["femmes-du-numerique"])],
-) -> Campaign:
+SlugPath = Annotated[str, Path(description="The campaign's slug", examples=["femmes-du-numerique"])]
+
+
+async def _campaign(campaigns: CampaignsDep, slug: SlugPath) -> Campaign:
     return await campaigns.get(slug)
 
 

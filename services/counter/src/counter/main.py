@@ -22,7 +22,7 @@ from mobilise_runtime.logging import configure_logging
 from mobilise_runtime.metrics import instrument
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.pages import static_files
-from mobilise_runtime.serve import serve
+from mobilise_runtime.serve import serve, shutting_down
 
 SERVICE = "counter-api"
 DESCRIPTION = """Live totals of each campaign — per country, region, UN M49 macro-region and
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
-    app.state.reader = TotalsReader(TotalsQueries(database))
+    app.state.reader = TotalsReader(TotalsQueries(database), shutting_down)
     app.state.templates = page_templates()
     install_error_handler(app)
     for module in (totals, dashboard):

@@ -7,12 +7,12 @@ requests and streams want them."""
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from counter.broadcast import Broadcast
+from counter.broadcast import Broadcast, Viewer
 from counter.campaigns import Campaign
 from counter.domain.history import Bucket, Counts, Window, points, window
 from counter.repository import TotalsQueries
@@ -23,6 +23,8 @@ from mobilise_runtime.logging import get_logger
 TOTALS_MAX_AGE_S = 0.25
 # How often the live streams look at the (cached) totals of a campaign somebody watches.
 STREAM_POLL_S = 0.3
+# How often a stream proves it is alive to proxies that close quiet connections.
+STREAM_PING_S = 15.0
 HISTORY_MAX_AGE_S = 1.0
 # Only campaigns the signup service knows get this far, so these bounds are rarely reached.
 MAX_ENTRIES = 10_000
@@ -39,13 +41,13 @@ class _Kept:
 
 
 class TotalsReader:
-    def __init__(self, queries: TotalsQueries) -> None:
+    def __init__(self, queries: TotalsQueries, stopping: Callable[[], bool]) -> None:
         self._queries = queries
         self._totals: TimedCache[str, _Kept] = TimedCache(max_entries=MAX_ENTRIES)
         self._latest: TimedCache[tuple[str, Bucket], HistoryOut] = TimedCache(
             max_entries=MAX_ENTRIES
         )
-        self._broadcast = Broadcast(every_s=STREAM_POLL_S)
+        self._broadcast = Broadcast(STREAM_POLL_S, stopping, ping_s=STREAM_PING_S)
 
     async def totals(self, campaign: Campaign) -> TotalsOut:
         return (await self._kept(campaign)).totals
@@ -63,17 +65,11 @@ class TotalsReader:
     async def _read(self, campaign: Campaign) -> TotalsOut:
         return totals_from(await self._queries.totals(campaign.id), campaign)
 
-    async def changes(
-        self, campaign: Campaign, *, after: TotalsOut, stopping: Callable[[], bool]
-    ) -> AsyncIterator[str]:
-        """The totals' JSON each time they differ from the last ones given (starting from
-        `after`), read every STREAM_POLL_S for all the campaign's viewers at once (not through
-        the cache: a change reaches them within one interval), until `stopping()`: changes in
-        between are coalesced."""
-        async for changed in self._broadcast.changes(
-            campaign.id, lambda: self._read(campaign), after=after, stopping=stopping
-        ):
-            yield changed
+    def watch(self, campaign: Campaign, *, after: TotalsOut) -> Viewer:
+        """A viewer of the totals' changes after `after`, read every STREAM_POLL_S for all the
+        campaign's viewers at once (not through the cache: a change reaches them within one
+        interval); changes in between are coalesced. It must leave()."""
+        return self._broadcast.join(campaign.id, lambda: self._read(campaign), after=after)
 
     async def close(self) -> None:
         await self._broadcast.close()
