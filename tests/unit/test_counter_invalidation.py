@@ -22,7 +22,10 @@ FIRST, SECOND = uuid.uuid4(), uuid.uuid4()
 LATER = datetime(2026, 3, 8, 11, 5, tzinfo=UTC)
 
 
-def invalidation(of: uuid.UUID, *keys: str, action: str = "invalidate") -> SignupsInvalidated:
+Action = Literal["invalidate", "revert"]
+
+
+def invalidation(of: uuid.UUID, *keys: str, action: Action = "invalidate") -> SignupsInvalidated:
     return SignupsInvalidated(
         invalidation_id=of,
         campaign_id="c1",

@@ -70,7 +70,10 @@ def changes(before: Entry | None, after: Entry, partition: int) -> list[Fact]:
 
 def _state(entry: Entry, head: Fact, version: int) -> Fact:
     state = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
-    adjustments = [list(a) for a in entry.adjustments]
+    # Documents, not arrays: FerretDB 1.x stores no nested arrays.
+    adjustments = [
+        {"at": p, "signed": s, "confirmed": c, "volunteers": v} for p, s, c, v in entry.adjustments
+    ]
     return {
         "_id": f"{entry.id}/m{version}",
         "fact": "state",
@@ -91,7 +94,9 @@ def recorded(before: Entry | None, after: Entry) -> Entry:
 
 def _from_state(fact: Fact) -> Entry:
     values = {k: _shared(k, fact[k]) for k in _ENTRY_FIELDS if k in fact}
-    adjustments = tuple((str(p), int(s), int(c), int(v)) for p, s, c, v in fact["adjustments"])
+    adjustments = tuple(
+        (a["at"], a["signed"], a["confirmed"], a["volunteers"]) for a in fact["adjustments"]
+    )
     return Entry(
         **values, hidden_by=fact.get("hidden_by"), adjustments=adjustments, marks=fact["marks"]
     )
