@@ -6,6 +6,7 @@ the whole log replayed into an empty counter, change nothing; bad filters publis
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from devstack.harness.processes import running, service_env
+from devstack.harness.processes import SCRIPTS, running, service_env
 from devstack.harness.signup import SignupService, projector_env, signup_api
 from mobilise_events import SignupsInvalidated
 from mobilise_runtime.kafka import EventPublisher
@@ -83,6 +84,15 @@ async def totals_when(
             return visible(doc)
         await asyncio.sleep(0.1)
     raise AssertionError(f"{what}: never; totals are {visible(doc)}\n{output()[-3000:]}")
+
+
+def cli(signup: SignupService, action: str, slug: str, *args: str, ok: bool = True) -> str:
+    """`mobilise invalidation ACTION --campaign SLUG …`: its output (stderr when refused)."""
+    argv = [str(SCRIPTS / "mobilise"), "invalidation", action, "--campaign", slug, *args]
+    env = service_env(signup.shared, SIGNUP_MONGO_DATABASE=signup.database)
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert (done.returncode == 0) == ok, (done.stdout, done.stderr)
+    return done.stdout if ok else done.stderr
 
 
 def both(n: int) -> dict[str, int]:
@@ -216,9 +226,20 @@ async def test_invalidate_dry_run_apply_revert_and_replays_change_nothing(
         await totals_when(database, campaign_id, lambda t: t == everyone, "all five back")
         assert await history_sum(database, campaign_id) == {"signed": 5, "confirmed": 5}
 
+        # The same from the command line.
+        assert "3 counted signups match" in cli(signup, "dry-run", slug, "--partner", partner)
+        bad = cli(signup, "dry-run", slug, "--network", "203.0.113.7/32", ok=False)
+        assert "/24" in bad
+        made = cli(signup, "apply", slug, "--email-domain", "bots.example", "--reason", "spam")
+        await totals_when(database, campaign_id, lambda t: t == honest, "the CLI's invalidation")
+        (made_id,) = [w for w in made.split() if w.count("-") == 4][:1]
+        assert made_id in cli(signup, "list", slug)
+        cli(signup, "revert", slug, "--id", made_id, "--reason", "checked")
+        await totals_when(database, campaign_id, lambda t: t == everyone, "the CLI's revert")
+
         # The same events published again, at new positions: nothing changes.
         prefix = shared_settings.topic_prefix
-        published = await read_events(stack.kafka_bootstrap, prefix + TOPIC, prefix, count=2)
+        published = await read_events(stack.kafka_bootstrap, prefix + TOPIC, prefix, count=4)
         kafka = EventPublisher(stack.kafka_bootstrap, prefix=prefix, client_id="test")
         await kafka.start()
         try:
@@ -237,7 +258,7 @@ async def test_invalidate_dry_run_apply_revert_and_replays_change_nothing(
                 break
             await asyncio.sleep(0.1)
         assert doc is not None
-        assert doc["applied"].get(applied_key) == 4, doc
+        assert doc["applied"].get(applied_key) == 8, doc
         assert visible(doc) == everyone
         assert await history_sum(database, campaign_id) == {"signed": 5, "confirmed": 5}
 
