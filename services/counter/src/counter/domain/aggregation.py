@@ -166,7 +166,7 @@ def _signed(entries: Entries, event: Signup, pos: str) -> Contribution:
         if before is not None:
             entry = _keep_marks(before, entry, pos)
         entries[entry.id] = entry
-    return _contribution(entry, pos, event.occurred_at)
+    return contribution(entry, pos, event.occurred_at)
 
 
 def _intern(value: str | None) -> str | None:
@@ -182,7 +182,7 @@ def _confirmed(entries: Entries, event: SignupConfirmed, pos: str) -> Contributi
     elif entry.confirmed_pos is None:
         entry = _keep_marks(entry, replace(entry, confirmed_pos=pos), pos)
     entries[entry.id] = entry
-    return _contribution(entry, pos, event.occurred_at)
+    return contribution(entry, pos, event.occurred_at)
 
 
 def _keep_marks(before: Entry, after: Entry, pos: str) -> Entry:
@@ -205,7 +205,8 @@ def counts_at(entry: Entry, pos: str) -> tuple[int, int, int]:
     return signed, int(entry.confirmed_pos == pos), signed * int(entry.kind == "volunteer")
 
 
-def _contribution(entry: Entry, pos: str, at: datetime) -> Contribution:
+def contribution(entry: Entry, pos: str, at: datetime) -> Contribution:
+    """What the event at `pos`, charted at `at`, contributes to its campaign through `entry`."""
     signed, confirmed, volunteers = counts_at(entry, pos)
     return Contribution(
         campaign_id=entry.campaign_id,

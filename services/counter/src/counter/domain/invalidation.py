@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from counter.domain.aggregation import Contribution, Entries, Entry, counts_at, entry_id
+from counter.domain.aggregation import Contribution, Entries, Entry, contribution, entry_id
 from mobilise_events import SignupsInvalidated
 
 
@@ -51,18 +51,5 @@ def apply_invalidation(entries: Entries, event: SignupsInvalidated, pos: str) ->
         if all(at != pos for at, *_ in entry.adjustments):
             entry = _step(entry, event, pos)
             entries[entry.id] = entry
-        signed, confirmed, volunteers = counts_at(entry, pos)
-        contributions.append(
-            Contribution(
-                campaign_id=entry.campaign_id,
-                at=event.occurred_at,
-                signed=signed,
-                confirmed=confirmed,
-                volunteers=volunteers,
-                country=entry.country,
-                region=entry.region,
-                macro_region=entry.macro_region,
-                partner=entry.partner,
-            )
-        )
+        contributions.append(contribution(entry, pos, event.occurred_at))
     return contributions
