@@ -15,7 +15,7 @@ from counter.domain import aggregation
 from counter.domain.aggregation import Entry
 from counter.domain.facts import Fact, changes, fold, recorded
 from counter.domain.recount import recount, stored
-from mobilise_events import Event, SignupsInvalidated
+from mobilise_events import ErasedSignup, Event, SignupsInvalidated, SupporterErased
 from tests.unit.test_counter_aggregation import confirm, signup
 
 FIRST, SECOND = uuid.uuid4(), uuid.uuid4()
@@ -173,3 +173,16 @@ def test_a_stale_writer_of_a_held_out_entry_collides_with_the_owners_state_fact(
     totals([(invalidation(FIRST, "k1", action="revert"), "i@0:1")], owners)
     ids = {f["_id"] for f in changes(stale_before, stale["c1:k1"], partition=1)}
     assert ids == {f["_id"] for f in changes(stale_before, owners["c1:k1"], partition=1)}
+
+
+def test_an_erasure_keeps_an_invalidated_supporter_held_out_and_a_revert_counts_them() -> None:
+    erased = SupporterErased(
+        email="a@example.org", signups=(ErasedSignup(campaign_id="c1", supporter_key="k1"),)
+    )
+    entries: dict[str, Entry] = {}
+    totals([(signup("k1"), "p@0:0"), (invalidation(FIRST, "k1"), "i@0:0")], entries)
+    held = dict(entries)
+    assert totals([(erased, "e@0:0")], entries) == Counter()
+    assert entries == held
+    back = totals([(invalidation(FIRST, "k1", action="revert"), "i@0:1")], entries)
+    assert back["signed"] == 1  # a count, no one's data: the person's records are gone anyway
