@@ -68,6 +68,8 @@ class World:
             "key": self.partner,
             "organiser_id": self.awa.id,
             "mailing_id": self.mailing,
+            # Refused before anyone looks it up: whose it is, is the campaign's question.
+            "invalidation_id": str(uuid.UUID(int=14)),
         }
         path = route.path
         for name, value in values.items():

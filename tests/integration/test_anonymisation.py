@@ -152,7 +152,7 @@ async def test_a_campaign_closed_long_enough_keeps_no_personal_data_anywhere(
     closed_before = policy.cutoff(policy.closed_campaign_days, NOW)
     mailer_removed = await anonymise_closed(mailer_db.db, SignupService(), closed_before, NOW)
 
-    assert signup_removed == {"campaigns anonymised": 1, "supporters": 1}
+    assert signup_removed == {"campaigns anonymised": 1, "supporters": 1, "client networks": 0}
     marked = await database.db["campaigns"].find_one({"_id": CLOSED["_id"]})
     assert marked is not None
     assert (marked["anonymised_at"], marked["closed"]) == (NOW, True)
@@ -182,3 +182,26 @@ async def test_a_campaign_closed_long_enough_keeps_no_personal_data_anywhere(
     mailer_again = await anonymise_closed(mailer_db.db, SignupService(), closed_before, NOW)
     assert set(again.values()) | set(mailer_again.values()) == {0}
     assert {"signup": await everything(database), "mailer": await everything(mailer_db)} == before
+
+
+async def test_client_networks_are_dropped_after_their_retention_and_only_them(
+    database: ServiceDatabase,
+) -> None:
+    policy = RetentionPolicy()
+    old = NOW - timedelta(days=policy.client_network_days + 1)
+    recent = NOW - timedelta(days=policy.client_network_days - 1)
+    records = [
+        {"_id": "c:old", "campaign_id": "c", "email": "a@example.org", "signed_at": old,
+         "client_networks": ["203.0.113.0/24"]},
+        {"_id": "c:recent", "campaign_id": "c", "email": "b@example.org", "signed_at": recent,
+         "client_networks": ["2001:db8:1::/48"]},
+    ]  # fmt: skip
+    await database.db["supporters"].insert_many(records)
+    removed = await anonymise(AnonymisationRepository(database.db), policy, NOW)
+    assert removed["client networks"] == 1
+    found = {d["_id"]: d async for d in database.db["supporters"].find()}
+    assert "client_networks" not in found["c:old"]
+    assert found["c:old"]["email"] == "a@example.org"
+    assert found["c:recent"]["client_networks"] == ["2001:db8:1::/48"]
+    again = await anonymise(AnonymisationRepository(database.db), policy, NOW)
+    assert again["client networks"] == 0

@@ -179,6 +179,17 @@ def test_totals_from_a_partial_document() -> None:
     assert "applied" not in totals.model_dump_json()
 
 
+def test_a_place_or_partner_left_at_zero_by_an_invalidation_is_not_listed() -> None:
+    document = {
+        "signed": 1,
+        "by_country": {"FR": {"signed": 0, "confirmed": 0}, "SN": {"signed": 1}},
+        "by_partner": {"relais": {"signed": 0, "confirmed": 0, "volunteers": 0}},
+    }
+    totals = totals_from(document, CAMPAIGN)
+    assert list(totals.by_country) == ["SN"]
+    assert totals.by_partner == {}
+
+
 # The cache
 
 

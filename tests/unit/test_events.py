@@ -19,6 +19,7 @@ from mobilise_events import (
     MailingRequested,
     PledgeSigned,
     SignupConfirmed,
+    SignupsInvalidated,
     SupporterErased,
     SupporterUnsubscribed,
     VolunteerRegistered,
@@ -59,6 +60,14 @@ SAMPLES: list[Event] = [
         subject=LocalisedText(fr="Merci", en="Thank you"),
         body_template=LocalisedText(fr="Bonjour {{ first_name }}", en="Hello {{ first_name }}"),
         audience=Audience(countries=("FR", "SN"), confirmed_only=True),
+    ),
+    SignupsInvalidated(
+        invalidation_id=uuid.uuid4(),
+        campaign_id="c-1",
+        action="revert",
+        supporter_keys=("k" * 64, "j" * 64),
+        part=2,
+        parts=3,
     ),
 ]
 

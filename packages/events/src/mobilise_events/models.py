@@ -43,6 +43,9 @@ class Signup(Event):
     # alone holds the keys. confirm_token is None when the campaign has no double opt-in.
     confirm_token: str | None = None
     unsubscribe_token: str
+    # The client's network truncated to /24 (IPv4) or /48 (IPv6), never its address: what an
+    # organiser's invalidation by network matches on (None when the address was unknown).
+    client_network: str | None = None
 
 
 class PledgeSigned(Signup):
@@ -88,6 +91,24 @@ class SupporterErased(Event):
 
     email: str
     signups: tuple[ErasedSignup, ...] = ()
+
+
+class SignupsInvalidated(Event):
+    """Signups an organiser took out of a campaign's counts, or put back (`action: revert` of an
+    earlier invalidation, same `invalidation_id`). It names the ledger entries themselves, never a
+    filter: the counter subtracts exactly what it counted for them, and a replay matches the same
+    ones. A large invalidation travels as several parts (`part` of `parts`), each applied alone."""
+
+    topic: ClassVar[str] = "signups.invalidated.v1"
+    # Supporter keys are keyed hashes the counter holds anyway; no address, no name.
+    personal_data: ClassVar[bool] = False
+
+    invalidation_id: uuid.UUID
+    campaign_id: str
+    action: Literal["invalidate", "revert"] = "invalidate"
+    supporter_keys: tuple[SupporterKey, ...]
+    part: int = 1
+    parts: int = 1
 
 
 class Audience(_Part):

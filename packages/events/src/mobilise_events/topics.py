@@ -9,6 +9,7 @@ from mobilise_events.models import (
     MailingRequested,
     PledgeSigned,
     SignupConfirmed,
+    SignupsInvalidated,
     SupporterErased,
     SupporterUnsubscribed,
     VolunteerRegistered,
@@ -27,6 +28,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     SupporterUnsubscribed,
     SupporterErased,
     MailingRequested,
+    SignupsInvalidated,
 )
 BY_TOPIC: dict[str, type[Event]] = {t.topic: t for t in EVENT_TYPES}
 
@@ -35,8 +37,14 @@ DEAD_LETTER_TOPIC = "events.deadletter.v1"
 
 
 # Keyed by campaign and read together (range assignment): partition N of each holds the same
-# campaigns only while they all have the same partition count.
-SIGNUP_EVENT_TYPES: tuple[type[Event], ...] = (PledgeSigned, VolunteerRegistered, SignupConfirmed)
+# campaigns only while they all have the same partition count. Invalidations count against the
+# same ledger entries as the signups, so they travel with them.
+SIGNUP_EVENT_TYPES: tuple[type[Event], ...] = (
+    PledgeSigned,
+    VolunteerRegistered,
+    SignupConfirmed,
+    SignupsInvalidated,
+)
 
 
 @dataclass(frozen=True)

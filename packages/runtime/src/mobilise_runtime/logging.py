@@ -55,6 +55,19 @@ def configure_logging(service: str, fmt: Literal["json", "console"], level: str 
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _NoClientAddress) for f in access.filters):
+        access.addFilter(_NoClientAddress())
+
+
+class _NoClientAddress(logging.Filter):
+    """uvicorn's access lines begin with the client's address and port: personal data no log
+    needs (the signup service keeps a truncated network where it needs one, docs/privacy.md)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = ("-", *record.args[1:])
+        return True
 
 
 def _keep(

@@ -38,6 +38,9 @@ class RetentionPolicy(BaseSettings):
     mail_log_days: int = Field(default=90, ge=1)
     # Mail given up with its reason (mail_dead_letters).
     dead_letter_days: int = Field(default=180, ge=1)
+    # The /24 or /48 a supporter signed from (invalidations by network match on it), counted
+    # from their first signup: abuse shows within days, an organiser acts within weeks.
+    client_network_days: int = Field(default=90, ge=1)
     # Supporters of a campaign are anonymised this long after its closes_at.
     closed_campaign_days: int = Field(default=180, ge=0)
 

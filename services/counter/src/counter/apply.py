@@ -20,7 +20,7 @@ from counter.repository.totals import (
     applied_key,
     hour_id,
 )
-from mobilise_events import Signup, SignupConfirmed, SupporterErased
+from mobilise_events import Signup, SignupConfirmed, SignupsInvalidated, SupporterErased
 from mobilise_runtime.cache import TimedCache
 from mobilise_runtime.kafka import Received
 from mobilise_runtime.logging import get_logger
@@ -144,9 +144,8 @@ class BatchApplier:
             pos = aggregation.position(key, received.partition, received.offset)
             if isinstance(event, Signup):
                 slugs[event.campaign_id] = event.campaign_slug
-            partition_of[aggregation.entry_id(event.campaign_id, event.supporter_key)] = (
-                received.partition
-            )
+            for touched in aggregation.touched_entries(event):
+                partition_of[touched] = received.partition
             for c in aggregation.apply(entries, event, pos):
                 increments = c.increments()
                 if increments:
@@ -171,7 +170,8 @@ class BatchApplier:
         self._history.wrote(history)
         self._totals.wrote(totals)
         for i, after in changed.items():
-            self._owned[partition_of[i]][i] = after
+            owned = self._owned[partition_of[i]]
+            owned[i] = facts.recorded(owned.get(i), after)
 
 
 class KnownOffsets:
@@ -230,9 +230,12 @@ def _applied(done: Applied, doc_id: str, key: str) -> int:
     return done.get(doc_id, {}).get(key, 0)
 
 
-def _counted(batch: list[Received]) -> list[tuple[Received, Signup | SignupConfirmed]]:
-    """The events that count against a ledger entry, with their event typed as such."""
-    return [(r, r.event) for r in batch if isinstance(r.event, Signup | SignupConfirmed)]
+Counted = Signup | SignupConfirmed | SignupsInvalidated
+
+
+def _counted(batch: list[Received]) -> list[tuple[Received, Counted]]:
+    """The events that count against ledger entries, with their event typed as such."""
+    return [(r, r.event) for r in batch if isinstance(r.event, Counted)]
 
 
 def _minute_step(c: Contribution, key: str, offset: int) -> Step:

@@ -9,14 +9,22 @@ from counter.apply import BatchApplier
 from counter.repository.ledger import LedgerRepository
 from counter.repository.totals import TotalsRepository
 from counter.settings import StoreSettings
-from mobilise_events import PledgeSigned, SignupConfirmed, SupporterErased, VolunteerRegistered
+from mobilise_events import (
+    PledgeSigned,
+    SignupConfirmed,
+    SignupsInvalidated,
+    SupporterErased,
+    VolunteerRegistered,
+)
 from mobilise_runtime.kafka import EventConsumer
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.process import run_consumer_process
 
 SERVICE = "counter-consumer"
 # Keyed by campaign, with as many partitions each: partition N of them holds the same campaigns.
-SIGNUP_TOPICS = {t.topic for t in (PledgeSigned, VolunteerRegistered, SignupConfirmed)}
+SIGNUP_TOPICS = {
+    t.topic for t in (PledgeSigned, VolunteerRegistered, SignupConfirmed, SignupsInvalidated)
+}
 TOPICS = [*sorted(SIGNUP_TOPICS), SupporterErased.topic]
 # Quiet partitions (erasures, a topic without volunteers) would otherwise hold each fetch for
 # aiokafka's 500 ms while the busy ones wait: a signup would take up to that long to be counted.

@@ -133,7 +133,9 @@ def totals_from(document: Mapping[str, Any] | None, campaign: Campaign) -> Total
 def _breakdown(stored: Any) -> dict[str, CountsOut]:
     if not isinstance(stored, Mapping):
         return {}
-    return {key: _counts(Counts.of(stored[key])) for key in sorted(stored)}
+    counts = {key: Counts.of(stored[key]) for key in sorted(stored)}
+    # A place or partner whose every signup was invalidated stays in the document at zero.
+    return {key: _counts(c) for key, c in counts.items() if c.signed or c.confirmed or c.volunteers}
 
 
 def _counts(counts: Counts) -> CountsOut:

@@ -14,6 +14,7 @@ mobilise partner list
 mobilise partner origins --key KEY --origin URL [--origin URL …]   replace a partner's origins
 mobilise supporter export --email EMAIL              everything held on a person, as JSON
 mobilise supporter erase --email EMAIL               erase a person (publishes to Kafka)
+mobilise invalidation dry-run|apply|list|revert …   see `mobilise invalidation -h`
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pydantic import TypeAdapter, ValidationError
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
-from signup import erasure, organiser_service, partner_service
+from signup import erasure, invalidation_cli, organiser_service, partner_service
 from signup.campaign_schemas import Instant
 from signup.domain.emails import InvalidEmail, parse_email
 from signup.domain.errors import SignupError
@@ -96,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
         ("erase", "erase a person (by email) from every campaign and every service"),
     ):
         supporter.add_parser(action, help=about).add_argument("--email", required=True)
+    invalidation_cli.add_parser(area)
     return parser
 
 
@@ -235,6 +237,8 @@ async def _run(args: argparse.Namespace, repository: Repository, settings: CliSe
             return await _erase(
                 SupporterEmailIn(email=args.email).email, repository, settings.shared
             )
+        case ("invalidation", _):
+            return await invalidation_cli.run(args, repository, settings.shared, CLI)
     raise AssertionError(args)
 
 

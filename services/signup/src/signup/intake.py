@@ -10,6 +10,7 @@ import structlog
 
 from mobilise_events import PledgeSigned, Signup, VolunteerRegistered
 from signup.domain.campaigns import Campaign
+from signup.domain.clients import kept_network
 from signup.domain.emails import Email, parse_email
 from signup.domain.errors import Rejected
 from signup.domain.supporters import supporter_key
@@ -55,7 +56,7 @@ class Intake:
             # The honeypot: no person sees that field. A robot gets what a person would.
             log.info("honeypot_filled", campaign=campaign.slug)
             return SignupAccepted(id=uuid.uuid4(), status=status)
-        event = self._event(campaign, signup, email, key, now)
+        event = self._event(campaign, signup, email, key, now, kept_network(client))
         await self._publisher.publish(event, campaign_id=campaign.id)
         return SignupAccepted(id=event.signup_id, status=status)
 
@@ -71,7 +72,13 @@ class Intake:
             raise Rejected(f"{partner!r} is not a partner of this campaign", field="partner")
 
     def _event(
-        self, campaign: Campaign, signup: PledgeIn, email: Email, key: str, now: datetime
+        self,
+        campaign: Campaign,
+        signup: PledgeIn,
+        email: Email,
+        key: str,
+        now: datetime,
+        network: str | None,
     ) -> Signup:
         signup_id = uuid.uuid4()
         fields = {
@@ -90,6 +97,7 @@ class Intake:
             "consent_text_version": signup.consent_text_version,
             "partner": signup.partner,
             "double_opt_in": campaign.double_opt_in,
+            "client_network": network,
             "confirm_token": (
                 self._tokens.confirm_token(ConfirmClaim(signup_id, campaign.id, key))
                 if campaign.double_opt_in

@@ -1,7 +1,8 @@
 """signup-retention: applies the retention policy (mobilise_runtime.retention) to the signup
 service's own data, once, and reports what it removed: the supporter records of campaigns closed
 more than `closed_campaign_days` ago are deleted behind a campaign-level marker
-(repository/anonymisation.py). Idempotent: a second run removes nothing."""
+(repository/anonymisation.py), and the client networks of records first signed more than
+`client_network_days` ago are dropped. Idempotent: a second run removes nothing."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ async def anonymise(
     return {
         "campaigns anonymised": await repository.mark_closed_before(closed_before, now=now),
         "supporters": await repository.delete_records(),
+        "client networks": await repository.forget_networks(
+            policy.cutoff(policy.client_network_days, now)
+        ),
     }
 
 

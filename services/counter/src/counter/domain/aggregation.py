@@ -10,7 +10,11 @@ function of the entry *after* applying it and of the event's own position:
 
 So replaying an event — after a crash, a redelivery, a rebalance — recomputes the very same
 contribution, in whatever order the replay comes; the totals document, written last and guarded by
-the offsets it has applied, takes it exactly once."""
+the offsets it has applied, takes it exactly once.
+
+Invalidations (domain/invalidation.py) take an entry out of the counts and put it back: the entry
+then also remembers, per position that changed it that way, what that event contributed
+(`adjustments`), which a replay reads back instead of recomputing it."""
 
 from __future__ import annotations
 
@@ -20,9 +24,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from counter.domain.m49 import macro_region
-from mobilise_events import Event, Signup, SignupConfirmed, SupporterErased, VolunteerRegistered
+from mobilise_events import (
+    Event,
+    Signup,
+    SignupConfirmed,
+    SignupsInvalidated,
+    SupporterErased,
+    VolunteerRegistered,
+)
 
 COUNTS = ("signed", "confirmed", "volunteers")
+# What one event contributed to one entry's counts: (position, signed, confirmed, volunteers).
+Adjustment = tuple[str, int, int, int]
 
 
 def position(topic: str, partition: int, offset: int) -> str:
@@ -44,6 +57,13 @@ class Entry:
     # A confirmation seen before its signup (another topic, so no ordering between them): it is
     # counted when the signup arrives.
     confirm_seen: str | None = None
+    # The invalidation (id) that holds this entry out of the counts, if one does.
+    hidden_by: str | None = None
+    # The contributions of the events that invalidated or reinstated this entry, and of the ones
+    # that counted nothing because it was hidden: whatever the entry's state is when replayed.
+    adjustments: tuple[Adjustment, ...] = ()
+    # How many state facts the ledger holds for it (domain/facts.py).
+    marks: int = 0
 
     @property
     def id(self) -> str:
@@ -56,7 +76,7 @@ class Contribution:
 
     campaign_id: str
     at: datetime  # the minute it is charted in
-    signed: int
+    signed: int  # -1 when an invalidation takes it out
     confirmed: int
     volunteers: int
     country: str | None
@@ -93,6 +113,14 @@ def counted_entry(event: Event) -> str | None:
     return None
 
 
+def touched_entries(event: Event) -> list[str]:
+    """Every ledger entry an event counts against."""
+    if isinstance(event, SignupsInvalidated):
+        return [entry_id(event.campaign_id, k) for k in event.supporter_keys]
+    one = counted_entry(event)
+    return [] if one is None else [one]
+
+
 def erased_entries(event: Event) -> list[str]:
     """The ledger entries an erasure marks. An erasure counts nothing and changes no entry:
     counts are no one's data, and the entry stays as it is, so that a replayed signup of this
@@ -108,11 +136,16 @@ def apply(entries: Entries, event: Event, pos: str) -> list[Contribution]:
         return [_signed(entries, event, pos)]
     if isinstance(event, SignupConfirmed):
         return [_confirmed(entries, event, pos)]
+    if isinstance(event, SignupsInvalidated):
+        # Imported here: invalidation builds on this module's rules.
+        from counter.domain.invalidation import apply_invalidation
+
+        return apply_invalidation(entries, event, pos)
     return []
 
 
 def _signed(entries: Entries, event: Signup, pos: str) -> Contribution:
-    entry = entries.get(entry_id(event.campaign_id, event.supporter_key))
+    entry = before = entries.get(entry_id(event.campaign_id, event.supporter_key))
     if entry is None or entry.signed_pos is None:
         pending = entry.confirm_seen if entry is not None else None
         # Entries stay in the consumer's memory: one copy of each campaign, place and partner.
@@ -130,8 +163,10 @@ def _signed(entries: Entries, event: Signup, pos: str) -> Contribution:
             confirmed_pos=pos if (pending or not event.double_opt_in) else None,
             confirm_seen=pending,
         )
+        if before is not None:
+            entry = _keep_marks(before, entry, pos)
         entries[entry.id] = entry
-    return _contribution(entry, pos, event.occurred_at)
+    return contribution(entry, pos, event.occurred_at)
 
 
 def _intern(value: str | None) -> str | None:
@@ -145,19 +180,40 @@ def _confirmed(entries: Entries, event: SignupConfirmed, pos: str) -> Contributi
     elif entry.signed_pos is None:
         entry = replace(entry, confirm_seen=entry.confirm_seen or pos)
     elif entry.confirmed_pos is None:
-        entry = replace(entry, confirmed_pos=pos)
+        entry = _keep_marks(entry, replace(entry, confirmed_pos=pos), pos)
     entries[entry.id] = entry
-    return _contribution(entry, pos, event.occurred_at)
+    return contribution(entry, pos, event.occurred_at)
 
 
-def _contribution(entry: Entry, pos: str, at: datetime) -> Contribution:
+def _keep_marks(before: Entry, after: Entry, pos: str) -> Entry:
+    """`after` with the invalidation state of `before`; what `pos` counted while the entry is
+    hidden is nothing, and that is remembered for its replays."""
+    after = replace(
+        after, hidden_by=before.hidden_by, adjustments=before.adjustments, marks=before.marks
+    )
+    if after.hidden_by is None:
+        return after
+    return replace(after, adjustments=(*after.adjustments, (pos, 0, 0, 0)))
+
+
+def counts_at(entry: Entry, pos: str) -> tuple[int, int, int]:
+    """What the event at `pos` contributed to `entry`: (signed, confirmed, volunteers)."""
+    for at, signed, confirmed, volunteers in entry.adjustments:
+        if at == pos:
+            return signed, confirmed, volunteers
     signed = int(entry.signed_pos == pos)
+    return signed, int(entry.confirmed_pos == pos), signed * int(entry.kind == "volunteer")
+
+
+def contribution(entry: Entry, pos: str, at: datetime) -> Contribution:
+    """What the event at `pos`, charted at `at`, contributes to its campaign through `entry`."""
+    signed, confirmed, volunteers = counts_at(entry, pos)
     return Contribution(
         campaign_id=entry.campaign_id,
         at=at,
         signed=signed,
-        confirmed=int(entry.confirmed_pos == pos),
-        volunteers=signed * int(entry.kind == "volunteer"),
+        confirmed=confirmed,
+        volunteers=volunteers,
         country=entry.country,
         region=entry.region,
         macro_region=entry.macro_region,

@@ -15,7 +15,12 @@ the version the owner wrote already, whatever kind of fact each wrote — its in
 the ledger again. (Ledgers written before this scheme hold ids ending in "/confirmed" and "/seen";
 they fold the same way.) Inserts are also what FerretDB/SQLite does fast (an update by _id scans
 the collection). Every fact carries the Kafka partition of its campaign, so that a consumer reads
-the ledger of the partitions it is assigned in one query. No I/O here."""
+the ledger of the partitions it is assigned in one query.
+
+An entry an invalidation touched (domain/invalidation.py) may change many more times; from then on
+each change is a `state` fact holding the whole entry, with ids entry id + "/m1", "/m2", … (the
+same compare-and-set: a stale writer inserts a version that exists). The state fact of the
+highest version is the entry; its other facts are older states. No I/O here."""
 
 from __future__ import annotations
 
@@ -27,7 +32,9 @@ from typing import Any
 from counter.domain.aggregation import Entry, entry_id
 
 Fact = dict[str, Any]
-_ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
+# What a signed fact holds; the invalidation state lives in state facts only.
+_MARK_FIELDS = ("hidden_by", "adjustments", "marks")
+_ENTRY_FIELDS = tuple(f.name for f in fields(Entry) if f.name not in _MARK_FIELDS)
 # Values many entries share: one copy each in the consumer's memory.
 _SHARED = frozenset({"campaign_id", "kind", "country", "region", "macro_region", "partner"})
 SECOND = "/2"
@@ -40,6 +47,10 @@ def changes(before: Entry | None, after: Entry, partition: int) -> list[Fact]:
         "supporter_key": after.supporter_key,
         "partition": partition,
     }
+    if after.adjustments:
+        if before is not None and before == after:
+            return []
+        return [_state(after, head, (before.marks if before is not None else 0) + 1)]
     # The version this fact creates: an entry this writer knows has one fact already.
     fact_id = after.id if before is None else after.id + SECOND
     if after.signed_pos is None:
@@ -57,6 +68,40 @@ def changes(before: Entry | None, after: Entry, partition: int) -> list[Fact]:
     return []
 
 
+def _state(entry: Entry, head: Fact, version: int) -> Fact:
+    state = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
+    # Documents, not arrays: FerretDB 1.x stores no nested arrays.
+    adjustments = [
+        {"at": p, "signed": s, "confirmed": c, "volunteers": v} for p, s, c, v in entry.adjustments
+    ]
+    return {
+        "_id": f"{entry.id}/m{version}",
+        "fact": "state",
+        **head,
+        **state,
+        "hidden_by": entry.hidden_by,
+        "adjustments": adjustments,
+        "marks": version,
+    }
+
+
+def recorded(before: Entry | None, after: Entry) -> Entry:
+    """The entry as the ledger holds it once changes(before, after) are inserted."""
+    if not after.adjustments or (before is not None and before == after):
+        return after
+    return replace(after, marks=(before.marks if before is not None else 0) + 1)
+
+
+def _from_state(fact: Fact) -> Entry:
+    values = {k: _shared(k, fact[k]) for k in _ENTRY_FIELDS if k in fact}
+    adjustments = tuple(
+        (a["at"], a["signed"], a["confirmed"], a["volunteers"]) for a in fact["adjustments"]
+    )
+    return Entry(
+        **values, hidden_by=fact.get("hidden_by"), adjustments=adjustments, marks=fact["marks"]
+    )
+
+
 def _shared(name: str, value: Any) -> Any:
     return sys.intern(value) if name in _SHARED and isinstance(value, str) else value
 
@@ -70,9 +115,17 @@ class Folder:
     def __init__(self) -> None:
         self.entries: dict[str, Entry] = {}
         self._confirmations: dict[str, str] = {}  # entry id -> position, signed fact not read yet
+        self._marks: dict[str, int] = {}  # entry id -> version of its latest state fact read
 
     def add(self, fact: Fact) -> None:
         kind = fact.get("fact")
+        if "supporter_key" in fact:
+            of = entry_id(fact["campaign_id"], fact["supporter_key"])
+            if kind == "state" and fact["marks"] > self._marks.get(of, 0):
+                self._marks[of] = fact["marks"]
+                self.entries[of] = _from_state(fact)
+            if of in self._marks:
+                return  # a state fact holds the whole entry
         if kind == "signed":
             entry = Entry(**{k: _shared(k, fact[k]) for k in _ENTRY_FIELDS if k in fact})
             confirmed = self._confirmations.pop(entry.id, None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from counter.domain.aggregation import COUNTS, Entry
+from counter.domain.aggregation import COUNTS, Entry, counts_at
 
 DIMENSIONS = ("by_country", "by_region", "by_macro_region", "by_partner")
 Counts = dict[str, Any]
@@ -25,12 +25,14 @@ def _before(pos: str | None, applied: dict[str, int]) -> bool:
 def recount(entries: Iterable[Entry], applied: dict[str, int]) -> Counts:
     totals: Counts = dict.fromkeys(COUNTS, 0) | {d: {} for d in DIMENSIONS}
     for e in entries:
-        signed = _before(e.signed_pos, applied)
-        counted = {
-            "signed": int(signed),
-            "confirmed": int(_before(e.confirmed_pos, applied)),
-            "volunteers": int(signed and e.kind == "volunteer"),
-        }
+        # Every position that counted something for the entry, each once (a signup confirmed at
+        # once is one position), with what it counted (an invalidation: less than nothing).
+        positions = {e.signed_pos, e.confirmed_pos, *(a[0] for a in e.adjustments)}
+        counted = dict.fromkeys(COUNTS, 0)
+        for pos in positions:
+            if pos is not None and _before(pos, applied):
+                for name, n in zip(COUNTS, counts_at(e, pos), strict=True):
+                    counted[name] += n
         for name, n in counted.items():
             if not n:
                 continue

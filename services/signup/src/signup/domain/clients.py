@@ -56,3 +56,19 @@ def limited_network(address: str) -> str:
     if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
         return str(parsed.ipv4_mapped)
     return address
+
+
+# How much of a client's address a signup keeps, for invalidations by network: a /24 or a /48
+# is a neighbourhood, an operator's pool or an organisation, not a person's line.
+KEPT_PREFIX = {4: 24, 6: 48}
+
+
+def kept_network(address: str) -> str | None:
+    """The network a signup keeps of its client's address (None when it is not an address)."""
+    parsed = _address(address)
+    if parsed is None:
+        return None
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+        parsed = parsed.ipv4_mapped
+    prefix = KEPT_PREFIX[parsed.version]
+    return str(ipaddress.ip_network((parsed, prefix), strict=False))

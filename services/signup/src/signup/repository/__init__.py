@@ -9,6 +9,7 @@ from pymongo.errors import PyMongoError
 from mobilise_runtime.logging import get_logger
 from mobilise_runtime.mongo import ServiceDatabase
 from signup.repository.campaigns import CampaignRepository, ConsentTextRepository
+from signup.repository.invalidations import InvalidationRepository
 from signup.repository.organisers import OrganiserRepository
 from signup.repository.partners import PartnerRepository
 from signup.repository.supporters import SupporterRepository
@@ -24,6 +25,7 @@ class Repository:
         self.organisers = OrganiserRepository(database.db)
         self.partners = PartnerRepository(database.db)
         self.supporters = SupporterRepository(database.db)
+        self.invalidations = InvalidationRepository(database.db)
 
     async def ensure_indexes_eventually(self) -> None:
         """Create the indexes, retrying with backoff while the database does not answer."""
@@ -42,11 +44,13 @@ class Repository:
         await self.campaigns.ensure_indexes()
         await self.organisers.ensure_indexes()
         await self.supporters.ensure_indexes()
+        await self.invalidations.ensure_indexes()
 
 
 __all__ = [
     "CampaignRepository",
     "ConsentTextRepository",
+    "InvalidationRepository",
     "OrganiserRepository",
     "PartnerRepository",
     "Repository",

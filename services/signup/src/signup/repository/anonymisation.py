@@ -41,6 +41,14 @@ class AnonymisationRepository:
         deleted = await self._supporters.delete_many({"campaign_id": {"$in": marked}})
         return deleted.deleted_count
 
+    async def forget_networks(self, signed_before: datetime) -> int:
+        """Drops the client networks of records first signed before then; how many records."""
+        forgotten = await self._supporters.update_many(
+            {"signed_at": {"$lt": signed_before}, "client_networks": {"$exists": True}},
+            {"$unset": {"client_networks": ""}},
+        )
+        return forgotten.modified_count
+
     async def kept(self, batch: Sequence[Received]) -> list[Received]:
         """The batch without the signups and confirmations of anonymised campaigns."""
         ids = sorted({r.event.campaign_id for r in batch if isinstance(r.event, _PERSONAL)})

@@ -69,13 +69,13 @@ class SupporterRepository:
             "newsletter_opt_in": event.newsletter_opt_in,
             "partner": event.partner,
         }
+        added: Document = {"consents": consent}
+        if event.client_network is not None:
+            # Truncated by the signup service (never an address): invalidations match on it.
+            added["client_networks"] = event.client_network
         return UpdateOne(
             {"_id": _id(event.campaign_id, event.supporter_key)},
-            {
-                "$set": details,
-                "$min": {"signed_at": event.occurred_at},
-                "$addToSet": {"consents": consent},
-            },
+            {"$set": details, "$min": {"signed_at": event.occurred_at}, "$addToSet": added},
             upsert=True,
         )
 
