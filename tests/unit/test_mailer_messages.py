@@ -87,7 +87,7 @@ def test_confirmation_links_to_the_confirm_page_and_explains_it(locale: Locale) 
         "campaign_id": "c1",
         "signup_id": "s7",
     }
-    assert f'<html lang="{locale}">' in html
+    assert f'<html lang="{locale}" dir="ltr">' in html
 
 
 def test_confirmation_needs_a_confirm_token() -> None:
@@ -157,10 +157,10 @@ def test_each_newsletter_recipient_gets_their_name_and_their_own_unsubscribe_lin
 def test_newsletter_groups_by_language_and_splits_at_1000() -> None:
     recipients = [_recipient(n, "fr" if n % 5 else "en") for n in range(2_500)]
     bodies = _mailing(recipients)
-    batches = [('<html lang="fr">' in _parts(b)[1], len(b["personalizations"])) for b in bodies]
+    batches = [('<html lang="fr" dir="ltr">' in _parts(b)[1], len(b["personalizations"])) for b in bodies]
     assert batches == [(True, 1000), (True, 1000), (False, 500)]
     for body in bodies:
-        french = '<html lang="fr">' in _parts(body)[1]
+        french = '<html lang="fr" dir="ltr">' in _parts(body)[1]
         batch = {p["to"][0]["email"] for p in body["personalizations"]}
         assert batch <= {r.email for r in recipients if (r.locale == "fr") == french}
     assert all(validate(b) == [] for b in bodies)

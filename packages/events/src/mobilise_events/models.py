@@ -11,7 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mobilise_events.base import Event, UtcDatetime
 
-Locale = Literal["fr", "en"]
+# The languages mobilise speaks (README: Languages); adding one is this line and its catalog.
+# Events of older versions, with fewer languages, stay readable.
+Locale = Literal["fr", "en", "ar", "ro"]
 CountryCode = str  # ISO 3166-1 alpha-2, validated by the signup service before publishing
 SupporterKey = str  # HMAC(campaign, canonical email): lets the counter dedupe without personal data
 

@@ -24,7 +24,7 @@ from jinja2 import nodes
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from mailer.i18n import LOCALES, STRINGS, Locale
+from mailer.i18n import LOCALES, SUBJECTS, Locale, wording
 from mailer.settings import Settings
 from mobilise_events import LocalisedText
 
@@ -106,11 +106,11 @@ def _transactional(
 ) -> Body:
     locale = recipient.locale
     campaign = _in(title, locale)
-    subject = _one_line(STRINGS[locale][f"{kind}_subject"].format(campaign=campaign))
+    language = wording(locale)
+    subject = _one_line(language.gettext(SUBJECTS[kind], campaign=campaign))
     unsubscribe_url = sender.link("unsubscribe", recipient.unsubscribe_token)
     context = {
-        "locale": locale,
-        "t": STRINGS[locale],
+        **language.template_globals(),
         "subject": subject,
         "campaign": campaign,
         "first_name": recipient.first_name,
@@ -151,8 +151,7 @@ def newsletter(
         text, html = _organiser_text(_in(body_template, locale))
         title = _one_line(_in(subject, locale))
         context = {
-            "locale": locale,
-            "t": STRINGS[locale],
+            **wording(locale).template_globals(),
             "subject": title,
             "campaign": _in(campaign_title, locale),
             "unsubscribe_url": UNSUBSCRIBE_URL,

@@ -11,6 +11,7 @@ import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from mailer.messages import BodyTemplateError, check_body_template
+from mobilise_runtime.locales import Locale
 
 MAX_SUBJECT_CHARS = 200
 MAX_BODY_CHARS = 20_000
@@ -80,7 +81,7 @@ class AudienceIn(_In):
     countries: list[Country] | None = Field(default=None, min_length=1, max_length=MAX_COUNTRIES)
     confirmed_only: bool
     # None: both languages, each recipient in their own.
-    locale: Literal["fr", "en"] | None = None
+    locale: Locale | None = None
 
 
 class MailingIn(_In):

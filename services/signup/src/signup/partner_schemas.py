@@ -18,7 +18,7 @@ from pydantic import (
 from signup.domain.campaigns import Kind, Status
 from signup.domain.partners import parse_origin
 from signup.domain.text import clean_name
-from signup.schemas import PartnerKey, Slug
+from signup.schemas import Locale, PartnerKey, Slug
 
 Origin = Annotated[
     str, StringConstraints(min_length=8, max_length=300), AfterValidator(parse_origin)
@@ -153,7 +153,12 @@ WIDGET_EXAMPLE: dict[str, Any] = {
     "countries": [{"value": "SN", "label": "Senegal"}],
     "skills": [],
     "availabilities": [],
+    "dir": "ltr",
     "strings": {"email_label": "Email address", "submit": "Sign"},
+    "progress_forms": {
+        "one": "{num} signature towards a goal of {goal}",
+        "other": "{num} signatures towards a goal of {goal}",
+    },
     "progress": {"signed": 18432, "goal": 50000, "percent": 36},
 }
 
@@ -165,7 +170,8 @@ class WidgetOut(BaseModel):
 
     slug: str
     kind: Kind
-    locale: Literal["fr", "en"]
+    locale: Locale
+    dir: Literal["ltr", "rtl"]
     status: Status
     title: str
     consent_text_version: str
@@ -178,4 +184,7 @@ class WidgetOut(BaseModel):
     skills: list[Choice]
     availabilities: list[Choice]
     strings: dict[str, str]
+    # The progress sentence by CLDR plural category ("one", "few", "other"…), for
+    # Intl.PluralRules; "{num}" and "{goal}" are the numbers.
+    progress_forms: dict[str, str]
     progress: ProgressOut | None

@@ -9,8 +9,10 @@
   const stringsElement = document.getElementById("campaign-strings");
   if (!stringsElement) return;
   const strings = JSON.parse(stringsElement.textContent);
+  // Latin digits in every language, as the server writes them (mobilise_runtime.locales).
   const locale = document.documentElement.lang;
-  const numbers = new Intl.NumberFormat(locale);
+  const numbers = new Intl.NumberFormat(locale + "-u-nu-latn");
+  const plurals = new Intl.PluralRules(locale);
 
   if (form) form.addEventListener("submit", submit);
   if (progress) window.setInterval(refreshProgress, 10000);
@@ -187,8 +189,9 @@
       const bar = document.getElementById("progress-bar");
       bar.max = totals.goal;
       bar.value = totals.signed;
-      document.getElementById("progress-text").textContent = strings.progress
-        .replace("{signed}", numbers.format(totals.signed))
+      const sentence = strings.progress[plurals.select(totals.signed)] || strings.progress.other;
+      document.getElementById("progress-text").textContent = sentence
+        .replace("{num}", numbers.format(totals.signed))
         .replace("{goal}", numbers.format(totals.goal));
       progress.hidden = false;
     } catch (error) {
