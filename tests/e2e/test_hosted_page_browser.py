@@ -104,12 +104,14 @@ async def test_signing_with_javascript_in_french_and_english_then_confirming(
     await page.evaluate("window.stayed = true")  # gone if the page were loaded again
     await fill_pledge(page, FRENCH, pledge)
     await page.get_by_label(FRENCH["email"], exact=True).fill("awa.diop")
-    await page.get_by_label(FRENCH["region"]).fill("FR-IDF")  # not in Senegal
+    # The regions of the chosen country, named in French, from the API.
+    await expect(page.get_by_label(FRENCH["region"]).locator("option[value=SN-DK]")).to_have_text(
+        "Dakar"
+    )
     await page.get_by_role("button", name="Signer").click()
     await expect(page.locator("#email-error")).to_have_text(
         "Saisissez une adresse e-mail valide, par ex. nom@exemple.fr."
     )
-    await expect(page.locator("#region-error")).to_contain_text("Saisissez un code de région")
     await expect(page.locator("#consent-error")).to_be_hidden()
     await expect(page.get_by_label(FRENCH["email"], exact=True)).to_have_attribute(
         "aria-invalid", "true"
@@ -117,7 +119,7 @@ async def test_signing_with_javascript_in_french_and_english_then_confirming(
     assert await page.evaluate("window.stayed") is True
 
     await page.get_by_label(FRENCH["email"], exact=True).fill("awa.diop@example.org")
-    await page.get_by_label(FRENCH["region"]).fill("sn-dk")
+    await page.get_by_label(FRENCH["region"]).select_option("SN-DK")
     await page.get_by_role("button", name="Signer").click()
     await expect(page.get_by_role("status")).to_contain_text(
         "Consultez votre boîte de réception pour confirmer"
@@ -170,8 +172,12 @@ async def test_the_form_works_without_javascript(signup: SignupService, browser:
     await expect(page.locator("#first_name-error")).to_contain_text("Enter your first name")
 
     await fill_pledge(page, ENGLISH, campaign)
+    # The chosen country's regions come with the form again, as it was filled in.
+    await page.get_by_role("button", name="Show the regions of this country").click()
+    await page.get_by_label(ENGLISH["region"]).select_option("SN-DK")
     await page.get_by_label("Send me the campaign's news by email").check()
-    await page.get_by_role("button", name="Sign", exact=True).click()
+    # Enter in a field signs: the form's default button is a copy of "Sign", not the regions'.
+    await page.get_by_label(ENGLISH["first_name"], exact=True).press("Enter")
     await expect(page).to_have_url(
         f"{signup.url}/c/{campaign['slug']}/thanks?status=accepted&lang=en"
     )
@@ -179,4 +185,5 @@ async def test_the_form_works_without_javascript(signup: SignupService, browser:
 
     [signed] = await events(signup, PledgeSigned, 1)
     assert (signed.locale, signed.newsletter_opt_in, signed.confirm_token) == ("en", True, None)
+    assert (signed.country, signed.region) == ("SN", "SN-DK")
     await context.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.requests import Request
 
-from signup.i18n import countries, format_number, locale_from, negotiate
+from signup.i18n import countries, format_number, locale_from, negotiate, regions
 
 
 @pytest.mark.parametrize(
@@ -74,3 +74,14 @@ def test_countries_are_named_in_the_page_language_in_reading_order() -> None:
     names = [name for _, name in countries("fr")]
     # Accents do not send a country to the end of the list.
     assert names.index("Égypte") < names.index("Espagne") < names.index("Fidji")
+
+
+def test_regions_are_a_countrys_subdivisions_in_reading_order() -> None:
+    senegal = regions("SN", "fr")
+    assert senegal[0] == ("SN-DK", "Dakar")
+    assert all(code.startswith("SN-") for code, _ in senegal)
+    assert ("FR-IDF", "Île-de-France") in regions("fr", "fr")
+    romanian = [name for _, name in regions("RO", "ro")]
+    assert romanian.index("Argeș") < romanian.index("Bacău")  # ș sorts with the s's
+    assert regions("ZZ", "fr") == ()
+    assert regions("", "fr") == ()

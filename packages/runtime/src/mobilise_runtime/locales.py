@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import gettext
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import babel
 import pycountry
@@ -130,7 +132,10 @@ def regions(country: str, locale: str) -> tuple[tuple[str, str], ...]:
     """The ISO 3166-2 subdivisions of `country` as (code, name in `locale`), alphabetical; empty
     for a country without any (or an unknown code)."""
     catalogue = _catalogue("iso3166-2", locale)
-    found = pycountry.subdivisions.get(country_code=country.upper()) or ()  # type: ignore[no-untyped-call]
+    try:
+        found = pycountry.subdivisions.get(country_code=country.upper()) or ()  # type: ignore[no-untyped-call]
+    except LookupError:
+        found = ()
     pairs = [(s.code, catalogue.gettext(s.name)) for s in found]
     return tuple(sorted(pairs, key=lambda pair: _sort_key(pair[1])))
 
@@ -139,3 +144,25 @@ def _sort_key(name: str) -> str:
     # "Égypte" sorts with the E's, as a reader expects.
     decomposed = unicodedata.normalize("NFD", name.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An organiser's text as a reader gets it: in their language if it was given in it, in
+    the campaign's fallback language otherwise (`lang` says which, for the page to mark)."""
+
+    text: str
+    lang: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+
+def shown(texts: Mapping[Any, str], locale: str, fallback: str) -> Shown:
+    for language in (locale, fallback, *texts):
+        if texts.get(language):
+            return Shown(texts[language], language)
+    return Shown("", locale)

@@ -15,9 +15,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from mobilise_runtime.catalogs import wording
-from mobilise_runtime.locales import LOCALES, Locale, autonym, format_number
+from mobilise_runtime.locales import LOCALES, Locale, autonym, direction, format_number
 
 # Pages load nothing from elsewhere and are never framed, so an injected tag could do nothing;
 # their links may carry tokens, which must not leak to other sites through Referer; their
@@ -69,8 +70,19 @@ def page_templates(
     )
     environment.globals.update(stylesheet=stylesheet, section=section, footer=footer)
     environment.filters["number"] = format_number
+    environment.filters["foreign"] = foreign
     environment.filters.update(filters)
     return Jinja2Templates(env=environment)
+
+
+def foreign(text: object, locale: str) -> Markup:
+    """` lang="…" dir="…"` for an element holding `text` (a Shown) in another language than the
+    page's: screen readers then speak it in its own language, browsers lay it out in its own
+    direction."""
+    lang = getattr(text, "lang", locale)
+    if lang == locale:
+        return Markup("")
+    return Markup(' lang="{}" dir="{}"').format(lang, direction(lang))
 
 
 def static_files(directory: Path) -> StaticFiles:

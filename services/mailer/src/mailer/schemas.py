@@ -63,24 +63,18 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class SubjectIn(_In):
-    fr: Subject
-    en: Subject
-
-
-class BodyTemplateIn(_In):
-    """The newsletter's text in each language: plain text (blank lines make paragraphs) that may
-    use `{{ first_name }}` and nothing else."""
-
-    fr: BodyTemplate
-    en: BodyTemplate
+# The subject and the text in any of the configured languages, at least the campaign's fallback
+# language (which recipients of the others get). The text is plain text (blank lines make
+# paragraphs) that may use `{{ first_name }}` and nothing else.
+SubjectIn = Annotated[dict[Locale, Subject], Field(min_length=1)]
+BodyTemplateIn = Annotated[dict[Locale, BodyTemplate], Field(min_length=1)]
 
 
 class AudienceIn(_In):
     # None: every country of the campaign.
     countries: list[Country] | None = Field(default=None, min_length=1, max_length=MAX_COUNTRIES)
     confirmed_only: bool
-    # None: both languages, each recipient in their own.
+    # None: every language, each recipient in their own.
     locale: Locale | None = None
 
 

@@ -32,6 +32,7 @@ _PLEDGE_TEXT = ("email", "first_name", "last_name", "country", "region")
 _TEXT = (*_PLEDGE_TEXT, "availability")
 # The honeypot: hidden from people, filled by robots that fill every field.
 HONEYPOT = "fax"
+SHOW_REGIONS = "show_regions"
 _TICKED = ("newsletter_opt_in", "wants_training", "consent")
 
 
@@ -43,6 +44,8 @@ class Submitted:
     skills: tuple[str, ...]
     ticked: frozenset[str]
     consent_text_version: str
+    # The form without JavaScript asked for the chosen country's regions, not to sign.
+    show_regions: bool = False
 
     @classmethod
     def read(cls, pairs: Iterable[tuple[str, object]]) -> Submitted:
@@ -50,6 +53,7 @@ class Submitted:
         skills: list[str] = []
         ticked: set[str] = set()
         version = ""
+        show_regions = False
         for name, raw in pairs:
             if not isinstance(raw, str):
                 continue  # a file: the form has no file input
@@ -64,7 +68,9 @@ class Submitted:
                 version = value
             elif name == HONEYPOT and value:
                 text[name] = value
-        return cls(text, tuple(skills), frozenset(ticked), version)
+            elif name == SHOW_REGIONS:
+                show_regions = True
+        return cls(text, tuple(skills), frozenset(ticked), version, show_regions)
 
 
 class FormInvalid(Exception):

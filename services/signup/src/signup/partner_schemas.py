@@ -144,6 +144,8 @@ WIDGET_EXAMPLE: dict[str, Any] = {
     "locale": "en",
     "status": "open",
     "title": "Women in digital",
+    "title_lang": "en",
+    "consent_text_lang": "en",
     "consent_text_version": "2026-01",
     "consent_text": "I agree that my data is used for this campaign.",
     "charter_url": "https://signup.example/privacy?lang=en",
@@ -174,8 +176,10 @@ class WidgetOut(BaseModel):
     dir: Literal["ltr", "rtl"]
     status: Status
     title: str
+    title_lang: Locale  # the language of `title`: the campaign's fallback where none is in `locale`
     consent_text_version: str
     consent_text: str
+    consent_text_lang: Locale
     charter_url: str
     hosted_url: str
     signup_url: str

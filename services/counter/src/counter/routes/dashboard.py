@@ -85,7 +85,7 @@ async def dashboard(
         "dashboard.html",
         locale=locale,
         campaign=campaign,
-        title=campaign.title.get(locale) or campaign.slug,
+        title=campaign.shown_title(locale),
         totals=totals,
         percent=totals.signed * 100 // campaign.goal,
         show_volunteers=_show_volunteers(campaign, totals),

@@ -52,7 +52,7 @@ async def embed_thanks(slug: str, request: Request, repository: Repo) -> Respons
         "thanks.html",
         locale=locale,
         headers=embed.headers(),
-        campaign_title=campaign.title.get(locale),
+        campaign_title=campaign.title.shown(locale),
         slug=campaign.slug,
         thanks=words.THANKS["pending_confirmation" if pending else "accepted"],
         embed=embed,

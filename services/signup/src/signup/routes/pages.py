@@ -12,14 +12,14 @@ import httpx
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from mobilise_runtime.locales import format_day
+from mobilise_runtime.locales import format_day, shown
 from signup import wording as words
 from signup.deps import IntakeDep, Repo, request_client
 from signup.domain.campaigns import Campaign
 from signup.domain.errors import NotFound, SignupError
 from signup.domain.partners import Embed
 from signup.forms import FormInvalid, Submitted, refusal_messages, signup_from_form
-from signup.i18n import Locale, Wording, countries, negotiate, wording
+from signup.i18n import Locale, Wording, countries, negotiate, regions, wording
 from signup.intake import Intake
 from signup.progress import Progress, campaign_progress
 from signup.rendering import render, render_message
@@ -65,6 +65,11 @@ async def sign_with_form(
     """The form's signup: the thank-you page, or the form again with every refusal in place."""
     form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
     submitted = Submitted.read(form.multi_items())
+    if submitted.show_regions:
+        # Without JavaScript the regions of the chosen country come from here: the same form.
+        return await render_campaign(
+            request, repository, campaign, locale, submitted=submitted, embed=embed
+        )
     language = wording(locale)
     try:
         signup = signup_from_form(
@@ -116,7 +121,7 @@ async def thanks_page(slug: str, request: Request, repository: Repo) -> HTMLResp
         request,
         "thanks.html",
         locale=locale,
-        campaign_title=campaign.title.get(locale),
+        campaign_title=campaign.title.shown(locale),
         slug=campaign.slug,
         thanks=words.THANKS["pending_confirmation" if pending else "accepted"],
     )
@@ -156,6 +161,7 @@ async def render_campaign(
     language = wording(locale)
     status = campaign.status(datetime.now(UTC))
     only_one_country = campaign.countries[0] if len(campaign.countries) == 1 else ""
+    values = dict(submitted.text) if submitted else {"country": only_one_country}
     return render(
         request,
         "campaign.html",
@@ -163,11 +169,11 @@ async def render_campaign(
         status_code=status_code,
         headers={**(headers or {}), **(embed.headers() if embed else {})},
         campaign=campaign,
-        title=campaign.title.get(locale),
-        description=campaign.description.get(locale),
+        title=campaign.title.shown(locale),
+        description=campaign.description.shown(locale),
         status=status,
         opens_on=format_day(campaign.opens_at.date(), locale) if campaign.opens_at else "",
-        consent_text=consent["text"][locale],
+        consent_text=shown(consent["text"], locale, campaign.fallback_locale),
         consent_text_version=campaign.consent_text_version,
         progress=progress,
         progress_text=words.progress(campaign.kind, progress.signed, progress.goal, language)
@@ -182,7 +188,8 @@ async def render_campaign(
         ],
         skills=list(words.SKILLS.items()),
         availabilities=list(words.AVAILABILITIES.items()),
-        values=dict(submitted.text) if submitted else {"country": only_one_country},
+        values=values,
+        regions=regions(values["country"], locale) if values.get("country") else (),
         chosen_skills=submitted.skills if submitted else (),
         ticked=submitted.ticked if submitted else frozenset(),
         errors=errors or {},

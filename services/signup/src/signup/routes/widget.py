@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from mobilise_runtime.locales import direction
+from mobilise_runtime.locales import direction, shown
 from signup import wording as words
 from signup.deps import Repo, SettingsDep
 from signup.domain.errors import Rejected
@@ -65,6 +65,7 @@ async def widget_config(
         raise Rejected(f"{partner!r} is not a partner of this campaign", field="partner")
     consent = await repository.consent_texts.get(campaign.consent_text_version)
     language = wording(locale)
+    consent_text = shown(consent["text"], locale, campaign.fallback_locale)
     base = settings.public_url.rstrip("/")
     path = f"/api/v1/campaigns/{quote(campaign.slug, safe='')}"
     charter = charter_url(settings.charter_url, locale)
@@ -76,8 +77,10 @@ async def widget_config(
         dir=direction(locale),
         status=campaign.status(datetime.now(UTC)),
         title=campaign.title.get(locale),
+        title_lang=campaign.title.shown(locale).lang,
         consent_text_version=campaign.consent_text_version,
-        consent_text=consent["text"][locale],
+        consent_text=consent_text.text,
+        consent_text_lang=consent_text.lang,
         charter_url=base + charter if charter.startswith("/") else charter,
         hosted_url=f"{base}/c/{quote(campaign.slug, safe='')}?{urlencode({'lang': locale})}",
         signup_url=f"{base}{path}/{'volunteers' if campaign.kind == 'volunteer' else 'pledges'}",

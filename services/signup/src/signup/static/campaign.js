@@ -15,7 +15,30 @@
   const plurals = new Intl.PluralRules(locale);
 
   if (form) form.addEventListener("submit", submit);
+  const regionSelect = document.getElementById("region");
+  if (form && regionSelect) {
+    document.getElementById("show-regions").hidden = true;
+    form.elements.country.addEventListener("change", showRegions);
+  }
   if (progress) window.setInterval(refreshProgress, 10000);
+
+  // The chosen country's regions, named in the page's language, in place of the list.
+  async function showRegions() {
+    const country = form.elements.country.value;
+    const data = regionSelect.dataset;
+    const blank = new Option(country ? data.choose : data.needsCountry, "");
+    let choices = [];
+    if (country) {
+      try {
+        const url = data.url + encodeURIComponent(country) + "?locale=" + encodeURIComponent(locale);
+        const response = await fetch(url, { headers: { Accept: "application/json" } });
+        if (response.ok) choices = await response.json();
+      } catch (error) {
+        // Offline: no region list; the region is optional.
+      }
+    }
+    regionSelect.replaceChildren(blank, ...choices.map((c) => new Option(c.label, c.value)));
+  }
 
   async function submit(event) {
     event.preventDefault();
@@ -26,7 +49,7 @@
       form.submit();
       return;
     }
-    const button = form.querySelector("button[type=submit]");
+    const button = form.querySelector(".button--wide"); // the form's own, not its default copy
     const label = button.textContent;
     button.disabled = true;
     button.textContent = strings.sending;

@@ -32,7 +32,6 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.hp{position:absolu
   async function mount(host) {
     host.dataset.mobiliseState = "loading";
     const options = host.dataset;
-    // "ar-MA" is "ar"; a language the service does not speak gets its refusal, then the link.
     const locale = (options.locale || "fr").toLowerCase().split("-")[0];
     const partner = options.partner || "";
     const color = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(options.color || "") ? options.color : DEFAULT_COLOR;
@@ -81,7 +80,7 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.hp{position:absolu
     const counter = el("div", { hidden: true }, bar, count);
     const summary = el("div", { class: "summary", role: "alert", tabindex: "-1", hidden: true });
     this.card = card;
-    card.append(el("h2", { id: "mw-title" }, config.title), counter);
+    card.append(el("h2", { id: "mw-title", lang: config.title_lang }, config.title), counter);
     showProgress(config.progress);
     if (config.status !== "open") {
       card.append(el("p", {}, config.status === "closed" ? t.campaign_closed : t.campaign_not_open), hostedLink());
@@ -121,8 +120,17 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.hp{position:absolu
       field("first_name", t.first_name_label, el("input", { type: "text", autocomplete: "given-name", required: true })),
       field("last_name", t.last_name_label, el("input", { type: "text", autocomplete: "family-name" }), null, true),
       field("country", t.country_label, select(config.countries, t.country_choose, true)),
-      field("region", t.region_label, el("input", { type: "text" }), t.region_hint, true),
+      field("region", t.region_label, select([], t.region_needs_country), null, true),
     );
+    // The chosen country's regions, named in the widget's language.
+    form.elements.country.addEventListener("change", async () => {
+      const country = form.elements.country.value;
+      let regions = [];
+      try {
+        if (country) regions = await (await fetch(base + "/api/v1/regions/" + country + "?locale=" + config.locale, GET)).json();
+      } catch (error) {} // the region is optional
+      form.elements.region.replaceChildren(...select(regions, country ? t.region_choose : t.region_needs_country).children);
+    });
     if (config.kind === "volunteer") {
       const skillsError = el("p", { class: "error", id: "mw-skills-error", hidden: true });
       errors.skills = skillsError;
@@ -140,7 +148,7 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.hp{position:absolu
     const button = el("button", { type: "submit" }, t.submit);
     form.append(
       choice("newsletter_opt_in", "mw-newsletter_opt_in", t.newsletter_label),
-      el("div", { class: "field" }, consentError, el("div", { class: "choice" }, consent, el("label", { for: "mw-consent" }, config.consent_text)),
+      el("div", { class: "field" }, consentError, el("div", { class: "choice" }, consent, el("label", { for: "mw-consent", lang: config.consent_text_lang }, config.consent_text)),
         el("p", { class: "hint", id: "mw-consent-details" }, t.consent_version.replace("{version}", config.consent_text_version) + " ",
           el("a", { href: config.charter_url, target: "_blank", rel: "noopener" }, t.charter_link))),
       el("div", { class: "hp", "aria-hidden": "true" }, field("fax", t.honeypot_label, el("input", { tabindex: -1, autocomplete: "off" }))),
@@ -282,8 +290,8 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.hp{position:absolu
       if (!progress) return;
       bar.max = progress.goal;
       bar.value = progress.signed;
-      const forms = config.progress_forms;
-      const sentence = forms[plurals.select(progress.signed)] || forms.other;
+      const f = config.progress_forms;
+      const sentence = f[plurals.select(progress.signed)] || f.other;
       count.textContent = sentence.replace("{num}", numbers.format(progress.signed)).replace("{goal}", numbers.format(progress.goal));
       counter.hidden = false;
     }
