@@ -16,7 +16,7 @@ PIP := $(BIN)/pip --disable-pip-version-check -q
 CATALOGS := packages/runtime/src/mobilise_runtime/locale
 POT := $(CATALOGS)/mobilise.pot
 MO := $(patsubst %.po,%.mo,$(wildcard $(CATALOGS)/*/LC_MESSAGES/mobilise.po))
-BABEL_KEYWORDS := -k N_ -k plural_forms:1,2
+BABEL_KEYWORDS := -k N_ -k Nn_:1,2
 
 help:
 	@echo "make run    install what is missing, start the whole stack (Ctrl-C stops it);"

@@ -1,6 +1,7 @@
 """The hosted campaign page in a real browser (Debian's chromium driven by Playwright) against a
 real signup-api, Kafka and FerretDB: signing in French and in English with JavaScript and once
-without it, then confirming from the link the email would carry."""
+without it, then confirming from the link the email would carry; the Arabic page right to left
+and the Romanian one, at desktop and phone sizes (screenshots left in the temporary directory)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from tests.counter_totals import counter_totals, totals_of
 from tests.kafka_reader import read_events
 
 SCREENSHOT = Path(tempfile.gettempdir()) / "campaign-fr.png"
+SCREENSHOTS = Path(tempfile.gettempdir())
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture
@@ -187,3 +191,50 @@ async def test_the_form_works_without_javascript(signup: SignupService, browser:
     assert (signed.locale, signed.newsletter_opt_in, signed.confirm_token) == ("en", True, None)
     assert (signed.country, signed.region) == ("SN", "SN-DK")
     await context.close()
+
+
+async def test_the_arabic_page_is_right_to_left_and_the_romanian_page_reads_well(
+    signup: SignupService, browser: Browser, totals: dict[str, dict[str, Any]]
+) -> None:
+    campaign = signup.create_campaign(countries=["MA", "TN", "SN", "RO"])
+    totals[campaign["slug"]] = totals_of(campaign["slug"], goal=50_000, signed=3)
+    for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        context = await browser.new_context(locale="ar-MA", viewport=viewport)  # type: ignore[arg-type]
+        page = await context.new_page()
+        await page.goto(f"{signup.url}/c/{campaign['slug']}")
+        html = page.locator("html")
+        await expect(html).to_have_attribute("lang", "ar")
+        await expect(html).to_have_attribute("dir", "rtl")
+        # No Arabic title: the French one, marked as French for screen readers.
+        heading = page.get_by_role("heading", level=1)
+        await expect(heading).to_have_attribute("lang", "fr")
+        await expect(page.get_by_role("heading", level=2)).to_have_text("وقّع على التعهد")
+        await expect(page.locator("#progress-text")).to_have_text("3 توقيعات من أصل هدف 50,000")
+        # Mirrored: a label's words start at the right edge of its field.
+        text, field = await page.evaluate(
+            """() => {
+                const range = document.createRange();
+                range.selectNodeContents(document.querySelector("label[for=email]"));
+                const box = (r) => [r.left, r.right];
+                return [box(range.getBoundingClientRect()),
+                        box(document.getElementById("email").getBoundingClientRect())];
+            }"""
+        )
+        assert abs(text[1] - field[1]) < 4
+        assert text[0] > field[0] + 20
+        await expect(page.locator("label[for=consent]")).to_have_attribute("lang", "fr")
+        # Nothing wider than the screen (four languages in the header, too).
+        assert await page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        await expect(page.locator("#show-regions")).to_be_hidden()  # the script lists them
+        await page.locator(".consent").screenshot(path=str(SCREENSHOTS / "consent-ar.png"))
+        await page.screenshot(path=str(SCREENSHOTS / f"campaign-ar-{name}.png"), full_page=True)
+
+        await page.get_by_role("link", name="Română").click()  # the switcher
+        await expect(html).to_have_attribute("lang", "ro")
+        await expect(html).to_have_attribute("dir", "ltr")
+        await expect(page.get_by_role("button", name="Semnez")).to_be_visible()
+        await expect(page.locator("#progress-text")).to_have_text(
+            "3 semnături din obiectivul de 50.000"
+        )
+        await page.screenshot(path=str(SCREENSHOTS / f"campaign-ro-{name}.png"), full_page=True)
+        await context.close()

@@ -31,7 +31,7 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     pot = tmp_path_factory.mktemp("pot") / "mobilise.pot"
     pybabel = Path(sys.executable).parent / "pybabel"
     subprocess.run(
-        [pybabel, "-q", "extract", "-F", "babel.cfg", "-k", "N_", "-k", "plural_forms:1,2",
+        [pybabel, "-q", "extract", "-F", "babel.cfg", "-k", "N_", "-k", "Nn_:1,2",
          "-o", str(pot), "."],
         cwd=ROOT, check=True,
     )  # fmt: skip

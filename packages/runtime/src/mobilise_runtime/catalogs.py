@@ -4,8 +4,8 @@ One domain, `mobilise`, holds the words the services share; its catalogs are in
 `mobilise_runtime/locale/<lang>/LC_MESSAGES/mobilise.po`, compiled to `.mo` by `make catalogs`
 (which `make run` and `make test` take). A service with words of its own may add catalogs of
 another domain on top (`Catalogs(extra=...)`). English is the source language: its words are
-the msgids, in the code and templates, marked `_()` / `ngettext()` there and `N_()` where only
-named (extracted by `make messages`)."""
+the msgids, in the code and templates, marked `_()` / `ngettext()` there and `N_()` / `Nn_()`
+where only named (extracted by `make messages`)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,11 @@ CATALOGS_DIR = Path(__file__).parent / "locale"
 def N_(message: str) -> str:
     """Marks `message` for extraction where it is only named; translated where it is shown."""
     return message
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a plural message for extraction where it is only named: `ngettext(*pair, n)`."""
+    return singular, plural
 
 
 class CatalogMissing(RuntimeError):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mobilise_runtime.catalogs import N_, wording
+from mobilise_runtime.catalogs import N_, Nn_, wording
 from mobilise_runtime.locales import (
     DEFAULT,
     LOCALES,
@@ -49,20 +49,21 @@ def macro_region_name(name: str, locale: Locale) -> str:
     return wording(locale).gettext(MACRO_REGIONS[name]) if name in MACRO_REGIONS else name
 
 
-def progress_forms(kind: str, locale: Locale) -> dict[str, str]:
-    """The progress sentence by CLDR plural category; "{signed}" and "{goal}" for the script."""
-    words = wording(locale)
-    if kind == "volunteer":
-        return words.plural_forms(
-            "%(num)s sign-up towards a goal of %(goal)s",
-            "%(num)s sign-ups towards a goal of %(goal)s",
-            goal="{goal}",
-        )
-    return words.plural_forms(
+PROGRESS = {
+    "pledge": Nn_(
         "%(num)s signature towards a goal of %(goal)s",
         "%(num)s signatures towards a goal of %(goal)s",
-        goal="{goal}",
-    )
+    ),
+    "volunteer": Nn_(
+        "%(num)s sign-up towards a goal of %(goal)s",
+        "%(num)s sign-ups towards a goal of %(goal)s",
+    ),
+}
+
+
+def progress_forms(kind: str, locale: Locale) -> dict[str, str]:
+    """The progress sentence by CLDR plural category; "{num}" and "{goal}" for the script."""
+    return wording(locale).plural_forms(*PROGRESS[kind], goal="{goal}")
 
 
 def script_strings(kind: str, locale: Locale) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mobilise_runtime.catalogs import N_, Wording
+from mobilise_runtime.catalogs import N_, Nn_, Wording
 
 SKILLS = {
     "digital_skills_training": N_("Digital skills training"),
@@ -124,37 +124,27 @@ def consent_version(version: str, words: Wording) -> str:
     return words.gettext(N_("Consent wording, version %(version)s."), version=version)
 
 
-def progress(kind: str, signed: int, goal: int, words: Wording) -> str:
-    """ "1 signature", "2 signatures", "٣ توقيعات": the language's own plural rules."""
-    if kind == "volunteer":
-        return words.ngettext(
-            "%(num)s volunteer towards a goal of %(goal)s",
-            "%(num)s volunteers towards a goal of %(goal)s",
-            signed,
-            goal=words.number(goal),
-        )
-    return words.ngettext(
+PROGRESS = {
+    "pledge": Nn_(
         "%(num)s signature towards a goal of %(goal)s",
         "%(num)s signatures towards a goal of %(goal)s",
-        signed,
-        goal=words.number(goal),
-    )
+    ),
+    "volunteer": Nn_(
+        "%(num)s volunteer towards a goal of %(goal)s",
+        "%(num)s volunteers towards a goal of %(goal)s",
+    ),
+}
+
+
+def progress(kind: str, signed: int, goal: int, words: Wording) -> str:
+    """ "1 signature", "2 signatures", "11 توقيعًا": the language's own plural rules."""
+    return words.ngettext(*PROGRESS[kind], signed, goal=words.number(goal))
 
 
 def progress_forms(kind: str, words: Wording) -> dict[str, str]:
     """The progress sentence of each CLDR plural category, "{num}" and "{goal}" for scripts
     (which choose with Intl.PluralRules)."""
-    if kind == "volunteer":
-        return words.plural_forms(
-            "%(num)s volunteer towards a goal of %(goal)s",
-            "%(num)s volunteers towards a goal of %(goal)s",
-            goal="{goal}",
-        )
-    return words.plural_forms(
-        "%(num)s signature towards a goal of %(goal)s",
-        "%(num)s signatures towards a goal of %(goal)s",
-        goal="{goal}",
-    )
+    return words.plural_forms(*PROGRESS[kind], goal="{goal}")
 
 
 def widget_words(kind: str, words: Wording) -> dict[str, Any]:
