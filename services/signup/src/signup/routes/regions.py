@@ -18,7 +18,13 @@ router = APIRouter(tags=["campaigns"])
 
 @router.get(
     "/api/v1/regions/{country}",
-    responses={404: {"description": "Not an ISO 3166-1 alpha-2 country code"}},
+    responses={
+        200: {
+            "description": "The regions, alphabetical",
+            "content": {"application/json": {"example": [{"value": "SN-DK", "label": "Dakar"}]}},
+        },
+        404: {"description": "Not an ISO 3166-1 alpha-2 country code"},
+    },
     summary="A country's regions (ISO 3166-2), named in one language",
     description=(
         "`[{value, label}]`, in alphabetical order of the names: the choices of the `region` "
