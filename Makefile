@@ -10,7 +10,13 @@ STAMP := $(VENV)/.installed
 PACKAGES := packages/events packages/runtime services/signup services/counter services/mailer deploy/local
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: help setup run test lint unit integration e2e up down status bench clean
+.PHONY: help setup run test lint unit integration e2e up down status bench clean catalogs messages
+
+# The words of every page and email: one gettext domain, English the source (README: Languages).
+CATALOGS := packages/runtime/src/mobilise_runtime/locale
+POT := $(CATALOGS)/mobilise.pot
+MO := $(patsubst %.po,%.mo,$(wildcard $(CATALOGS)/*/LC_MESSAGES/mobilise.po))
+BABEL_KEYWORDS := -k N_ -k Nn_:1,2
 
 help:
 	@echo "make run    install what is missing, start the whole stack (Ctrl-C stops it);"
@@ -25,13 +31,24 @@ $(STAMP): requirements/runtime.txt requirements/dev.txt $(addsuffix /pyproject.t
 	$(PIP) install --no-build-isolation -c requirements/runtime.txt $(addprefix -e ,$(PACKAGES))
 	@touch $@
 
-setup: $(STAMP)
+setup: $(STAMP) catalogs
 	$(BIN)/devstack install
+
+# Compiled at set-up (never committed); fuzzy entries are left out (tests/unit/test_catalogs.py).
+catalogs: $(MO)
+$(CATALOGS)/%/LC_MESSAGES/mobilise.mo: $(CATALOGS)/%/LC_MESSAGES/mobilise.po $(STAMP)
+	$(BIN)/pybabel -q compile -D mobilise -d $(CATALOGS) -l $*
+
+# After changing words in code or templates: the template and every catalog, updated.
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --no-wrap --sort-by-file \
+		--project=mobilise --copyright-holder="mobilise contributors" -o $(POT) .
+	$(BIN)/pybabel -q update -D mobilise -i $(POT) -d $(CATALOGS) --no-wrap --ignore-obsolete
 
 run: setup
 	$(BIN)/devstack run $(if $(SCALE),$(addprefix --scale ,$(SCALE)))
 
-lint: $(STAMP)
+lint: $(STAMP) catalogs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -40,7 +57,7 @@ test: setup lint
 	$(BIN)/devstack install --browser --deploy
 	$(BIN)/pytest
 
-unit: $(STAMP)
+unit: $(STAMP) catalogs
 	$(BIN)/pytest tests/unit
 
 integration: setup

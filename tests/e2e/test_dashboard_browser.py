@@ -76,13 +76,13 @@ async def test_the_dashboard_follows_signups_live(
     await expect(page.locator("#updated-at")).to_contain_text("Mis à jour le")
     await expect(page.locator("#countries tbody tr")).to_have_count(3, timeout=LIVE_TIMEOUT_MS)
     assert await rows(page, "countries") == [
-        ["Sénégal SN", "2", "2", "50,0\u202f%"],
-        ["Côte d'Ivoire CI", "1", "1", "25,0\u202f%"],
-        ["France FR", "1", "1", "25,0\u202f%"],
+        ["Sénégal SN", "2", "2", "50,0\u00a0%"],
+        ["Côte d'Ivoire CI", "1", "1", "25,0\u00a0%"],
+        ["France FR", "1", "1", "25,0\u00a0%"],
     ]
     assert await rows(page, "macro-regions") == [
-        ["Afrique", "3", "3", "75,0\u202f%"],
-        ["Europe", "1", "1", "25,0\u202f%"],
+        ["Afrique", "3", "3", "75,0\u00a0%"],
+        ["Europe", "1", "1", "25,0\u00a0%"],
     ]
     assert (await rows(page, "partners"))[0][:3] == ["1", "asso-dakar", "2"]
     await expect(page.locator("#chart-plot rect.bar")).to_have_count(61)

@@ -1,6 +1,7 @@
 """The hosted campaign page in a real browser (Debian's chromium driven by Playwright) against a
 real signup-api, Kafka and FerretDB: signing in French and in English with JavaScript and once
-without it, then confirming from the link the email would carry."""
+without it, then confirming from the link the email would carry; the Arabic page right to left
+and the Romanian one, at desktop and phone sizes (screenshots left in the temporary directory)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from tests.counter_totals import counter_totals, totals_of
 from tests.kafka_reader import read_events
 
 SCREENSHOT = Path(tempfile.gettempdir()) / "campaign-fr.png"
+SCREENSHOTS = Path(tempfile.gettempdir())
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture
@@ -104,12 +108,14 @@ async def test_signing_with_javascript_in_french_and_english_then_confirming(
     await page.evaluate("window.stayed = true")  # gone if the page were loaded again
     await fill_pledge(page, FRENCH, pledge)
     await page.get_by_label(FRENCH["email"], exact=True).fill("awa.diop")
-    await page.get_by_label(FRENCH["region"]).fill("FR-IDF")  # not in Senegal
+    # The regions of the chosen country, named in French, from the API.
+    await expect(page.get_by_label(FRENCH["region"]).locator("option[value=SN-DK]")).to_have_text(
+        "Dakar"
+    )
     await page.get_by_role("button", name="Signer").click()
     await expect(page.locator("#email-error")).to_have_text(
         "Saisissez une adresse e-mail valide, par ex. nom@exemple.fr."
     )
-    await expect(page.locator("#region-error")).to_contain_text("Saisissez un code de région")
     await expect(page.locator("#consent-error")).to_be_hidden()
     await expect(page.get_by_label(FRENCH["email"], exact=True)).to_have_attribute(
         "aria-invalid", "true"
@@ -117,7 +123,7 @@ async def test_signing_with_javascript_in_french_and_english_then_confirming(
     assert await page.evaluate("window.stayed") is True
 
     await page.get_by_label(FRENCH["email"], exact=True).fill("awa.diop@example.org")
-    await page.get_by_label(FRENCH["region"]).fill("sn-dk")
+    await page.get_by_label(FRENCH["region"]).select_option("SN-DK")
     await page.get_by_role("button", name="Signer").click()
     await expect(page.get_by_role("status")).to_contain_text(
         "Consultez votre boîte de réception pour confirmer"
@@ -170,8 +176,12 @@ async def test_the_form_works_without_javascript(signup: SignupService, browser:
     await expect(page.locator("#first_name-error")).to_contain_text("Enter your first name")
 
     await fill_pledge(page, ENGLISH, campaign)
+    # The chosen country's regions come with the form again, as it was filled in.
+    await page.get_by_role("button", name="Show the regions of this country").click()
+    await page.get_by_label(ENGLISH["region"]).select_option("SN-DK")
     await page.get_by_label("Send me the campaign's news by email").check()
-    await page.get_by_role("button", name="Sign", exact=True).click()
+    # Enter in a field signs: the form's default button is a copy of "Sign", not the regions'.
+    await page.get_by_label(ENGLISH["first_name"], exact=True).press("Enter")
     await expect(page).to_have_url(
         f"{signup.url}/c/{campaign['slug']}/thanks?status=accepted&lang=en"
     )
@@ -179,4 +189,52 @@ async def test_the_form_works_without_javascript(signup: SignupService, browser:
 
     [signed] = await events(signup, PledgeSigned, 1)
     assert (signed.locale, signed.newsletter_opt_in, signed.confirm_token) == ("en", True, None)
+    assert (signed.country, signed.region) == ("SN", "SN-DK")
     await context.close()
+
+
+async def test_the_arabic_page_is_right_to_left_and_the_romanian_page_reads_well(
+    signup: SignupService, browser: Browser, totals: dict[str, dict[str, Any]]
+) -> None:
+    campaign = signup.create_campaign(countries=["MA", "TN", "SN", "RO"])
+    totals[campaign["slug"]] = totals_of(campaign["slug"], goal=50_000, signed=3)
+    for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        context = await browser.new_context(locale="ar-MA", viewport=viewport)  # type: ignore[arg-type]
+        page = await context.new_page()
+        await page.goto(f"{signup.url}/c/{campaign['slug']}")
+        html = page.locator("html")
+        await expect(html).to_have_attribute("lang", "ar")
+        await expect(html).to_have_attribute("dir", "rtl")
+        # No Arabic title: the French one, marked as French for screen readers.
+        heading = page.get_by_role("heading", level=1)
+        await expect(heading).to_have_attribute("lang", "fr")
+        await expect(page.get_by_role("heading", level=2)).to_have_text("وقّع على التعهد")
+        await expect(page.locator("#progress-text")).to_have_text("3 توقيعات من أصل هدف 50,000")
+        # Mirrored: a label's words start at the right edge of its field.
+        text, field = await page.evaluate(
+            """() => {
+                const range = document.createRange();
+                range.selectNodeContents(document.querySelector("label[for=email]"));
+                const box = (r) => [r.left, r.right];
+                return [box(range.getBoundingClientRect()),
+                        box(document.getElementById("email").getBoundingClientRect())];
+            }"""
+        )
+        assert abs(text[1] - field[1]) < 4
+        assert text[0] > field[0] + 20
+        await expect(page.locator("label[for=consent]")).to_have_attribute("lang", "fr")
+        # Nothing wider than the screen (four languages in the header, too).
+        assert await page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        await expect(page.locator("#show-regions")).to_be_hidden()  # the script lists them
+        await page.locator(".consent").screenshot(path=str(SCREENSHOTS / "consent-ar.png"))
+        await page.screenshot(path=str(SCREENSHOTS / f"campaign-ar-{name}.png"), full_page=True)
+
+        await page.get_by_role("link", name="Română").click()  # the switcher
+        await expect(html).to_have_attribute("lang", "ro")
+        await expect(html).to_have_attribute("dir", "ltr")
+        await expect(page.get_by_role("button", name="Semnez")).to_be_visible()
+        await expect(page.locator("#progress-text")).to_have_text(
+            "3 semnături din obiectivul de 50.000"
+        )
+        await page.screenshot(path=str(SCREENSHOTS / f"campaign-ro-{name}.png"), full_page=True)
+        await context.close()

@@ -24,7 +24,7 @@ from mailer.anonymisation import anonymise_closed
 from mailer.domain.errors import NotFound
 from mailer.repository.sending import SendingStore, connect
 from mailer.signup_client import Campaign
-from mobilise_events import LocalisedText, PledgeSigned, SupporterUnsubscribed
+from mobilise_events import PledgeSigned, SupporterUnsubscribed
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.retention import RetentionPolicy
 from signup.projector import Projector
@@ -67,7 +67,7 @@ class SignupService:
     async def campaign(self, slug: str) -> Campaign:
         for c in CAMPAIGNS:
             if c["slug"] == slug:
-                title = LocalisedText(fr=slug, en=slug)
+                title = {"fr": slug, "en": slug}
                 return Campaign(id=c["_id"], slug=slug, title=title, closes_at=c["closes_at"])
         raise NotFound(f"no campaign {slug!r}")
 

@@ -397,7 +397,7 @@ async def test_the_dashboard_without_javascript_shows_the_totals_in_french_or_en
     english = counter.get(page, headers={"Accept-Language": "en-GB,en;q=0.9"})
     assert english.status_code == 200
     html = english.text
-    assert '<html lang="en">' in html
+    assert '<html lang="en" dir="ltr">' in html
     assert "<h1>Women in digital</h1>" in html
     assert '<span class="kpi__value" id="total-signed">18,432</span>' in html
     assert "18,432 signatures towards a goal of 60,000" in html
@@ -415,12 +415,18 @@ async def test_the_dashboard_without_javascript_shows_the_totals_in_french_or_en
     assert "default-src 'self'" in english.headers["content-security-policy"]
 
     french = counter.get(page, params={"lang": "fr"}, headers={"Accept-Language": "en"}).text
-    assert '<html lang="fr">' in french
+    assert '<html lang="fr" dir="ltr">' in french
     assert "<h1>Femmes du numérique</h1>" in french
     assert "18\u202f432 signatures sur un objectif de 60\u202f000" in french
     assert '<th scope="row">Sénégal <span class="code">SN</span></th>' in french
     assert '<th scope="row">Afrique</th>' in french
-    assert "65,1\u202f%" in french  # Europe's share of the signatures
+    arabic = counter.get(page, headers={"Accept-Language": "ar"}).text
+    assert '<html lang="ar" dir="rtl">' in arabic
+    assert "18,432 توقيعًا من أصل هدف 60,000" in arabic  # Arabic's plural for 11 to 99 (mod 100)
+    assert '<th scope="row">أفريقيا</th>' in arabic
+    romanian = counter.get(page, params={"lang": "ro"}).text
+    assert "18.432 de semnături din obiectivul de 60.000" in romanian
+    assert "65,1\u00a0%" in french  # Europe's share of the signatures
 
     fragment = counter.get(f"{page}/breakdown", params={"lang": "en"}).text
     assert "<html" not in fragment

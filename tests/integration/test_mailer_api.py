@@ -277,7 +277,10 @@ def _bad_bodies() -> list[tuple[str, Any, int]]:
         ("no subject", {k: v for k, v in good.items() if k != "subject"}, 422),
         ("an empty subject", {**good, "subject": {"fr": " ", "en": "ok"}}, 422),
         ("a subject too long", {**good, "subject": long_subject}, 422),
-        ("one language only", {**good, "body_template": {"fr": "Bonjour"}}, 422),
+        # Any language may be left out but the campaign's fallback (French here).
+        ("no text in the fallback language", {**good, "body_template": {"en": "Hello"}}, 422),
+        ("no subject in the fallback language", {**good, "subject": {"ar": "أخبار"}}, 422),
+        ("a language mobilise does not speak", {**good, "subject": {"fr": "a", "de": "b"}}, 422),
         ("a body too long", {**good, "body_template": {"fr": "x" * 20_001, "en": "ok"}}, 422),
         (
             "a template that does not parse",

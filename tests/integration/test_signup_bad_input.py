@@ -318,7 +318,10 @@ TABLE: dict[str, Bad] = {
         body={**PLEDGE, "region": "SN-ZZ"},
     ),
     "locale de": Bad(
-        PLEDGES, 422, "body.locale: Input should be 'fr' or 'en'", body={**PLEDGE, "locale": "de"}
+        PLEDGES,
+        422,
+        "body.locale: Input should be 'fr', 'en', 'ar' or 'ro'",
+        body={**PLEDGE, "locale": "de"},
     ),
     "newsletter_opt_in maybe": Bad(
         PLEDGES,

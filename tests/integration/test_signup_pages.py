@@ -76,7 +76,7 @@ async def test_the_form_without_javascript_signs_and_says_thank_you(signup: Sign
         page = c.get(f"/c/{pledge['slug']}", headers=EN)
         assert page.status_code == 200
         html = page.text
-        assert '<html lang="en">' in html
+        assert '<html lang="en" dir="ltr">' in html
         assert "<h1>Women in digital</h1>" in html
         assert f'name="consent_text_version" value="{pledge["consent"]["version"]}"' in html
         assert pledge["consent"]["text"]["en"] in html
@@ -99,8 +99,19 @@ async def test_the_form_without_javascript_signs_and_says_thank_you(signup: Sign
         assert thanks.status_code == 200
         assert "Check your inbox to confirm" in thanks.text
 
+        arabic = c.get(f"/c/{volunteer['slug']}", headers={"Accept-Language": "ar-MA,fr;q=0.5"})
+        assert '<html lang="ar" dir="rtl">' in arabic.text
+        assert "<legend>مهاراتك</legend>" in arabic.text
+        # No Arabic title: the campaign's fallback language's, marked as such.
+        assert '<h1 lang="fr" dir="ltr">' in arabic.text
+        assert '<option value="SN">السّنغال</option>' in arabic.text
+        romanian = c.get(f"/c/{volunteer['slug']}?lang=ro")
+        assert '<html lang="ro" dir="ltr">' in romanian.text
+        assert "Competențele dumneavoastră" in romanian.text
+        assert 'hreflang="ar" lang="ar">العربية</a>' in romanian.text  # the switcher
+
         french = c.get(f"/c/{volunteer['slug']}")  # no Accept-Language: French
-        assert '<html lang="fr">' in french.text
+        assert '<html lang="fr" dir="ltr">' in french.text
         assert "<legend>Vos compétences</legend>" in french.text
         assert '<option value="SN">Sénégal</option>' in french.text
         version = volunteer["consent"]["version"]
@@ -148,14 +159,15 @@ async def test_a_wrong_form_comes_back_with_its_errors_and_values(signup: Signup
         response = c.post(f"/c/{campaign['slug']}?lang=en", data=form)
     assert response.status_code == 422
     html = response.text
-    assert '<html lang="en">' in html
+    assert '<html lang="en" dir="ltr">' in html
     assert (
         '<p class="field-error" id="email-error">Enter a valid email address, '
         "e.g. name@example.org.</p>"
     ) in html
     assert 'value="awa-at-example.org"' in html
     assert 'aria-describedby="email-error" aria-invalid="true"' in html
-    assert 'value="SN-DK"' in html
+    assert 'value="SN-DK"' not in html  # the list is France's regions
+    assert '<option value="FR-IDF">Île-de-France</option>' in html
     assert 'id="availability-error">Choose your availability.</p>' in html
     assert 'id="consent-error">Tick this box to sign.</p>' in html
     assert 'value="Awa"' in html
@@ -164,8 +176,41 @@ async def test_a_wrong_form_comes_back_with_its_errors_and_values(signup: Signup
     assert 'id="newsletter_opt_in" name="newsletter_opt_in" value="yes" checked' in html
     assert 'id="first_name-error" hidden' in html  # a right field has no error
     assert '<a href="#email">' in html  # the summary links to the field
-    assert 'id="region-error">Enter a region code of the chosen country' in html
+    assert 'id="region-error">Choose a region of the chosen country from the list' in html
     assert await offsets(signup, VolunteerRegistered) == before
+
+
+async def test_regions_are_listed_for_the_chosen_country(signup: SignupService) -> None:
+    campaign = signup.create_campaign(countries=["FR", "SN"])
+    only_senegal = signup.create_campaign(countries=["SN"])
+    before = await offsets(signup, PledgeSigned)
+    with signup.client() as c:
+        page = c.get(f"/c/{campaign['slug']}?lang=fr").text
+        assert '<select id="region" name="region"' in page
+        assert '<option value="">Choisissez d&#39;abord votre pays</option>' in page
+        assert 'value="SN-DK"' not in page  # no country chosen yet
+        # Without JavaScript: the regions' button posts the form, which comes back filled in.
+        asked = {"email": "awa@example.org", "country": "SN", "show_regions": "yes"}
+        shown = c.post(f"/c/{campaign['slug']}?lang=fr", data=asked)
+        assert shown.status_code == 200
+        assert '<option value="SN-DK">Dakar</option>' in shown.text
+        assert 'value="awa@example.org"' in shown.text
+        assert 'class="field-error" id="email-error" hidden' in shown.text  # not refused
+        # A campaign of one country lists its regions at once.
+        assert '<option value="SN-TH">Thiès</option>' in c.get(f"/c/{only_senegal['slug']}").text
+
+        # With JavaScript: the list comes from the API, open to every origin.
+        listed = c.get("/api/v1/regions/SN", params={"locale": "fr"})
+        assert listed.status_code == 200
+        assert {"value": "SN-DK", "label": "Dakar"} in listed.json()
+        assert listed.headers["access-control-allow-origin"] == "*"
+        assert listed.headers["cache-control"].startswith("public")
+        assert c.get("/api/v1/regions/sn").json()[0] == {"value": "SN-DK", "label": "Dakar"}
+        unknown = c.get("/api/v1/regions/ZZ")
+        assert unknown.status_code == 404
+        assert "ISO 3166-1" in unknown.json()["detail"]
+        assert c.get("/api/v1/regions/SN", params={"locale": "de"}).status_code == 422
+    assert await offsets(signup, PledgeSigned) == before
 
 
 async def test_refusals_keep_the_api_status_in_friendly_pages(signup: SignupService) -> None:

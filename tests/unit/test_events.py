@@ -5,6 +5,7 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from pydantic import BaseModel, ConfigDict, Field
 
 from mobilise_events import (
     BY_TOPIC,
@@ -167,3 +168,48 @@ def test_topics_with_personal_data_have_bounded_retention() -> None:
         if event_type.personal_data:
             assert specs[event_type.topic].retention_ms <= PERSONAL_DATA_RETENTION_MS
     assert specs[DEAD_LETTER_TOPIC].retention_ms <= PERSONAL_DATA_RETENTION_MS
+
+
+# Languages beyond fr and en (README: Languages): LocalisedText grew `texts` and `fallback`.
+
+OLD_MAILING = {
+    "event_id": "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
+    "occurred_at": "2026-03-01T09:00:00Z",
+    "schema_version": 1,
+    "mailing_id": "0b6f8e2a-4c1d-4e5f-8a9b-1c2d3e4f5a6b",
+    "campaign_id": "c1",
+    "subject": {"fr": "Merci !", "en": "Thank you!"},
+    "body_template": {"fr": "Bonjour {{ first_name }}", "en": "Hi {{ first_name }}"},
+    "audience": {"countries": None, "confirmed_only": False, "locale": "fr"},
+}
+
+
+def test_a_mailing_from_before_other_languages_is_still_read() -> None:
+    event = decode("mailing.requested.v1", json.dumps(OLD_MAILING).encode())
+    assert isinstance(event, MailingRequested)
+    assert event.subject.texts == {"fr": "Merci !", "en": "Thank you!"}
+    assert event.subject.fallback == "fr"
+    assert event.subject.shown("ar") == ("Merci !", "fr")
+    assert event.subject.get("en") == "Thank you!"
+
+
+def test_a_text_in_other_languages_is_still_read_by_readers_of_fr_and_en() -> None:
+    text = LocalisedText.of({"ar": "شكرًا", "ro": "Mulțumim"}, "ar")
+    assert (text.fr, text.en) == ("شكرًا", "شكرًا")  # what readers from before show
+    assert text.shown("ro") == ("Mulțumim", "ro")
+    assert text.shown("fr") == ("شكرًا", "ar")
+
+    class OldText(BaseModel):  # LocalisedText as it was
+        model_config = ConfigDict(extra="ignore")
+        fr: str = Field(min_length=1)
+        en: str = Field(min_length=1)
+
+    old = OldText.model_validate_json(text.model_dump_json())
+    assert (old.fr, old.en) == ("شكرًا", "شكرًا")
+    again = LocalisedText.model_validate_json(text.model_dump_json())
+    assert again == text
+
+
+def test_a_text_needs_its_fallback_language() -> None:
+    with pytest.raises(ValueError, match="fallback"):
+        LocalisedText(fr="a", en="a", texts={"ro": "a"}, fallback="ar")

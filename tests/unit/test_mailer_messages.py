@@ -87,7 +87,7 @@ def test_confirmation_links_to_the_confirm_page_and_explains_it(locale: Locale) 
         "campaign_id": "c1",
         "signup_id": "s7",
     }
-    assert f'<html lang="{locale}">' in html
+    assert f'<html lang="{locale}" dir="ltr">' in html
 
 
 def test_confirmation_needs_a_confirm_token() -> None:
@@ -157,10 +157,11 @@ def test_each_newsletter_recipient_gets_their_name_and_their_own_unsubscribe_lin
 def test_newsletter_groups_by_language_and_splits_at_1000() -> None:
     recipients = [_recipient(n, "fr" if n % 5 else "en") for n in range(2_500)]
     bodies = _mailing(recipients)
-    batches = [('<html lang="fr">' in _parts(b)[1], len(b["personalizations"])) for b in bodies]
+    opening = '<html lang="fr" dir="ltr">'
+    batches = [(opening in _parts(b)[1], len(b["personalizations"])) for b in bodies]
     assert batches == [(True, 1000), (True, 1000), (False, 500)]
     for body in bodies:
-        french = '<html lang="fr">' in _parts(body)[1]
+        french = opening in _parts(body)[1]
         batch = {p["to"][0]["email"] for p in body["personalizations"]}
         assert batch <= {r.email for r in recipients if (r.locale == "fr") == french}
     assert all(validate(b) == [] for b in bodies)
@@ -245,3 +246,24 @@ def test_links_base_must_be_a_plain_url() -> None:
         Sender("a@b.io", "n", 'https://x.org/"><script>')
     sender = Sender("a@b.io", "n", "https://x.org/base/")
     assert sender.link("unsubscribe", "a/b+c") == "https://x.org/base/unsubscribe/a%2Fb%2Bc"
+
+
+def test_an_arabic_recipient_gets_a_right_to_left_email_with_the_fallback_marked() -> None:
+    french_only = LocalisedText.of({"fr": "Des nouvelles"}, "fr")
+    text = LocalisedText.of({"fr": "Bonjour {{ first_name }},\n\nMerci !"}, "fr")
+    [body] = _mailing([_recipient(1, "ar")], subject=french_only, body_template=text)
+    plain, html = _parts(body)
+    assert '<html lang="ar" dir="rtl">' in html
+    assert body["personalizations"][0]["subject"] == "Des nouvelles"
+    # The organiser wrote no Arabic: their French is marked as French, left to right.
+    assert '<div lang="fr" dir="ltr"><p>Bonjour' in html
+    assert "Merci !" in plain
+    assert "لإيقاف تلقي رسائلنا:" in plain  # the footer, in Arabic
+
+
+def test_confirmation_is_worded_in_romanian() -> None:
+    body = confirmation(sender=SENDER, campaign_title=TITLE, recipient=_recipient(2, "ro"))
+    # The title from before other languages: French its fallback.
+    assert (
+        body["personalizations"][0]["subject"] == "Confirmați înscrierea la „Femmes du numérique”"
+    )

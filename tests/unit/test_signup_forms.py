@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from signup import wording as words
 from signup.domain.errors import (
     Closed,
     NotFound,
@@ -13,7 +14,7 @@ from signup.domain.errors import (
     Unavailable,
 )
 from signup.forms import FormInvalid, Submitted, refusal_messages, signup_from_form
-from signup.i18n import LOCALES, STRINGS
+from signup.i18n import LOCALES, wording
 from signup.progress import Progress
 from signup.signup_schemas import VolunteerIn
 
@@ -80,12 +81,12 @@ def test_every_wrong_field_is_named_at_once() -> None:
     with pytest.raises(FormInvalid) as refused:
         signup_from_form(Submitted.read(pairs), kind="volunteer", locale="fr")
     assert refused.value.errors == {
-        "email": "error_email",
-        "first_name": "error_first_name",
-        "country": "error_country",
-        "skills": "error_skills",
-        "availability": "error_availability",
-        "consent": "error_consent",
+        "email": words.FIELD_ERRORS["email"],
+        "first_name": words.FIELD_ERRORS["first_name"],
+        "country": words.FIELD_ERRORS["country"],
+        "skills": words.FIELD_ERRORS["skills"],
+        "availability": words.FIELD_ERRORS["availability"],
+        "consent": words.FIELD_ERRORS["consent"],
     }
 
 
@@ -93,14 +94,14 @@ def test_a_region_outside_the_country_is_the_region_s_error() -> None:
     pairs = [*PLEDGE, ("region", "FR-IDF")]
     with pytest.raises(FormInvalid) as refused:
         signup_from_form(Submitted.read(pairs), kind="pledge", locale="fr")
-    assert refused.value.errors == {"region": "error_region"}
+    assert refused.value.errors == {"region": words.FIELD_ERRORS["region"]}
 
 
 def test_a_tampered_hidden_field_is_a_general_error() -> None:
     pairs = [*(p for p in PLEDGE if p[0] != "consent_text_version"), ("consent_text_version", "")]
     with pytest.raises(FormInvalid) as refused:
         signup_from_form(Submitted.read(pairs), kind="pledge", locale="fr")
-    assert refused.value.errors == {"form": "error_general"}
+    assert refused.value.errors == {"form": words.GENERAL_ERROR}
 
 
 def test_what_is_typed_is_kept_to_show_again() -> None:
@@ -113,24 +114,25 @@ def test_what_is_typed_is_kept_to_show_again() -> None:
 @pytest.mark.parametrize(
     ("error", "expected"),
     [
-        (Rejected("open to FR, not SN", field="country"), {"country": "error_country_not_covered"}),
-        (Rejected("stale", field="consent_text_version"), {"form": "error_consent_changed"}),
-        (Closed("closed"), {"form": "campaign_closed"}),
-        (NotOpenYet("later"), {"form": "campaign_not_open"}),
-        (Unavailable("down", retry_after_s=5), {"form": "unavailable_text"}),
+        (Rejected("open to FR, not SN", field="country"), {"country": words.COUNTRY_NOT_COVERED}),
+        (Rejected("stale", field="consent_text_version"), {"form": words.CONSENT_CHANGED}),
+        (Closed("closed"), {"form": words.CAMPAIGN_CLOSED}),
+        (NotOpenYet("later"), {"form": words.CAMPAIGN_NOT_OPEN}),
+        (Unavailable("down", retry_after_s=5), {"form": words.UNAVAILABLE}),
     ],
 )
 def test_refusals_are_worded_in_the_page_language(
     error: SignupError, expected: dict[str, str]
 ) -> None:
     for locale in LOCALES:
-        strings = STRINGS[locale]
-        words = {field: strings[key] for field, key in expected.items()}
-        assert refusal_messages(error, strings) == words
+        language = wording(locale)
+        said = {field: language.gettext(message) for field, message in expected.items()}
+        assert refusal_messages(error, language) == said
+        assert locale == "en" or said != expected
 
 
 def test_a_refusal_without_words_of_its_own_shows_its_message() -> None:
-    assert refusal_messages(NotFound("no campaign 'x'"), STRINGS["en"]) == {
+    assert refusal_messages(NotFound("no campaign 'x'"), wording("en")) == {
         "form": "no campaign 'x'"
     }
 

@@ -93,8 +93,8 @@ def test_pledge_required_fields(field: str) -> None:
         ({"region": "SN-XX"}, "region", "value_error", "not an ISO 3166-2 subdivision"),
         ({"region": "FR-IDF"}, "region", "value_error", "FR-IDF is not a subdivision of SN"),
         ({"region": "SN-"}, "region", "string_too_short", "at least 4"),
-        ({"locale": "de"}, "locale", "literal_error", "'fr' or 'en'"),
-        ({"locale": "FR"}, "locale", "literal_error", "'fr' or 'en'"),
+        ({"locale": "de"}, "locale", "literal_error", "'ar' or 'ro'"),
+        ({"locale": "FR"}, "locale", "literal_error", "'ar' or 'ro'"),
         ({"newsletter_opt_in": "maybe"}, "newsletter_opt_in", "bool_parsing", "valid boolean"),
         ({"newsletter_opt_in": None}, "newsletter_opt_in", "bool_type", "valid boolean"),
         ({"consent_text_version": ""}, "consent_text_version", "string_too_short", "at least 1"),
@@ -193,9 +193,10 @@ def test_campaign_example_is_valid_and_countries_are_upper_cased() -> None:
         ({"goal": 1.5}, "goal", "int_from_float", "valid integer"),
         ({"countries": ["ZZ"]}, "countries.0", "value_error", "not an ISO 3166-1"),
         ({"consent_text_versions": []}, "consent_text_versions", "too_short", "at least 1"),
-        ({"title": {"fr": "Femmes"}}, "title.en", "missing", "Field required"),
+        ({"title": {"en": "Women"}}, "", "value_error", "needs a text in fallback_locale 'fr'"),
+        ({"title": {}}, "title", "too_short", "at least 1"),
         ({"title": {"fr": "", "en": "x"}}, "title.fr", "string_too_short", "at least 1"),
-        ({"title": {"fr": "a", "en": "b", "de": "c"}}, "title.de", "extra_forbidden", ""),
+        ({"title": {"fr": "a", "de": "c"}}, "title.de.[key]", "literal_error", "'ar' or 'ro'"),
         ({"description": {"fr": "x" * 5001}}, "description.fr", "string_too_long", "5000"),
         ({"opens_at": "2026-01-01T00:00:00"}, "opens_at", "timezone_aware", "timezone info"),
         (
@@ -301,11 +302,12 @@ def test_patch_refuses(data: dict[str, Any], field: str, error_type: str) -> Non
 # Consent texts ----------------------------------------------------------------------------------
 
 
-def test_consent_text_needs_both_languages_and_a_plain_version() -> None:
+def test_consent_text_needs_a_language_and_a_plain_version() -> None:
     ConsentTextIn.model_validate({"version": "2026-01", "text": {"fr": "J'accepte", "en": "I do"}})
-    assert _one_error(ConsentTextIn, {"version": "2026-01", "text": {"fr": "J'accepte"}})[:2] == (
-        "text.en",
-        "missing",
+    ConsentTextIn.model_validate({"version": "2026-01", "text": {"ar": "أوافق"}})
+    assert _one_error(ConsentTextIn, {"version": "2026-01", "text": {}})[:2] == (
+        "text",
+        "too_short",
     )
     assert _one_error(ConsentTextIn, {"version": "2026 01", "text": {"fr": "a", "en": "b"}})[
         :2

@@ -5,13 +5,16 @@ Field names are the wire format: rename only with a new schema version (a new to
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar, Literal
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mobilise_events.base import Event, UtcDatetime
 
-Locale = Literal["fr", "en"]
+# The languages mobilise speaks (README: Languages); adding one is this line and its catalog.
+# Events of older versions, with fewer languages, stay readable.
+Locale = Literal["fr", "en", "ar", "ro"]
 CountryCode = str  # ISO 3166-1 alpha-2, validated by the signup service before publishing
 SupporterKey = str  # HMAC(campaign, canonical email): lets the counter dedupe without personal data
 
@@ -118,8 +121,45 @@ class Audience(_Part):
 
 
 class LocalisedText(_Part):
+    """A text in the languages it was given in (`texts`), shown in `fallback` to readers of any
+    other language. `fr` and `en` are what readers from before other languages read: every
+    writer sets them, to the fallback's text where that language was not given. Events from
+    before `texts` have `fr` and `en` alone: both given, French the fallback."""
+
     fr: str = Field(min_length=1)
     en: str = Field(min_length=1)
+    texts: dict[Locale, str] = Field(default_factory=dict)
+    fallback: Locale = "fr"
+
+    @model_validator(mode="after")
+    def _given(self) -> Self:
+        if not self.texts:
+            object.__setattr__(self, "texts", {"fr": self.fr, "en": self.en})
+        elif not self.texts.get(self.fallback):
+            raise ValueError(f"no text in its fallback language {self.fallback!r}")
+        return self
+
+    @classmethod
+    def of(cls, texts: Mapping[Any, str], fallback: Locale) -> LocalisedText:
+        given = {k: v for k, v in texts.items() if v}
+        base = given.get(fallback, "")
+        return cls(
+            fr=given.get("fr", base),
+            en=given.get("en", base),
+            texts=given,
+            fallback=fallback,
+        )
+
+    def shown(self, locale: str) -> tuple[str, Locale]:
+        """The text for a reader of `locale`, and the language it is in."""
+        for language in (locale, self.fallback):
+            text = self.texts.get(language)  # type: ignore[call-overload]
+            if text:
+                return text, language  # type: ignore[return-value]
+        return self.fr, "fr"
+
+    def get(self, locale: str) -> str:
+        return self.shown(locale)[0]
 
 
 class MailingRequested(Event):

@@ -15,8 +15,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
-from mobilise_runtime.locales import AUTONYMS, LOCALES, Locale, format_number
+from mobilise_runtime.catalogs import wording
+from mobilise_runtime.locales import LOCALES, Locale, autonym, direction, format_number
 
 # Pages load nothing from elsewhere and are never framed, so an injected tag could do nothing;
 # their links may carry tokens, which must not leak to other sites through Referer; their
@@ -49,26 +51,38 @@ def page_templates(
     *,
     stylesheet: str | None = None,
     section: str | None = None,
+    footer: str = "",
     **filters: Any,
 ) -> Jinja2Templates:
     """The templates of `directory`, then the shared ones. base.html links /static/pages.css,
-    then `stylesheet` (the service's own, under /static); `section` names the string that
-    follows the site's name in the title and the header."""
+    then `stylesheet` (the service's own, under /static); `section` is the words (a msgid) that
+    follow the site's name in the title and the header, `footer` those of the footer."""
     environment = jinja2.Environment(
         # A service's own template of the same name comes first.
         loader=jinja2.ChoiceLoader(
             [jinja2.FileSystemLoader(directory), jinja2.FileSystemLoader(SHARED_TEMPLATES)]
         ),
         autoescape=True,
-        # A string missing from a service's strings fails the tests rather than showing a blank.
+        # A name missing from a page's context fails the tests rather than showing a blank.
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.globals.update(stylesheet=stylesheet, section=section)
+    environment.globals.update(stylesheet=stylesheet, section=section, footer=footer)
     environment.filters["number"] = format_number
+    environment.filters["foreign"] = foreign
     environment.filters.update(filters)
     return Jinja2Templates(env=environment)
+
+
+def foreign(text: object, locale: str) -> Markup:
+    """` lang="…" dir="…"` for an element holding `text` (a Shown) in another language than the
+    page's: screen readers then speak it in its own language, browsers lay it out in its own
+    direction."""
+    lang = getattr(text, "lang", locale)
+    if lang == locale:
+        return Markup("")
+    return Markup(' lang="{}" dir="{}"').format(lang, direction(lang))
 
 
 def static_files(directory: Path) -> StaticFiles:
@@ -81,22 +95,21 @@ def render_page(
     template: str,
     *,
     locale: Locale,
-    strings: Mapping[str, str],
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    """`template` from `request.app.state.templates`, with `t` (the strings), `locale` and the
-    language `switcher` in its context."""
+    """`template` from `request.app.state.templates`, in `locale`: its words (`_`, `ngettext`),
+    `locale`, `dir` and the language `switcher` in its context."""
     templates: Jinja2Templates = request.app.state.templates
     switcher = [
-        LanguageLink(other, AUTONYMS[other], _same_page(request, other), other == locale)
+        LanguageLink(other, autonym(other), _same_page(request, other), other == locale)
         for other in LOCALES
     ]
     return templates.TemplateResponse(
         request,
         template,
-        {"t": strings, "locale": locale, "switcher": switcher, **context},
+        {**wording(locale).template_globals(), "switcher": switcher, **context},
         status_code=status_code,
         headers={**PAGE_HEADERS, **(headers or {})},
     )
@@ -106,23 +119,21 @@ def render_message(
     request: Request,
     *,
     locale: Locale,
-    strings: Mapping[str, str],
     title: str,
     text: str,
     status_code: int,
     headers: Mapping[str, str] | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    """A page that only says something: `title` and `text` name entries of `strings`."""
+    """A page that only says something: `title` and `text` are msgids (marked `N_`)."""
     return render_page(
         request,
         "message.html",
         locale=locale,
-        strings=strings,
         status_code=status_code,
         headers=headers,
-        title_key=title,
-        text_key=text,
+        title=title,
+        text=text,
         **context,
     )
 
@@ -131,18 +142,18 @@ def render_unavailable(
     request: Request,
     *,
     locale: Locale,
-    strings: Mapping[str, str],
+    title: str,
+    text: str,
     retry_after_s: int,
     **context: Any,
 ) -> HTMLResponse:
-    """The 503 page of a store out of reach for now: its strings `unavailable_title` and
-    `unavailable_text`, and when to try again."""
+    """The 503 page of a store out of reach for now, saying `title` and `text` (msgids), and
+    when to try again."""
     return render_message(
         request,
         locale=locale,
-        strings=strings,
-        title="unavailable_title",
-        text="unavailable_text",
+        title=title,
+        text=text,
         status_code=503,
         headers={"Retry-After": str(retry_after_s)},
         **context,

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from counter.domain.errors import Unavailable, UnknownCampaign
 from mobilise_runtime.cache import TimedCache
+from mobilise_runtime.locales import Shown, shown
 from mobilise_runtime.logging import get_logger
 from mobilise_runtime.signup_service import SignupService, SignupUnreachable, is_slug
 
@@ -39,6 +40,12 @@ class Campaign:
     goal: int
     countries: tuple[str, ...]
     status: str
+    fallback_locale: str = "fr"
+
+    def shown_title(self, locale: str) -> Shown:
+        """The title in `locale`, or in the campaign's fallback language; the slug if none."""
+        title = shown(self.title, locale, self.fallback_locale)
+        return title if title else Shown(self.slug, locale)
 
 
 class _CampaignIn(BaseModel):
@@ -54,6 +61,7 @@ class _CampaignIn(BaseModel):
     goal: int = Field(ge=1)
     countries: list[str] = Field(default_factory=list)
     status: str = "open"
+    fallback_locale: str = "fr"  # a signup service from before other languages: fr and en
 
 
 class CampaignDirectory:
@@ -106,6 +114,7 @@ class CampaignDirectory:
             goal=found.goal,
             countries=tuple(found.countries),
             status=found.status,
+            fallback_locale=found.fallback_locale,
         )
 
     @staticmethod

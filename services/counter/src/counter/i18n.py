@@ -1,152 +1,92 @@
-"""The dashboard's strings in both languages; choosing the language and naming places is shared
-with the signup pages (mobilise_runtime.locales)."""
+"""The dashboard's words that the code names rather than the templates (world regions), and the
+dashboard script's words; languages, numbers and place names are shared
+(mobilise_runtime.locales), the words themselves are in the shared catalogs."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from mobilise_runtime.catalogs import N_, Nn_, wording
 from mobilise_runtime.locales import (
-    AUTONYMS,
     DEFAULT,
     LOCALES,
     Locale,
     country_name,
     format_number,
+    format_share,
     locale_from,
     negotiate,
     region_name,
 )
 
 __all__ = [
-    "AUTONYMS",
     "DEFAULT",
     "LOCALES",
-    "STRINGS",
     "Locale",
     "country_name",
     "format_number",
-    "format_percent",
+    "format_share",
     "locale_from",
     "macro_region_name",
     "negotiate",
     "region_name",
+    "script_strings",
 ]
 
-
-def format_percent(value: float, locale: Locale) -> str:
-    if locale == "fr":
-        return f"{value:.1f}".replace(".", ",") + "\u202f%"
-    return f"{value:.1f}%"
+# UN M49 world regions, as the counter names them.
+MACRO_REGIONS = {
+    "Africa": N_("Africa"),
+    "Americas": N_("Americas"),
+    "Asia": N_("Asia"),
+    "Europe": N_("Europe"),
+    "Oceania": N_("Oceania"),
+    "Antarctica": N_("Antarctica"),
+    "Unknown": N_("Not given"),
+}
 
 
 def macro_region_name(name: str, locale: Locale) -> str:
-    return STRINGS[locale].get(f"macro_{name}", name)
+    return wording(locale).gettext(MACRO_REGIONS[name]) if name in MACRO_REGIONS else name
 
 
-STRINGS: dict[Locale, dict[str, str]] = {
-    "fr": {
-        "site_name": "mobilise",
-        "skip_to_content": "Aller au contenu",
-        "language": "Langue",
-        "dashboard": "Tableau de bord",
-        "footer_text": "Chiffres agrégés, sans aucune donnée personnelle.",
-        "signed_pledge": "Signatures",
-        "signed_volunteer": "Inscriptions",
-        "confirmed": "Confirmées",
-        "volunteers": "Bénévoles",
-        "goal": "Objectif",
-        "progress_pledge": "{signed} signatures sur un objectif de {goal}",
-        "progress_pledge_one": "{signed} signature sur un objectif de {goal}",
-        "progress_volunteer": "{signed} inscriptions sur un objectif de {goal}",
-        "progress_volunteer_one": "{signed} inscription sur un objectif de {goal}",
-        "percent_of_goal": "{percent} % de l'objectif",
-        "updated": "Mis à jour le {time}",
-        "never_updated": "Aucune signature comptée pour l'instant.",
-        "live": "En direct",
-        "reconnecting": "Connexion perdue, nouvelle tentative…",
-        "chart_heading": "Au fil du temps",
-        "range_hour": "Dernière heure",
-        "range_day": "Dernières 24 heures",
-        "per_minute": "Signatures par minute",
-        "per_hour": "Signatures par heure",
-        "chart_summary": (
-            "Signatures sur la période\u00a0: {total}\u00a0; au plus {peak} en une {unit}."
-        ),
-        "unit_minute": "minute",
-        "unit_hour": "heure",
-        "chart_needs_js": "Le graphique s'affiche avec JavaScript.",
-        "by_macro_region": "Par grande région",
-        "by_country": "Par pays",
-        "by_region": "Par région",
-        "partners": "Partenaires",
-        "col_macro_region": "Grande région",
-        "col_country": "Pays",
-        "col_region": "Région",
-        "col_partner": "Partenaire",
-        "col_rank": "Rang",
-        "col_share": "Part",
-        "nothing_yet": "Rien pour l'instant.",
-        "macro_Africa": "Afrique",
-        "macro_Americas": "Amériques",
-        "macro_Asia": "Asie",
-        "macro_Europe": "Europe",
-        "macro_Oceania": "Océanie",
-        "macro_Antarctica": "Antarctique",
-        "macro_Unknown": "Non précisée",
-        "not_found_title": "Campagne introuvable",
-        "not_found_text": "Aucune campagne ne porte cette adresse. Vérifiez le lien.",
-        "unavailable_title": "Momentanément indisponible",
-        "unavailable_text": "Les chiffres ne peuvent pas être lus pour l'instant. "
-        "Réessayez dans quelques secondes.",
-    },
-    "en": {
-        "site_name": "mobilise",
-        "skip_to_content": "Skip to content",
-        "language": "Language",
-        "dashboard": "Dashboard",
-        "footer_text": "Aggregate figures, without any personal data.",
-        "signed_pledge": "Signatures",
-        "signed_volunteer": "Sign-ups",
-        "confirmed": "Confirmed",
-        "volunteers": "Volunteers",
-        "goal": "Goal",
-        "progress_pledge": "{signed} signatures towards a goal of {goal}",
-        "progress_pledge_one": "{signed} signature towards a goal of {goal}",
-        "progress_volunteer": "{signed} sign-ups towards a goal of {goal}",
-        "progress_volunteer_one": "{signed} sign-up towards a goal of {goal}",
-        "percent_of_goal": "{percent}% of the goal",
-        "updated": "Updated {time}",
-        "never_updated": "No signature counted yet.",
-        "live": "Live",
-        "reconnecting": "Connection lost, trying again…",
-        "chart_heading": "Over time",
-        "range_hour": "Last hour",
-        "range_day": "Last 24 hours",
-        "per_minute": "Signatures per minute",
-        "per_hour": "Signatures per hour",
-        "chart_summary": "Signatures over the period: {total}; at most {peak} in one {unit}.",
-        "unit_minute": "minute",
-        "unit_hour": "hour",
-        "chart_needs_js": "The chart needs JavaScript.",
-        "by_macro_region": "By world region",
-        "by_country": "By country",
-        "by_region": "By region",
-        "partners": "Partners",
-        "col_macro_region": "World region",
-        "col_country": "Country",
-        "col_region": "Region",
-        "col_partner": "Partner",
-        "col_rank": "Rank",
-        "col_share": "Share",
-        "nothing_yet": "Nothing yet.",
-        "macro_Africa": "Africa",
-        "macro_Americas": "Americas",
-        "macro_Asia": "Asia",
-        "macro_Europe": "Europe",
-        "macro_Oceania": "Oceania",
-        "macro_Antarctica": "Antarctica",
-        "macro_Unknown": "Not given",
-        "not_found_title": "Campaign not found",
-        "not_found_text": "No campaign has this address. Please check the link.",
-        "unavailable_title": "Temporarily unavailable",
-        "unavailable_text": "The figures cannot be read just now. Try again in a few seconds.",
-    },
+PROGRESS = {
+    "pledge": Nn_(
+        "%(num)s signature towards a goal of %(goal)s",
+        "%(num)s signatures towards a goal of %(goal)s",
+    ),
+    "volunteer": Nn_(
+        "%(num)s sign-up towards a goal of %(goal)s",
+        "%(num)s sign-ups towards a goal of %(goal)s",
+    ),
 }
+
+
+def progress_forms(kind: str, locale: Locale) -> dict[str, str]:
+    """The progress sentence by CLDR plural category; "{num}" and "{goal}" for the script."""
+    return wording(locale).plural_forms(*PROGRESS[kind], goal="{goal}")
+
+
+def script_strings(kind: str, locale: Locale) -> dict[str, Any]:
+    """What dashboard.js says (it has no words of its own), with "{…}" where it puts values."""
+    _ = wording(locale).gettext
+    return {
+        "progress": progress_forms(kind, locale),
+        "percent_of_goal": _("%(percent)s%% of the goal", percent="{percent}"),
+        "updated": _("Updated %(time)s", time="{time}"),
+        "live": _("Live"),
+        "reconnecting": _("Connection lost, trying again…"),
+        "per_minute": _("Signatures per minute"),
+        "per_hour": _("Signatures per hour"),
+        "chart_summary": {
+            "minute": _(
+                "Signatures over the period: %(total)s; at most %(peak)s in one minute.",
+                total="{total}",
+                peak="{peak}",
+            ),
+            "hour": _(
+                "Signatures over the period: %(total)s; at most %(peak)s in one hour.",
+                total="{total}",
+                peak="{peak}",
+            ),
+        },
+    }

@@ -11,8 +11,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from counter.i18n import STRINGS, Locale, format_percent
+from counter.i18n import Locale, format_share
 from mobilise_runtime import pages as runtime_pages
+from mobilise_runtime.catalogs import N_
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -22,8 +23,9 @@ def page_templates() -> Jinja2Templates:
     return runtime_pages.page_templates(
         TEMPLATES_DIR,
         stylesheet="dashboard.css",
-        section="dashboard",
-        percent=format_percent,
+        section=N_("Dashboard"),
+        footer=N_("Aggregate figures, without any personal data."),
+        percent=format_share,
         utc=_utc_text,
     )
 
@@ -41,7 +43,6 @@ def render(
         request,
         template,
         locale=locale,
-        strings=STRINGS[locale],
         status_code=status_code,
         headers=headers,
         **context,
@@ -51,11 +52,10 @@ def render(
 def render_message(
     request: Request, *, locale: Locale, title: str, text: str, status_code: int
 ) -> HTMLResponse:
-    """A page that only says something: `title` and `text` name strings of i18n.STRINGS."""
+    """A page that only says something: `title` and `text` are msgids (marked N_)."""
     return runtime_pages.render_message(
         request,
         locale=locale,
-        strings=STRINGS[locale],
         title=title,
         text=text,
         status_code=status_code,
@@ -64,7 +64,11 @@ def render_message(
 
 def render_unavailable(request: Request, *, locale: Locale, retry_after_s: int) -> HTMLResponse:
     return runtime_pages.render_unavailable(
-        request, locale=locale, strings=STRINGS[locale], retry_after_s=retry_after_s
+        request,
+        locale=locale,
+        title=N_("Temporarily unavailable"),
+        text=N_("The figures cannot be read just now. Try again in a few seconds."),
+        retry_after_s=retry_after_s,
     )
 
 

@@ -37,7 +37,7 @@ class CampaignTitles:
         delay = 0.5
         for _ in range(ATTEMPTS):
             try:
-                return (await self._signup.campaign(slug)).title
+                return (await self._signup.campaign(slug)).localised_title
             except NotFound:
                 # Deleted since: its emails still go out, under its slug.
                 return LocalisedText(fr=slug, en=slug)

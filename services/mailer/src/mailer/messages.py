@@ -24,9 +24,10 @@ from jinja2 import nodes
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from mailer.i18n import LOCALES, STRINGS, Locale
+from mailer.i18n import LOCALES, SUBJECTS, Locale, wording
 from mailer.settings import Settings
 from mobilise_events import LocalisedText
+from mobilise_runtime.locales import direction
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 MAX_BATCH = 1000  # personalizations per request, SendGrid's limit
@@ -106,11 +107,11 @@ def _transactional(
 ) -> Body:
     locale = recipient.locale
     campaign = _in(title, locale)
-    subject = _one_line(STRINGS[locale][f"{kind}_subject"].format(campaign=campaign))
+    language = wording(locale)
+    subject = _one_line(language.gettext(SUBJECTS[kind], campaign=campaign))
     unsubscribe_url = sender.link("unsubscribe", recipient.unsubscribe_token)
     context = {
-        "locale": locale,
-        "t": STRINGS[locale],
+        **language.template_globals(),
         "subject": subject,
         "campaign": campaign,
         "first_name": recipient.first_name,
@@ -148,14 +149,17 @@ def newsletter(
         group = [r for r in recipients if r.locale == locale]
         if not group:
             continue
-        text, html = _organiser_text(_in(body_template, locale))
+        source, body_lang = body_template.shown(locale)
+        text, html = _organiser_text(source)
         title = _one_line(_in(subject, locale))
         context = {
-            "locale": locale,
-            "t": STRINGS[locale],
+            **wording(locale).template_globals(),
             "subject": title,
             "campaign": _in(campaign_title, locale),
             "unsubscribe_url": UNSUBSCRIBE_URL,
+            # The organiser's text in the fallback language, marked as such in another's email.
+            "body_lang": body_lang,
+            "body_dir": direction(body_lang),
         }
         content = _render("newsletter", {**context, "body": text}, {**context, "body": html})
         for batch in _batches(group, batch_size):
@@ -257,7 +261,7 @@ def _batches(items: Sequence[Recipient], size: int) -> Iterator[Sequence[Recipie
 
 
 def _in(text: LocalisedText, locale: Locale) -> str:
-    return text.fr if locale == "fr" else text.en
+    return text.get(locale)
 
 
 def _one_line(text: str) -> str:

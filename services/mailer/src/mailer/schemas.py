@@ -11,6 +11,7 @@ import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from mailer.messages import BodyTemplateError, check_body_template
+from mobilise_runtime.locales import Locale
 
 MAX_SUBJECT_CHARS = 200
 MAX_BODY_CHARS = 20_000
@@ -62,25 +63,19 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class SubjectIn(_In):
-    fr: Subject
-    en: Subject
-
-
-class BodyTemplateIn(_In):
-    """The newsletter's text in each language: plain text (blank lines make paragraphs) that may
-    use `{{ first_name }}` and nothing else."""
-
-    fr: BodyTemplate
-    en: BodyTemplate
+# The subject and the text in any of the configured languages, at least the campaign's fallback
+# language (which recipients of the others get). The text is plain text (blank lines make
+# paragraphs) that may use `{{ first_name }}` and nothing else.
+SubjectIn = Annotated[dict[Locale, Subject], Field(min_length=1)]
+BodyTemplateIn = Annotated[dict[Locale, BodyTemplate], Field(min_length=1)]
 
 
 class AudienceIn(_In):
     # None: every country of the campaign.
     countries: list[Country] | None = Field(default=None, min_length=1, max_length=MAX_COUNTRIES)
     confirmed_only: bool
-    # None: both languages, each recipient in their own.
-    locale: Literal["fr", "en"] | None = None
+    # None: every language, each recipient in their own.
+    locale: Locale | None = None
 
 
 class MailingIn(_In):

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mailer.domain.errors import NotAuthenticated, NotFound, Unavailable
 from mobilise_events import LocalisedText
+from mobilise_events.models import Locale
 from mobilise_runtime.logging import get_logger
 
 RETRY_AFTER_S = 5
@@ -54,9 +55,14 @@ class Campaign(BaseModel):
 
     id: str = Field(min_length=1)
     slug: str
-    title: LocalisedText
+    title: dict[Locale, str]
+    fallback_locale: Locale = "fr"  # a signup service from before other languages: fr and en
     countries: tuple[str, ...] = ()
     closes_at: datetime | None = None
+
+    @property
+    def localised_title(self) -> LocalisedText:
+        return LocalisedText.of(self.title, self.fallback_locale)
 
 
 class SignupClient:

@@ -39,6 +39,7 @@ PUBLIC_ROUTES = API_PUBLIC_ROUTES | frozenset(
         "POST /api/v1/campaigns/{slug}/pledges",
         "POST /api/v1/campaigns/{slug}/volunteers",
         "GET /api/v1/campaigns/{slug}/widget",
+        "GET /api/v1/regions/{country}",
         "GET /c/{slug}",
         "POST /c/{slug}",
         "GET /c/{slug}/thanks",

@@ -18,7 +18,7 @@ from pydantic import (
 
 from signup.domain.campaigns import Kind, Status
 from signup.domain.limits import DEFAULT_ADDRESS, DEFAULT_PARTNER, DEFAULT_SUPPORTER, Bucket, Limits
-from signup.schemas import Country, Slug, Version, WriteModel
+from signup.schemas import Country, Locale, Slug, Version, WriteModel
 
 
 def _in_utc(value: datetime) -> datetime:
@@ -33,14 +33,13 @@ def _in_utc(value: datetime) -> datetime:
 Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 
-class LocalisedTitle(WriteModel):
-    fr: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    en: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-
-
-class LocalisedText(WriteModel):
-    fr: Annotated[str, StringConstraints(max_length=5000)] = ""
-    en: Annotated[str, StringConstraints(max_length=5000)] = ""
+# An organiser's text, in any of the configured languages (at least one for a title); readers
+# of a language it was not given in get the campaign's `fallback_locale`.
+LocalisedTitle = Annotated[
+    dict[Locale, Annotated[str, StringConstraints(min_length=1, max_length=200)]],
+    Field(min_length=1),
+]
+LocalisedText = dict[Locale, Annotated[str, StringConstraints(max_length=5000)]]
 
 
 CONSENT_TEXT_EXAMPLE: dict[str, Any] = {
@@ -56,7 +55,9 @@ class ConsentTextIn(WriteModel):
     model_config = ConfigDict(json_schema_extra={"examples": [CONSENT_TEXT_EXAMPLE]})
 
     version: Version
-    text: LocalisedTitle  # both languages required
+    text: dict[Locale, Annotated[str, StringConstraints(min_length=1, max_length=5000)]] = Field(
+        min_length=1
+    )  # any languages: the campaign page shows its fallback language's to readers of others
 
 
 class ConsentTextOut(BaseModel):
@@ -123,6 +124,7 @@ CAMPAIGN_EXAMPLE: dict[str, Any] = {
         "fr": "Formons 50 000 femmes aux compétences numériques.",
         "en": "Let's train 50,000 women in digital skills.",
     },
+    "fallback_locale": "fr",
     "goal": 50000,
     "countries": ["FR", "SN", "CI"],
     "double_opt_in": True,
@@ -136,7 +138,8 @@ class CampaignIn(WriteModel):
     slug: Slug
     kind: Kind
     title: LocalisedTitle
-    description: LocalisedText = LocalisedText()
+    description: LocalisedText = Field(default_factory=dict)
+    fallback_locale: Locale = "fr"
     goal: int = Field(ge=1, le=1_000_000_000)
     countries: list[Country] = Field(default_factory=list, max_length=250)
     double_opt_in: bool = True
@@ -148,6 +151,8 @@ class CampaignIn(WriteModel):
     @model_validator(mode="after")
     def _dates(self) -> Self:
         _check_dates(self.opens_at, self.closes_at)
+        if self.fallback_locale not in self.title:
+            raise ValueError(f"title needs a text in fallback_locale {self.fallback_locale!r}")
         return self
 
 
@@ -160,6 +165,7 @@ class CampaignPatch(WriteModel):
 
     title: LocalisedTitle | None = None
     description: LocalisedText | None = None
+    fallback_locale: Locale | None = None
     goal: int | None = Field(default=None, ge=1, le=1_000_000_000)
     countries: list[Country] | None = Field(default=None, max_length=250)
     double_opt_in: bool | None = None
@@ -203,6 +209,7 @@ class CampaignOut(BaseModel):
     kind: Kind
     title: dict[str, str]
     description: dict[str, str]
+    fallback_locale: str
     goal: int
     countries: list[str]
     double_opt_in: bool

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from signup import wording as words
 from signup.domain.campaigns import Kind
 from signup.domain.errors import (
     Closed,
@@ -20,26 +21,18 @@ from signup.domain.errors import (
     TooManyRequests,
     Unavailable,
 )
-from signup.i18n import Locale
+from signup.i18n import Locale, Wording
 from signup.signup_schemas import PledgeIn, VolunteerIn
 
-# The inputs of the form; each has its own message, `error_<name>` in i18n.STRINGS.
-FIELDS = (
-    "email",
-    "first_name",
-    "last_name",
-    "country",
-    "region",
-    "skills",
-    "availability",
-    "consent",
-)
+# The inputs of the form; each has its own message (wording.FIELD_ERRORS).
+FIELDS = tuple(words.FIELD_ERRORS)
 # Where an error about no visible field goes: the top of the form.
 GENERAL = "form"
 _PLEDGE_TEXT = ("email", "first_name", "last_name", "country", "region")
 _TEXT = (*_PLEDGE_TEXT, "availability")
 # The honeypot: hidden from people, filled by robots that fill every field.
 HONEYPOT = "fax"
+SHOW_REGIONS = "show_regions"
 _TICKED = ("newsletter_opt_in", "wants_training", "consent")
 
 
@@ -51,6 +44,8 @@ class Submitted:
     skills: tuple[str, ...]
     ticked: frozenset[str]
     consent_text_version: str
+    # The form without JavaScript asked for the chosen country's regions, not to sign.
+    show_regions: bool = False
 
     @classmethod
     def read(cls, pairs: Iterable[tuple[str, object]]) -> Submitted:
@@ -58,6 +53,7 @@ class Submitted:
         skills: list[str] = []
         ticked: set[str] = set()
         version = ""
+        show_regions = False
         for name, raw in pairs:
             if not isinstance(raw, str):
                 continue  # a file: the form has no file input
@@ -72,13 +68,15 @@ class Submitted:
                 version = value
             elif name == HONEYPOT and value:
                 text[name] = value
-        return cls(text, tuple(skills), frozenset(ticked), version)
+            elif name == SHOW_REGIONS:
+                show_regions = True
+        return cls(text, tuple(skills), frozenset(ticked), version, show_regions)
 
 
 class FormInvalid(Exception):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(", ".join(errors))
-        self.errors = errors  # field (or GENERAL) -> key of its message in i18n.STRINGS
+        self.errors = errors  # field (or GENERAL) -> its message (a msgid)
 
 
 def signup_from_form(
@@ -108,7 +106,7 @@ def signup_from_form(
         errors = field_errors(exc)
     # Consent is the form's own question: the API's clients ask it their own way.
     if "consent" not in submitted.ticked:
-        errors["consent"] = "error_consent"
+        errors["consent"] = words.FIELD_ERRORS["consent"]
     if signup is None or errors:
         raise FormInvalid(errors)
     return signup
@@ -120,25 +118,36 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
         loc = error["loc"]
         field = str(loc[0]) if loc and loc[0] in FIELDS else GENERAL
         # GENERAL: a hidden input or the model as a whole, nothing the person can correct.
-        errors.setdefault(field, "error_general" if field == GENERAL else f"error_{field}")
+        errors.setdefault(
+            field, words.GENERAL_ERROR if field == GENERAL else words.FIELD_ERRORS[field]
+        )
     return errors
 
 
-def refusal_messages(exc: SignupError, strings: Mapping[str, str]) -> dict[str, str]:
+def refusal_messages(exc: SignupError, language: Wording) -> dict[str, str]:
     """What the page says, and where, when the campaign's rules refuse a well-formed signup."""
+    _ = language.gettext
     if isinstance(exc, Rejected) and exc.field == "country":
-        return {"country": strings["error_country_not_covered"]}
+        return {"country": _(words.COUNTRY_NOT_COVERED)}
     if isinstance(exc, Rejected) and exc.field == "consent_text_version":
-        return {GENERAL: strings["error_consent_changed"]}
+        return {GENERAL: _(words.CONSENT_CHANGED)}
     if isinstance(exc, TooManyRequests):
         minutes = max(1, -(-exc.retry_after_s // 60))
-        return {GENERAL: strings["error_rate_limited"].format(minutes=minutes)}
+        return {
+            GENERAL: language.ngettext(
+                "Too many signups have come from your network for this campaign. Please try "
+                "again in about %(num)s minute.",
+                "Too many signups have come from your network for this campaign. Please try "
+                "again in about %(num)s minutes.",
+                minutes,
+            )
+        }
     general = {
-        Closed: "campaign_closed",
-        NotOpenYet: "campaign_not_open",
-        Unavailable: "unavailable_text",
+        Closed: words.CAMPAIGN_CLOSED,
+        NotOpenYet: words.CAMPAIGN_NOT_OPEN,
+        Unavailable: words.UNAVAILABLE,
         # The form without JavaScript cannot compute a proof of work: say how to sign anyway.
-        ProofRequired: "error_proof_nojs",
+        ProofRequired: words.PROOF_NEEDS_JS,
     }
-    key = next((k for cls, k in general.items() if isinstance(exc, cls)), None)
-    return {GENERAL: strings[key] if key else exc.message}
+    message = next((m for cls, m in general.items() if isinstance(exc, cls)), None)
+    return {GENERAL: _(message) if message else exc.message}

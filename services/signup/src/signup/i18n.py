@@ -1,11 +1,11 @@
-"""The pages' languages: which one a request gets, and every string the pages show, in both.
-
-Templates receive `t` (this locale's strings) and `locale`; they hold no text of their own."""
+"""The pages' languages: which one a request gets, and what every language shares (numbers,
+place names), from mobilise_runtime.locales; the words are in the shared gettext catalogs
+(mobilise_runtime.catalogs), the ones the code names in signup.wording."""
 
 from __future__ import annotations
 
+from mobilise_runtime.catalogs import Wording, wording
 from mobilise_runtime.locales import (
-    AUTONYMS,
     DEFAULT,
     LOCALES,
     Locale,
@@ -13,19 +13,18 @@ from mobilise_runtime.locales import (
     format_number,
     locale_from,
     negotiate,
+    regions,
 )
-from signup.locales import en, fr
 
 __all__ = [
-    "AUTONYMS",
     "DEFAULT",
     "LOCALES",
-    "STRINGS",
     "Locale",
+    "Wording",
     "countries",
     "format_number",
     "locale_from",
     "negotiate",
+    "regions",
+    "wording",
 ]
-
-STRINGS: dict[Locale, dict[str, str]] = {"fr": fr.STRINGS, "en": en.STRINGS}

@@ -40,6 +40,7 @@ from signup.routes import (
     organisers,
     pages,
     partners,
+    regions,
     signups,
     supporters,
     unsubscribe,
@@ -110,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handler(app)
     for module in (campaigns, organisers, signups, exports, pages, confirm, unsubscribe):
         app.include_router(module.router)
-    for module in (partners, widget, embed, supporters, invalidations):
+    for module in (partners, widget, embed, supporters, invalidations, regions):
         app.include_router(module.router)
     app.mount("/static", static_files(STATIC_DIR), name="static")
     app.include_router(

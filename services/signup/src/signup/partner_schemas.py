@@ -18,7 +18,7 @@ from pydantic import (
 from signup.domain.campaigns import Kind, Status
 from signup.domain.partners import parse_origin
 from signup.domain.text import clean_name
-from signup.schemas import PartnerKey, Slug
+from signup.schemas import Locale, PartnerKey, Slug
 
 Origin = Annotated[
     str, StringConstraints(min_length=8, max_length=300), AfterValidator(parse_origin)
@@ -144,6 +144,8 @@ WIDGET_EXAMPLE: dict[str, Any] = {
     "locale": "en",
     "status": "open",
     "title": "Women in digital",
+    "title_lang": "en",
+    "consent_text_lang": "en",
     "consent_text_version": "2026-01",
     "consent_text": "I agree that my data is used for this campaign.",
     "charter_url": "https://signup.example/privacy?lang=en",
@@ -153,7 +155,12 @@ WIDGET_EXAMPLE: dict[str, Any] = {
     "countries": [{"value": "SN", "label": "Senegal"}],
     "skills": [],
     "availabilities": [],
+    "dir": "ltr",
     "strings": {"email_label": "Email address", "submit": "Sign"},
+    "progress_forms": {
+        "one": "{num} signature towards a goal of {goal}",
+        "other": "{num} signatures towards a goal of {goal}",
+    },
     "progress": {"signed": 18432, "goal": 50000, "percent": 36},
 }
 
@@ -165,11 +172,14 @@ class WidgetOut(BaseModel):
 
     slug: str
     kind: Kind
-    locale: Literal["fr", "en"]
+    locale: Locale
+    dir: Literal["ltr", "rtl"]
     status: Status
     title: str
+    title_lang: Locale  # the language of `title`: the campaign's fallback where none is in `locale`
     consent_text_version: str
     consent_text: str
+    consent_text_lang: Locale
     charter_url: str
     hosted_url: str
     signup_url: str
@@ -178,4 +188,7 @@ class WidgetOut(BaseModel):
     skills: list[Choice]
     availabilities: list[Choice]
     strings: dict[str, str]
+    # The progress sentence by CLDR plural category ("one", "few", "other"…), for
+    # Intl.PluralRules; "{num}" and "{goal}" are the numbers.
+    progress_forms: dict[str, str]
     progress: ProgressOut | None

@@ -76,7 +76,10 @@ async def view(repository: Repository, partner: Partner, *, public_url: str) -> 
     embed = {}
     for campaign in campaigns:
         snippets = embed_snippets(
-            public_url, key=partner.key, slug=campaign.slug, title=campaign.title.fr
+            public_url,
+            key=partner.key,
+            slug=campaign.slug,
+            title=campaign.title.get(campaign.fallback_locale),
         )
         embed[campaign.slug] = EmbedOut(script=snippets.script, iframe=snippets.iframe)
     return PartnerOut(

@@ -13,9 +13,11 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from mobilise_runtime import pages as runtime_pages
+from mobilise_runtime.catalogs import N_
+from signup import wording as words
 from signup.domain.errors import Unavailable
 from signup.domain.tokens import TokenExpired, TokenInvalid
-from signup.i18n import STRINGS, Locale
+from signup.i18n import Locale
 from signup.settings import Settings
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -23,7 +25,9 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 
 def page_templates() -> Jinja2Templates:
-    return runtime_pages.page_templates(TEMPLATES_DIR, stylesheet="signup.css")
+    return runtime_pages.page_templates(
+        TEMPLATES_DIR, stylesheet="signup.css", footer=N_("Campaigns for gender equality.")
+    )
 
 
 def render(
@@ -49,7 +53,7 @@ def render(
 def render_message(
     request: Request, *, locale: Locale, title: str, text: str, status_code: int
 ) -> HTMLResponse:
-    """A page that only says something: `title` and `text` name strings of i18n.STRINGS."""
+    """A page that only says something: `title` and `text` are msgids (signup.wording)."""
     return runtime_pages.render_message(
         request,
         locale=locale,
@@ -61,10 +65,9 @@ def render_message(
 
 
 def _context(request: Request, locale: Locale) -> dict[str, Any]:
-    # What every page of this service has: its strings, and the footer's link to the charter.
+    # What every page of this service has: the footer's link to the charter.
     settings: Settings = request.app.state.settings
     return {
-        "strings": STRINGS[locale],
         "charter_url": charter_url(settings.charter_url, locale),
     }
 
@@ -84,20 +87,25 @@ def refused_link(
         return render_message(
             request,
             locale=locale,
-            title="link_expired_title",
-            text="link_expired_text",
+            title=words.LINK_EXPIRED_TITLE,
+            text=words.LINK_EXPIRED,
             status_code=410,
         )
     return render_message(
         request,
         locale=locale,
-        title="link_invalid_title",
-        text="link_invalid_text",
+        title=words.LINK_INVALID_TITLE,
+        text=words.LINK_INVALID,
         status_code=400,
     )
 
 
 def unavailable(request: Request, locale: Locale, exc: Unavailable) -> HTMLResponse:
     return runtime_pages.render_unavailable(
-        request, locale=locale, retry_after_s=exc.retry_after_s, **_context(request, locale)
+        request,
+        locale=locale,
+        title=words.UNAVAILABLE_TITLE,
+        text=words.UNAVAILABLE,
+        retry_after_s=exc.retry_after_s,
+        **_context(request, locale),
     )

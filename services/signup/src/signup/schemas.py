@@ -5,14 +5,14 @@ partner_schemas.py."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
+from mobilise_runtime.locales import Locale as Locale
 from signup.domain.organisers import Role
 from signup.domain.regions import country_code
 
-Locale = Literal["fr", "en"]
 Slug = Annotated[
     str, StringConstraints(min_length=3, max_length=64, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ]

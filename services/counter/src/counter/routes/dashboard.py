@@ -18,23 +18,19 @@ from fastapi.responses import HTMLResponse
 from counter.campaigns import Campaign
 from counter.deps import CampaignsDep, ReaderDep
 from counter.domain.errors import Unavailable, UnknownCampaign
-from counter.i18n import STRINGS, Locale, country_name, macro_region_name, negotiate, region_name
+from counter.i18n import (
+    Locale,
+    country_name,
+    macro_region_name,
+    negotiate,
+    region_name,
+    script_strings,
+)
 from counter.rendering import render, render_message, render_unavailable
 from counter.schemas import CountsOut, TotalsOut
+from mobilise_runtime.catalogs import N_
 
 router = APIRouter(include_in_schema=False)
-# What dashboard.js says (it has no strings of its own), besides the progress sentence.
-SCRIPT_STRINGS = (
-    "percent_of_goal",
-    "updated",
-    "live",
-    "reconnecting",
-    "per_minute",
-    "per_hour",
-    "chart_summary",
-    "unit_minute",
-    "unit_hour",
-)
 
 
 @dataclass(frozen=True)
@@ -49,7 +45,7 @@ class Row:
 @dataclass(frozen=True)
 class Table:
     id: str
-    heading: str  # keys of i18n.STRINGS
+    heading: str  # msgids
     column: str
     rows: list[Row]
 
@@ -83,17 +79,14 @@ async def dashboard(
     if isinstance(page, HTMLResponse):
         return page
     locale, campaign, totals = page.locale, page.campaign, page.totals
-    strings = STRINGS[locale]
     base = f"/api/v1/campaigns/{quote(campaign.slug)}"
     return render(
         request,
         "dashboard.html",
         locale=locale,
         campaign=campaign,
-        title=campaign.title.get(locale) or campaign.slug,
+        title=campaign.shown_title(locale),
         totals=totals,
-        # French and English say "1 signature", "0 signatures", "2 signatures".
-        progress_key=f"progress_{campaign.kind}{'_one' if totals.signed == 1 else ''}",
         percent=totals.signed * 100 // campaign.goal,
         show_volunteers=_show_volunteers(campaign, totals),
         tables=tables(totals, locale),
@@ -101,11 +94,7 @@ async def dashboard(
             "stream": f"{base}/totals/stream",
             "history": f"{base}/history",
             "breakdown": f"/dashboard/{quote(campaign.slug)}/breakdown?lang={locale}",
-            "strings": {
-                "progress": strings[f"progress_{campaign.kind}"],
-                "progress_one": strings[f"progress_{campaign.kind}_one"],
-                **{key: strings[key] for key in SCRIPT_STRINGS},
-            },
+            "strings": script_strings(campaign.kind, locale),
         },
     )
 
@@ -136,21 +125,23 @@ def tables(totals: TotalsOut, locale: Locale) -> list[Table]:
     return [
         Table(
             "macro-regions",
-            "by_macro_region",
-            "col_macro_region",
+            N_("By world region"),
+            N_("World region"),
             _rows(totals.by_macro_region, totals.signed, named(macro_region_name)),
         ),
-        Table("partners", "partners", "col_partner", _rows(totals.by_partner, totals.signed, str)),
+        Table(
+            "partners", N_("Partners"), N_("Partner"), _rows(totals.by_partner, totals.signed, str)
+        ),
         Table(
             "countries",
-            "by_country",
-            "col_country",
+            N_("By country"),
+            N_("Country"),
             _rows(totals.by_country, totals.signed, named(country_name)),
         ),
         Table(
             "regions",
-            "by_region",
-            "col_region",
+            N_("By region"),
+            N_("Region"),
             _rows(totals.by_region, totals.signed, named(region_name)),
         ),
     ]
@@ -174,6 +165,10 @@ def _show_volunteers(campaign: Campaign, totals: TotalsOut) -> bool:
 def _refusal(request: Request, locale: Locale, exc: UnknownCampaign | Unavailable) -> HTMLResponse:
     if isinstance(exc, UnknownCampaign):
         return render_message(
-            request, locale=locale, title="not_found_title", text="not_found_text", status_code=404
+            request, locale=locale, title=NOT_FOUND_TITLE, text=NOT_FOUND_TEXT, status_code=404
         )
     return render_unavailable(request, locale=locale, retry_after_s=exc.retry_after_s)
+
+
+NOT_FOUND_TITLE = N_("Campaign not found")
+NOT_FOUND_TEXT = N_("No campaign has this address. Please check the link.")

@@ -9,8 +9,10 @@
   if (!dataElement) return;
   const data = JSON.parse(dataElement.textContent);
   const strings = data.strings;
-  const locale = document.documentElement.lang;
+  // Latin digits in every language, as the server writes them (mobilise_runtime.locales).
+  const locale = document.documentElement.lang + "-u-nu-latn";
   const numbers = new Intl.NumberFormat(locale);
+  const plurals = new Intl.PluralRules(document.documentElement.lang);
   const times = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "medium" });
   const clock = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" });
   const days = new Intl.DateTimeFormat(locale, { weekday: "short", hour: "2-digit" });
@@ -86,8 +88,9 @@
   }
 
   function progressText(totals) {
-    return (totals.signed === 1 ? strings.progress_one : strings.progress)
-      .replace("{signed}", numbers.format(totals.signed))
+    const forms = strings.progress;
+    return (forms[plurals.select(totals.signed)] || forms.other)
+      .replace("{num}", numbers.format(totals.signed))
       .replace("{goal}", numbers.format(totals.goal));
   }
 
@@ -177,10 +180,9 @@
     plot.replaceChildren(svg);
 
     const total = points.reduce((sum, p) => sum + p.signed, 0);
-    $("chart-summary").textContent = strings.chart_summary
+    $("chart-summary").textContent = strings.chart_summary[bucket]
       .replace("{total}", numbers.format(total))
-      .replace("{peak}", numbers.format(peak))
-      .replace("{unit}", strings[`unit_${bucket}`]);
+      .replace("{peak}", numbers.format(peak));
   }
 
   function formatTime(when) {

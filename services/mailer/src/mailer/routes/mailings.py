@@ -66,8 +66,15 @@ async def request_mailing(
             f"campaign {campaign.slug} does not cover {', '.join(sorted(outside))}",
             field="audience.countries",
         )
-    subject = LocalisedText(fr=body.subject.fr, en=body.subject.en)
-    text = LocalisedText(fr=body.body_template.fr, en=body.body_template.en)
+    fallback = campaign.fallback_locale
+    for field, given in (("subject", body.subject), ("body_template", body.body_template)):
+        if fallback not in given:
+            raise Rejected(
+                f"{field} needs a text in the campaign's fallback language {fallback!r}",
+                field=field,
+            )
+    subject = LocalisedText.of(body.subject, fallback)
+    text = LocalisedText.of(body.body_template, fallback)
     audience = Audience(
         countries=countries,
         confirmed_only=body.audience.confirmed_only,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
+from mobilise_runtime.locales import Shown, shown
 from signup.domain.errors import Closed, NotOpenYet, Rejected
 from signup.domain.limits import Limits
 
@@ -15,11 +17,17 @@ Status = Literal["scheduled", "open", "closed"]
 
 @dataclass(frozen=True)
 class Localised:
-    fr: str
-    en: str
+    """An organiser's text in the languages they gave it in; a reader of any other language
+    gets the campaign's fallback language's text."""
+
+    texts: Mapping[Any, str]  # language -> text; Any: Locale keys from the API, str from Mongo
+    fallback: str = "fr"
+
+    def shown(self, locale: str) -> Shown:
+        return shown(self.texts, locale, self.fallback)
 
     def get(self, locale: str) -> str:
-        return self.fr if locale == "fr" else self.en
+        return self.shown(locale).text
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,10 @@ class Campaign:
     updated_at: datetime
     created_by: str
     limits: Limits = field(default_factory=Limits)
+
+    @property
+    def fallback_locale(self) -> str:
+        return self.title.fallback
 
     @property
     def consent_text_version(self) -> str:

@@ -50,8 +50,9 @@ async def public_view(repository: Repository, campaign: Campaign) -> dict[str, A
         "id": campaign.id,
         "slug": campaign.slug,
         "kind": campaign.kind,
-        "title": {"fr": campaign.title.fr, "en": campaign.title.en},
-        "description": {"fr": campaign.description.fr, "en": campaign.description.en},
+        "title": dict(campaign.title.texts),
+        "description": dict(campaign.description.texts),
+        "fallback_locale": campaign.fallback_locale,
         "goal": campaign.goal,
         "countries": list(campaign.countries),
         "double_opt_in": campaign.double_opt_in,
@@ -83,7 +84,7 @@ async def create_consent_text(
     body: ConsentTextIn, organiser: OrganiserDep, repository: Repo
 ) -> ConsentTextOut:
     now = datetime.now(UTC)
-    text = {"fr": body.text.fr, "en": body.text.en}
+    text = {str(language): words for language, words in body.text.items()}
     await repository.consent_texts.create(body.version, text, by=organiser.id, now=now)
     return ConsentTextOut(version=body.version, text=text, created_at=now)
 
@@ -111,8 +112,8 @@ async def create_campaign(
         id=uuid.uuid4().hex,
         slug=body.slug,
         kind=body.kind,
-        title=Localised(body.title.fr, body.title.en),
-        description=Localised(body.description.fr, body.description.en),
+        title=Localised(body.title, body.fallback_locale),
+        description=Localised(body.description, body.fallback_locale),
         goal=body.goal,
         countries=tuple(dict.fromkeys(body.countries)),
         double_opt_in=body.double_opt_in,
@@ -175,6 +176,11 @@ async def update_campaign(
     closes_at = changes.get("closes_at", current.closes_at)
     if opens_at and closes_at and closes_at <= opens_at:
         raise Rejected("closes_at must be after opens_at", field="closes_at")
+    fallback = changes.get("fallback_locale", current.fallback_locale)
+    if fallback not in changes.get("title", current.title.texts):
+        raise Rejected(
+            f"the title has no text in the fallback language {fallback!r}", field="title"
+        )
     campaign = await repository.campaigns.update(slug, changes, now=datetime.now(UTC))
     return await organiser_view(repository, campaign)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from signup import wording as words
 from signup.deps import IntakeDep, Repo
 from signup.domain.campaigns import Campaign
 from signup.domain.errors import NotFound
@@ -51,9 +52,9 @@ async def embed_thanks(slug: str, request: Request, repository: Repo) -> Respons
         "thanks.html",
         locale=locale,
         headers=embed.headers(),
-        campaign_title=campaign.title.get(locale),
+        campaign_title=campaign.title.shown(locale),
         slug=campaign.slug,
-        outcome="pending" if pending else "accepted",
+        thanks=words.THANKS["pending_confirmation" if pending else "accepted"],
         embed=embed,
     )
 
@@ -67,10 +68,12 @@ async def _campaign_and_embed(
     try:
         campaign = await repository.campaigns.by_slug_cached(slug)
     except NotFound:
-        return _refused(request, locale, "not_found_title", "not_found_text", 404)
+        return _refused(request, locale, words.NOT_FOUND_TITLE, words.NOT_FOUND, 404)
     partner = await repository.partners.get_cached(key) if key else None
     if partner is None or campaign.id not in partner.campaign_ids:
-        return _refused(request, locale, "widget_refused_title", "widget_refused", 403)
+        return _refused(
+            request, locale, words.WIDGET_REFUSED_TITLE, words.WIDGET["widget_refused"], 403
+        )
     return campaign, Embed(partner=partner.key, origins=partner.origins), locale
 
 

@@ -5,30 +5,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, get_args
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
+from mobilise_runtime.locales import format_day, shown
+from signup import wording as words
 from signup.deps import IntakeDep, Repo, request_client
 from signup.domain.campaigns import Campaign
 from signup.domain.errors import NotFound, SignupError
 from signup.domain.partners import Embed
-from signup.forms import FIELDS, FormInvalid, Submitted, refusal_messages, signup_from_form
-from signup.i18n import STRINGS, Locale, countries, negotiate
+from signup.forms import FormInvalid, Submitted, refusal_messages, signup_from_form
+from signup.i18n import Locale, Wording, countries, negotiate, regions, wording
 from signup.intake import Intake
 from signup.progress import Progress, campaign_progress
 from signup.public_page import NO_STORE, PROGRESS_CACHE_CONTROL, PublicPages
 from signup.rendering import render, render_message
 from signup.repository import Repository
 from signup.settings import Settings
-from signup.signup_schemas import Availability, Skill
 
 router = APIRouter(include_in_schema=False)
-SKILLS: tuple[str, ...] = get_args(Skill)
-AVAILABILITIES: tuple[str, ...] = get_args(Availability)
 # The form's fields are many, but bounded: anything beyond is not this form.
 MAX_FORM_FIELDS = 40
 
@@ -73,14 +72,19 @@ async def sign_with_form(
     """The form's signup: the thank-you page, or the form again with every refusal in place."""
     form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
     submitted = Submitted.read(form.multi_items())
-    strings = STRINGS[locale]
+    if submitted.show_regions:
+        # Without JavaScript the regions of the chosen country come from here: the same form.
+        return await render_campaign(
+            request, repository, campaign, locale, submitted=submitted, embed=embed
+        )
+    language = wording(locale)
     try:
         signup = signup_from_form(
             submitted, kind=campaign.kind, locale=locale, partner=embed.partner if embed else None
         )
         accepted = await intake.accept(campaign, signup, client=request_client(request))
     except FormInvalid as exc:
-        errors = {field: strings[key] for field, key in exc.errors.items()}
+        errors = {field: language.gettext(message) for field, message in exc.errors.items()}
         return await render_campaign(
             request,
             repository,
@@ -100,7 +104,7 @@ async def sign_with_form(
             status_code=exc.status,
             headers=exc.headers(),
             submitted=submitted,
-            errors=refusal_messages(exc, strings),
+            errors=refusal_messages(exc, language),
             embed=embed,
         )
     query: dict[str, str] = {"status": accepted.status, "lang": locale}
@@ -124,9 +128,9 @@ async def thanks_page(slug: str, request: Request, repository: Repo) -> HTMLResp
         request,
         "thanks.html",
         locale=locale,
-        campaign_title=campaign.title.get(locale),
+        campaign_title=campaign.title.shown(locale),
         slug=campaign.slug,
-        outcome="pending" if pending else "accepted",
+        thanks=words.THANKS["pending_confirmation" if pending else "accepted"],
     )
 
 
@@ -164,9 +168,10 @@ async def render_campaign(
     """The campaign's page, or its compact form for a partner's iframe (`embed`)."""
     consent = await repository.consent_texts.get(campaign.consent_text_version)
     progress = await progress_of(request, campaign.slug)
-    strings = STRINGS[locale]
+    language = wording(locale)
     status = campaign.status(datetime.now(UTC))
     only_one_country = campaign.countries[0] if len(campaign.countries) == 1 else ""
+    values = dict(submitted.text) if submitted else {"country": only_one_country}
     return render(
         request,
         "campaign.html",
@@ -179,56 +184,62 @@ async def render_campaign(
             **(embed.headers() if embed else {}),
         },
         campaign=campaign,
-        title=campaign.title.get(locale),
-        description=campaign.description.get(locale),
+        title=campaign.title.shown(locale),
+        description=campaign.description.shown(locale),
         status=status,
-        opens_on=campaign.opens_at.date().isoformat() if campaign.opens_at else "",
-        consent_text=consent["text"][locale],
+        opens_on=format_day(campaign.opens_at.date(), locale) if campaign.opens_at else "",
+        consent_text=shown(consent["text"], locale, campaign.fallback_locale),
         consent_text_version=campaign.consent_text_version,
         progress=progress,
+        progress_text=words.progress(campaign.kind, progress.signed, progress.goal, language)
+        if progress
+        else "",
+        form_heading=words.form_heading(campaign.kind, language),
+        submit_label=words.submit_label(campaign.kind, language),
         countries=[
             (code, name)
             for code, name in countries(locale)
             if not campaign.countries or code in campaign.countries
         ],
-        skills=SKILLS,
-        availabilities=AVAILABILITIES,
-        values=dict(submitted.text) if submitted else {"country": only_one_country},
+        skills=list(words.SKILLS.items()),
+        availabilities=list(words.AVAILABILITIES.items()),
+        values=values,
+        regions=regions(values["country"], locale) if values.get("country") else (),
         chosen_skills=submitted.skills if submitted else (),
         ticked=submitted.ticked if submitted else frozenset(),
         errors=errors or {},
-        script_strings=_script_strings(strings, campaign),
+        script_strings=_script_strings(language, campaign),
         embed=embed,
     )
 
 
-def _script_strings(strings: Mapping[str, str], campaign: Campaign) -> dict[str, Any]:
+def _script_strings(language: Wording, campaign: Campaign) -> dict[str, Any]:
     """What campaign.js says, in the page's language (it has no strings of its own)."""
+    _ = language.gettext
+    widget = words.widget_words(campaign.kind, language)
     return {
-        "errors": {field: strings[f"error_{field}"] for field in FIELDS},
-        "general": strings["error_general"],
-        "offline": strings["error_offline"],
-        "unavailable": strings["unavailable_text"],
-        "summary": strings["error_summary"],
-        "sending": strings["sending"],
-        "checking": strings["proof_working"],
-        "progress": strings[f"progress_{campaign.kind}"],
+        "errors": {field: _(message) for field, message in words.FIELD_ERRORS.items()},
+        "general": _(words.GENERAL_ERROR),
+        "offline": widget["error_offline"],
+        "unavailable": _(words.UNAVAILABLE),
+        "summary": widget["error_summary"],
+        "sending": widget["sending"],
+        "checking": widget["proof_working"],
+        "progress": words.progress_forms(campaign.kind, language),
         "thanks": {
-            "pending_confirmation": {
-                "title": strings["thanks_pending_title"],
-                "text": strings["thanks_pending"],
-            },
-            "accepted": {
-                "title": strings["thanks_accepted_title"],
-                "text": strings["thanks_accepted"],
-            },
+            status: {"title": _(title), "text": _(text)}
+            for status, (title, text) in words.THANKS.items()
         },
     }
 
 
 def _not_found(request: Request, locale: Locale) -> HTMLResponse:
     return render_message(
-        request, locale=locale, title="not_found_title", text="not_found_text", status_code=404
+        request,
+        locale=locale,
+        title=words.NOT_FOUND_TITLE,
+        text=words.NOT_FOUND,
+        status_code=404,
     )
 
 

@@ -9,14 +9,39 @@
   const stringsElement = document.getElementById("campaign-strings");
   if (!stringsElement) return;
   const strings = JSON.parse(stringsElement.textContent);
+  // Latin digits in every language, as the server writes them (mobilise_runtime.locales).
   const locale = document.documentElement.lang;
-  const numbers = new Intl.NumberFormat(locale);
+  const numbers = new Intl.NumberFormat(locale + "-u-nu-latn");
+  const plurals = new Intl.PluralRules(locale);
 
   if (form) form.addEventListener("submit", submit);
+  const regionSelect = document.getElementById("region");
+  if (form && regionSelect) {
+    document.getElementById("show-regions").hidden = true;
+    form.elements.country.addEventListener("change", showRegions);
+  }
   if (progress) {
     // The page may have been kept by a cache for a while: its number is refreshed at once.
     refreshProgress();
     window.setInterval(refreshProgress, 10000);
+  }
+
+  // The chosen country's regions, named in the page's language, in place of the list.
+  async function showRegions() {
+    const country = form.elements.country.value;
+    const data = regionSelect.dataset;
+    const blank = new Option(country ? data.choose : data.needsCountry, "");
+    let choices = [];
+    if (country) {
+      try {
+        const url = data.url + encodeURIComponent(country) + "?locale=" + encodeURIComponent(locale);
+        const response = await fetch(url, { headers: { Accept: "application/json" } });
+        if (response.ok) choices = await response.json();
+      } catch (error) {
+        // Offline: no region list; the region is optional.
+      }
+    }
+    regionSelect.replaceChildren(blank, ...choices.map((c) => new Option(c.label, c.value)));
   }
 
   async function submit(event) {
@@ -28,7 +53,7 @@
       form.submit();
       return;
     }
-    const button = form.querySelector("button[type=submit]");
+    const button = form.querySelector(".button--wide"); // the form's own, not its default copy
     const label = button.textContent;
     button.disabled = true;
     button.textContent = strings.sending;
@@ -204,8 +229,9 @@
       const bar = document.getElementById("progress-bar");
       bar.max = totals.goal;
       bar.value = totals.signed;
-      document.getElementById("progress-text").textContent = strings.progress
-        .replace("{signed}", numbers.format(totals.signed))
+      const sentence = strings.progress[plurals.select(totals.signed)] || strings.progress.other;
+      document.getElementById("progress-text").textContent = sentence
+        .replace("{num}", numbers.format(totals.signed))
         .replace("{goal}", numbers.format(totals.goal));
       progress.hidden = false;
     } catch (error) {

@@ -19,9 +19,9 @@ h2{font-size:1.25rem;margin:0 0 .75rem}h3{font-size:1rem;margin:0 0 .25rem}.fiel
 .opt,.hint{font-weight:400;color:#55516a;font-size:.875rem;margin:0}input[type=email],input[type=text],select{width:100%;font:inherit;padding:.45rem .55rem;border:2px solid #55516a;border-radius:6px;background:#fff;color:inherit}
 fieldset{border:0;padding:0;margin:0 0 .75rem}.choice{display:flex;gap:.5rem;align-items:flex-start;margin:.3rem 0}.choice input{width:1.2rem;height:1.2rem;margin-top:.15rem;accent-color:var(--accent)}.choice label{font-weight:400}
 .error{color:#b3261e;font-weight:600;margin:.15rem 0}[aria-invalid=true]{border-color:#b3261e}.summary{border:2px solid #b3261e;background:#fdecea;border-radius:6px;padding:.5rem .75rem;margin-bottom:.75rem}
-.summary ul{margin:.25rem 0 0;padding-left:1.2rem}button{font:inherit;font-weight:700;color:#fff;background:var(--accent);border:0;border-radius:6px;padding:.6rem 1.2rem;cursor:pointer;width:100%}
+.summary ul{margin:.25rem 0 0;padding-inline-start:1.2rem}button{font:inherit;font-weight:700;color:#fff;background:var(--accent);border:0;border-radius:6px;padding:.6rem 1.2rem;cursor:pointer;width:100%}
 button[disabled]{opacity:.7}:focus-visible{outline:3px solid #ffbf47;outline-offset:2px;box-shadow:0 0 0 5px #1f1d2b}a{color:var(--accent)}
-progress{width:100%;height:.75rem;accent-color:var(--accent)}.hp{position:absolute;left:-9999px}.count{margin:.2rem 0 .75rem;font-weight:600}.thanks{border-left:4px solid #1e6b3a;background:#e8f5ec;padding:.5rem .75rem;border-radius:6px}`;
+progress{width:100%;height:.75rem;accent-color:var(--accent)}.hp{position:absolute;inset-inline-start:-9999px}.count{margin:.2rem 0 .75rem;font-weight:600}.thanks{border-inline-start:4px solid #1e6b3a;background:#e8f5ec;padding:.5rem .75rem;border-radius:6px}`;
 
   function mountAll() {
     for (const host of document.querySelectorAll("[data-mobilise-widget]")) {
@@ -32,7 +32,7 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.hp{position:absolu
   async function mount(host) {
     host.dataset.mobiliseState = "loading";
     const options = host.dataset;
-    const locale = options.locale === "en" ? "en" : "fr";
+    const locale = (options.locale || "fr").toLowerCase().split("-")[0];
     const partner = options.partner || "";
     const color = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(options.color || "") ? options.color : DEFAULT_COLOR;
     const query = "?" + new URLSearchParams(partner ? { partner: partner, locale: locale } : { locale: locale });
@@ -66,7 +66,7 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.hp{position:absolu
 
   function Widget(config, partner) {
     const t = config.strings;
-    const numbers = new Intl.NumberFormat(config.locale);
+    const numbers = new Intl.NumberFormat(config.locale + "-u-nu-latn");
     const plurals = new Intl.PluralRules(config.locale);
     const withPartner = (url) => (partner ? url + "?" + new URLSearchParams({ partner: partner }) : url);
     const errors = {};
@@ -74,13 +74,13 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.hp{position:absolu
     let polls = 0;
     let fastPolls = 0;
     const hostedLink = () => el("a", { href: config.hosted_url, target: "_blank", rel: "noopener" }, t.widget_hosted_link);
-    const card = el("section", { class: "card", lang: config.locale, "aria-labelledby": "mw-title" });
+    const card = el("section", { class: "card", lang: config.locale, dir: config.dir, "aria-labelledby": "mw-title" });
     const bar = el("progress", { max: 1, value: 0, "aria-labelledby": "mw-count" });
     const count = el("p", { id: "mw-count", class: "count" });
     const counter = el("div", { hidden: true }, bar, count);
     const summary = el("div", { class: "summary", role: "alert", tabindex: "-1", hidden: true });
     this.card = card;
-    card.append(el("h2", { id: "mw-title" }, config.title), counter);
+    card.append(el("h2", { id: "mw-title", lang: config.title_lang }, config.title), counter);
     showProgress(config.progress);
     if (config.status !== "open") {
       card.append(el("p", {}, config.status === "closed" ? t.campaign_closed : t.campaign_not_open), hostedLink());
@@ -120,8 +120,17 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.hp{position:absolu
       field("first_name", t.first_name_label, el("input", { type: "text", autocomplete: "given-name", required: true })),
       field("last_name", t.last_name_label, el("input", { type: "text", autocomplete: "family-name" }), null, true),
       field("country", t.country_label, select(config.countries, t.country_choose, true)),
-      field("region", t.region_label, el("input", { type: "text" }), t.region_hint, true),
+      field("region", t.region_label, select([], t.region_needs_country), null, true),
     );
+    // The chosen country's regions, named in the widget's language.
+    form.elements.country.addEventListener("change", async () => {
+      const country = form.elements.country.value;
+      let regions = [];
+      try {
+        if (country) regions = await (await fetch(base + "/api/v1/regions/" + country + "?locale=" + config.locale, GET)).json();
+      } catch (error) {} // the region is optional
+      form.elements.region.replaceChildren(...select(regions, country ? t.region_choose : t.region_needs_country).children);
+    });
     if (config.kind === "volunteer") {
       const skillsError = el("p", { class: "error", id: "mw-skills-error", hidden: true });
       errors.skills = skillsError;
@@ -139,7 +148,7 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.hp{position:absolu
     const button = el("button", { type: "submit" }, t.submit);
     form.append(
       choice("newsletter_opt_in", "mw-newsletter_opt_in", t.newsletter_label),
-      el("div", { class: "field" }, consentError, el("div", { class: "choice" }, consent, el("label", { for: "mw-consent" }, config.consent_text)),
+      el("div", { class: "field" }, consentError, el("div", { class: "choice" }, consent, el("label", { for: "mw-consent", lang: config.consent_text_lang }, config.consent_text)),
         el("p", { class: "hint", id: "mw-consent-details" }, t.consent_version.replace("{version}", config.consent_text_version) + " ",
           el("a", { href: config.charter_url, target: "_blank", rel: "noopener" }, t.charter_link))),
       el("div", { class: "hp", "aria-hidden": "true" }, field("fax", t.honeypot_label, el("input", { tabindex: -1, autocomplete: "off" }))),
@@ -281,8 +290,9 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.hp{position:absolu
       if (!progress) return;
       bar.max = progress.goal;
       bar.value = progress.signed;
-      const sentence = plurals.select(progress.signed) === "one" ? t.progress_one : t.progress;
-      count.textContent = sentence.replace("{signed}", numbers.format(progress.signed)).replace("{goal}", numbers.format(progress.goal));
+      const f = config.progress_forms;
+      const sentence = f[plurals.select(progress.signed)] || f.other;
+      count.textContent = sentence.replace("{num}", numbers.format(progress.signed)).replace("{goal}", numbers.format(progress.goal));
       counter.hidden = false;
     }
 

@@ -1,1 +1,0 @@
-"""The pages' strings, one module per language (same keys in each)."""
