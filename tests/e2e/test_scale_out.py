@@ -195,7 +195,11 @@ def _rebalance(
             leaving.process.wait(10)
         else:
             assert leaving.stop() == 0, leaving.output()[-3000:]
-        consumers.append(Running([_script("counter-consumer")], env))
+        joined = Running([_script("counter-consumer")], env)
+        # Before it can be chosen to leave: a SIGTERM during its start-up (seconds on a loaded
+        # machine) would end it before it handles signals, which is not the clean stop tested.
+        joined.wait_for("partitions assigned", timeout=90)
+        consumers.append(joined)
         print(f"consumer left ({'killed' if killed else 'stopped'}), another joined")
     time.sleep(max(0.0, deadline - time.monotonic()))
     return consumers
