@@ -1,6 +1,6 @@
 """A retention job as its own schedule (`--every SECONDS`, how docker-compose.yml runs them): it
-applies the policy at start and again every SECONDS, and stops
-cleanly on SIGTERM; a bad period is refused before anything runs."""
+applies the policy at start and again every SECONDS, and stops cleanly
+on SIGTERM; a bad period is refused before anything runs."""
 
 from __future__ import annotations
 
