@@ -28,15 +28,14 @@ from devstack.harness.signup import (
     signup_api,
 )
 from mailer.consumer import MailerConsumer
-from mailer.repository.recipients import AudienceRepository
 from mobilise_events import PledgeSigned, SupporterErased
 from mobilise_runtime.mongo import Document, ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 from signup.domain.emails import canonical_email
 from signup.domain.supporters import supporter_key
 from signup.projector import Projector
-from signup.repository.erasures import ErasureRepository
 from tests.integration.test_erasure_order import Tasks, batch, mailer_consumer
+from tests.integration.test_signup_erasure import pledge
 from tests.personal_data_scan import in_databases, in_redis
 
 SIGNED = datetime(2026, 3, 1, 9, tzinfo=UTC)
@@ -73,35 +72,19 @@ def unnamed_erasure(email: str) -> SupporterErased:
 Meanwhile = Callable[[], Awaitable[None]]
 
 
-class ErasedMeanwhile(ErasureRepository):
-    """The projector's tombstones, with another process's erasure landing right after the
-    first lookup: between a signup's tombstone check and its write."""
+def erased_meanwhile(repository: object, lookup: str, meanwhile: Meanwhile) -> None:
+    """Another process's erasure lands right after the first tombstone `lookup` of this
+    repository: between a signup's tombstone check and its write."""
+    original: Callable[..., Awaitable[dict[str, datetime]]] = getattr(repository, lookup)
+    pending = [meanwhile]
 
-    def __init__(self, database: ServiceDatabase, meanwhile: Meanwhile) -> None:
-        super().__init__(database.db)
-        self._meanwhile: Meanwhile | None = meanwhile
-
-    async def erased_at(self, hashes: Iterable[str]) -> dict[str, datetime]:
-        found = await super().erased_at(hashes)
-        if self._meanwhile is not None:
-            meanwhile, self._meanwhile = self._meanwhile, None
-            await meanwhile()
+    async def looked_up(hashes: Iterable[str]) -> dict[str, datetime]:
+        found = await original(hashes)
+        if pending:
+            await pending.pop()()
         return found
 
-
-class AudienceErasedMeanwhile(AudienceRepository):
-    """The same for the mailer's consumer."""
-
-    def __init__(self, database: ServiceDatabase, meanwhile: Meanwhile) -> None:
-        super().__init__(database.db)
-        self._meanwhile: Meanwhile | None = meanwhile
-
-    async def erased_since(self, hashes: Iterable[str]) -> dict[str, datetime]:
-        found = await super().erased_since(hashes)
-        if self._meanwhile is not None:
-            meanwhile, self._meanwhile = self._meanwhile, None
-            await meanwhile()
-        return found
+    setattr(repository, lookup, looked_up)
 
 
 def left(stack: StackConfig, database: ServiceDatabase, email: str) -> list[str]:
@@ -116,7 +99,7 @@ async def test_projector_erasure_applied_by_another_process_during_a_signup_writ
     signup, erasure = in_flight(email), unnamed_erasure(email)
     eraser = Projector(database, b"secret")
     writer = Projector(database, b"secret")
-    writer._erasures = ErasedMeanwhile(database, lambda: eraser.apply(batch(erasure)))
+    erased_meanwhile(writer._erasures, "erased_at", lambda: eraser.apply(batch(erasure)))
     await writer.apply(batch(signup))
     assert left(stack, database, email) == []
 
@@ -139,7 +122,7 @@ async def test_mailer_erasure_applied_by_another_process_during_a_signup_write(
     eraser = mailer_consumer(database, Tasks())
     tasks = Tasks()
     writer: MailerConsumer = mailer_consumer(database, tasks)
-    writer._audience = AudienceErasedMeanwhile(database, lambda: eraser.handle(batch(erasure)))
+    erased_meanwhile(writer._audience, "erased_since", lambda: eraser.handle(batch(erasure)))
     await writer.handle(batch(signup))
     assert left(stack, database, email) == []
     assert tasks.sent == []  # no welcome queued for the erased person
@@ -147,20 +130,6 @@ async def test_mailer_erasure_applied_by_another_process_during_a_signup_write(
 
 # The ordered cases, every process real: signup-api, signup-projector, counter-consumer,
 # mailer-consumer, mailer-worker (Celery on Redis), the SendGrid stand-in.
-
-
-def pledge(signup: SignupService, campaign: dict[str, Any], email: str) -> None:
-    body = {
-        "email": email,
-        "first_name": "Awa",
-        "country": "SN",
-        "locale": "fr",
-        "newsletter_opt_in": True,
-        "consent_text_version": campaign["consent"]["version"],
-    }
-    with signup.client() as c:
-        response = c.post(f"/api/v1/campaigns/{campaign['slug']}/pledges", json=body)
-    assert response.status_code == 202, response.text
 
 
 def erase(signup: SignupService, email: str) -> None:
@@ -236,9 +205,9 @@ async def test_erasure_of_a_signup_in_flight_in_both_orders_leaves_the_address_n
 
             # 1. Erased while its signup waits in Kafka, before any owner applied it.
             first = address()
-            pledge(signup, campaign, first)
+            pledge(signup, campaign, first, "Awa")
             erase(signup, first)
-            pledge(signup, campaign, "bintou.race@example.org")
+            pledge(signup, campaign, "bintou.race@example.org", "Bintou")
             with (
                 running("signup-projector", projector_env(signup)) as projector,
                 running("counter-consumer", counter_env) as counter,
@@ -279,7 +248,7 @@ async def test_erasure_of_a_signup_in_flight_in_both_orders_leaves_the_address_n
                     what="the second erasure applied",
                 )
                 await publish(shared_settings, late, key=campaign["id"])
-                pledge(signup, campaign, "chiara.race@example.org")
+                pledge(signup, campaign, "chiara.race@example.org", "Chiara")
                 settled(
                     signup, mailer, counter_db, campaign, "chiara.race@example.org",
                     signed=4, erasures=2, sent=2,
