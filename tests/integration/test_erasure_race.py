@@ -28,7 +28,7 @@ from devstack.harness.signup import (
     signup_api,
 )
 from mailer.consumer import MailerConsumer
-from mobilise_events import PledgeSigned, SupporterErased
+from mobilise_events import PledgeSigned, SignupConfirmed, SupporterErased
 from mobilise_runtime.mongo import Document, ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 from signup.domain.emails import canonical_email
@@ -126,6 +126,33 @@ async def test_mailer_erasure_applied_by_another_process_during_a_signup_write(
     await writer.handle(batch(signup))
     assert left(stack, database, email) == []
     assert tasks.sent == []  # no welcome queued for the erased person
+
+
+async def test_a_confirmation_read_before_its_signup_in_flight_goes_with_it(
+    stack: StackConfig, database: ServiceDatabase
+) -> None:
+    """The confirmation (its own topic) holds only the supporter key; the erasure could not
+    name it. Once the signup it confirms is read and dropped, nothing of that key is left."""
+    email = address()
+    signup, erasure = in_flight(email), unnamed_erasure(email)
+    confirmed = SignupConfirmed(
+        signup_id=signup.signup_id,
+        campaign_id=signup.campaign_id,
+        supporter_key=signup.supporter_key,
+        occurred_at=SIGNED,
+    )
+    mailer_db = ServiceDatabase(stack.mongo_url, f"{database.db.name}_mailer", app_name="tests")
+    try:
+        projector, mailer = Projector(database, b"secret"), mailer_consumer(mailer_db, Tasks())
+        for events in ([confirmed], [erasure], [signup]):
+            await projector.apply(batch(*events))
+            await mailer.handle(batch(*events))
+        names = [database.db.name, mailer_db.db.name]
+        forms = [signup.supporter_key, email, canonical_email(email)]
+        assert in_databases(stack.mongo_url, names, forms) == []
+    finally:
+        await mailer_db.client.drop_database(mailer_db.db.name)
+        await mailer_db.close()
 
 
 # The ordered cases, every process real: signup-api, signup-projector, counter-consumer,
