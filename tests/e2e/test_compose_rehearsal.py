@@ -29,14 +29,16 @@ from mobilise_runtime.settings import SharedSettings
 from tests.compose_file import REQUIRED_VARIABLES, ROOT, AppService, app_services, compose_config
 
 # Console scripts that are tools run by hand, not processes of a deployment.
-# Run by hand, or on a schedule (the retention jobs: a CronJob, cron; see README) — not services.
-TOOLS = {"mobilise", "counter-reconcile", "mailer-retention", "signup-retention"}
+TOOLS = {"mobilise", "counter-reconcile"}
 # How a process without an HTTP healthcheck shows that it works (a line of its log).
 READY_LINE = {
     "signup-projector": "partitions assigned",
     "counter-consumer": "partitions assigned",
     "mailer-consumer": "partitions assigned",
     "mailer-worker": "ready",
+    # The retention jobs, each its own schedule (--every): their first run at start succeeded.
+    "signup-retention": "retention applied",
+    "mailer-retention": "retention applied",
 }
 # The infrastructure's hosts and ports inside compose.
 INFRA_PORT = {"kafka": 9092, "mongo": 27017, "redis": 6379}
@@ -147,18 +149,28 @@ def test_compose_services_start_as_written_and_take_a_signup(
             check=False,
         )
         assert done.returncode == 0, f"{service.name}: {done.stdout}{done.stderr}"
+    by_name = {s.name: s for s in services}
     with ExitStack() as running:
-        processes = {}
+        processes: dict[str, Running] = {}
+        healthy: set[str] = set()
+
+        def wait_healthy(name: str) -> None:
+            if name not in healthy:
+                _wait_healthy(by_name[name], processes[name], envs[name])
+                healthy.add(name)
+
         for service in services:
             if service in one_shot:
                 continue
+            # As compose does: after the services it waits for (`service_healthy`).
+            for name, condition in service.depends_on.items():
+                if condition == "service_healthy" and name in processes:
+                    wait_healthy(name)
             process = Running(service.command, envs[service.name])
             running.callback(process.stop)
             processes[service.name] = process
-        for service in services:
-            if service in one_shot:
-                continue
-            _wait_healthy(service, processes[service.name], envs[service.name])
+        for name in processes:
+            wait_healthy(name)
         _signup_end_to_end(signup_url, f"http://127.0.0.1:{api_ports['counter-api']}", sendgrid)
         for name, process in processes.items():
             assert process.process.poll() is None, f"{name} exited:\n{process.output()[-3000:]}"
@@ -222,3 +234,10 @@ def _signup_end_to_end(signup_url: str, counter_url: str, sendgrid: str) -> None
     assert link.startswith(signup_url), link
     assert httpx.post(link, timeout=15).status_code == 200
     wait_until(lambda: counted("confirmed"), timeout=60, what="the confirmation counted")
+
+    # An access request gathers the mailer's part too (SIGNUP_MAILER_URL, MAILER_EMAIL_HASH_KEY).
+    with signup.client(organiser=True) as c:
+        exported = c.post("/api/v1/supporters/export", json={"email": "compose@example.org"})
+    assert exported.status_code == 200, exported.text
+    mailer = exported.json()["mailer"]
+    assert [r["email"] for r in mailer["recipients"]] == ["compose@example.org"], mailer

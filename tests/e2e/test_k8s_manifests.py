@@ -46,11 +46,19 @@ def production(kind: str) -> list[Manifest]:
 
 
 def workloads() -> list[Manifest]:
-    return production("Deployment") + production("Job")
+    return production("Deployment") + production("Job") + production("CronJob")
+
+
+def pod_template(workload: Manifest) -> Manifest:
+    spec = workload["spec"]
+    template: Manifest = (spec["jobTemplate"]["spec"] if "jobTemplate" in spec else spec)[
+        "template"
+    ]
+    return template
 
 
 def container(workload: Manifest) -> Manifest:
-    (only,) = workload["spec"]["template"]["spec"]["containers"]
+    (only,) = pod_template(workload)["spec"]["containers"]
     found: Manifest = only
     return found
 
@@ -117,7 +125,11 @@ def test_every_compose_process_is_a_workload_with_its_command_and_variables() ->
     assert set(by_name) == set(compose)
     for name, workload in by_name.items():
         spec = container(workload)
-        assert spec["command"] == compose[name].command, name
+        if workload["kind"] == "CronJob":
+            # Compose has no scheduler: its service is its own schedule (`--every SECONDS`).
+            assert compose[name].command[:2] == [*spec["command"], "--every"], name
+        else:
+            assert spec["command"] == compose[name].command, name
         provided = {e["name"] for e in spec.get("env", [])}
         for source in spec.get("envFrom", []):
             provided |= set(config_maps[source["configMapRef"]["name"]])
@@ -198,7 +210,7 @@ def test_scaling_objects_target_workloads_and_everything_runs_bounded_as_non_roo
     }
     assert budgets == set(deployments)
     for workload in workloads():
-        pod = workload["spec"]["template"]["spec"]
+        pod = pod_template(workload)["spec"]
         assert pod["securityContext"]["runAsNonRoot"] is True
         assert pod["securityContext"]["runAsUser"] != 0
         spec = container(workload)

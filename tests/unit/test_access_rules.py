@@ -74,6 +74,7 @@ def test_the_organisers_routes_have_the_rules_the_readme_gives() -> None:
         "PATCH /api/v1/organisers/{organiser_id}",
         "DELETE /api/v1/organisers/{organiser_id}",
         "POST /api/v1/supporters/export",
+        "POST /api/v1/supporters/export/report",
         "POST /api/v1/supporters/erase",
     ):
         assert rules[admin_only] == {"admin"}, admin_only

@@ -109,13 +109,16 @@ class MailerConsumer:
         # A signup older than its person's erasure is a replay: never written, so it cannot
         # overwrite a newer signup's recipient (read earlier from another topic).
         before = await self._audience.erased_since(h for _, h in hashed)
+        dropped = [(e, before[h]) for e, h in hashed if _erased_after(before, e, h)]
         hashed = [(e, h) for e, h in hashed if not _erased_after(before, e, h)]
         await self._audience.record_signups(hashed)
         # Checked again after writing: an erasure applied meanwhile by another consumer wrote
         # its tombstone before deleting, so one of the two always sees the other.
         erased = await self._audience.erased_since(h for _, h in hashed)
         replayed = [(e, h) for e, h in hashed if _erased_after(erased, e, h)]
-        await self._audience.forget((e, erased[h]) for e, h in replayed)
+        # A dropped signup's confirmation, read before it, goes too: an erasure published
+        # while the signup was in flight could not name it.
+        await self._audience.forget([*dropped, *((e, erased[h]) for e, h in replayed)])
         skip = {id(e) for e, _ in replayed}
         specs = [await self._welcome(e, h) for e, h in hashed if id(e) not in skip]
         # One task per email even if its person signed twice in this batch (the last one wins,

@@ -230,7 +230,9 @@ async def _run(args: argparse.Namespace, repository: Repository, settings: CliSe
             email = SupporterEmailIn(email=args.email).email
             records = await erasure.records_of(repository.supporters, email)
             exported = SupporterExportOut(
-                email=email, records=[SupporterRecordOut.model_validate(r) for r in records]
+                generated_at=now,
+                email=email,
+                records=[SupporterRecordOut.model_validate(r) for r in records],
             )
             return exported.model_dump_json(indent=2)
         case ("supporter", "erase"):

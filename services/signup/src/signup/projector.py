@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Set as AbstractSet
+from datetime import datetime
 
 from mobilise_events import (
     PledgeSigned,
@@ -82,8 +83,22 @@ class Projector:
         signups = [r.event for r in batch if isinstance(r.event, Signup)]
         keyed = [(e, self._key(e.email)) for e in signups]
         tombstones = await self._erasures.erased_at(k for _, k in keyed)
-        dropped = {id(e) for e, k in keyed if k in tombstones and tombstones[k] >= e.occurred_at}
+        dropped = {id(e) for e, k in keyed if _covered(tombstones, e, k)}
         await self._supporters.apply(writes_for(batch, dropped=dropped))
+        # Checked again after writing: an erasure applied meanwhile by another projector
+        # process (another partition) wrote its tombstone before deleting, so one of the two
+        # always sees the other. Whatever a covered signup's key left (a confirmation read
+        # before it) goes too: the erasure may have been published before this signup was
+        # projected, and so could not name it.
+        tombstones = await self._erasures.erased_at(k for _, k in keyed)
+        for event, key in keyed:
+            if _covered(tombstones, event, key):
+                mine = [(event.campaign_id, event.supporter_key)]
+                await self._supporters.erase(canonical_email(event.email), mine, tombstones[key])
+
+
+def _covered(tombstones: dict[str, datetime], signup: Signup, key: str) -> bool:
+    return key in tombstones and tombstones[key] >= signup.occurred_at
 
 
 async def project(settings: ProjectorSettings, stop: asyncio.Event) -> None:

@@ -79,10 +79,19 @@ class SupporterExportOut(BaseModel):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"email": "awa.diop@example.org", "records": [RECORD_EXAMPLE]}]
+            "examples": [
+                {
+                    "source": "signup",
+                    "generated_at": "2026-11-29T09:30:00Z",
+                    "email": "awa.diop@example.org",
+                    "records": [RECORD_EXAMPLE],
+                }
+            ]
         }
     )
 
+    source: Literal["signup"] = "signup"
+    generated_at: datetime
     email: str
     records: list[SupporterRecordOut]
     # What the mailer holds (its POST /api/v1/supporters/export), when SIGNUP_MAILER_URL is set.

@@ -82,9 +82,15 @@ class AudienceRepository:
     async def forget(self, signups: Iterable[tuple[Signup, datetime]]) -> None:
         """Deletes the recipients of these signups that a late-read erasure (at that time)
         covers: only if the signup the document holds is not newer than the erasure — a later
-        signup of the same person, written by the same batch, is a new consent."""
+        signup of the same person, written by the same batch, is a new consent — or if it holds
+        none (a confirmation read before its signup)."""
         deletes = [
-            DeleteOne({"_id": _rid(event), "signed_at": {"$lte": erased_at}})
+            DeleteOne(
+                {
+                    "_id": _rid(event),
+                    "$or": [{"signed_at": {"$lte": erased_at}}, {"signed_at": {"$exists": False}}],
+                }
+            )
             for event, erased_at in signups
         ]
         await bulk_write(self._recipients, deletes, ordered=False)

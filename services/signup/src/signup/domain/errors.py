@@ -26,6 +26,12 @@ class Closed(SignupError):
     status = 410
 
 
+class Anonymised(SignupError):
+    """A change that would reopen a campaign whose supporters' data was deleted."""
+
+    status = 409
+
+
 class Rejected(SignupError):
     """Well-formed input that the campaign's rules refuse (a country it does not cover, …)."""
 

@@ -11,8 +11,9 @@ from pymongo.errors import DuplicateKeyError
 from mobilise_runtime.cache import TimedCache
 from mobilise_runtime.mongo import Document
 from signup.domain.campaigns import Campaign, Localised
-from signup.domain.errors import AlreadyExists, NotFound
+from signup.domain.errors import AlreadyExists, Anonymised, NotFound
 from signup.domain.limits import Limits
+from signup.domain.reopening import may_reopen
 
 
 def _to_doc(c: Campaign) -> Document:
@@ -104,11 +105,18 @@ class CampaignRepository:
         return {d["_id"]: _from_doc(d) async for d in found}
 
     async def update(self, slug: str, changes: dict[str, Any], *, now: datetime) -> Campaign:
-        result = await self._campaigns.update_one(
-            {"slug": slug}, {"$set": {**changes, "updated_at": now}}
-        )
+        query: Document = {"slug": slug}
+        if may_reopen(changes):
+            # In the write itself: a retention run marking it meanwhile is never overtaken.
+            query["anonymised_at"] = {"$exists": False}
+        result = await self._campaigns.update_one(query, {"$set": {**changes, "updated_at": now}})
         self._cache.pop(slug)
         if result.matched_count == 0:
+            if await self._campaigns.count_documents({"slug": slug}, limit=1):
+                raise Anonymised(
+                    f"campaign {slug!r} was anonymised after it closed: it cannot take signups "
+                    "again, so its dates cannot change and it cannot be opened"
+                )
             raise NotFound(f"no campaign {slug!r}")
         return await self.by_slug(slug)
 

@@ -34,6 +34,11 @@ CAMPAIGN_ORGANISER: dict[int | str, dict[str, Any]] = {
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such campaign"}}
 
+# An anonymised campaign stays closed (domain/reopening.py).
+ANONYMISED: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The campaign was anonymised: its dates cannot change, it cannot open"}
+}
+
 
 async def _check_consent_versions(repository: Repository, versions: list[str]) -> None:
     missing = await repository.consent_texts.missing(versions)
@@ -157,7 +162,7 @@ async def read_campaign(slug: str, repository: Repo) -> CampaignOut:
 
 @router.patch(
     "/campaigns/{slug}",
-    responses={**CAMPAIGN_ORGANISER, **NOT_FOUND},
+    responses={**CAMPAIGN_ORGANISER, **NOT_FOUND, **ANONYMISED},
     summary="Change a campaign (its organisers)",
 )
 async def update_campaign(
@@ -197,7 +202,7 @@ async def close_campaign(slug: str, _: CampaignDep, repository: Repo) -> Organis
 
 @router.post(
     "/campaigns/{slug}/open",
-    responses={**CAMPAIGN_ORGANISER, **NOT_FOUND},
+    responses={**CAMPAIGN_ORGANISER, **NOT_FOUND, **ANONYMISED},
     summary="Take signups again, within the campaign's dates (its organisers)",
 )
 async def open_campaign(slug: str, _: CampaignDep, repository: Repo) -> OrganiserCampaignOut:

@@ -3,12 +3,17 @@ only: a person's records span every campaign, whoever organises them."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 from fastapi import APIRouter, Request, status
+from fastapi.responses import HTMLResponse
 
+from mobilise_runtime.locales import Locale
 from signup import erasure
 from signup.access import AdminDep
+from signup.access_report import language, render_report
 from signup.deps import Publisher, Repo, SettingsDep
 from signup.mailer_export import mailer_holds
 from signup.supporter_schemas import (
@@ -42,18 +47,70 @@ async def export_supporter(
     settings: SettingsDep,
     request: Request,
 ) -> SupporterExportOut:
-    records = await erasure.records_of(repository.supporters, body.email)
+    return await _gather(body.email, repository, settings, request)
+
+
+@router.post(
+    "/export/report",
+    response_class=HTMLResponse,
+    responses={
+        **RESPONSES,
+        200: {"content": {"text/html": {}}, "description": "One self-contained HTML file"},
+        503: {"description": "The mailer did not answer: the report would be incomplete"},
+    },
+    summary="The same, as a document to send to the person (admin)",
+    description="The access request as one self-contained HTML file (an attachment), in the "
+    "person's language (`lang`, else their latest signature's): each part names the service "
+    "that holds it, every time is in UTC.",
+)
+async def export_report(
+    body: SupporterEmailIn,
+    _: AdminDep,
+    repository: Repo,
+    settings: SettingsDep,
+    request: Request,
+    lang: Locale | None = None,
+) -> HTMLResponse:
+    exported = await _gather(body.email, repository, settings, request)
+    ids = sorted({r.campaign_id for r in exported.records} | _mailer_campaigns(exported))
+    html = render_report(
+        exported,
+        campaigns=await repository.campaigns.by_ids(ids),
+        locale=language(exported, lang),
+        charter_url=urljoin(settings.public_url, settings.charter_url),
+    )
+    day = exported.generated_at.strftime("%Y-%m-%d")
+    return HTMLResponse(
+        html,
+        headers={
+            "Content-Disposition": f'attachment; filename="personal-data-{day}.html"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+async def _gather(
+    email: str, repository: Repo, settings: SettingsDep, request: Request
+) -> SupporterExportOut:
+    records = await erasure.records_of(repository.supporters, email)
     mailer = None
     if settings.mailer_url:
-        authorization = request.headers["authorization"]  # the organiser's: checked above
+        authorization = request.headers["authorization"]  # the organiser's: checked already
         mailer = await mailer_holds(
-            request.app.state.http, settings.mailer_url, authorization, body.email
+            request.app.state.http, settings.mailer_url, authorization, email
         )
     return SupporterExportOut(
-        email=body.email,
+        generated_at=datetime.now(UTC),
+        email=email,
         records=[SupporterRecordOut.model_validate(r) for r in records],
         mailer=mailer,
     )
+
+
+def _mailer_campaigns(exported: SupporterExportOut) -> set[str]:
+    held = exported.mailer or {}
+    parts = [*held.get("recipients", []), *held.get("mails", []), *held.get("suppressions", [])]
+    return {p["campaign_id"] for p in parts if p.get("campaign_id")}
 
 
 @router.post(
