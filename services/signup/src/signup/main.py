@@ -37,6 +37,7 @@ from signup.routes import (
     organisers,
     pages,
     partners,
+    sign_in,
     signups,
     supporters,
     unsubscribe,
@@ -106,7 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handler(app)
     for module in (campaigns, organisers, signups, exports, pages, confirm, unsubscribe):
         app.include_router(module.router)
-    for module in (partners, widget, embed, supporters):
+    for module in (partners, widget, embed, supporters, sign_in):
         app.include_router(module.router)
     app.mount("/static", static_files(STATIC_DIR), name="static")
     app.include_router(

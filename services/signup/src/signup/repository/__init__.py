@@ -11,6 +11,7 @@ from mobilise_runtime.mongo import ServiceDatabase
 from signup.repository.campaigns import CampaignRepository, ConsentTextRepository
 from signup.repository.organisers import OrganiserRepository
 from signup.repository.partners import PartnerRepository
+from signup.repository.sign_ins import SignInRepository
 from signup.repository.supporters import SupporterRepository
 
 log = get_logger(__name__)
@@ -24,6 +25,7 @@ class Repository:
         self.organisers = OrganiserRepository(database.db)
         self.partners = PartnerRepository(database.db)
         self.supporters = SupporterRepository(database.db)
+        self.sign_ins = SignInRepository(database.db)
 
     async def ensure_indexes_eventually(self) -> None:
         """Create the indexes, retrying with backoff while the database does not answer."""
@@ -50,5 +52,6 @@ __all__ = [
     "OrganiserRepository",
     "PartnerRepository",
     "Repository",
+    "SignInRepository",
     "SupporterRepository",
 ]

@@ -1,0 +1,90 @@
+"""Campaigns: the organiser's list with live totals and goal progress, creating one (with its
+consent text chosen or created), opening and closing, a preview of the hosted page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response, StreamingResponse
+
+from console.apis import ApiRefused
+from console.campaign_form import campaign_body, consent_body, form_values
+from console.deps import ApisDep, FormSessionDep, SessionDep, SettingsDep
+from console.rendering import redirect, render
+
+router = APIRouter(include_in_schema=False)
+
+
+async def _totals(apis: ApisDep, slug: str) -> dict[str, Any]:
+    try:
+        totals: dict[str, Any] = await apis.json(
+            "counter", "GET", f"/api/v1/campaigns/{slug}/totals"
+        )
+    except ApiRefused:  # nothing counted yet
+        return {"signed": 0, "confirmed": 0, "volunteers": 0}
+    return totals
+
+
+@router.get("/campaigns")
+async def list_campaigns(request: Request, session: SessionDep, apis: ApisDep,
+                         settings: SettingsDep) -> Response:  # fmt: skip
+    campaigns = await apis.json("signup", "GET", "/api/v1/campaigns", token=session.token)
+    rows = [{"campaign": c, "totals": await _totals(apis, c["slug"])} for c in campaigns]
+    return render(request, "campaigns.html", rows=rows, public_url=settings.signup_public_url)
+
+
+@router.get("/campaigns/{slug}/totals/stream")
+async def totals_stream(slug: str, session: SessionDep, apis: ApisDep) -> Response:
+    """The counter's Server-Sent Events, relayed: same origin, so the page needs no CORS."""
+    await apis.json("signup", "GET", f"/api/v1/campaigns/{slug}", token=session.token)
+    return StreamingResponse(
+        apis.relay("counter", f"/api/v1/campaigns/{slug}/totals/stream"),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get("/campaigns/new")
+async def new_campaign(request: Request, _: SessionDep, apis: ApisDep) -> Response:
+    consents = await apis.json("signup", "GET", "/api/v1/consent-texts")
+    return render(request, "campaign_new.html", values={}, errors={}, consents=consents)
+
+
+@router.post("/campaigns/new")
+async def create_campaign(request: Request, session: FormSessionDep, apis: ApisDep) -> Response:
+    form = await request.form()
+    values = form_values(form)
+    errors: dict[str, str] = {}
+    try:
+        consent = consent_body(values)
+        if consent is not None:
+            try:
+                await apis.call("signup", "POST", "/api/v1/consent-texts", token=session.token,
+                                json=consent)  # fmt: skip
+            except ApiRefused as exc:
+                raise ApiRefused(exc.status, exc.message,
+                                 {f"consent.{k}": v for k, v in exc.fields.items()}
+                                 or {"consent.version": exc.message}) from exc  # fmt: skip
+            values["consent_version"] = consent["version"]
+        body, errors = campaign_body(values)
+        if not errors:
+            await apis.call("signup", "POST", "/api/v1/campaigns", token=session.token, json=body)
+            return redirect("/campaigns")
+    except ApiRefused as exc:
+        errors = exc.fields or {"_": exc.message}
+    consents = await apis.json("signup", "GET", "/api/v1/consent-texts")
+    return render(request, "campaign_new.html", status_code=422, values=values, errors=errors,
+                  consents=consents)  # fmt: skip
+
+
+@router.post("/campaigns/{slug}/open")
+async def open_campaign(slug: str, session: FormSessionDep, apis: ApisDep) -> Response:
+    await apis.call("signup", "POST", f"/api/v1/campaigns/{slug}/open", token=session.token)
+    return redirect("/campaigns")
+
+
+@router.post("/campaigns/{slug}/close")
+async def close_campaign(slug: str, session: FormSessionDep, apis: ApisDep) -> Response:
+    await apis.call("signup", "POST", f"/api/v1/campaigns/{slug}/close", token=session.token)
+    return redirect("/campaigns")

@@ -1,0 +1,96 @@
+"""The organisers' console sign-in: ask for a one-time link by email, redeem it for a session
+token, end the session (signup/sign_in.py has the rules)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request, Response, status
+from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import BaseModel, EmailStr, Field
+
+from signup import organiser_service, sign_in
+from signup.deps import OrganiserDep, Repo, SettingsDep, TokensDep, bearer_credentials
+from signup.schemas import Locale, OrganiserOut, WriteModel
+
+router = APIRouter(prefix="/api/v1", tags=["organisers"])
+
+
+class SignInLinkIn(WriteModel):
+    email: EmailStr
+    locale: Locale = "en"
+
+
+class RedeemIn(WriteModel):
+    token: str = Field(min_length=1, max_length=1000)
+
+
+class SessionOut(BaseModel):
+    # An organiser token for the console's session: it works until `expires_at`.
+    token: str
+    expires_at: datetime
+    organiser: OrganiserOut
+
+
+REFUSED: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Not a sign-in link, or an expired one, or its organiser was revoked"},
+    409: {"description": "The link was used already"},
+}
+
+
+@router.post(
+    "/sign-in-links",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={503: {"description": "The mailer did not take the email"}},
+    summary="Email an organiser a one-time console sign-in link (15 minutes)",
+    description="The same answer whether or not the address is an organiser's.",
+)
+async def ask_for_link(
+    body: SignInLinkIn, request: Request, settings: SettingsDep, repository: Repo, tokens: TokensDep
+) -> dict[str, str]:
+    await sign_in.send_link(
+        settings=settings,
+        repository=repository,
+        tokens=tokens,
+        http=request.app.state.http,
+        email=str(body.email).lower(),
+        locale=body.locale,
+    )
+    return {"detail": "if this address is an organiser's, a sign-in link is on its way"}
+
+
+@router.post(
+    "/sign-in-links/redeem",
+    status_code=status.HTTP_201_CREATED,
+    responses=REFUSED,
+    summary="Use a sign-in link once: an organiser token that expires (the console's session)",
+)
+async def redeem_link(
+    body: RedeemIn, settings: SettingsDep, repository: Repo, tokens: TokensDep
+) -> SessionOut:
+    session = await sign_in.redeem(
+        settings=settings,
+        repository=repository,
+        tokens=tokens,
+        token=body.token,
+        now=datetime.now(UTC),
+    )
+    organiser = await organiser_service.me(repository, session.organiser)
+    return SessionOut(token=session.token, expires_at=session.expires_at, organiser=organiser)
+
+
+@router.delete(
+    "/organisers/me/token",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={401: {"description": "No or unknown organiser token"}},
+    summary="Sign out: the token of this request stops working (the admin token cannot)",
+)
+async def drop_token(
+    _: OrganiserDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, bearer_credentials],
+    repository: Repo,
+) -> Response:
+    if credentials is not None:
+        await repository.organisers.drop_token(credentials.credentials)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
