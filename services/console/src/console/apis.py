@@ -74,9 +74,12 @@ class Apis:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
             response = await self._http.request(
-                method, self._base[service] + path, json=json, headers=headers,
+                method,
+                self._base[service] + path,
+                json=json,
+                headers=headers,
                 timeout=self._timeout,
-            )  # fmt: skip
+            )
         except httpx.HTTPError as exc:
             raise ServiceDown(service) from exc
         if response.status_code >= 500:

@@ -8,10 +8,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 TEXT_FIELDS = (
-    "slug", "kind", "title.fr", "title.en", "description.fr", "description.en", "goal",
-    "countries", "opens_at", "closes_at", "consent_version", "consent.version", "consent.fr",
+    "slug",
+    "kind",
+    "title.fr",
+    "title.en",
+    "description.fr",
+    "description.en",
+    "goal",
+    "countries",
+    "opens_at",
+    "closes_at",
+    "consent_version",
+    "consent.version",
+    "consent.fr",
     "consent.en",
-)  # fmt: skip
+)
 
 
 def form_values(form: Mapping[str, Any]) -> dict[str, str]:

@@ -37,9 +37,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # No docs: the console is pages, its API is the three services'.
     app = FastAPI(
-        title="mobilise console", lifespan=lifespan, docs_url=None, redoc_url=None,
+        title="mobilise console",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         openapi_url=None,
-    )  # fmt: skip
+    )
     app.state.settings = settings
     app.state.apis = Apis(http, settings)
     app.state.codec = SessionCodec(settings.session_secret.get_secret_value())

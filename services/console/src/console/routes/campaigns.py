@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
-from console.apis import ApiRefused
+from console.apis import ApiRefused, ServiceDown
 from console.campaign_form import campaign_body, consent_body, form_values
 from console.deps import ApisDep, FormSessionDep, SessionDep, SettingsDep
 from console.rendering import redirect, render
@@ -16,22 +16,33 @@ from console.rendering import redirect, render
 router = APIRouter(include_in_schema=False)
 
 
-async def _totals(apis: ApisDep, slug: str) -> dict[str, Any]:
+async def _totals(apis: ApisDep, slug: str) -> dict[str, Any] | None:
+    """None: the counter does not answer (the list still shows, under a banner)."""
     try:
         totals: dict[str, Any] = await apis.json(
             "counter", "GET", f"/api/v1/campaigns/{slug}/totals"
         )
     except ApiRefused:  # nothing counted yet
         return {"signed": 0, "confirmed": 0, "volunteers": 0}
+    except ServiceDown:
+        return None
     return totals
 
 
 @router.get("/campaigns")
-async def list_campaigns(request: Request, session: SessionDep, apis: ApisDep,
-                         settings: SettingsDep) -> Response:  # fmt: skip
+async def list_campaigns(
+    request: Request, session: SessionDep, apis: ApisDep, settings: SettingsDep
+) -> Response:
     campaigns = await apis.json("signup", "GET", "/api/v1/campaigns", token=session.token)
     rows = [{"campaign": c, "totals": await _totals(apis, c["slug"])} for c in campaigns]
-    return render(request, "campaigns.html", rows=rows, public_url=settings.signup_public_url)
+    counter_down = any(row["totals"] is None for row in rows)
+    return render(
+        request,
+        "campaigns.html",
+        rows=rows,
+        public_url=settings.signup_public_url,
+        banner="counter" if counter_down else None,
+    )
 
 
 @router.get("/campaigns/{slug}/totals/stream")
@@ -60,12 +71,16 @@ async def create_campaign(request: Request, session: FormSessionDep, apis: ApisD
         consent = consent_body(values)
         if consent is not None:
             try:
-                await apis.call("signup", "POST", "/api/v1/consent-texts", token=session.token,
-                                json=consent)  # fmt: skip
+                await apis.call(
+                    "signup", "POST", "/api/v1/consent-texts", token=session.token, json=consent
+                )
             except ApiRefused as exc:
-                raise ApiRefused(exc.status, exc.message,
-                                 {f"consent.{k}": v for k, v in exc.fields.items()}
-                                 or {"consent.version": exc.message}) from exc  # fmt: skip
+                raise ApiRefused(
+                    exc.status,
+                    exc.message,
+                    {f"consent.{k}": v for k, v in exc.fields.items()}
+                    or {"consent.version": exc.message},
+                ) from exc
             values["consent_version"] = consent["version"]
         body, errors = campaign_body(values)
         if not errors:
@@ -74,8 +89,14 @@ async def create_campaign(request: Request, session: FormSessionDep, apis: ApisD
     except ApiRefused as exc:
         errors = exc.fields or {"_": exc.message}
     consents = await apis.json("signup", "GET", "/api/v1/consent-texts")
-    return render(request, "campaign_new.html", status_code=422, values=values, errors=errors,
-                  consents=consents)  # fmt: skip
+    return render(
+        request,
+        "campaign_new.html",
+        status_code=422,
+        values=values,
+        errors=errors,
+        consents=consents,
+    )
 
 
 @router.post("/campaigns/{slug}/open")

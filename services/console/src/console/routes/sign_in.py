@@ -45,8 +45,14 @@ async def ask_for_link(request: Request, apis: ApisDep, email: Annotated[str, Fo
     try:
         await apis.call("signup", "POST", "/api/v1/sign-in-links", json=body)
     except ApiRefused as exc:
-        return render(request, "sign_in.html", status_code=422, sent=False, error=exc.fields
-                      .get("email", exc.message), email=email)  # fmt: skip
+        return render(
+            request,
+            "sign_in.html",
+            status_code=422,
+            sent=False,
+            error=exc.fields.get("email", exc.message),
+            email=email,
+        )
     return render(request, "sign_in.html", sent=True, error=None, email=email)
 
 
@@ -61,8 +67,9 @@ async def sign_in_with_token(
     try:
         me = await apis.json("signup", "GET", "/api/v1/organisers/me", token=token.strip())
     except ApiRefused:
-        return render(request, "sign_in.html", status_code=401, sent=False, error=None,
-                      token_error=True)  # fmt: skip
+        return render(
+            request, "sign_in.html", status_code=401, sent=False, error=None, token_error=True
+        )
     expires_at = datetime.now(UTC) + timedelta(hours=settings.session_hours)
     return _signed_in(codec, settings, token.strip(), me, expires_at)
 
@@ -81,8 +88,9 @@ async def redeem_link(
             "signup", "POST", "/api/v1/sign-in-links/redeem", json={"token": token}
         )
     except ApiRefused as exc:
-        return render(request, "sign_in_link.html", status_code=exc.status, token=token,
-                      error=exc.message)  # fmt: skip
+        return render(
+            request, "sign_in_link.html", status_code=exc.status, token=token, error=exc.message
+        )
     expires_at = min(
         datetime.fromisoformat(session["expires_at"]).astimezone(UTC),
         datetime.now(UTC) + timedelta(hours=settings.session_hours),
