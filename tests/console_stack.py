@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from devstack.config import StackConfig
-from devstack.harness.mailer import standin
+from devstack.harness.mailer import Mailer, standin
 from devstack.harness.processes import free_port, running, service_env
 from devstack.harness.signup import ADMIN_TOKEN, SignupService, signup_api
 from mobilise_runtime.kafka import ensure_topics
@@ -56,7 +56,11 @@ class ConsoleStack:
 
 
 @asynccontextmanager
-async def console_stack(stack: StackConfig, tmp: Path) -> AsyncIterator[ConsoleStack]:
+async def console_stack(
+    stack: StackConfig, tmp: Path, *, whole: bool = False
+) -> AsyncIterator[ConsoleStack]:
+    """`whole`: also the counter (consumer, API) and the mailer's consumer and worker, so that
+    signups count and newsletters go out."""
     unique = uuid.uuid4().hex[:12]
     shared = SharedSettings(
         kafka_bootstrap=stack.kafka_bootstrap,
@@ -67,38 +71,46 @@ async def console_stack(stack: StackConfig, tmp: Path) -> AsyncIterator[ConsoleS
     )
     await ensure_topics(stack.kafka_bootstrap, prefix=shared.topic_prefix)
     signup_db = ServiceDatabase(stack.mongo_url, f"test_{unique}", app_name="tests")
-    mailer_db = f"test_{unique}_mailer"
-    console_port = free_port()
+    mailer_db, counter_db = f"test_{unique}_mailer", f"test_{unique}_counter"
+    console_port, mailer_port, counter_port = free_port(), free_port(), free_port()
     console = f"http://127.0.0.1:{console_port}"
+    mailer_url = f"http://127.0.0.1:{mailer_port}"
+    counter_url = f"http://127.0.0.1:{counter_port}"
     try:
         with ExitStack() as started:
             sendgrid = started.enter_context(standin(tmp))
-            mailer_port = free_port()
-            mailer_url = f"http://127.0.0.1:{mailer_port}"
+            # Each of signup and the mailer names the other: the mailer's port is chosen first.
             signup = started.enter_context(
                 signup_api(
                     shared,
                     signup_db.db.name,
                     SIGNUP_MAILER_URL=mailer_url,
                     SIGNUP_CONSOLE_URL=console,
+                    SIGNUP_COUNTER_URL=counter_url,
                 )
             )
-            # Its port chosen before signup starts: each names the other.
-            mailer = started.enter_context(
-                running(
-                    "mailer-api",
-                    service_env(
-                        shared,
-                        MAILER_PORT=str(mailer_port),
-                        MAILER_MONGO_DATABASE=mailer_db,
-                        MAILER_SIGNUP_API_URL=signup.url,
-                        MAILER_SENDGRID_HOST=sendgrid,
-                        MAILER_SENDGRID_API_KEY="dev",
-                        MOBILISE_ADMIN_TOKEN=ADMIN_TOKEN,
-                    ),
-                )
+            mailer = Mailer(
+                shared, mailer_db, f"q{unique}", sendgrid, signup.url,
+                {"MOBILISE_ADMIN_TOKEN": ADMIN_TOKEN},
+            )  # fmt: skip
+            api = started.enter_context(
+                running("mailer-api", mailer.env(MAILER_PORT=str(mailer_port)))
             )
-            assert mailer.wait_http(f"{mailer_url}/readyz", timeout=60).status_code == 200
+            assert api.wait_http(f"{mailer_url}/readyz", timeout=60).status_code == 200
+            if whole:
+                started.enter_context(mailer.consumer())
+                started.enter_context(mailer.worker())
+                counter_env = service_env(
+                    shared,
+                    COUNTER_MONGO_DATABASE=counter_db,
+                    COUNTER_CONSUMER_GROUP=f"counter-{unique}",
+                    COUNTER_PORT=str(counter_port),
+                    COUNTER_SIGNUP_URL=signup.url,
+                )
+                consumer = started.enter_context(running("counter-consumer", counter_env))
+                counter = started.enter_context(running("counter-api", counter_env))
+                assert counter.wait_http(f"{counter_url}/readyz").status_code == 200
+                consumer.wait_for("partitions assigned")
             env = service_env(
                 shared,
                 CONSOLE_PORT=str(console_port),
@@ -106,13 +118,13 @@ async def console_stack(stack: StackConfig, tmp: Path) -> AsyncIterator[ConsoleS
                 CONSOLE_SIGNUP_API_URL=signup.url,
                 CONSOLE_SIGNUP_PUBLIC_URL=signup.url,
                 CONSOLE_MAILER_API_URL=mailer_url,
-                CONSOLE_COUNTER_API_URL=f"http://127.0.0.1:{free_port()}",
+                CONSOLE_COUNTER_API_URL=counter_url,
                 CONSOLE_SESSION_SECRET=CONSOLE_SECRET,
             )
             process = started.enter_context(running("console-web", env))
             assert process.wait_http(f"{console}/readyz", timeout=60).status_code == 200
             yield ConsoleStack(signup, console, sendgrid, shared)
     finally:
-        await signup_db.client.drop_database(signup_db.db.name)
-        await signup_db.client.drop_database(mailer_db)
+        for name in (signup_db.db.name, mailer_db, counter_db):
+            await signup_db.client.drop_database(name)
         await signup_db.close()

@@ -42,7 +42,12 @@ def _refusal(response: httpx.Response) -> ApiRefused:
     fields: dict[str, str] = {}
     if isinstance(detail, list):  # FastAPI's validation errors
         for error in detail:
-            loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
+            # Numbers are list positions ("origins", 0): the form has one field for the list.
+            loc = [
+                str(p)
+                for p in error.get("loc", ())
+                if p not in ("body", "query", "path") and not isinstance(p, int)
+            ]
             fields[".".join(loc) or "_"] = str(error.get("msg", "invalid"))
         message = "; ".join(f"{k}: {v}" for k, v in fields.items())
     else:
@@ -70,8 +75,9 @@ class Apis:
         *,
         token: str | None = None,
         json: Any = None,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
         try:
             response = await self._http.request(
                 method,
@@ -106,3 +112,33 @@ class Apis:
                     yield chunk
         except httpx.HTTPError:
             return
+
+    async def relay_download(
+        self, service: Service, path: str, *, token: str
+    ) -> tuple[httpx.Response, AsyncIterator[bytes]]:
+        """A download (CSV) as it comes, once its answer is known to be a 200."""
+        request = self._http.build_request(
+            "GET",
+            self._base[service] + path,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=httpx.Timeout(self._timeout, read=None),
+        )
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise ServiceDown(service) from exc
+        if response.status_code != 200:
+            await response.aread()
+            await response.aclose()
+            if response.status_code >= 500:
+                raise ServiceDown(service)
+            raise _refusal(response)
+
+        async def body() -> AsyncIterator[bytes]:
+            try:
+                async for chunk in response.aiter_raw():
+                    yield chunk
+            finally:
+                await response.aclose()
+
+        return response, body()

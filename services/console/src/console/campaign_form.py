@@ -79,3 +79,35 @@ def campaign_body(values: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, 
         **{k: v for k, v in dates.items() if v is not None},
     }
     return body, errors
+
+
+def values_of(campaign: Mapping[str, Any]) -> dict[str, str]:
+    """A campaign as the API gives it, as the form's values (for editing)."""
+
+    def local(value: Any) -> str:
+        # datetime-local shows UTC without its zone.
+        return str(value)[:16] if value else ""
+
+    versions = campaign.get("consent_text_versions") or []
+    return {
+        "slug": campaign["slug"],
+        "kind": campaign["kind"],
+        "title.fr": campaign["title"].get("fr", ""),
+        "title.en": campaign["title"].get("en", ""),
+        "description.fr": campaign["description"].get("fr", ""),
+        "description.en": campaign["description"].get("en", ""),
+        "goal": str(campaign["goal"]),
+        "countries": " ".join(campaign.get("countries") or []),
+        "double_opt_in": "on" if campaign.get("double_opt_in") else "",
+        "opens_at": local(campaign.get("opens_at")),
+        "closes_at": local(campaign.get("closes_at")),
+        "consent_version": versions[-1] if versions else "",
+    }
+
+
+def patch_body(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The create body as a change: slug and kind never change; cleared dates become null."""
+    patch = {k: v for k, v in body.items() if k not in ("slug", "kind")}
+    for name in ("opens_at", "closes_at"):
+        patch.setdefault(name, None)
+    return patch

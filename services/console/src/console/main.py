@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from console.apis import Apis
 from console.rendering import STATIC_DIR, environments, install_error_pages
-from console.routes import campaigns, sign_in
+from console.routes import campaigns, newsletters, partners, sign_in, supporters
 from console.session import SessionCodec
 from console.settings import Settings
 from mobilise_runtime.health import health_router
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.codec = SessionCodec(settings.session_secret.get_secret_value())
     app.state.jinja = environments()
     install_error_pages(app)
-    for module in (sign_in, campaigns):
+    for module in (sign_in, campaigns, partners, newsletters, supporters):
         app.include_router(module.router)
     app.mount(
         "/static",

@@ -9,14 +9,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from console.apis import ApiRefused, ServiceDown
-from console.campaign_form import campaign_body, consent_body, form_values
+from console.campaign_form import (
+    campaign_body,
+    consent_body,
+    form_values,
+    patch_body,
+    values_of,
+)
 from console.deps import ApisDep, FormSessionDep, SessionDep, SettingsDep
 from console.rendering import redirect, render
 
 router = APIRouter(include_in_schema=False)
 
 
-async def _totals(apis: ApisDep, slug: str) -> dict[str, Any] | None:
+async def totals_of(apis: ApisDep, slug: str) -> dict[str, Any] | None:
     """None: the counter does not answer (the list still shows, under a banner)."""
     try:
         totals: dict[str, Any] = await apis.json(
@@ -34,7 +40,7 @@ async def list_campaigns(
     request: Request, session: SessionDep, apis: ApisDep, settings: SettingsDep
 ) -> Response:
     campaigns = await apis.json("signup", "GET", "/api/v1/campaigns", token=session.token)
-    rows = [{"campaign": c, "totals": await _totals(apis, c["slug"])} for c in campaigns]
+    rows = [{"campaign": c, "totals": await totals_of(apis, c["slug"])} for c in campaigns]
     counter_down = any(row["totals"] is None for row in rows)
     return render(
         request,
@@ -59,7 +65,8 @@ async def totals_stream(slug: str, session: SessionDep, apis: ApisDep) -> Respon
 @router.get("/campaigns/new")
 async def new_campaign(request: Request, _: SessionDep, apis: ApisDep) -> Response:
     consents = await apis.json("signup", "GET", "/api/v1/consent-texts")
-    return render(request, "campaign_new.html", values={}, errors={}, consents=consents)
+    return render(request, "campaign_new.html", values={}, errors={}, consents=consents, editing=None
+    )
 
 
 @router.post("/campaigns/new")
@@ -109,3 +116,55 @@ async def open_campaign(slug: str, session: FormSessionDep, apis: ApisDep) -> Re
 async def close_campaign(slug: str, session: FormSessionDep, apis: ApisDep) -> Response:
     await apis.call("signup", "POST", f"/api/v1/campaigns/{slug}/close", token=session.token)
     return redirect("/campaigns")
+
+
+@router.get("/campaigns/{slug}/edit")
+async def edit_campaign(
+    request: Request, slug: str, session: SessionDep, apis: ApisDep
+) -> Response:
+    campaigns = await apis.json("signup", "GET", "/api/v1/campaigns", token=session.token)
+    found = [c for c in campaigns if c["slug"] == slug]
+    if not found:  # not one of theirs (or none): the signup service says which
+        await apis.call(
+            "signup", "PATCH", f"/api/v1/campaigns/{slug}", token=session.token, json={}
+        )
+    consents = await apis.json("signup", "GET", "/api/v1/consent-texts")
+    return render(
+        request,
+        "campaign_new.html",
+        values=values_of(found[0]),
+        errors={},
+        consents=consents,
+        editing=slug,
+    )
+
+
+@router.post("/campaigns/{slug}/edit")
+async def save_campaign(
+    request: Request, slug: str, session: FormSessionDep, apis: ApisDep
+) -> Response:
+    values = {**form_values(await request.form()), "slug": slug}
+    errors: dict[str, str] = {}
+    try:
+        body, errors = campaign_body(values)
+        if not errors:
+            await apis.call(
+                "signup",
+                "PATCH",
+                f"/api/v1/campaigns/{slug}",
+                token=session.token,
+                json=patch_body(body),
+            )
+            return redirect("/campaigns")
+    except ApiRefused as exc:
+        errors = exc.fields or {"_": exc.message}
+    consents = await apis.json("signup", "GET", "/api/v1/consent-texts")
+    return render(
+        request,
+        "campaign_new.html",
+        status_code=422,
+        values=values,
+        errors=errors,
+        consents=consents,
+        editing=slug,
+    )

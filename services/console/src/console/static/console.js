@@ -21,3 +21,60 @@ document.addEventListener("DOMContentLoaded", () => {
     source.addEventListener("totals", show);
   }
 });
+
+// Newsletters: the email as rendered and the audience while typing (the same preview the button
+// shows), and the progress of mailings not done yet.
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.querySelector("form[data-live-preview]");
+  const pane = form && form.querySelector("[data-preview-pane]");
+  if (form && pane) {
+    let timer = null;
+    const refresh = async () => {
+      const response = await fetch(form.action, {
+        method: "POST", body: new FormData(form), headers: { Accept: "application/json" },
+      });
+      if (!response.ok) return;
+      const shown = await response.json();
+      if (!shown.emails) return;
+      pane.replaceChildren();
+      const sizes = shown.audience || {};
+      const audience = document.createElement("p");
+      audience.className = "audience";
+      audience.textContent = `${pane.dataset.audienceLabel || "Audience"}: ` +
+        `${(sizes.fr || 0) + (sizes.en || 0)} (fr ${sizes.fr || 0}, en ${sizes.en || 0})`;
+      pane.append(audience);
+      for (const [lang, email] of Object.entries(shown.emails)) {
+        const article = document.createElement("article");
+        article.className = "email-preview";
+        article.lang = lang;
+        const subject = document.createElement("h3");
+        subject.textContent = email.subject;
+        const text = document.createElement("pre");
+        text.textContent = email.text;
+        article.append(subject, text);
+        pane.append(article);
+      }
+      pane.hidden = false;
+    };
+    form.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 400);
+    });
+  }
+  const rows = [...document.querySelectorAll("tr[data-mailing]")]
+    .filter((row) => row.dataset.status !== "done");
+  const poll = async (row) => {
+    const response = await fetch(`/mailings/${encodeURIComponent(row.dataset.mailing)}/progress`);
+    if (response.ok) {
+      const progress = await response.json();
+      for (const name of ["status", "queued", "sent", "failed", "suppressed"]) {
+        const cell = row.querySelector(`[data-field="${name}"]`);
+        if (cell) cell.textContent = String(progress[name]);
+      }
+      row.dataset.status = progress.status;
+      if (progress.status === "done") return;
+    }
+    setTimeout(() => poll(row), 1500);
+  };
+  rows.forEach((row) => setTimeout(() => poll(row), 1000));
+});
