@@ -31,6 +31,7 @@ class ConsoleStack:
     console: str
     standin: str
     shared: SharedSettings
+    mailer: str
 
     def admin(self) -> httpx.Client:
         return self.signup.client(organiser=True)
@@ -91,7 +92,7 @@ async def console_stack(
             )
             mailer = Mailer(
                 shared, mailer_db, f"q{unique}", sendgrid, signup.url,
-                {"MOBILISE_ADMIN_TOKEN": ADMIN_TOKEN},
+                {"MOBILISE_ADMIN_TOKEN": ADMIN_TOKEN, "MAILER_DEV_OUTBOX": "true"},
             )  # fmt: skip
             api = started.enter_context(
                 running("mailer-api", mailer.env(MAILER_PORT=str(mailer_port)))
@@ -123,7 +124,7 @@ async def console_stack(
             )
             process = started.enter_context(running("console-web", env))
             assert process.wait_http(f"{console}/readyz", timeout=60).status_code == 200
-            yield ConsoleStack(signup, console, sendgrid, shared)
+            yield ConsoleStack(signup, console, sendgrid, shared, mailer_url)
     finally:
         for name in (signup_db.db.name, mailer_db, counter_db):
             await signup_db.client.drop_database(name)

@@ -65,7 +65,8 @@ async def totals_stream(slug: str, session: SessionDep, apis: ApisDep) -> Respon
 @router.get("/campaigns/new")
 async def new_campaign(request: Request, _: SessionDep, apis: ApisDep) -> Response:
     consents = await apis.json("signup", "GET", "/api/v1/consent-texts")
-    return render(request, "campaign_new.html", values={}, errors={}, consents=consents, editing=None
+    return render(
+        request, "campaign_new.html", values={}, errors={}, consents=consents, editing=None
     )
 
 
@@ -88,7 +89,9 @@ async def create_campaign(request: Request, session: FormSessionDep, apis: ApisD
                     {f"consent.{k}": v for k, v in exc.fields.items()}
                     or {"consent.version": exc.message},
                 ) from exc
-            values["consent_version"] = consent["version"]
+            # Published: should the campaign be refused, the form offers it as chosen.
+            values.update({"consent_version": consent["version"], "consent.version": ""})
+            values.update({"consent.fr": "", "consent.en": ""})
         body, errors = campaign_body(values)
         if not errors:
             await apis.call("signup", "POST", "/api/v1/campaigns", token=session.token, json=body)
@@ -103,6 +106,7 @@ async def create_campaign(request: Request, session: FormSessionDep, apis: ApisD
         values=values,
         errors=errors,
         consents=consents,
+        editing=None,
     )
 
 
