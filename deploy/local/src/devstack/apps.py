@@ -168,7 +168,7 @@ def app_environment(cfg: StackConfig, scale: dict[str, int] | None = None) -> di
     env["CONSOLE_COUNTER_API_URL"] = f"http://127.0.0.1:{ports['counter-api']}"
     env["CONSOLE_MAILER_API_URL"] = f"http://127.0.0.1:{ports['mailer-api']}"
     env.setdefault("CONSOLE_SIGNUP_PUBLIC_URL", env["SIGNUP_PUBLIC_URL"])
-    env.setdefault("CONSOLE_COUNTER_PUBLIC_URL", f"http://127.0.0.1:{ports['counter-api']}")
+
     env.setdefault("MOBILISE_LOG_FORMAT", "console")
     return env
 

@@ -19,10 +19,9 @@ class Settings(BaseSettings):
     signup_api_url: str = "http://127.0.0.1:8000"
     counter_api_url: str = "http://127.0.0.1:8001"
     mailer_api_url: str = "http://127.0.0.1:8002"
-    # What organisers' browsers reach: the hosted pages (previews, snippets) and the counter's
-    # live totals (Server-Sent Events, read by the browser itself).
+    # The hosted pages as organisers' browsers reach them (previews). The live totals need no
+    # public address: the console relays the counter's stream.
     signup_public_url: str = "http://127.0.0.1:8000"
-    counter_public_url: str = "http://127.0.0.1:8001"
     # Encrypts and signs the session cookie (any long random string; changing it signs everyone
     # out). Required.
     session_secret: SecretStr

@@ -78,3 +78,17 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   rows.forEach((row) => setTimeout(() => poll(row), 1000));
 });
+
+// Partners: copy a snippet (the text areas stay selectable without JavaScript).
+document.addEventListener("DOMContentLoaded", () => {
+  if (!navigator.clipboard) return;
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    const area = document.getElementById(button.dataset.copy);
+    if (!area) continue;
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      await navigator.clipboard.writeText(area.value);
+      button.setAttribute("aria-pressed", "true");
+    });
+  }
+});
