@@ -13,14 +13,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, ViewportSize, expect
 
 from devstack.config import StackConfig
 from tests.console_stack import LINK, ConsoleStack, console_stack
 
 pytestmark = pytest.mark.e2e
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 # Where the pages are kept to be looked at (docs/console*.png are copies of these).
 SCREENSHOTS = Path(tempfile.gettempdir())
 
