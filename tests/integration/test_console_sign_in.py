@@ -1,7 +1,7 @@
 """Signing in to the console against the real services: the link mailed through the mailer (the
 stand-in receives it), a session cookie that is HttpOnly and SameSite=Lax, a link that works
 once, forged and expired links refused, signing out ending the session's API token, and an
-organiser who sees only their own campaigns."""
+organiser who sees only their own campaigns (under a banner: no counter runs here)."""
 
 from __future__ import annotations
 
@@ -135,3 +135,7 @@ async def test_an_organiser_sees_only_their_own_campaigns(world: ConsoleStack) -
             pages[organiser["name"]] = browser.get("/campaigns").text
     assert campaign["slug"] in pages["Awa"], pages["Awa"][-1500:]
     assert campaign["slug"] not in pages["Binta"]
+    # No counter runs here: the list still shows, under a banner naming it, with no trace.
+    assert 'class="banner" role="alert"' in pages["Awa"]
+    assert "counter" in pages["Awa"].split('class="banner"')[1][:300]
+    assert "Traceback" not in pages["Awa"]

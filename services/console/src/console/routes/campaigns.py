@@ -64,10 +64,7 @@ async def totals_stream(slug: str, session: SessionDep, apis: ApisDep) -> Respon
 
 @router.get("/campaigns/new")
 async def new_campaign(request: Request, _: SessionDep, apis: ApisDep) -> Response:
-    consents = await apis.json("signup", "GET", "/api/v1/consent-texts")
-    return render(
-        request, "campaign_new.html", values={}, errors={}, consents=consents, editing=None
-    )
+    return await _form_page(request, apis, {}, {}, editing=None, status_code=200)
 
 
 @router.post("/campaigns/new")
@@ -98,15 +95,27 @@ async def create_campaign(request: Request, session: FormSessionDep, apis: ApisD
             return redirect("/campaigns")
     except ApiRefused as exc:
         errors = exc.fields or {"_": exc.message}
+    return await _form_page(request, apis, values, errors, editing=None)
+
+
+async def _form_page(
+    request: Request,
+    apis: ApisDep,
+    values: dict[str, str],
+    errors: dict[str, str],
+    *,
+    editing: str | None,
+    status_code: int = 422,
+) -> Response:
     consents = await apis.json("signup", "GET", "/api/v1/consent-texts")
     return render(
         request,
         "campaign_new.html",
-        status_code=422,
+        status_code=status_code,
         values=values,
         errors=errors,
         consents=consents,
-        editing=None,
+        editing=editing,
     )
 
 
@@ -128,19 +137,14 @@ async def edit_campaign(
 ) -> Response:
     campaigns = await apis.json("signup", "GET", "/api/v1/campaigns", token=session.token)
     found = [c for c in campaigns if c["slug"] == slug]
-    if not found:  # not one of theirs (or none): the signup service says which
+    if not found:
+        # Not one of theirs, or none: an empty change (which changes nothing) lets the signup
+        # service say which, 403 or 404.
         await apis.call(
             "signup", "PATCH", f"/api/v1/campaigns/{slug}", token=session.token, json={}
         )
-    consents = await apis.json("signup", "GET", "/api/v1/consent-texts")
-    return render(
-        request,
-        "campaign_new.html",
-        values=values_of(found[0]),
-        errors={},
-        consents=consents,
-        editing=slug,
-    )
+        raise ApiRefused(404, f"no campaign {slug!r} among yours")
+    return await _form_page(request, apis, values_of(found[0]), {}, editing=slug, status_code=200)
 
 
 @router.post("/campaigns/{slug}/edit")
@@ -162,13 +166,4 @@ async def save_campaign(
             return redirect("/campaigns")
     except ApiRefused as exc:
         errors = exc.fields or {"_": exc.message}
-    consents = await apis.json("signup", "GET", "/api/v1/consent-texts")
-    return render(
-        request,
-        "campaign_new.html",
-        status_code=422,
-        values=values,
-        errors=errors,
-        consents=consents,
-        editing=slug,
-    )
+    return await _form_page(request, apis, values, errors, editing=slug)
