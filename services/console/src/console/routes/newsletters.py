@@ -61,6 +61,23 @@ async def _page(request: Request, apis: ApisDep, token: str, slug: str, **contex
     return render(request, "newsletters.html", campaign=campaign, mailings=mailings, **context)
 
 
+async def _refused(
+    request: Request,
+    apis: ApisDep,
+    token: str,
+    slug: str,
+    values: dict[str, str],
+    exc: ApiRefused,
+) -> Response:
+    """The form again, the mailer's objections next to their fields (the live preview: JSON)."""
+    errors = exc.fields or {"_": exc.message}
+    if request.headers.get("accept") == "application/json":
+        return JSONResponse({"detail": exc.message, "fields": errors}, status_code=exc.status)
+    return await _page(
+        request, apis, token, slug, values=values, errors=errors, status_code=exc.status
+    )
+
+
 @router.get("/newsletters")
 async def choose_campaign(request: Request, session: SessionDep, apis: ApisDep) -> Response:
     campaigns = await apis.json("signup", "GET", "/api/v1/campaigns", token=session.token)
@@ -86,14 +103,7 @@ async def preview(request: Request, slug: str, session: FormSessionDep, apis: Ap
             json=mailing_body(slug, values),
         )
     except ApiRefused as exc:
-        return await _page(
-            request,
-            apis,
-            session.token,
-            slug,
-            values=values,
-            errors=exc.fields or {"_": exc.message},
-        )
+        return await _refused(request, apis, session.token, slug, values, exc)
     if request.headers.get("accept") == "application/json":  # the live preview while typing
         return JSONResponse(shown)
     return await _page(
@@ -122,14 +132,7 @@ async def send(request: Request, slug: str, session: FormSessionDep, apis: ApisD
             headers={"Idempotency-Key": key},
         )
     except ApiRefused as exc:
-        return await _page(
-            request,
-            apis,
-            session.token,
-            slug,
-            values=values,
-            errors=exc.fields or {"_": exc.message},
-        )
+        return await _refused(request, apis, session.token, slug, values, exc)
     mailing_id = response.json()["mailing_id"]
     return redirect(f"/campaigns/{slug}/newsletters?sent={mailing_id}#mailing-{mailing_id}")
 

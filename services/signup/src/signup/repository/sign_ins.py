@@ -1,6 +1,8 @@
 """Redeemed console sign-in links: a link's nonce is recorded when it is used, so that it signs in
 once. The insert is the single-use check (a duplicate `_id` is a replay), atomic in MongoDB and
-FerretDB alike. Each record keeps when its link would have expired anyway."""
+FerretDB alike. Each record keeps when its link would have expired anyway; records past that
+are dropped at each sign-in (an expired link is refused by its own signature), which keeps the
+collection as small as the sign-ins of the last few minutes."""
 
 from __future__ import annotations
 
@@ -27,9 +29,4 @@ class SignInRepository:
             raise AlreadyExists(
                 "this sign-in link has been used already: ask for a new one"
             ) from exc
-
-    async def forget_expired(self, *, now: datetime) -> int:
-        """Records of links that have expired are no longer needed (an expired link is refused by
-        its own signature)."""
-        result = await self._redeemed.delete_many({"link_expires_at": {"$lt": now}})
-        return result.deleted_count
+        await self._redeemed.delete_many({"link_expires_at": {"$lt": now}})
