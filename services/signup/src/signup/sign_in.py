@@ -15,7 +15,7 @@ from typing import Literal
 import httpx
 
 from mobilise_runtime.logging import get_logger
-from signup.domain.errors import LinkRefused, NotFound, Unavailable
+from signup.domain.errors import LinkRefused, NotFound
 from signup.domain.organisers import Organiser
 from signup.domain.tokens import SignInClaim, TokenExpired, TokenInvalid, Tokens
 from signup.mailer_export import mail_sign_in_link
@@ -41,6 +41,13 @@ async def send_link(
     email: str,
     locale: Literal["fr", "en"],
 ) -> None:
+    admin = settings.shared.admin_token
+    # Checked first, whoever asks: the answer must not depend on the address.
+    if settings.mailer_url is None or admin is None:
+        # Not set up here, like the dev outbox when off: a 404, not an outage to retry.
+        raise NotFound(
+            "sign-in by email is not set up here (SIGNUP_MAILER_URL, MOBILISE_ADMIN_TOKEN)"
+        )
     try:
         organiser = await repository.organisers.by_email(email)
     except NotFound:
@@ -48,11 +55,6 @@ async def send_link(
         return
     if organiser.revoked_at is not None:
         return
-    admin = settings.shared.admin_token
-    if settings.mailer_url is None or admin is None:
-        raise Unavailable(
-            "sign-in by email needs SIGNUP_MAILER_URL and MOBILISE_ADMIN_TOKEN", retry_after_s=60
-        )
     token = tokens.sign_in_token(SignInClaim(organiser.id, secrets.token_urlsafe(16)))
     message = {
         "email": organiser.email,

@@ -8,25 +8,52 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from signup import organiser_service, sign_in
 from signup.deps import OrganiserDep, Repo, SettingsDep, TokensDep, bearer_credentials
-from signup.schemas import Locale, OrganiserOut, WriteModel
+from signup.schemas import ORGANISER_EXAMPLE, Locale, OrganiserOut, WriteModel
 
 router = APIRouter(prefix="/api/v1", tags=["organisers"])
+ASKED = "if this address is an organiser's, a sign-in link is on its way"
 
 
 class SignInLinkIn(WriteModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"email": "awa@association.example", "locale": "fr"}]}
+    )
+
     email: EmailStr
     locale: Locale = "en"
 
 
+class SignInLinkAsked(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"detail": ASKED}]})
+
+    detail: str
+
+
 class RedeemIn(WriteModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"token": "gAAAAABn…(the link's last segment)"}]}
+    )
+
     token: str = Field(min_length=1, max_length=1000)
 
 
 class SessionOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "token": "Q2hhbmdlIG1lOiBhIHJhbmRvbSAyNTYtYml0IHRva2Vu",
+                    "expires_at": "2026-03-08T22:00:00Z",
+                    "organiser": ORGANISER_EXAMPLE,
+                }
+            ]
+        }
+    )
+
     # An organiser token for the console's session: it works until `expires_at`.
     token: str
     expires_at: datetime
@@ -42,13 +69,16 @@ REFUSED: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/sign-in-links",
     status_code=status.HTTP_202_ACCEPTED,
-    responses={503: {"description": "The mailer did not take the email"}},
+    responses={
+        404: {"description": "Sign-in by email is not set up (no mailer or admin token)"},
+        503: {"description": "The mailer did not take the email"},
+    },
     summary="Email an organiser a one-time console sign-in link (15 minutes)",
     description="The same answer whether or not the address is an organiser's.",
 )
 async def ask_for_link(
     body: SignInLinkIn, request: Request, settings: SettingsDep, repository: Repo, tokens: TokensDep
-) -> dict[str, str]:
+) -> SignInLinkAsked:
     await sign_in.send_link(
         settings=settings,
         repository=repository,
@@ -57,7 +87,7 @@ async def ask_for_link(
         email=str(body.email).lower(),
         locale=body.locale,
     )
-    return {"detail": "if this address is an organiser's, a sign-in link is on its way"}
+    return SignInLinkAsked(detail=ASKED)
 
 
 @router.post(
