@@ -7,7 +7,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .local/venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PACKAGES := packages/events packages/runtime services/signup services/counter services/mailer deploy/local
+PACKAGES := packages/events packages/runtime services/signup services/counter services/mailer services/console deploy/local
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
 .PHONY: help setup run test lint unit integration e2e up down status bench clean catalogs messages

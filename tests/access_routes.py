@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from cryptography.fernet import Fernet
 
+import console.access
 import counter.access
 import mailer.access
 import signup.access
+from console.main import create_app as console_app
+from console.settings import Settings as ConsoleSettings
 from counter.main import create_app as counter_app
 from mailer.main import create_app as mailer_app
 from mailer.settings import Settings as MailerSettings
@@ -27,3 +30,8 @@ def mailer_routes() -> list[RouteAccess]:
 
 def counter_routes() -> list[RouteAccess]:
     return route_access(counter_app(), counter.access.PUBLIC_ROUTES)
+
+
+def console_routes() -> list[RouteAccess]:
+    settings = ConsoleSettings(session_secret="a console session secret")
+    return route_access(console_app(settings), console.access.PUBLIC_ROUTES)

@@ -63,6 +63,7 @@ def variables(signup_url: str, sendgrid: str, prefix: str) -> dict[str, str]:
         "SIGNUP_SUPPORTER_KEY_SECRET": "rehearsal-supporter-key-secret",
         "MAILER_SENDGRID_API_KEY": "rehearsal-key",
         "MAILER_EMAIL_HASH_KEY": "rehearsal-email-hash-key",
+        "CONSOLE_SESSION_SECRET": "rehearsal-console-session-secret",
     }
     assert set(values) == set(REQUIRED_VARIABLES)
     return {**values, "MAILER_SENDGRID_HOST": sendgrid, "MOBILISE_TOPIC_PREFIX": prefix}
@@ -172,6 +173,7 @@ def test_compose_services_start_as_written_and_take_a_signup(
         for name in processes:
             wait_healthy(name)
         _signup_end_to_end(signup_url, f"http://127.0.0.1:{api_ports['counter-api']}", sendgrid)
+        _console_signs_in(f"http://127.0.0.1:{api_ports['console-web']}")
         for name, process in processes.items():
             assert process.process.poll() is None, f"{name} exited:\n{process.output()[-3000:]}"
 
@@ -241,3 +243,14 @@ def _signup_end_to_end(signup_url: str, counter_url: str, sendgrid: str) -> None
     assert exported.status_code == 200, exported.text
     mailer = exported.json()["mailer"]
     assert [r["email"] for r in mailer["recipients"]] == ["compose@example.org"], mailer
+
+
+def _console_signs_in(console_url: str) -> None:
+    """The console reaches the signup service by its compose name: the admin token signs in."""
+    with httpx.Client(base_url=console_url, timeout=30, follow_redirects=True) as browser:
+        page = browser.get("/sign-in")
+        assert page.status_code == 200, page.text
+        csrf = browser.cookies.get("mobilise_console_csrf")
+        signed_in = browser.post("/sign-in/token", data={"token": ADMIN_TOKEN, "csrf_token": csrf})
+        assert signed_in.status_code == 200, signed_in.text[-2000:]
+        assert signed_in.url.path == "/campaigns"

@@ -82,11 +82,19 @@ def _mailer_app() -> FastAPI:
     return create_app()
 
 
+def _console_app() -> FastAPI:
+    from console.main import create_app
+    from console.settings import Settings
+
+    return create_app(Settings(session_secret="a console session secret"))
+
+
 # The app each API Deployment runs, built in-process (no lifespan: nothing is connected).
 APPS: dict[str, Callable[[], FastAPI]] = {
     "signup-api": _signup_app,
     "counter-api": _counter_app,
     "mailer-api": _mailer_app,
+    "console-web": _console_app,
 }
 
 
@@ -99,7 +107,9 @@ def served(process: str, path: str) -> bool:
 def served_prefix(process: str, prefix: str) -> bool:
     """Whether some route of the app lies under `prefix`: a documented path, or an undocumented
     page or mount taking the prefix followed by one segment."""
-    documented = APPS[process]().openapi()["paths"]
+    app = APPS[process]()
+    # The console's pages are no part of any OpenAPI document: its routes are.
+    documented = [*app.openapi()["paths"], *(getattr(r, "path", "") for r in app.routes)]
     return any(path.startswith(prefix) for path in documented) or served(process, f"{prefix}x")
 
 

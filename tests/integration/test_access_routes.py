@@ -17,6 +17,7 @@ import pytest
 from devstack.config import StackConfig
 from devstack.harness.signup import ADMIN_TOKEN
 from mobilise_runtime.access import RouteAccess
+from signup.repository.organisers import OrganiserRepository
 from tests.access_routes import mailer_routes, signup_routes
 from tests.access_world import (
     BEARER_RULES,
@@ -141,6 +142,31 @@ async def _binta_cannot_mail_awas_supporters(world: World) -> None:
     refused(response, 403, "Binta mailing Awa's campaign")
 
 
+async def _binta_cannot_preview_or_list_awas_mailings(world: World) -> None:
+    async with world.client("mailer", world.binta.token) as c:
+        preview = await c.post(
+            "/api/v1/mailings/preview", json={"campaign": world.mine["slug"], **MAILING}
+        )
+        listed = await c.get(f"/api/v1/campaigns/{world.mine['slug']}/mailings")
+    refused(preview, 403, "Binta previewing a mailing to Awa's supporters")
+    refused(listed, 403, "Binta listing Awa's mailings")
+
+
+async def _binta_signs_out_only_herself(world: World) -> None:
+    async with world.client("signup", world.binta.token) as c:
+        email = (await c.get("/api/v1/organisers/me")).json()["email"]
+    session = await OrganiserRepository(world.signup_db.db).new_token(email)
+    assert session is not None
+    async with world.client("signup", session) as c:
+        dropped = await c.delete("/api/v1/organisers/me/token")
+        after = await c.get("/api/v1/organisers/me")
+    assert dropped.status_code == 204, dropped.text
+    refused(after, 401, "a token signed out")
+    for token in (world.binta.token, world.awa.token):
+        async with world.client("signup", token) as c:
+            assert (await c.get("/api/v1/organisers/me")).status_code == 200
+
+
 # What another campaign's organiser gets from the routes any organiser may call (the rule
 # "organiser": the handler narrows what they see or name to their own campaigns).
 SCOPED: dict[str, Callable[[World], Awaitable[None]]] = {
@@ -151,6 +177,9 @@ SCOPED: dict[str, Callable[[World], Awaitable[None]]] = {
     "signup POST /api/v1/partners": _binta_cannot_register_a_partner_for_awas_campaign,
     "signup GET /api/v1/partners": _binta_sees_no_partner_of_awa,
     "mailer POST /api/v1/mailings": _binta_cannot_mail_awas_supporters,
+    "mailer POST /api/v1/mailings/preview": _binta_cannot_preview_or_list_awas_mailings,
+    "mailer GET /api/v1/campaigns/{slug}/mailings": _binta_cannot_preview_or_list_awas_mailings,
+    "signup DELETE /api/v1/organisers/me/token": _binta_signs_out_only_herself,
 }
 # What another campaign's organiser gets from routes whose rule names one thing of Awa's.
 REFUSAL = {"admin": 403, "campaign": 403, "partner": 403, "mailing": 404}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from fastapi import FastAPI
 
+import console.access
 import counter.access
 import mailer.access
 import signup.access
@@ -18,16 +19,22 @@ from signup.domain.organisers import (
     check_partner_details_change,
     partner_campaigns_after,
 )
-from tests.access_routes import counter_routes, mailer_routes, signup_routes
+from tests.access_routes import console_routes, counter_routes, mailer_routes, signup_routes
 
 KNOWN_RULES = {
     "signup": {PUBLIC, "organiser", "campaign", "partner", "admin"},
     "mailer": {PUBLIC, "organiser", "mailing", "admin", "sendgrid-signature"},
     "counter": {PUBLIC},
+    "console": {PUBLIC, "session", "session-form"},
 }
 
 
-TABLES = {"signup": signup_routes, "mailer": mailer_routes, "counter": counter_routes}
+TABLES = {
+    "signup": signup_routes,
+    "mailer": mailer_routes,
+    "counter": counter_routes,
+    "console": console_routes,
+}
 
 
 @pytest.mark.parametrize("service", sorted(TABLES))
@@ -49,6 +56,7 @@ def test_every_declared_public_route_exists(service: str) -> None:
         "signup": signup.access.PUBLIC_ROUTES,
         "mailer": mailer.access.PUBLIC_ROUTES,
         "counter": counter.access.PUBLIC_ROUTES,
+        "console": console.access.PUBLIC_ROUTES,
     }[service]
     assert declared - {r.label for r in TABLES[service]()} == set()
 

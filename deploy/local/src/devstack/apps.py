@@ -60,6 +60,8 @@ APPS = (
     App("mailer-worker"),
     # A partner's site on an origin of its own, embedding the signup widget (devstack.partner_demo).
     App("partner-demo", "PARTNER_DEMO_PORT", 8003),
+    # The organisers' console: a client of the three APIs above.
+    App("console-web", "CONSOLE_PORT", 8004),
     # Each owner's retention job, at start and hourly (devstack.retention_schedule).
     App("retention-schedule"),
 )
@@ -110,6 +112,7 @@ DEV_SECRETS: dict[str, Callable[[], str]] = {
     # Signs SendGrid Event Webhook posts in development (the mailer API gets its public half).
     "MAILER_DEV_WEBHOOK_PRIVATE_KEY": dev_webhook_key,
     "MAILER_EMAIL_HASH_KEY": lambda: secrets.token_urlsafe(32),
+    "CONSOLE_SESSION_SECRET": lambda: secrets.token_urlsafe(32),
 }
 
 
@@ -158,6 +161,14 @@ def app_environment(cfg: StackConfig, scale: dict[str, int] | None = None) -> di
         webhook_public_key(env["MAILER_DEV_WEBHOOK_PRIVATE_KEY"]),
     )
     env.setdefault("MAILER_DEV_OUTBOX", "true")
+    console = f"http://127.0.0.1:{ports['console-web']}"
+    env.setdefault("SIGNUP_CONSOLE_URL", console)
+    env.setdefault("CONSOLE_PUBLIC_URL", console)
+    env["CONSOLE_SIGNUP_API_URL"] = f"http://127.0.0.1:{ports['signup-api']}"
+    env["CONSOLE_COUNTER_API_URL"] = f"http://127.0.0.1:{ports['counter-api']}"
+    env["CONSOLE_MAILER_API_URL"] = f"http://127.0.0.1:{ports['mailer-api']}"
+    env.setdefault("CONSOLE_SIGNUP_PUBLIC_URL", env["SIGNUP_PUBLIC_URL"])
+
     env.setdefault("MOBILISE_LOG_FORMAT", "console")
     return env
 

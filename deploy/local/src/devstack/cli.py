@@ -92,6 +92,8 @@ def _banner(cfg: StackConfig, token: str, generated: bool) -> None:
             [
                 "",
                 "mobilise is running:",
+                f"  console  http://127.0.0.1:{port['console-web']}/   (organisers: sign in with"
+                " your email (the link shows in the outbox) or the admin token)",
                 f"  signup   http://127.0.0.1:{port['signup-api']}/docs   (API; pages /c/…)",
                 f"  counter  http://127.0.0.1:{port['counter-api']}/docs   (totals; /dashboard/…)",
                 f"  mailer   http://127.0.0.1:{port['mailer-api']}/docs"

@@ -14,7 +14,7 @@ from mailer.mailing_requests import MailingRequests
 from mailer.publisher import MailerPublisher
 from mailer.queue import QueueProbe
 from mailer.repository.mailings import MailingsRepository
-from mailer.routes import mailings, outbox, supporters, webhooks
+from mailer.routes import mailing_previews, mailings, outbox, sign_in, supporters, webhooks
 from mailer.settings import Settings
 from mailer.signup_client import SignupClient
 from mailer.webhook_events import WebhookEvents
@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.webhook_events = WebhookEvents(database)
     app.state.webhook_verifier = verifier
     install_error_handler(app)
-    for module in (mailings, webhooks, outbox, supporters):
+    for module in (mailing_previews, mailings, webhooks, outbox, supporters, sign_in):
         app.include_router(module.router)
     checks = {"kafka": publisher.ping, "mongo": database.ping, "redis": queue.ping}
     app.include_router(health_router(checks, shared.probe_timeout))

@@ -52,6 +52,9 @@ PUBLIC_ROUTES = API_PUBLIC_ROUTES | frozenset(
         "POST /confirm/{token}",
         "GET /unsubscribe/{token}",
         "POST /unsubscribe/{token}",
+        # Organisers' console sign-in: the link is the credential (sign_in.py).
+        "POST /api/v1/sign-in-links",
+        "POST /api/v1/sign-in-links/redeem",
     }
 )
 

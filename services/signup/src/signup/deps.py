@@ -24,6 +24,7 @@ from signup.repository.organisers import Organiser
 from signup.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="An organiser's token (or the admin token)")
+bearer_credentials = Depends(_bearer)
 
 
 SettingsDep = Annotated[Settings, Depends(app_state("settings", Settings))]

@@ -41,6 +41,7 @@ from signup.routes import (
     pages,
     partners,
     regions,
+    sign_in,
     signups,
     supporters,
     unsubscribe,
@@ -111,7 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handler(app)
     for module in (campaigns, organisers, signups, exports, pages, confirm, unsubscribe):
         app.include_router(module.router)
-    for module in (partners, widget, embed, supporters, invalidations, regions):
+    for module in (partners, widget, embed, supporters, invalidations, regions, sign_in):
         app.include_router(module.router)
     app.mount("/static", static_files(STATIC_DIR), name="static")
     app.include_router(

@@ -41,6 +41,11 @@ class Settings(ProjectorSettings):
     # Comma-separated Fernet keys for the links we email; the first signs, all are accepted.
     token_keys: SecretStr
     confirm_link_days: int = Field(default=30, ge=1)
+    # The organisers' console: the base of its sign-in links, their lifetime, and how long the
+    # organiser token a redeemed link gives the console (a session) works.
+    console_url: str = "http://127.0.0.1:8004"
+    sign_in_link_minutes: int = Field(default=15, ge=1, le=60)
+    console_session_hours: int = Field(default=12, ge=1, le=24 * 7)
     # The data-protection charter every consent wording links to.
     charter_url: str = "/privacy"
     max_body_bytes: int = Field(default=16_384, ge=1024)

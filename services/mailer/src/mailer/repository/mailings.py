@@ -174,6 +174,13 @@ class MailingsRepository:
         }
         return [{**b, "supporter_keys": members.get(b["_id"], [])} for b in batches]
 
+    async def of_campaign(self, campaign_id: str, *, limit: int) -> list[Document]:
+        """A campaign's planned mailings, newest first: id, subject, when asked."""
+        cursor = self._mailings.find(
+            {"campaign_id": campaign_id}, {"subject": 1, "requested_at": 1}
+        ).sort("requested_at", -1)
+        return await cursor.limit(limit).to_list()
+
     async def progress(self, mailing_id: str) -> Progress | None:
         mailing = await self.get(mailing_id)
         if mailing is None:

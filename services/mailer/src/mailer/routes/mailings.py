@@ -16,6 +16,7 @@ from mailer.deps import MailingRequestsDep, OrganiserDep, Publisher, Signup
 from mailer.domain.errors import Forbidden, Rejected
 from mailer.mailing_requests import MailingRequest
 from mailer.schemas import MailingAccepted, MailingIn, MailingProgress
+from mailer.signup_client import Campaign
 from mobilise_events import Audience, LocalisedText, MailingRequested
 
 router = APIRouter(prefix="/api/v1", tags=["mailings"])
@@ -66,15 +67,7 @@ async def request_mailing(
             f"campaign {campaign.slug} does not cover {', '.join(sorted(outside))}",
             field="audience.countries",
         )
-    fallback = campaign.fallback_locale
-    for field, given in (("subject", body.subject), ("body_template", body.body_template)):
-        if fallback not in given:
-            raise Rejected(
-                f"{field} needs a text in the campaign's fallback language {fallback!r}",
-                field=field,
-            )
-    subject = LocalisedText.of(body.subject, fallback)
-    text = LocalisedText.of(body.body_template, fallback)
+    subject, text = localised_texts(body, campaign)
     audience = Audience(
         countries=countries,
         confirmed_only=body.audience.confirmed_only,
@@ -123,3 +116,15 @@ async def request_mailing(
 )
 async def read_progress(mailing_id: uuid.UUID, progress: MailingDep) -> MailingProgress:
     return MailingProgress.model_validate(progress, from_attributes=True)
+
+
+def localised_texts(body: MailingIn, campaign: Campaign) -> tuple[LocalisedText, LocalisedText]:
+    """The subject and body in the languages given, the campaign's fallback language among them."""
+    fallback = campaign.fallback_locale
+    for field, given in (("subject", body.subject), ("body_template", body.body_template)):
+        if fallback not in given:
+            raise Rejected(
+                f"{field} needs a text in the campaign's fallback language {fallback!r}",
+                field=field,
+            )
+    return LocalisedText.of(body.subject, fallback), LocalisedText.of(body.body_template, fallback)

@@ -38,6 +38,12 @@ class Rejected(SignupError):
     status = 422
 
 
+class LinkRefused(SignupError):
+    """An emailed link that is forged, for something else, or expired."""
+
+    status = 400
+
+
 class NotAuthenticated(SignupError, BearerRefused):
     pass
 

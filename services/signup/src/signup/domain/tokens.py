@@ -1,4 +1,5 @@
-"""Tokens for the links we email: confirm a signup (expires) and unsubscribe (works forever).
+"""Tokens for the links we email: confirm a signup (expires), unsubscribe (works forever) and an
+organiser's console sign-in (15 minutes, single use).
 
 Fernet tokens: authenticated and encrypted, so a link reveals neither the email address nor ids,
 and no one can forge one. Several keys may be configured: the first signs, all are accepted, so
@@ -32,6 +33,13 @@ class ConfirmClaim:
 class UnsubscribeClaim:
     email: str
     campaign_id: str | None  # None: every campaign's mailings
+
+
+@dataclass(frozen=True)
+class SignInClaim:
+    organiser_id: str
+    # Single use: the link's nonce is recorded when redeemed (repository.sign_ins).
+    nonce: str
 
 
 def new_key() -> str:
@@ -89,3 +97,10 @@ class Tokens:
     def read_unsubscribe(self, token: str) -> UnsubscribeClaim:
         c = self._open(token, "unsubscribe", None)
         return UnsubscribeClaim(str(c["e"]), c["c"])
+
+    def sign_in_token(self, claim: SignInClaim) -> str:
+        return self._seal({"p": "sign-in", "o": claim.organiser_id, "n": claim.nonce})
+
+    def read_sign_in(self, token: str, *, max_age_s: int) -> SignInClaim:
+        c = self._open(token, "sign-in", max_age_s)
+        return SignInClaim(str(c["o"]), str(c["n"]))

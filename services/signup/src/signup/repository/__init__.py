@@ -12,6 +12,7 @@ from signup.repository.campaigns import CampaignRepository, ConsentTextRepositor
 from signup.repository.invalidations import InvalidationRepository
 from signup.repository.organisers import OrganiserRepository
 from signup.repository.partners import PartnerRepository
+from signup.repository.sign_ins import SignInRepository
 from signup.repository.supporters import SupporterRepository
 
 log = get_logger(__name__)
@@ -26,6 +27,7 @@ class Repository:
         self.partners = PartnerRepository(database.db)
         self.supporters = SupporterRepository(database.db)
         self.invalidations = InvalidationRepository(database.db)
+        self.sign_ins = SignInRepository(database.db)
 
     async def ensure_indexes_eventually(self) -> None:
         """Create the indexes, retrying with backoff while the database does not answer."""
@@ -54,5 +56,6 @@ __all__ = [
     "OrganiserRepository",
     "PartnerRepository",
     "Repository",
+    "SignInRepository",
     "SupporterRepository",
 ]

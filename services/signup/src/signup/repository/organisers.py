@@ -100,6 +100,27 @@ class OrganiserRepository:
         )
         return token if result.matched_count else None
 
+    async def session_token(self, organiser_id: str, *, expires_at: datetime) -> str | None:
+        """A token for one console session (it expires); None: no such organiser, or revoked
+        (unlike new_token, signing in never reinstates anyone)."""
+        token = secrets.token_urlsafe(32)
+        result = await self._organisers.update_one(
+            {"_id": organiser_id, "revoked_at": {"$exists": False}},
+            {
+                "$push": {"token_hashes": token_hash(token)},
+                "$set": {f"token_expiry.{token_hash(token)}": expires_at},
+            },
+        )
+        return token if result.matched_count else None
+
+    async def drop_token(self, token: str) -> None:
+        """Signing out: that one token stops working (the organiser's others do not)."""
+        hashed = token_hash(token)
+        await self._organisers.update_one(
+            {"token_hashes": hashed},
+            {"$pull": {"token_hashes": hashed}, "$unset": {f"token_expiry.{hashed}": ""}},
+        )
+
     async def by_token(self, token: str, *, now: datetime) -> Organiser | None:
         """Whose token this is, if it has not expired; None for anything else."""
         hashed = token_hash(token)

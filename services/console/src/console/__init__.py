@@ -1,0 +1,1 @@
+"""mobilise organisers\x27 console."""

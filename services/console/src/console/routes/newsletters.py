@@ -1,0 +1,144 @@
+"""Newsletters: compose per language, see the email as rendered and the audience's size (the
+mailer's preview, nothing sent), confirm, then follow the progress (queued, sent, failed,
+suppressed) live; past mailings below. The confirmation step carries an idempotency key made
+with the preview: a double click, or a retry after a timeout, sends one mailing."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from console.apis import ApiRefused
+from console.deps import ApisDep, FormSessionDep, SessionDep
+from console.rendering import redirect, render
+
+router = APIRouter(include_in_schema=False)
+FIELDS = ("subject.fr", "subject.en", "body_template.fr", "body_template.en", "countries", "locale")
+
+
+def _values(form: Mapping[str, Any]) -> dict[str, str]:
+    values = {name: str(form.get(name) or "").strip() for name in FIELDS}
+    values["confirmed_only"] = "on" if form.get("confirmed_only") else ""
+    return values
+
+
+def mailing_body(slug: str, values: Mapping[str, str]) -> dict[str, Any]:
+    countries = [c.upper() for c in values.get("countries", "").replace(",", " ").split()]
+    return {
+        "campaign": slug,
+        "subject": {"fr": values.get("subject.fr", ""), "en": values.get("subject.en", "")},
+        "body_template": {
+            "fr": values.get("body_template.fr", ""),
+            "en": values.get("body_template.en", ""),
+        },
+        "audience": {
+            "countries": countries or None,
+            "confirmed_only": bool(values.get("confirmed_only")),
+            "locale": values.get("locale") or None,
+        },
+    }
+
+
+async def _page(request: Request, apis: ApisDep, token: str, slug: str, **context: Any) -> Response:
+    campaign = await apis.json("signup", "GET", f"/api/v1/campaigns/{slug}", token=token)
+    mailings = await apis.json("mailer", "GET", f"/api/v1/campaigns/{slug}/mailings", token=token)
+    just_sent = context.pop("just_sent", None)
+    if just_sent and just_sent not in {m["mailing_id"] for m in mailings}:
+        # Accepted, not planned yet: its row from its progress until the list has it.
+        with contextlib.suppress(ApiRefused):
+            progress = await apis.json(
+                "mailer", "GET", f"/api/v1/mailings/{just_sent}", token=token
+            )
+            mailings.insert(0, {**progress, "subject": {}})
+    context.setdefault("values", {"confirmed_only": "on"})
+    context.setdefault("errors", {})
+    context.setdefault("preview", None)
+    return render(request, "newsletters.html", campaign=campaign, mailings=mailings, **context)
+
+
+async def _refused(
+    request: Request,
+    apis: ApisDep,
+    token: str,
+    slug: str,
+    values: dict[str, str],
+    exc: ApiRefused,
+) -> Response:
+    """The form again, the mailer's objections next to their fields (the live preview: JSON)."""
+    errors = exc.fields or {"_": exc.message}
+    if request.headers.get("accept") == "application/json":
+        return JSONResponse({"detail": exc.message, "fields": errors}, status_code=exc.status)
+    return await _page(
+        request, apis, token, slug, values=values, errors=errors, status_code=exc.status
+    )
+
+
+@router.get("/newsletters")
+async def choose_campaign(request: Request, session: SessionDep, apis: ApisDep) -> Response:
+    campaigns = await apis.json("signup", "GET", "/api/v1/campaigns", token=session.token)
+    return render(request, "newsletters_index.html", campaigns=campaigns)
+
+
+@router.get("/campaigns/{slug}/newsletters")
+async def compose(
+    request: Request, slug: str, session: SessionDep, apis: ApisDep, sent: str | None = None
+) -> Response:
+    return await _page(request, apis, session.token, slug, just_sent=sent)
+
+
+@router.post("/campaigns/{slug}/newsletters/preview")
+async def preview(request: Request, slug: str, session: FormSessionDep, apis: ApisDep) -> Response:
+    values = _values(await request.form())
+    try:
+        shown = await apis.json(
+            "mailer",
+            "POST",
+            "/api/v1/mailings/preview",
+            token=session.token,
+            json=mailing_body(slug, values),
+        )
+    except ApiRefused as exc:
+        return await _refused(request, apis, session.token, slug, values, exc)
+    if request.headers.get("accept") == "application/json":  # the live preview while typing
+        return JSONResponse(shown)
+    return await _page(
+        request,
+        apis,
+        session.token,
+        slug,
+        values=values,
+        preview=shown,
+        idempotency_key=secrets.token_urlsafe(16),
+    )
+
+
+@router.post("/campaigns/{slug}/newsletters/send")
+async def send(request: Request, slug: str, session: FormSessionDep, apis: ApisDep) -> Response:
+    form = await request.form()
+    values = _values(form)
+    key = str(form.get("idempotency_key") or secrets.token_urlsafe(16))
+    try:
+        response = await apis.call(
+            "mailer",
+            "POST",
+            "/api/v1/mailings",
+            token=session.token,
+            json=mailing_body(slug, values),
+            headers={"Idempotency-Key": key},
+        )
+    except ApiRefused as exc:
+        return await _refused(request, apis, session.token, slug, values, exc)
+    mailing_id = response.json()["mailing_id"]
+    return redirect(f"/campaigns/{slug}/newsletters?sent={mailing_id}#mailing-{mailing_id}")
+
+
+@router.get("/mailings/{mailing_id}/progress")
+async def progress(mailing_id: str, session: SessionDep, apis: ApisDep) -> Response:
+    """The mailer's progress, for the page's live updates."""
+    answer = await apis.json("mailer", "GET", f"/api/v1/mailings/{mailing_id}", token=session.token)
+    return JSONResponse(answer, headers={"Cache-Control": "no-store"})

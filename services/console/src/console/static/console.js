@@ -1,0 +1,94 @@
+// Live totals on the campaigns page: the counter's Server-Sent Events, relayed by the console
+// (same origin). Without JavaScript the page shows the totals of when it was loaded.
+"use strict";
+document.addEventListener("DOMContentLoaded", () => {
+  const format = new Intl.NumberFormat(document.documentElement.lang || "fr");
+  for (const card of document.querySelectorAll(".campaign[data-slug]")) {
+    const slug = card.dataset.slug;
+    const goal = Number(card.dataset.goal);
+    const total = card.querySelector("[data-total]");
+    const bar = card.querySelector("progress");
+    const source = new EventSource(`/campaigns/${encodeURIComponent(slug)}/totals/stream`);
+    const show = (event) => {
+      let data;
+      try { data = JSON.parse(event.data); } catch { return; }
+      if (typeof data.signed !== "number") return;
+      total.textContent = format.format(data.signed);
+      bar.value = Math.min(data.signed, goal);
+      bar.textContent = String(data.signed);
+    };
+    source.addEventListener("message", show);
+    source.addEventListener("totals", show);
+  }
+});
+
+// Newsletters: the email as rendered and the audience while typing (the same preview the button
+// shows), and the progress of mailings not done yet.
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.querySelector("form[data-live-preview]");
+  const pane = form && form.querySelector("[data-preview-pane]");
+  if (form && pane) {
+    let timer = null;
+    const refresh = async () => {
+      const response = await fetch(form.action, {
+        method: "POST", body: new FormData(form), headers: { Accept: "application/json" },
+      });
+      if (!response.ok) return;
+      const shown = await response.json();
+      if (!shown.emails) return;
+      pane.replaceChildren();
+      const sizes = shown.audience || {};
+      const audience = document.createElement("p");
+      audience.className = "audience";
+      audience.textContent = `${pane.dataset.audienceLabel || "Audience"}: ` +
+        `${(sizes.fr || 0) + (sizes.en || 0)} (fr ${sizes.fr || 0}, en ${sizes.en || 0})`;
+      pane.append(audience);
+      for (const [lang, email] of Object.entries(shown.emails)) {
+        const article = document.createElement("article");
+        article.className = "email-preview";
+        article.lang = lang;
+        const subject = document.createElement("h3");
+        subject.textContent = email.subject;
+        const text = document.createElement("pre");
+        text.textContent = email.text;
+        article.append(subject, text);
+        pane.append(article);
+      }
+      pane.hidden = false;
+    };
+    form.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 400);
+    });
+  }
+  const rows = [...document.querySelectorAll("tr[data-mailing]")]
+    .filter((row) => row.dataset.status !== "done");
+  const poll = async (row) => {
+    const response = await fetch(`/mailings/${encodeURIComponent(row.dataset.mailing)}/progress`);
+    if (response.ok) {
+      const progress = await response.json();
+      for (const name of ["status", "queued", "sent", "failed", "suppressed"]) {
+        const cell = row.querySelector(`[data-field="${name}"]`);
+        if (cell) cell.textContent = String(progress[name]);
+      }
+      row.dataset.status = progress.status;
+      if (progress.status === "done") return;
+    }
+    setTimeout(() => poll(row), 1500);
+  };
+  rows.forEach((row) => setTimeout(() => poll(row), 1000));
+});
+
+// Partners: copy a snippet (the text areas stay selectable without JavaScript).
+document.addEventListener("DOMContentLoaded", () => {
+  if (!navigator.clipboard) return;
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    const area = document.getElementById(button.dataset.copy);
+    if (!area) continue;
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      await navigator.clipboard.writeText(area.value);
+      button.setAttribute("aria-pressed", "true");
+    });
+  }
+});

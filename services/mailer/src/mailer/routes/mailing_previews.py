@@ -1,0 +1,149 @@
+"""What an organiser sees before and after sending a newsletter (the console asks): the email
+rendered in each language and the size of its audience, without sending anything; and a
+campaign's past mailings with their progress."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+
+from mailer import messages
+from mailer.deps import Mailings, OrganiserDep, SettingsDep, Signup
+from mailer.domain.errors import Forbidden, Rejected
+from mailer.i18n import LOCALES, Locale
+from mailer.planning import in_audience
+from mailer.repository.recipients import AudienceRepository
+from mailer.routes.mailings import localised_texts
+from mailer.schemas import MailingIn, MailingProgress
+from mailer.settings import Settings
+from mailer.signup_client import Campaign, Organiser
+from mobilise_events import Audience, LocalisedText
+from mobilise_runtime.mongo import ServiceDatabase
+
+router = APIRouter(prefix="/api/v1", tags=["mailings"])
+SAMPLE_NAME = "Awa"  # the first name the previews greet
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No or unknown organiser token"},
+    403: {"description": "Not one of this organiser's campaigns"},
+    404: {"description": "No such campaign"},
+}
+
+
+class RenderedEmail(BaseModel):
+    subject: str
+    text: str
+    html: str
+
+
+class MailingPreview(BaseModel):
+    # Who would receive it now, per language (opted in, in the audience, not suppressed).
+    audience: dict[str, int]
+    suppressed: int
+    emails: dict[str, RenderedEmail]
+
+
+class PastMailing(MailingProgress):
+    subject: dict[str, str]
+    requested_at: datetime | None
+
+
+async def _campaign(signup: Signup, organiser: Organiser, slug: str) -> Campaign:
+    campaign = await signup.campaign(slug)
+    if not organiser.may_act_on(campaign.id):
+        raise Forbidden(f"campaign {campaign.slug!r} is not one of yours", field="campaign")
+    return campaign
+
+
+def _rendered(
+    settings: Settings,
+    campaign: Campaign,
+    texts: tuple[LocalisedText, LocalisedText],
+    locale: Locale,
+) -> RenderedEmail:
+    recipient = messages.Recipient(
+        email="preview@example.org",
+        first_name=SAMPLE_NAME,
+        locale=locale,
+        supporter_key="preview",
+        unsubscribe_token="preview",  # noqa: S106 - no real link: the preview is never sent
+    )
+    (request,) = messages.newsletter(
+        sender=messages.Sender.from_settings(settings),
+        mailing_id="preview",
+        campaign_title=campaign.localised_title,
+        subject=texts[0],
+        body_template=texts[1],
+        recipients=[recipient],
+    )
+    (personalization,) = request["personalizations"]
+    values = {part["type"]: part["value"] for part in request["content"]}
+    for key, value in personalization["substitutions"].items():
+        values = {kind: text.replace(key, value) for kind, text in values.items()}
+    return RenderedEmail(
+        subject=personalization["subject"], text=values["text/plain"], html=values["text/html"]
+    )
+
+
+@router.post(
+    "/mailings/preview",
+    responses={**RESPONSES, 422: {"description": "A text that is not a template we render"}},
+    summary="A newsletter as it would be sent, and its audience now; nothing is sent",
+)
+async def preview_mailing(
+    body: MailingIn,
+    organiser: OrganiserDep,
+    signup: Signup,
+    settings: SettingsDep,
+    request: Request,
+) -> MailingPreview:
+    campaign = await _campaign(signup, organiser, body.campaign)
+    texts = localised_texts(body, campaign)
+    try:
+        emails = {locale: _rendered(settings, campaign, texts, locale) for locale in LOCALES}
+    except messages.BodyTemplateError as exc:
+        raise Rejected(str(exc), field="body_template") from exc
+    database: ServiceDatabase = request.app.state.database
+    audience_repository = AudienceRepository(database.db)
+    audience = Audience(
+        countries=tuple(body.audience.countries) if body.audience.countries else None,
+        confirmed_only=body.audience.confirmed_only,
+        locale=body.audience.locale,
+    )
+    chosen = [
+        r for r in await audience_repository.of_campaign(campaign.id) if in_audience(r, audience)
+    ]
+    blocked = await audience_repository.suppressed_hashes(campaign.id)
+    kept = [r for r in chosen if r["email_hash"] not in blocked]
+    sizes = {locale: sum(1 for r in kept if r.get("locale") == locale) for locale in LOCALES}
+    return MailingPreview(audience=sizes, suppressed=len(chosen) - len(kept), emails=emails)
+
+
+@router.get(
+    "/campaigns/{slug}/mailings",
+    responses=RESPONSES,
+    summary="A campaign's mailings, newest first, with their progress (its organisers)",
+)
+async def list_mailings(
+    slug: str,
+    organiser: OrganiserDep,
+    signup: Signup,
+    mailings: Mailings,
+    limit: int = Query(default=20, ge=1, le=100),
+) -> list[PastMailing]:
+    campaign = await _campaign(signup, organiser, slug)
+    found = []
+    for mailing in await mailings.of_campaign(campaign.id, limit=limit):
+        progress = await mailings.progress(mailing["_id"])
+        if progress is None:
+            continue
+        found.append(
+            PastMailing(
+                **MailingProgress.model_validate(progress, from_attributes=True).model_dump(),
+                subject=mailing.get("subject") or {},
+                requested_at=mailing.get("requested_at"),
+            )
+        )
+    return found

@@ -1,0 +1,127 @@
+"""The organisers' console sign-in: ask for a one-time link by email, redeem it for a session
+token, end the session (signup/sign_in.py has the rules)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Request, Response, status
+from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from signup import organiser_service, sign_in
+from signup.deps import OrganiserDep, Repo, SettingsDep, TokensDep, bearer_credentials
+from signup.schemas import ORGANISER_EXAMPLE, OrganiserOut, WriteModel
+
+router = APIRouter(prefix="/api/v1", tags=["organisers"])
+ASKED = "if this address is an organiser's, a sign-in link is on its way"
+
+
+class SignInLinkIn(WriteModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"email": "awa@association.example", "locale": "fr"}]}
+    )
+
+    email: EmailStr
+    # The console's languages so far (its catalogs and the sign-in email's words).
+    locale: Literal["fr", "en"] = "en"
+
+
+class SignInLinkAsked(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"detail": ASKED}]})
+
+    detail: str
+
+
+class RedeemIn(WriteModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"token": "gAAAAABn…(the link's last segment)"}]}
+    )
+
+    token: str = Field(min_length=1, max_length=1000)
+
+
+class SessionOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "token": "Q2hhbmdlIG1lOiBhIHJhbmRvbSAyNTYtYml0IHRva2Vu",
+                    "expires_at": "2026-03-08T22:00:00Z",
+                    "organiser": ORGANISER_EXAMPLE,
+                }
+            ]
+        }
+    )
+
+    # An organiser token for the console's session: it works until `expires_at`.
+    token: str
+    expires_at: datetime
+    organiser: OrganiserOut
+
+
+REFUSED: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Not a sign-in link, or an expired one, or its organiser was revoked"},
+    409: {"description": "The link was used already"},
+}
+
+
+@router.post(
+    "/sign-in-links",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        404: {"description": "Sign-in by email is not set up (no mailer or admin token)"},
+        503: {"description": "The mailer did not take the email"},
+    },
+    summary="Email an organiser a one-time console sign-in link (15 minutes)",
+    description="The same answer whether or not the address is an organiser's.",
+)
+async def ask_for_link(
+    body: SignInLinkIn, request: Request, settings: SettingsDep, repository: Repo, tokens: TokensDep
+) -> SignInLinkAsked:
+    await sign_in.send_link(
+        settings=settings,
+        repository=repository,
+        tokens=tokens,
+        http=request.app.state.http,
+        email=str(body.email).lower(),
+        locale=body.locale,
+    )
+    return SignInLinkAsked(detail=ASKED)
+
+
+@router.post(
+    "/sign-in-links/redeem",
+    status_code=status.HTTP_201_CREATED,
+    responses=REFUSED,
+    summary="Use a sign-in link once: an organiser token that expires (the console's session)",
+)
+async def redeem_link(
+    body: RedeemIn, settings: SettingsDep, repository: Repo, tokens: TokensDep
+) -> SessionOut:
+    session = await sign_in.redeem(
+        settings=settings,
+        repository=repository,
+        tokens=tokens,
+        token=body.token,
+        now=datetime.now(UTC),
+    )
+    organiser = await organiser_service.me(repository, session.organiser)
+    return SessionOut(token=session.token, expires_at=session.expires_at, organiser=organiser)
+
+
+@router.delete(
+    "/organisers/me/token",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={401: {"description": "No or unknown organiser token"}},
+    summary="Sign out: the token of this request stops working (the admin token cannot)",
+)
+async def drop_token(
+    _: OrganiserDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, bearer_credentials],
+    repository: Repo,
+) -> Response:
+    if credentials is not None:
+        await repository.organisers.drop_token(credentials.credentials)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

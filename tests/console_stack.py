@@ -1,0 +1,131 @@
+"""The console with the services behind its sign-in, for tests: a signup-api, a mailer-api
+sending to the SendGrid stand-in, and a console-web, on the test's own topics and databases."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import ExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from devstack.config import StackConfig
+from devstack.harness.mailer import Mailer, standin
+from devstack.harness.processes import free_port, running, service_env
+from devstack.harness.signup import ADMIN_TOKEN, SignupService, signup_api
+from mobilise_runtime.kafka import ensure_topics
+from mobilise_runtime.mongo import ServiceDatabase
+from mobilise_runtime.settings import SharedSettings
+
+CONSOLE_SECRET = "a console session secret for tests"
+LINK = re.compile(r"(http://127\.0\.0\.1:\d+/sign-in/[A-Za-z0-9_=-]+)")
+
+
+@dataclass
+class ConsoleStack:
+    signup: SignupService
+    console: str
+    standin: str
+    shared: SharedSettings
+    mailer: str
+
+    def admin(self) -> httpx.Client:
+        return self.signup.client(organiser=True)
+
+    def new_organiser(self, name: str) -> dict[str, Any]:
+        email = f"{name.lower()}-{uuid.uuid4().hex[:8]}@association.example"
+        with self.admin() as c:
+            body = {"name": name, "email": email, "role": "organiser", "campaigns": []}
+            response = c.post("/api/v1/organisers", json=body)
+            response.raise_for_status()
+            created: dict[str, Any] = response.json()
+            return created
+
+    def sign_in_links(self, email: str) -> list[str]:
+        """The sign-in links mailed to `email`, newest first, as the stand-in received them."""
+        messages = httpx.get(f"{self.standin}/_standin/messages", timeout=10).json()
+        return [
+            m
+            for message in messages
+            if email in message.get("to", [])
+            for m in LINK.findall(message.get("text") or "")
+        ]
+
+
+@asynccontextmanager
+async def console_stack(
+    stack: StackConfig, tmp: Path, *, whole: bool = False
+) -> AsyncIterator[ConsoleStack]:
+    """`whole`: also the counter (consumer, API) and the mailer's consumer and worker, so that
+    signups count and newsletters go out."""
+    unique = uuid.uuid4().hex[:12]
+    shared = SharedSettings(
+        kafka_bootstrap=stack.kafka_bootstrap,
+        mongo_url=stack.mongo_url,
+        redis_url=stack.redis_url,
+        topic_prefix=f"t{unique}.",
+        log_format="console",
+    )
+    await ensure_topics(stack.kafka_bootstrap, prefix=shared.topic_prefix)
+    signup_db = ServiceDatabase(stack.mongo_url, f"test_{unique}", app_name="tests")
+    mailer_db, counter_db = f"test_{unique}_mailer", f"test_{unique}_counter"
+    console_port, mailer_port, counter_port = free_port(), free_port(), free_port()
+    console = f"http://127.0.0.1:{console_port}"
+    mailer_url = f"http://127.0.0.1:{mailer_port}"
+    counter_url = f"http://127.0.0.1:{counter_port}"
+    try:
+        with ExitStack() as started:
+            sendgrid = started.enter_context(standin(tmp))
+            # Each of signup and the mailer names the other: the mailer's port is chosen first.
+            signup = started.enter_context(
+                signup_api(
+                    shared,
+                    signup_db.db.name,
+                    SIGNUP_MAILER_URL=mailer_url,
+                    SIGNUP_CONSOLE_URL=console,
+                    SIGNUP_COUNTER_URL=counter_url,
+                )
+            )
+            mailer = Mailer(
+                shared, mailer_db, f"q{unique}", sendgrid, signup.url,
+                {"MOBILISE_ADMIN_TOKEN": ADMIN_TOKEN, "MAILER_DEV_OUTBOX": "true"},
+            )  # fmt: skip
+            api = started.enter_context(
+                running("mailer-api", mailer.env(MAILER_PORT=str(mailer_port)))
+            )
+            assert api.wait_http(f"{mailer_url}/readyz", timeout=60).status_code == 200
+            if whole:
+                started.enter_context(mailer.consumer())
+                started.enter_context(mailer.worker())
+                counter_env = service_env(
+                    shared,
+                    COUNTER_MONGO_DATABASE=counter_db,
+                    COUNTER_CONSUMER_GROUP=f"counter-{unique}",
+                    COUNTER_PORT=str(counter_port),
+                    COUNTER_SIGNUP_URL=signup.url,
+                )
+                consumer = started.enter_context(running("counter-consumer", counter_env))
+                counter = started.enter_context(running("counter-api", counter_env))
+                assert counter.wait_http(f"{counter_url}/readyz").status_code == 200
+                consumer.wait_for("partitions assigned")
+            env = service_env(
+                shared,
+                CONSOLE_PORT=str(console_port),
+                CONSOLE_PUBLIC_URL=console,
+                CONSOLE_SIGNUP_API_URL=signup.url,
+                CONSOLE_SIGNUP_PUBLIC_URL=signup.url,
+                CONSOLE_MAILER_API_URL=mailer_url,
+                CONSOLE_COUNTER_API_URL=counter_url,
+                CONSOLE_SESSION_SECRET=CONSOLE_SECRET,
+            )
+            process = started.enter_context(running("console-web", env))
+            assert process.wait_http(f"{console}/readyz", timeout=60).status_code == 200
+            yield ConsoleStack(signup, console, sendgrid, shared, mailer_url)
+    finally:
+        for name in (signup_db.db.name, mailer_db, counter_db):
+            await signup_db.client.drop_database(name)
+        await signup_db.close()
