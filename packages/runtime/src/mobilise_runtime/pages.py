@@ -80,15 +80,15 @@ def render_page(
     request: Request,
     template: str,
     *,
+    templates: Jinja2Templates,
     locale: Locale,
     strings: Mapping[str, str],
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    """`template` from `request.app.state.templates`, with `t` (the strings), `locale` and the
+    """`template` from the service's `templates`, with `t` (the strings), `locale` and the
     language `switcher` in its context."""
-    templates: Jinja2Templates = request.app.state.templates
     switcher = [
         LanguageLink(other, AUTONYMS[other], _same_page(request, other), other == locale)
         for other in LOCALES
@@ -105,6 +105,7 @@ def render_page(
 def render_message(
     request: Request,
     *,
+    templates: Jinja2Templates,
     locale: Locale,
     strings: Mapping[str, str],
     title: str,
@@ -117,6 +118,7 @@ def render_message(
     return render_page(
         request,
         "message.html",
+        templates=templates,
         locale=locale,
         strings=strings,
         status_code=status_code,
@@ -130,6 +132,7 @@ def render_message(
 def render_unavailable(
     request: Request,
     *,
+    templates: Jinja2Templates,
     locale: Locale,
     strings: Mapping[str, str],
     retry_after_s: int,
@@ -139,6 +142,7 @@ def render_unavailable(
     `unavailable_text`, and when to try again."""
     return render_message(
         request,
+        templates=templates,
         locale=locale,
         strings=strings,
         title="unavailable_title",

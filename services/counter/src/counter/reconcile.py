@@ -11,7 +11,7 @@ import argparse
 import asyncio
 import sys
 
-from counter.domain.recount import Counts, drift, recount, stored
+from counter.domain.recount import TotalsCounts, drift, recount, stored
 from counter.repository.ledger import LedgerRepository
 from counter.repository.totals import TotalsRepository
 from counter.settings import StoreSettings
@@ -27,7 +27,9 @@ async def reconcile_campaign(
     for _ in range(ATTEMPTS):
         doc = await totals.counts(campaign_id)
         applied: dict[str, int] = (doc or {}).get("applied", {})
-        expected: Counts = recount([e async for e in ledger.of_campaign(campaign_id)], applied)
+        expected: TotalsCounts = recount(
+            [e async for e in ledger.of_campaign(campaign_id)], applied
+        )
         found = drift(expected, stored(doc))
         if not found or not repair:
             return found

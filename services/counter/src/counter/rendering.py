@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 
 
+@cache
 def page_templates() -> Jinja2Templates:
     return runtime_pages.page_templates(
         TEMPLATES_DIR,
@@ -40,6 +42,7 @@ def render(
     return runtime_pages.render_page(
         request,
         template,
+        templates=page_templates(),
         locale=locale,
         strings=STRINGS[locale],
         status_code=status_code,
@@ -54,6 +57,7 @@ def render_message(
     """A page that only says something: `title` and `text` name strings of i18n.STRINGS."""
     return runtime_pages.render_message(
         request,
+        templates=page_templates(),
         locale=locale,
         strings=STRINGS[locale],
         title=title,
@@ -64,7 +68,11 @@ def render_message(
 
 def render_unavailable(request: Request, *, locale: Locale, retry_after_s: int) -> HTMLResponse:
     return runtime_pages.render_unavailable(
-        request, locale=locale, strings=STRINGS[locale], retry_after_s=retry_after_s
+        request,
+        templates=page_templates(),
+        locale=locale,
+        strings=STRINGS[locale],
+        retry_after_s=retry_after_s,
     )
 
 

@@ -4,6 +4,7 @@ carries. The routes of pages.py, confirm.py and unsubscribe.py answer through it
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -13,15 +14,17 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from mobilise_runtime import pages as runtime_pages
+from mobilise_runtime.dependencies import services_of
+from signup.bootstrap import SignupServices
 from signup.domain.errors import Unavailable
 from signup.domain.tokens import TokenExpired, TokenInvalid
 from signup.i18n import STRINGS, Locale
-from signup.settings import Settings
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 
 
+@cache
 def page_templates() -> Jinja2Templates:
     return runtime_pages.page_templates(TEMPLATES_DIR, stylesheet="signup.css")
 
@@ -38,6 +41,7 @@ def render(
     return runtime_pages.render_page(
         request,
         template,
+        templates=page_templates(),
         locale=locale,
         status_code=status_code,
         headers=headers,
@@ -52,6 +56,7 @@ def render_message(
     """A page that only says something: `title` and `text` name strings of i18n.STRINGS."""
     return runtime_pages.render_message(
         request,
+        templates=page_templates(),
         locale=locale,
         title=title,
         text=text,
@@ -62,7 +67,7 @@ def render_message(
 
 def _context(request: Request, locale: Locale) -> dict[str, Any]:
     # What every page of this service has: its strings, and the footer's link to the charter.
-    settings: Settings = request.app.state.settings
+    settings = services_of(request, SignupServices).settings
     return {
         "strings": STRINGS[locale],
         "charter_url": charter_url(settings.charter_url, locale),
@@ -99,5 +104,9 @@ def refused_link(
 
 def unavailable(request: Request, locale: Locale, exc: Unavailable) -> HTMLResponse:
     return runtime_pages.render_unavailable(
-        request, locale=locale, retry_after_s=exc.retry_after_s, **_context(request, locale)
+        request,
+        templates=page_templates(),
+        locale=locale,
+        retry_after_s=exc.retry_after_s,
+        **_context(request, locale),
     )

@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 from typing import Any, get_args
 from urllib.parse import urlencode
 
-import httpx
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
+from mobilise_runtime.dependencies import services_of
+from signup.bootstrap import SignupServices
 from signup.deps import IntakeDep, Repo, request_client
 from signup.domain.campaigns import Campaign
 from signup.domain.errors import NotFound, SignupError
@@ -22,7 +23,6 @@ from signup.intake import Intake
 from signup.progress import Progress, campaign_progress
 from signup.rendering import render, render_message
 from signup.repository import Repository
-from signup.settings import Settings
 from signup.signup_schemas import Availability, Skill
 
 router = APIRouter(include_in_schema=False)
@@ -218,6 +218,5 @@ def _not_found(request: Request, locale: Locale) -> HTMLResponse:
 
 
 async def progress_of(request: Request, slug: str) -> Progress | None:
-    settings: Settings = request.app.state.settings
-    client: httpx.AsyncClient = request.app.state.http
-    return await campaign_progress(client, settings.counter_url, slug)
+    services = services_of(request, SignupServices)
+    return await campaign_progress(services.http, services.settings.counter_url, slug)

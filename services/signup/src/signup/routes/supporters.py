@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, status
 
 from signup import erasure
 from signup.access import AdminDep
-from signup.deps import Publisher, Repo, SettingsDep
+from signup.deps import HttpDep, Publisher, Repo, SettingsDep
 from signup.mailer_export import mailer_holds
 from signup.supporter_schemas import (
     ErasureAccepted,
@@ -40,15 +40,14 @@ async def export_supporter(
     _: AdminDep,
     repository: Repo,
     settings: SettingsDep,
+    http: HttpDep,
     request: Request,
 ) -> SupporterExportOut:
     records = await erasure.records_of(repository.supporters, body.email)
     mailer = None
     if settings.mailer_url:
         authorization = request.headers["authorization"]  # the organiser's: checked above
-        mailer = await mailer_holds(
-            request.app.state.http, settings.mailer_url, authorization, body.email
-        )
+        mailer = await mailer_holds(http, settings.mailer_url, authorization, body.email)
     return SupporterExportOut(
         email=body.email,
         records=[SupporterRecordOut.model_validate(r) for r in records],
