@@ -1,18 +1,28 @@
-"""The mailer API's parts, assembled once: settings, the Kafka publisher, its database, the
-queue's probe, the signup service's client, the repositories and the webhook's verifier, in one
-typed object that mailer-api (main.py) starts from."""
+"""The mailer's composition root: its parts assembled once, in typed objects every process
+starts from. `bootstrap`: mailer-api's (main.py) settings, Kafka publisher, database, queue probe,
+signup service's client, repositories and webhook verifier; `consumer_parts`: mailer-consumer's
+database, Celery queue, campaign titles and address hasher; `delivery`: what mailer-worker's
+tasks send with; `retention_parts`: mailer-retention's database, Redis and signup client."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import httpx
+from celery import Celery
+from redis.asyncio import Redis
 
+from mailer.addresses import AddressHasher
+from mailer.campaigns import CampaignTitles
+from mailer.delivery import Delivery
 from mailer.domain.webhook import WebhookVerifier, load_verification_key
 from mailer.mailing_requests import MailingRequests
+from mailer.messages import Sender
 from mailer.publisher import MailerPublisher
-from mailer.queue import QueueProbe
+from mailer.queue import QueueProbe, create_celery
 from mailer.repository.mailings import MailingsRepository
+from mailer.repository.sending import SendingStore, connect
+from mailer.sendgrid import SendGridClient
 from mailer.settings import Settings
 from mailer.signup_client import SignupClient
 from mailer.webhook_events import WebhookEvents
@@ -66,4 +76,65 @@ def bootstrap(settings: Settings, *, service: str) -> MailerServices:
             if key
             else None
         ),
+    )
+
+
+@dataclass(frozen=True)
+class ConsumerParts:
+    database: ServiceDatabase
+    queue: Celery
+    http: httpx.AsyncClient  # one connection pool for the campaigns' titles
+    titles: CampaignTitles
+    hasher: AddressHasher
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        await self.database.close()
+        self.queue.close()
+
+
+def consumer_parts(settings: Settings, *, service: str) -> ConsumerParts:
+    shared = settings.shared
+    key = settings.email_hash_key
+    http = httpx.AsyncClient()
+    return ConsumerParts(
+        database=ServiceDatabase(shared.mongo_url, settings.mongo_database, app_name=service),
+        queue=create_celery(settings),
+        http=http,
+        titles=CampaignTitles(SignupClient(http, settings.signup_api_url)),
+        hasher=AddressHasher(key.get_secret_value().encode() if key else b""),
+    )
+
+
+def delivery(settings: Settings) -> Delivery:
+    """Built in the forked worker process that uses it: clients are not shared across a fork."""
+    return Delivery(
+        SendingStore(connect(settings.shared.mongo_url, settings.mongo_database)),
+        SendGridClient.from_settings(settings),
+        Sender.from_settings(settings),
+        settings,
+    )
+
+
+@dataclass(frozen=True)
+class RetentionParts:
+    database: ServiceDatabase
+    redis: Redis
+    http: httpx.AsyncClient
+    signup: SignupClient
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        await self.redis.aclose()
+        await self.database.close()
+
+
+def retention_parts(settings: Settings, *, service: str) -> RetentionParts:
+    shared = settings.shared
+    http = httpx.AsyncClient()
+    return RetentionParts(
+        database=ServiceDatabase(shared.mongo_url, settings.mongo_database, app_name=service),
+        redis=Redis.from_url(shared.redis_url),
+        http=http,
+        signup=SignupClient(http, settings.signup_api_url),
     )

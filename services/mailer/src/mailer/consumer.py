@@ -16,17 +16,16 @@ import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-import httpx
 from celery import Celery
 
 from mailer.addresses import AddressHasher
+from mailer.bootstrap import consumer_parts
 from mailer.campaigns import CampaignTitles
 from mailer.planning import plan
-from mailer.queue import SEND_BATCH, create_celery
+from mailer.queue import SEND_BATCH
 from mailer.repository.mailings import MailingsRepository, of_plan
 from mailer.repository.recipients import AudienceRepository, recipient_id
 from mailer.settings import Settings
-from mailer.signup_client import SignupClient
 from mailer.specs import (
     CONFIRMATION,
     WELCOME,
@@ -256,13 +255,8 @@ class MailerConsumer:
 
 async def consume(settings: Settings, stop: asyncio.Event) -> None:
     shared = settings.shared
-    key = settings.email_hash_key
-    hasher = AddressHasher(key.get_secret_value().encode() if key else b"")
-    database = ServiceDatabase(shared.mongo_url, settings.mongo_database, app_name=SERVICE)
-    http = httpx.AsyncClient()
-    titles = CampaignTitles(SignupClient(http, settings.signup_api_url))
-    queue = create_celery(settings)
-    handler = MailerConsumer(settings, database, queue, titles, hasher)
+    parts = consumer_parts(settings, service=SERVICE)
+    handler = MailerConsumer(settings, parts.database, parts.queue, parts.titles, parts.hasher)
     consumer = EventConsumer(
         shared.kafka_bootstrap,
         group_id=settings.consumer_group,
@@ -280,9 +274,7 @@ async def consume(settings: Settings, stop: asyncio.Event) -> None:
     finally:
         sweeper.cancel()
         await asyncio.gather(sweeper, return_exceptions=True)
-        await http.aclose()
-        await database.close()
-        queue.close()
+        await parts.close()
 
 
 def _erased_after(erasures: dict[str, datetime], signup: Signup, email_hash: str) -> bool:

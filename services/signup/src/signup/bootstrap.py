@@ -22,6 +22,9 @@ from signup.publisher import SignupPublisher
 from signup.repository import Repository
 from signup.settings import Settings, StoreSettings
 
+# What a process that publishes without a supporter waiting may wait for Kafka (the CLI's erase).
+PUBLISH_TIMEOUT_S = 30.0
+
 
 @dataclass(frozen=True)
 class SignupStores:
@@ -53,7 +56,9 @@ class SignupServices:
         await self.limiter.close()
 
 
-def stores(settings: StoreSettings, *, service: str, publish_timeout_s: float) -> SignupStores:
+def stores(
+    settings: StoreSettings, *, service: str, publish_timeout_s: float = PUBLISH_TIMEOUT_S
+) -> SignupStores:
     shared = settings.shared
     kafka = EventPublisher(shared.kafka_bootstrap, prefix=shared.topic_prefix, client_id=service)
     database = ServiceDatabase(shared.mongo_url, settings.mongo_database, app_name=service)

@@ -243,8 +243,7 @@ async def _erase(email: str, kept: SignupStores) -> str:
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     settings = CliSettings()
-    # The CLI's erasures wait for Kafka longer than a supporter would.
-    kept = stores(settings, service="mobilise-cli", publish_timeout_s=30)
+    kept = stores(settings, service="mobilise-cli")
 
     async def run() -> str:
         try:

@@ -20,13 +20,11 @@ from mobilise_events import (
     VolunteerRegistered,
 )
 from mobilise_runtime.kafka import EventConsumer, Received
-from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.process import run_consumer_process
+from signup.bootstrap import stores
 from signup.domain.emails import InvalidEmail, canonical_email
 from signup.domain.supporters import person_key
-from signup.repository import SupporterRepository
-from signup.repository.anonymisation import AnonymisationRepository
-from signup.repository.erasures import ErasureRepository
+from signup.repository import Repository, SupporterRepository
 from signup.repository.supporters import Write
 from signup.settings import ProjectorSettings
 
@@ -61,10 +59,10 @@ def writes_for(batch: list[Received], *, dropped: AbstractSet[int] = frozenset()
 
 
 class Projector:
-    def __init__(self, database: ServiceDatabase, key_secret: bytes) -> None:
-        self._supporters = SupporterRepository(database.db)
-        self._erasures = ErasureRepository(database.db)
-        self._anonymised = AnonymisationRepository(database.db)
+    def __init__(self, repository: Repository, key_secret: bytes) -> None:
+        self._supporters = repository.supporters
+        self._erasures = repository.erasures
+        self._anonymised = repository.anonymisation
         self._secret = key_secret
 
     def _key(self, email: str) -> str:
@@ -88,9 +86,11 @@ class Projector:
 
 async def project(settings: ProjectorSettings, stop: asyncio.Event) -> None:
     shared = settings.shared
-    database = ServiceDatabase(shared.mongo_url, settings.mongo_database, app_name=SERVICE)
-    await SupporterRepository(database.db).ensure_indexes()
-    projector = Projector(database, settings.supporter_key_secret.get_secret_value().encode())
+    kept = stores(settings, service=SERVICE)
+    await kept.repository.supporters.ensure_indexes()
+    projector = Projector(
+        kept.repository, settings.supporter_key_secret.get_secret_value().encode()
+    )
 
     consumer = EventConsumer(
         shared.kafka_bootstrap,
@@ -106,7 +106,7 @@ async def project(settings: ProjectorSettings, stop: asyncio.Event) -> None:
     try:
         await consumer.run(stop)
     finally:
-        await database.close()
+        await kept.close()
 
 
 def main() -> None:
