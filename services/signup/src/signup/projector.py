@@ -9,9 +9,12 @@ delivery is enough: a batch redelivered after a crash rewrites the same document
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
+from typing import Any
 
 from mobilise_events import (
+    Event,
     PledgeSigned,
     Signup,
     SignupConfirmed,
@@ -29,6 +32,17 @@ from signup.repository.supporters import Write
 from signup.settings import ProjectorSettings
 
 SERVICE = "signup-projector"
+
+# Event → its write to the supporter records. Erasures are no write of their own: Projector.apply
+# records their tombstones and deletes the records first, then drops the older signups.
+WRITES: dict[type[Event], Callable[[Any], Write]] = {
+    PledgeSigned: SupporterRepository.signed,
+    VolunteerRegistered: SupporterRepository.signed,
+    SignupConfirmed: SupporterRepository.confirmed,
+    SupporterUnsubscribed: lambda e: SupporterRepository.unsubscribed(
+        e.email, e.campaign_id, e.occurred_at
+    ),
+}
 TOPICS = [
     t.topic
     for t in (
@@ -46,15 +60,9 @@ def writes_for(batch: list[Received], *, dropped: AbstractSet[int] = frozenset()
     writes: list[Write] = []
     for received in batch:
         event = received.event
-        if isinstance(event, Signup):
-            if id(event) not in dropped:
-                writes.append(SupporterRepository.signed(event))
-        elif isinstance(event, SignupConfirmed):
-            writes.append(SupporterRepository.confirmed(event))
-        elif isinstance(event, SupporterUnsubscribed):
-            writes.append(
-                SupporterRepository.unsubscribed(event.email, event.campaign_id, event.occurred_at)
-            )
+        write = WRITES.get(type(event))
+        if write is not None and id(event) not in dropped:
+            writes.append(write(event))
     return writes
 
 
