@@ -1,0 +1,23 @@
+"""Erasure: a person's recipients go, behind a tombstone (the keyed hash of the address and the
+time) that makes their older signups, replayed later, write nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mailer.addresses import AddressHasher
+from mailer.repository.recipients import AudienceRepository
+from mailer.specs import Spec
+from mobilise_events import SupporterErased
+
+
+class Erasure:
+    def __init__(self, audience: AudienceRepository, hasher: AddressHasher) -> None:
+        self._audience = audience
+        self._hash = hasher
+
+    async def erased(self, events: Sequence[SupporterErased]) -> list[Spec]:
+        for erased in events:
+            keys = [s.supporter_key for s in erased.signups]
+            await self._audience.erase(self._hash(erased.email), erased.occurred_at, keys)
+        return []
