@@ -16,16 +16,16 @@ from mailer.addresses import AddressHasher
 from mailer.campaigns import CampaignTitles
 from mailer.delivery import Delivery
 from mailer.domain.webhook import WebhookVerifier, load_verification_key
-from mailer.mailing_requests import MailingRequests
 from mailer.messages import Sender
 from mailer.publisher import MailerPublisher
 from mailer.queue import QueueProbe, create_celery
+from mailer.repository.mailing_requests import MailingRequests
 from mailer.repository.mailings import MailingsRepository
 from mailer.repository.sending import SendingStore, connect
+from mailer.repository.webhook_events import WebhookEvents
 from mailer.sendgrid import SendGridClient
 from mailer.settings import Settings
 from mailer.signup_client import SignupClient
-from mailer.webhook_events import WebhookEvents
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.mongo import ServiceDatabase
 

@@ -10,12 +10,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from mailer.bootstrap import MailerServices
 from mailer.domain.errors import NotAuthenticated
 from mailer.domain.webhook import WebhookVerifier
-from mailer.mailing_requests import MailingRequests
 from mailer.publisher import MailerPublisher
+from mailer.repository.mailing_requests import MailingRequests
 from mailer.repository.mailings import MailingsRepository
+from mailer.repository.webhook_events import WebhookEvents
 from mailer.settings import Settings
 from mailer.signup_client import Organiser, SignupClient
-from mailer.webhook_events import WebhookEvents
 from mobilise_runtime.access import access_rule
 from mobilise_runtime.dependencies import composed, part_of
 from mobilise_runtime.mongo import ServiceDatabase

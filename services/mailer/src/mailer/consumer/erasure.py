@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mailer.addresses import AddressHasher
-from mailer.repository.recipients import AudienceRepository
+from mailer.repository.audience import AudienceRepository
 from mailer.specs import Spec
 from mobilise_events import SupporterErased
 

@@ -18,8 +18,8 @@ from mailer.consumer.mailing_plans import MailingPlans
 from mailer.consumer.signup_emails import SignupEmails
 from mailer.consumer.stalled import StalledBatches
 from mailer.consumer.suppressions import Suppressions
+from mailer.repository.audience import AudienceRepository
 from mailer.repository.mailings import MailingsRepository
-from mailer.repository.recipients import AudienceRepository
 from mailer.settings import Settings
 from mailer.specs import Spec
 from mobilise_events import (

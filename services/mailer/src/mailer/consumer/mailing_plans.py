@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from mailer.campaigns import CampaignTitles
 from mailer.planning import plan
+from mailer.repository.audience import AudienceRepository
 from mailer.repository.mailings import MailingsRepository
-from mailer.repository.recipients import AudienceRepository
 from mailer.specs import Spec, person
 from mobilise_events import MailingRequested
 from mobilise_runtime.logging import get_logger

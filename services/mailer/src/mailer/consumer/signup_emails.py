@@ -9,8 +9,8 @@ from datetime import datetime
 
 from mailer.addresses import AddressHasher
 from mailer.campaigns import CampaignTitles
+from mailer.repository.audience import AudienceRepository, recipient_id
 from mailer.repository.mailings import MailingsRepository
-from mailer.repository.recipients import AudienceRepository, recipient_id
 from mailer.specs import CONFIRMATION, WELCOME, Spec, email_spec, email_supporter_key
 from mobilise_events import Signup
 from mobilise_runtime.mongo import Document

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from mailer.consumer.enqueue import TaskQueue
 from mailer.consumer.mailing_plans import MailingPlans
 from mailer.consumer.signup_emails import SignupEmails
+from mailer.repository.audience import AudienceRepository
 from mailer.repository.mailings import MailingsRepository, of_plan
-from mailer.repository.recipients import AudienceRepository
 from mobilise_runtime.cache import TimedCache
 from mobilise_runtime.logging import get_logger
 from mobilise_runtime.mongo import Document

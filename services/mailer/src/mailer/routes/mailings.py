@@ -14,7 +14,7 @@ from fastapi import APIRouter, Header, status
 from mailer.access import MailingDep
 from mailer.deps import MailingRequestsDep, OrganiserDep, Publisher, Signup
 from mailer.domain.errors import Forbidden, Rejected
-from mailer.mailing_requests import MailingRequest
+from mailer.repository.mailing_requests import MailingRequest
 from mailer.schemas import MailingAccepted, MailingIn, MailingProgress
 from mobilise_events import Audience, LocalisedText, MailingRequested
 
