@@ -25,7 +25,7 @@ _bearer = HTTPBearer(auto_error=False, description="An organiser's token (or the
 
 ServicesDep = Annotated[MailerServices, Depends(composed(MailerServices))]
 SettingsDep = Annotated[Settings, Depends(part_of(MailerServices, lambda s: s.settings))]
-Signup = Annotated[SignupClient, Depends(part_of(MailerServices, lambda s: s.signup))]
+SignupClientDep = Annotated[SignupClient, Depends(part_of(MailerServices, lambda s: s.signup))]
 Publisher = Annotated[MailerPublisher, Depends(part_of(MailerServices, lambda s: s.publisher))]
 MailingRequestsDep = Annotated[
     MailingRequests, Depends(part_of(MailerServices, lambda s: s.mailing_requests))
@@ -39,7 +39,7 @@ Database = Annotated[ServiceDatabase, Depends(part_of(MailerServices, lambda s: 
 
 @access_rule("organiser")
 async def _organiser(
-    signup: Signup,
+    signup: SignupClientDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Organiser:
     """The organiser as the signup service knows them now (it holds the tokens, hashed)."""

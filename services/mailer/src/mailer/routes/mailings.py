@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, status
 
 from mailer.access import MailingDep
-from mailer.deps import MailingRequestsDep, OrganiserDep, Publisher, Signup
+from mailer.deps import MailingRequestsDep, OrganiserDep, Publisher, SignupClientDep
 from mailer.domain.errors import Forbidden, Rejected
 from mailer.repository.mailing_requests import MailingRequest
 from mailer.schemas import MailingAccepted, MailingIn, MailingProgress
@@ -49,7 +49,7 @@ IdempotencyKey = Annotated[
 async def request_mailing(
     body: MailingIn,
     organiser: OrganiserDep,
-    signup: Signup,
+    signup: SignupClientDep,
     requests: MailingRequestsDep,
     publisher: Publisher,
     idempotency_key: IdempotencyKey = None,
