@@ -86,13 +86,6 @@ def entry_id(campaign_id: str, supporter_key: str) -> str:
     return f"{campaign_id}:{supporter_key}"
 
 
-def counted_entry(event: Event) -> str | None:
-    """The ledger entry a signup or confirmation counts against (None for other events)."""
-    if isinstance(event, Signup | SignupConfirmed):
-        return entry_id(event.campaign_id, event.supporter_key)
-    return None
-
-
 def erased_entries(event: Event) -> list[str]:
     """The ledger entries an erasure marks. An erasure counts nothing and changes no entry:
     counts are no one's data, and the entry stays as it is, so that a replayed signup of this
