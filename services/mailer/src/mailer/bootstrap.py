@@ -24,7 +24,7 @@ from mailer.repository.mailings import MailingsRepository
 from mailer.repository.sending import SendingStore, connect
 from mailer.repository.webhook_events import WebhookEvents
 from mailer.sendgrid import SendGridClient
-from mailer.settings import Settings
+from mailer.settings import ConsumerSettings, Settings
 from mailer.signup_client import SignupClient
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.mongo import ServiceDatabase
@@ -93,16 +93,15 @@ class ConsumerParts:
         self.queue.close()
 
 
-def consumer_parts(settings: Settings, *, service: str) -> ConsumerParts:
+def consumer_parts(settings: ConsumerSettings, *, service: str) -> ConsumerParts:
     shared = settings.shared
-    key = settings.email_hash_key
     http = httpx.AsyncClient()
     return ConsumerParts(
         database=ServiceDatabase(shared.mongo_url, settings.mongo_database, app_name=service),
         queue=create_celery(settings),
         http=http,
         titles=CampaignTitles(SignupClient(http, settings.signup_api_url)),
-        hasher=AddressHasher(key.get_secret_value().encode() if key else b""),
+        hasher=AddressHasher(settings.email_hash_key.get_secret_value().encode()),
     )
 
 

@@ -16,7 +16,7 @@ import asyncio
 
 from mailer.bootstrap import consumer_parts
 from mailer.consumer.handlers import MailerConsumer
-from mailer.settings import Settings
+from mailer.settings import ConsumerSettings
 from mobilise_events import (
     MailingRequested,
     PledgeSigned,
@@ -42,7 +42,7 @@ TOPICS = [
 ]
 
 
-async def consume(settings: Settings, stop: asyncio.Event) -> None:
+async def consume(settings: ConsumerSettings, stop: asyncio.Event) -> None:
     shared = settings.shared
     parts = consumer_parts(settings, service=SERVICE)
     handler = MailerConsumer(settings, parts.database, parts.queue, parts.titles, parts.hasher)
@@ -67,5 +67,5 @@ async def consume(settings: Settings, stop: asyncio.Event) -> None:
 
 
 def main() -> None:
-    settings = Settings()
+    settings = ConsumerSettings()
     run_consumer_process(SERVICE, settings.shared, lambda stop: consume(settings, stop))
