@@ -43,16 +43,8 @@ WRITES: dict[type[Event], Callable[[Any], Write]] = {
         e.email, e.campaign_id, e.occurred_at
     ),
 }
-TOPICS = [
-    t.topic
-    for t in (
-        PledgeSigned,
-        VolunteerRegistered,
-        SignupConfirmed,
-        SupporterUnsubscribed,
-        SupporterErased,
-    )
-]
+ERASURES: type[Event] = SupporterErased  # Projector.apply's own step, before the writes
+TOPICS = [t.topic for t in (*WRITES, ERASURES)]
 
 
 def writes_for(batch: list[Received], *, dropped: AbstractSet[int] = frozenset()) -> list[Write]:

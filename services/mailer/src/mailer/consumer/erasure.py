@@ -4,6 +4,7 @@ time) that makes their older signups, replayed later, write nothing."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from mailer.addresses import AddressHasher
 from mailer.repository.audience import AudienceRepository
@@ -11,10 +12,10 @@ from mailer.specs import Spec
 from mobilise_events import SupporterErased
 
 
+@dataclass(frozen=True)
 class Erasure:
-    def __init__(self, audience: AudienceRepository, hasher: AddressHasher) -> None:
-        self._audience = audience
-        self._hash = hasher
+    _audience: AudienceRepository
+    _hash: AddressHasher
 
     async def erased(self, events: Sequence[SupporterErased]) -> list[Spec]:
         for erased in events:

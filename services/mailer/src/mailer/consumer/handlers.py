@@ -65,16 +65,14 @@ class MailerConsumer:
         self.erasure = Erasure(self._audience, hasher)
         self.signup_emails = SignupEmails(self._audience, mailings, titles, hasher)
         self.suppressions = Suppressions(self._audience, hasher)
-        self.plans = MailingPlans(
-            self._audience, mailings, titles, batch_size=settings.mailing_batch_size
-        )
+        self.plans = MailingPlans(self._audience, mailings, titles, settings.mailing_batch_size)
         self.stalled = StalledBatches(
             self._audience,
             mailings,
             self.signup_emails,
             self.plans,
             self.tasks,
-            requeue_after_s=settings.requeue_after_s,
+            settings.requeue_after_s,
         )
 
     async def handle(self, batch: list[Received]) -> None:

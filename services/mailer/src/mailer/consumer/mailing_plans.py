@@ -3,6 +3,8 @@ is read) and a task for each of its unfinished batches."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from mailer.campaigns import CampaignTitles
 from mailer.planning import plan
 from mailer.repository.audience import AudienceRepository
@@ -15,19 +17,12 @@ from mobilise_runtime.mongo import Document
 log = get_logger(__name__)
 
 
+@dataclass(frozen=True)
 class MailingPlans:
-    def __init__(
-        self,
-        audience: AudienceRepository,
-        mailings: MailingsRepository,
-        titles: CampaignTitles,
-        *,
-        batch_size: int,
-    ) -> None:
-        self._audience = audience
-        self._mailings = mailings
-        self._titles = titles
-        self._batch_size = batch_size
+    _audience: AudienceRepository
+    _mailings: MailingsRepository
+    _titles: CampaignTitles
+    _batch_size: int
 
     async def plan(self, event: MailingRequested) -> list[Spec]:
         """The mailing's plan (fixed the first time), then a task for each unfinished batch."""

@@ -17,29 +17,12 @@ import asyncio
 from mailer.bootstrap import consumer_parts
 from mailer.consumer.handlers import MailerConsumer
 from mailer.settings import ConsumerSettings
-from mobilise_events import (
-    MailingRequested,
-    PledgeSigned,
-    SignupConfirmed,
-    SupporterErased,
-    SupporterUnsubscribed,
-    VolunteerRegistered,
-)
+from mobilise_events import EVENT_TYPES
 from mobilise_runtime.kafka import EventConsumer
 from mobilise_runtime.process import run_consumer_process
 
 SERVICE = "mailer-consumer"
-TOPICS = [
-    t.topic
-    for t in (
-        PledgeSigned,
-        VolunteerRegistered,
-        SignupConfirmed,
-        SupporterUnsubscribed,
-        SupporterErased,
-        MailingRequested,
-    )
-]
+TOPICS = [t.topic for t in EVENT_TYPES]  # every event has an effect here (handlers.py)
 
 
 async def consume(settings: ConsumerSettings, stop: asyncio.Event) -> None:

@@ -5,6 +5,7 @@ erasure is a replay and writes nothing."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from mailer.addresses import AddressHasher
@@ -16,18 +17,12 @@ from mobilise_events import Signup
 from mobilise_runtime.mongo import Document
 
 
+@dataclass(frozen=True)
 class SignupEmails:
-    def __init__(
-        self,
-        audience: AudienceRepository,
-        mailings: MailingsRepository,
-        titles: CampaignTitles,
-        hasher: AddressHasher,
-    ) -> None:
-        self._audience = audience
-        self._mailings = mailings
-        self._titles = titles
-        self._hash = hasher
+    _audience: AudienceRepository
+    _mailings: MailingsRepository
+    _titles: CampaignTitles
+    _hash: AddressHasher
 
     async def record(self, signups: Sequence[Signup]) -> list[Spec]:
         """The signups' recipients written; their emails' tasks, to be queued."""

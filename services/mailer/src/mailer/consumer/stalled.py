@@ -6,6 +6,7 @@ not: a batch is sent by one task only."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from mailer.consumer.enqueue import TaskQueue
@@ -21,26 +22,19 @@ MAX_REQUEUED = 100_000
 log = get_logger(__name__)
 
 
+@dataclass(frozen=True)
 class StalledBatches:
-    def __init__(
-        self,
-        audience: AudienceRepository,
-        mailings: MailingsRepository,
-        emails: SignupEmails,
-        plans: MailingPlans,
-        tasks: TaskQueue,
-        *,
-        requeue_after_s: float,
-    ) -> None:
-        self._audience = audience
-        self._mailings = mailings
-        self._emails = emails
-        self._plans = plans
-        self._tasks = tasks
-        self._after_s = requeue_after_s
-        # The batches this process queued again lately (bounded: a flood of stalled batches
-        # cannot grow it); each is left alone for `requeue_after_s`.
-        self._requeued: TimedCache[str, bool] = TimedCache(max_entries=MAX_REQUEUED)
+    _audience: AudienceRepository
+    _mailings: MailingsRepository
+    _emails: SignupEmails
+    _plans: MailingPlans
+    _tasks: TaskQueue
+    _after_s: float  # requeue_after_s
+    # The batches this process queued again lately (bounded: a flood of stalled batches cannot
+    # grow it); each is left alone for `requeue_after_s`.
+    _requeued: TimedCache[str, bool] = field(
+        default_factory=lambda: TimedCache(max_entries=MAX_REQUEUED)
+    )
 
     async def requeue(self) -> None:
         cutoff = datetime.now(UTC) - timedelta(seconds=self._after_s)

@@ -4,6 +4,7 @@ keyed hash, so that it is never mailed again."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from mailer.addresses import AddressHasher
 from mailer.repository.audience import AudienceRepository
@@ -11,10 +12,10 @@ from mailer.specs import Spec
 from mobilise_events import SupporterUnsubscribed
 
 
+@dataclass(frozen=True)
 class Suppressions:
-    def __init__(self, audience: AudienceRepository, hasher: AddressHasher) -> None:
-        self._audience = audience
-        self._hash = hasher
+    _audience: AudienceRepository
+    _hash: AddressHasher
 
     async def unsubscribed(self, events: Sequence[SupporterUnsubscribed]) -> list[Spec]:
         await self._audience.suppress(
