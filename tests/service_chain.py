@@ -52,12 +52,11 @@ async def signup_and_counter(
 
 
 @contextmanager
-def partner_site(stack: Stack) -> Iterator[str]:
+def partner_site(stack: Stack | SignupService) -> Iterator[str]:
     """make run's demo partner site on a port of its own: another origin than signup's."""
+    signup = stack.signup if isinstance(stack, Stack) else stack
     port = free_port()
-    env = service_env(
-        stack.signup.shared, PARTNER_DEMO_PORT=str(port), SIGNUP_PUBLIC_URL=stack.signup.url
-    )
+    env = service_env(signup.shared, PARTNER_DEMO_PORT=str(port), SIGNUP_PUBLIC_URL=signup.url)
     with running("partner-demo", env) as site:
         url = f"http://127.0.0.1:{port}"
         assert site.wait_http(f"{url}/readyz").status_code == 200

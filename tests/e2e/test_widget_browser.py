@@ -14,8 +14,9 @@ from pathlib import Path
 import httpx
 from playwright.async_api import Browser, expect
 
-from devstack.harness.signup import ADMIN_TOKEN
+from devstack.harness.signup import ADMIN_TOKEN, signup_api
 from devstack.partner_demo import DEMO_CAMPAIGN, DEMO_PARTNER, demo_origins, register_demo
+from mobilise_runtime.settings import SharedSettings
 from tests.service_chain import Stack, partner_site
 
 SCREENSHOT = Path(tempfile.gettempdir()) / "widget.png"
@@ -155,3 +156,51 @@ async def test_the_demo_partner_page_signs_and_counts_through_the_widget(
     assert preflight.status_code == 403
     assert "is not registered" in preflight.json()["detail"]
     assert await signed_in_counter(chain) == 3
+
+
+class SlowFirstCounter:
+    """A stand-in for counter-api's totals: its first answer comes after signup's budget for
+    the progress (0.5 s), the next ones at once — a counter busy for a moment."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    async def answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        self.asked += 1
+        if self.asked == 1:
+            await asyncio.sleep(1.5)
+        body = b'{"goal": 1000, "signed": 1}'
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+            + f"content-length: {len(body)}\r\nconnection: close\r\n\r\n".encode()
+            + body
+        )
+        await writer.drain()
+        writer.close()
+
+
+async def test_the_widget_shows_the_count_soon_when_its_first_lookup_missed(
+    shared_settings: SharedSettings, unique: str, browser: Browser
+) -> None:
+    """The widget's configuration came without a count (the counter did not answer in time):
+    the count appears at the next quick poll, not ten seconds later."""
+    counter = SlowFirstCounter()
+    server = await asyncio.start_server(counter.answer, "127.0.0.1", 0)
+    counter_url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    async with server:
+        with (
+            signup_api(shared_settings, f"signup_{unique}", SIGNUP_COUNTER_URL=counter_url) as api,
+            partner_site(api) as site,
+        ):
+            register_demo(api.url, ADMIN_TOKEN, demo_origins(int(site.rsplit(":", 1)[1])))
+            context = await browser.new_context(locale="fr-FR")
+            page = await context.new_page()
+            await page.goto(site)
+            widget = page.locator("[data-mobilise-widget]")
+            await expect(widget).to_have_attribute("data-mobilise-state", "ready")
+            await expect(widget.locator("#mw-count")).to_have_text(
+                "1 signature sur un objectif de 1\u202f000", timeout=5_000
+            )
+            assert counter.asked >= 2  # the first lookup missed; a poll found the count
+            await context.close()

@@ -28,6 +28,7 @@ from mobilise_events import PledgeSigned, SupporterUnsubscribed
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.retention import RetentionPolicy
 from signup.projector import Projector
+from signup.repository import Repository
 from signup.repository.anonymisation import AnonymisationRepository
 from signup.retention import anonymise
 from tests.integration.test_erasure_order import Tasks, batch, mailer_consumer
@@ -120,7 +121,7 @@ async def test_a_campaign_closed_long_enough_keeps_no_personal_data_anywhere(
     stack: StackConfig,
 ) -> None:
     await database.db["campaigns"].insert_many([dict(c) for c in CAMPAIGNS])
-    projector = Projector(database, b"secret")
+    projector = Projector(Repository(database), b"secret")
     counter = BatchApplier(LedgerRepository(counter_db.db), TotalsRepository(counter_db.db),
                            prefix="")  # fmt: skip
     tasks = Tasks()

@@ -29,6 +29,7 @@ from mobilise_events import (
 from mobilise_runtime.kafka import Received
 from mobilise_runtime.mongo import ServiceDatabase
 from signup.projector import Projector
+from signup.repository import Repository
 
 T1 = datetime(2026, 3, 1, 9, tzinfo=UTC)
 ERASED_AT = T1 + timedelta(days=1)
@@ -145,7 +146,7 @@ async def test_mailer_an_erasure_still_removes_the_signups_before_it(
 async def test_projector_keeps_the_consent_given_after_an_erasure_read_late(
     database: ServiceDatabase,
 ) -> None:
-    projector = Projector(database, b"secret")
+    projector = Projector(Repository(database), b"secret")
     await projector.apply(batch(signup(T1, "Old")))
     await projector.apply(batch(signup(T3, "New")))
     await projector.apply(batch(ERASURE))

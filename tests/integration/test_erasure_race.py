@@ -34,6 +34,7 @@ from mobilise_runtime.settings import SharedSettings
 from signup.domain.emails import canonical_email
 from signup.domain.supporters import supporter_key
 from signup.projector import Projector
+from signup.repository import Repository
 from tests.integration.test_erasure_order import Tasks, batch, mailer_consumer
 from tests.integration.test_signup_erasure import pledge
 from tests.personal_data_scan import in_databases, in_redis
@@ -97,8 +98,8 @@ async def test_projector_erasure_applied_by_another_process_during_a_signup_writ
 ) -> None:
     email = address()
     signup, erasure = in_flight(email), unnamed_erasure(email)
-    eraser = Projector(database, b"secret")
-    writer = Projector(database, b"secret")
+    eraser = Projector(Repository(database), b"secret")
+    writer = Projector(Repository(database), b"secret")
     erased_meanwhile(writer._erasures, "erased_at", lambda: eraser.apply(batch(erasure)))
     await writer.apply(batch(signup))
     assert left(stack, database, email) == []
@@ -108,7 +109,7 @@ async def test_projector_either_order(stack: StackConfig, database: ServiceDatab
     for first, then in ((True, False), (False, True)):
         email = address()
         signup, erasure = in_flight(email), unnamed_erasure(email)
-        projector = Projector(database, b"secret")
+        projector = Projector(Repository(database), b"secret")
         for erasure_first in (first, then):
             await projector.apply(batch(erasure if erasure_first else signup))
         assert left(stack, database, email) == []
@@ -143,7 +144,10 @@ async def test_a_confirmation_read_before_its_signup_in_flight_goes_with_it(
     )
     mailer_db = ServiceDatabase(stack.mongo_url, f"{database.db.name}_mailer", app_name="tests")
     try:
-        projector, mailer = Projector(database, b"secret"), mailer_consumer(mailer_db, Tasks())
+        projector, mailer = (
+            Projector(Repository(database), b"secret"),
+            mailer_consumer(mailer_db, Tasks()),
+        )
         for events in ([confirmed], [erasure], [signup]):
             await projector.apply(batch(*events))
             await mailer.handle(batch(*events))

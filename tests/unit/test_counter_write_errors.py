@@ -38,7 +38,7 @@ def documents(code: int) -> GuardedDocuments:
     return GuardedDocuments(cast(AsyncCollection[Document], FailingCollection(code)))
 
 
-CHANGE: dict[str, Change] = {"c": (4, {"k": 3}, {"k": 5}, {"signed": 2}, {})}
+CHANGE: dict[str, Change] = {"c": Change(4, {"k": 3}, {"k": 5}, {"signed": 2}, {})}
 
 
 async def test_a_duplicate_key_on_the_guarded_upsert_is_a_stale_writer() -> None:

@@ -1,4 +1,4 @@
-"""An API in process (create_app with an ASGI transport, no lifespan, so nothing connects):
+"""Each API in process (create_app with an ASGI transport, no lifespan, so nothing connects):
 what is refused before any store is asked comes back as the one JSON error of its domain error."""
 
 from __future__ import annotations
@@ -8,6 +8,10 @@ from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from counter.main import create_app as counter_app
+from counter.settings import Settings as CounterSettings
+from mailer.main import create_app as mailer_app
+from mailer.settings import Settings as MailerSettings
 from signup.main import create_app as signup_app
 from signup.settings import Settings as SignupSettings
 
@@ -26,3 +30,17 @@ async def test_signup_refuses_an_organiser_route_without_a_token() -> None:
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
     assert "organiser's token" in response.json()["detail"]
+
+
+async def test_counter_answers_a_slug_that_cannot_be_a_campaign_with_404() -> None:
+    async with client(counter_app(CounterSettings())) as c:
+        response = await c.get("/api/v1/campaigns/NOT_A_SLUG/totals")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "no campaign 'NOT_A_SLUG'"}
+
+
+async def test_mailer_refuses_a_mailing_without_a_token() -> None:
+    async with client(mailer_app(MailerSettings())) as c:
+        response = await c.post("/api/v1/mailings", json={})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"

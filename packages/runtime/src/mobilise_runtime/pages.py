@@ -94,14 +94,14 @@ def render_page(
     request: Request,
     template: str,
     *,
+    templates: Jinja2Templates,
     locale: Locale,
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    """`template` from `request.app.state.templates`, in `locale`: its words (`_`, `ngettext`),
+    """`template` from the service's `templates`, in `locale`: its words (`_`, `ngettext`),
     `locale`, `dir` and the language `switcher` in its context."""
-    templates: Jinja2Templates = request.app.state.templates
     switcher = [
         LanguageLink(other, autonym(other), _same_page(request, other), other == locale)
         for other in LOCALES
@@ -118,6 +118,7 @@ def render_page(
 def render_message(
     request: Request,
     *,
+    templates: Jinja2Templates,
     locale: Locale,
     title: str,
     text: str,
@@ -129,6 +130,7 @@ def render_message(
     return render_page(
         request,
         "message.html",
+        templates=templates,
         locale=locale,
         status_code=status_code,
         headers=headers,
@@ -141,6 +143,7 @@ def render_message(
 def render_unavailable(
     request: Request,
     *,
+    templates: Jinja2Templates,
     locale: Locale,
     title: str,
     text: str,
@@ -151,6 +154,7 @@ def render_unavailable(
     when to try again."""
     return render_message(
         request,
+        templates=templates,
         locale=locale,
         title=title,
         text=text,

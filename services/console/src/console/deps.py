@@ -15,17 +15,18 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from console.apis import Apis
+from console.bootstrap import ConsoleServices
 from console.session import COOKIE, Session, SessionCodec, csrf_valid
 from console.settings import Settings
 from mobilise_runtime.access import access_rule
-from mobilise_runtime.dependencies import app_state
+from mobilise_runtime.dependencies import part_of, services_of
 
 PRE_SESSION_COOKIE = "mobilise_console_csrf"
 CSRF_FIELD = "csrf_token"
 
-SettingsDep = Annotated[Settings, Depends(app_state("settings", Settings))]
-ApisDep = Annotated[Apis, Depends(app_state("apis", Apis))]
-CodecDep = Annotated[SessionCodec, Depends(app_state("codec", SessionCodec))]
+SettingsDep = Annotated[Settings, Depends(part_of(ConsoleServices, lambda s: s.settings))]
+ApisDep = Annotated[Apis, Depends(part_of(ConsoleServices, lambda s: s.apis))]
+CodecDep = Annotated[SessionCodec, Depends(part_of(ConsoleServices, lambda s: s.codec))]
 
 
 class SignInNeeded(Exception):
@@ -37,7 +38,7 @@ class CsrfRefused(Exception):
 
 
 def current_session(request: Request) -> Session | None:
-    codec: SessionCodec = request.app.state.codec
+    codec = services_of(request, ConsoleServices).codec
     return codec.decode(request.cookies.get(COOKIE), now=datetime.now(UTC))
 
 

@@ -1,18 +1,16 @@
-"""create_app(): wiring only — settings, the APIs' client, the session codec, routers, pages."""
+"""console-web: create_app() wires the routers and pages to what bootstrap.py builds."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from console.apis import Apis
-from console.rendering import STATIC_DIR, environments, install_error_pages
+from console.bootstrap import bootstrap
+from console.rendering import STATIC_DIR, install_error_pages
 from console.routes import campaigns, newsletters, partners, sign_in, supporters
-from console.session import SessionCodec
 from console.settings import Settings
 from mobilise_runtime.health import health_router
 from mobilise_runtime.limits import BodyLimit
@@ -26,14 +24,14 @@ MAX_BODY_BYTES = 65_536
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    http = httpx.AsyncClient()
+    services = bootstrap(settings)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            await http.aclose()
+            await services.close()
 
     # No docs: the console is pages, its API is the three services'.
     app = FastAPI(
@@ -43,10 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
-    app.state.settings = settings
-    app.state.apis = Apis(http, settings)
-    app.state.codec = SessionCodec(settings.session_secret.get_secret_value())
-    app.state.jinja = environments()
+    app.state.services = services
     install_error_pages(app)
     for module in (sign_in, campaigns, partners, newsletters, supporters):
         app.include_router(module.router)

@@ -8,40 +8,20 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from console.apis import ApiRefused, ServiceDown
+from console.bootstrap import ConsoleServices
 from console.deps import PRE_SESSION_COOKIE, CsrfRefused, SignInNeeded, current_session
 from console.i18n import COOKIE as LANG_COOKIE
-from console.i18n import LOCALES, Locale, negotiate, translations
+from console.i18n import LOCALES, negotiate
 from console.session import COOKIE
-from mobilise_runtime.locales import autonym, format_number
+from mobilise_runtime.dependencies import services_of
+from mobilise_runtime.locales import autonym
 from mobilise_runtime.pages import PAGE_HEADERS
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
-
-
-def environments() -> dict[Locale, jinja2.Environment]:
-    """One environment per language, its catalog installed (new-style gettext: placeholders
-    are escaped, and a missing one fails loudly)."""
-    return {locale: _environment(locale) for locale in LOCALES}
-
-
-def _environment(locale: Locale) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["number"] = format_number
-    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
-    return env
 
 
 def render(
@@ -49,7 +29,8 @@ def render(
 ) -> HTMLResponse:
     """`template` in the request's language, with the session (if any) and a CSRF token."""
     locale = negotiate(request)
-    env: jinja2.Environment = request.app.state.jinja[locale]
+    services = services_of(request, ConsoleServices)
+    env = services.jinja[locale]
     session = current_session(request)
     pre_session = None
     if session is None:
@@ -67,7 +48,7 @@ def render(
     if request.query_params.get("lang") in LOCALES:
         response.set_cookie(LANG_COOKIE, locale, max_age=365 * 86_400, samesite="lax")
     if pre_session is not None:
-        secure = request.app.state.settings.secure_cookies
+        secure = services.settings.secure_cookies
         response.set_cookie(
             PRE_SESSION_COOKIE, pre_session, httponly=True, samesite="lax", secure=secure
         )

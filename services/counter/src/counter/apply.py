@@ -8,6 +8,7 @@ import asyncio
 from collections import ChainMap
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from counter.domain import aggregation, facts
 from counter.domain.aggregation import Contribution, Entry
@@ -26,6 +27,13 @@ from mobilise_runtime.kafka import Received
 from mobilise_runtime.logging import get_logger
 from mobilise_runtime.mongo import Document
 
+# Event → effect on the ledger, in the order a batch applies them: an erasure marks its person's
+# entries erased (what was counted stays counted); a signup or a confirmation counts against its
+# entry, an invalidation against each of its entries (domain/aggregation.py). Others count nothing.
+ERASES = SupporterErased
+COUNTS = (Signup, SignupConfirmed, SignupsInvalidated)
+Counted = Signup | SignupConfirmed | SignupsInvalidated
+
 log = get_logger(__name__)
 # Tries of a batch that finds its documents moved by another writer.
 ATTEMPTS = 3
@@ -33,8 +41,16 @@ ATTEMPTS = 3
 KNOWN_MAX = 20_000
 KNOWN_KEEP_S = 3600.0
 
-# One step of a document: (document id, applied-offset key, offset, $inc paths).
-Step = tuple[str, str, int, dict[str, int]]
+
+class Step(NamedTuple):
+    """One event's part in one document's write."""
+
+    doc_id: str
+    key: str  # the applied-offset key: topic and partition
+    offset: int
+    increments: dict[str, int]  # $inc paths
+
+
 Applied = dict[str, dict[str, int]]
 Changes = dict[str, Change]
 
@@ -119,7 +135,7 @@ class BatchApplier:
         await self._ledger.mark_erased(
             (s.campaign_id, s.supporter_key)
             for r in batch
-            if isinstance(r.event, SupporterErased)
+            if isinstance(r.event, ERASES)
             for s in r.event.signups
         )
         counted = _counted(batch)
@@ -151,13 +167,13 @@ class BatchApplier:
                 if increments:
                     history_steps.append(_minute_step(c, key, received.offset))
                 # Even with nothing to count, the step moves the applied offset.
-                totals_steps.append((c.campaign_id, key, received.offset, increments))
+                totals_steps.append(Step(c.campaign_id, key, received.offset, increments))
         recorded = [
             fact
             for i, after in changed.items()
             for fact in facts.changes(self._owned[partition_of[i]].get(i), after, partition_of[i])
         ]
-        _, history = await _all(
+        history = await _all(
             self._ledger.record(recorded),
             _write(self._history, history_steps, _history_fields),
         )
@@ -207,41 +223,39 @@ class KnownOffsets:
         return hit[0][0] if hit is not None else self._read[doc_id]
 
     def wrote(self, changes: Changes) -> None:
-        for doc_id, (version, before, after, _, _) in changes.items():
-            self._known.put(doc_id, (version + 1, {**before, **after}), keep_s=KNOWN_KEEP_S)
+        for doc_id, change in changes.items():
+            applied = {**change.applied_before, **change.applied_after}
+            self._known.put(doc_id, (change.version + 1, applied), keep_s=KNOWN_KEEP_S)
 
     def forget(self) -> None:
         self._known.clear()
 
 
-async def _all(ledger: Awaitable[None], history: Awaitable[Changes]) -> tuple[None, Changes]:
+async def _all(ledger: Awaitable[None], history: Awaitable[Changes]) -> Changes:
     """Both writes at once (independent of each other, both before the totals, the batch's
-    commit point). Both end before the batch goes on or fails, so no write of a failed batch
-    lands during the next one."""
+    commit point); the history's changes. Both end before the batch goes on or fails, so no
+    write of a failed batch lands during the next one."""
     recorded, written = await asyncio.gather(ledger, history, return_exceptions=True)
     for outcome in (recorded, written):
         if isinstance(outcome, BaseException):
             raise outcome
     assert not isinstance(written, BaseException)
-    return None, written
+    return written
 
 
 def _applied(done: Applied, doc_id: str, key: str) -> int:
     return done.get(doc_id, {}).get(key, 0)
 
 
-Counted = Signup | SignupConfirmed | SignupsInvalidated
-
-
 def _counted(batch: list[Received]) -> list[tuple[Received, Counted]]:
     """The events that count against ledger entries, with their event typed as such."""
-    return [(r, r.event) for r in batch if isinstance(r.event, Counted)]
+    return [(r, r.event) for r in batch if isinstance(r.event, COUNTS)]
 
 
 def _minute_step(c: Contribution, key: str, offset: int) -> Step:
     minute = f"minutes.{c.at.minute:02d}"
     counts = {f"{minute}.{n}": getattr(c, n) for n in aggregation.COUNTS if getattr(c, n)}
-    return (hour_id(c.campaign_id, c.at), key, offset, counts)
+    return Step(hour_id(c.campaign_id, c.at), key, offset, counts)
 
 
 def _history_fields(doc_id: str) -> Document:
@@ -261,17 +275,19 @@ async def _write(
 ) -> Changes:
     """One guarded write per document, summing its steps that it has not applied yet."""
     if applied is None:
-        applied = await documents.applied({s[0] for s in steps})
+        applied = await documents.applied({s.doc_id for s in steps})
     changes: Changes = {}
-    for doc_id, key, offset, increments in steps:
-        before = applied.get(doc_id, {})
-        if offset < before.get(key, 0):
+    for step in steps:
+        before = applied.get(step.doc_id, {})
+        if step.offset < before.get(step.key, 0):
             continue  # this document has it already (a replay after a crash)
-        if doc_id not in changes:
-            changes[doc_id] = (documents.version(doc_id), before, {}, {}, fields(doc_id))
-        _, _, after, total, _ = changes[doc_id]
-        after[key] = max(after.get(key, 0), offset + 1)
-        for path, n in increments.items():
-            total[path] = total.get(path, 0) + n
+        if step.doc_id not in changes:
+            version = documents.version(step.doc_id)
+            changes[step.doc_id] = Change(version, before, {}, {}, fields(step.doc_id))
+        change = changes[step.doc_id]
+        after = change.applied_after
+        after[step.key] = max(after.get(step.key, 0), step.offset + 1)
+        for path, n in step.increments.items():
+            change.increments[path] = change.increments.get(path, 0) + n
     await documents.documents.write(changes)
     return changes

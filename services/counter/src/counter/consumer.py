@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from counter.apply import BatchApplier
-from counter.repository.ledger import LedgerRepository
-from counter.repository.totals import TotalsRepository
+from counter.bootstrap import stores
 from counter.settings import StoreSettings
 from mobilise_events import (
     PledgeSigned,
@@ -17,7 +16,6 @@ from mobilise_events import (
     VolunteerRegistered,
 )
 from mobilise_runtime.kafka import EventConsumer
-from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.process import run_consumer_process
 
 SERVICE = "counter-consumer"
@@ -37,12 +35,9 @@ def _signup_partitions(partitions: list[tuple[str, int]]) -> set[int]:
 
 async def consume(settings: StoreSettings, stop: asyncio.Event) -> None:
     shared = settings.shared
-    database = ServiceDatabase(shared.mongo_url, settings.mongo_database, app_name=SERVICE)
-    ledger = LedgerRepository(database.db)
-    totals = TotalsRepository(database.db)
-    await ledger.ensure_indexes()
-    await totals.ensure_indexes()
-    applier = BatchApplier(ledger, totals, prefix=shared.topic_prefix)
+    kept = stores(settings, service=SERVICE)
+    await kept.ensure_indexes()
+    applier = BatchApplier(kept.ledger, kept.totals, prefix=shared.topic_prefix)
 
     async def assigned(partitions: list[tuple[str, int]]) -> None:
         await applier.assigned(_signup_partitions(partitions))
@@ -67,7 +62,7 @@ async def consume(settings: StoreSettings, stop: asyncio.Event) -> None:
     try:
         await consumer.run(stop)
     finally:
-        await database.close()
+        await kept.close()
 
 
 def main() -> None:

@@ -7,12 +7,24 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 
+from counter.bootstrap import CounterServices
 from counter.campaigns import Campaign, CampaignDirectory
 from counter.reader import TotalsReader
-from mobilise_runtime.dependencies import app_state
+from mobilise_runtime.dependencies import composed
 
-CampaignsDep = Annotated[CampaignDirectory, Depends(app_state("campaigns", CampaignDirectory))]
-ReaderDep = Annotated[TotalsReader, Depends(app_state("reader", TotalsReader))]
+ServicesDep = Annotated[CounterServices, Depends(composed(CounterServices))]
+
+
+async def _campaigns(services: ServicesDep) -> CampaignDirectory:
+    return services.campaigns
+
+
+async def _reader(services: ServicesDep) -> TotalsReader:
+    return services.reader
+
+
+CampaignsDep = Annotated[CampaignDirectory, Depends(_campaigns)]
+ReaderDep = Annotated[TotalsReader, Depends(_reader)]
 
 
 SlugPath = Annotated[str, Path(description="The campaign's slug", examples=["femmes-du-numerique"])]

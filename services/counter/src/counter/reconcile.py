@@ -11,11 +11,11 @@ import argparse
 import asyncio
 import sys
 
-from counter.domain.recount import Counts, drift, recount, stored
+from counter.bootstrap import stores
+from counter.domain.recount import TotalsCounts, drift, recount, stored
 from counter.repository.ledger import LedgerRepository
 from counter.repository.totals import TotalsRepository
 from counter.settings import StoreSettings
-from mobilise_runtime.mongo import ServiceDatabase
 
 ATTEMPTS = 5
 
@@ -27,7 +27,9 @@ async def reconcile_campaign(
     for _ in range(ATTEMPTS):
         doc = await totals.counts(campaign_id)
         applied: dict[str, int] = (doc or {}).get("applied", {})
-        expected: Counts = recount([e async for e in ledger.of_campaign(campaign_id)], applied)
+        expected: TotalsCounts = recount(
+            [e async for e in ledger.of_campaign(campaign_id)], applied
+        )
         found = drift(expected, stored(doc))
         if not found or not repair:
             return found
@@ -37,22 +39,20 @@ async def reconcile_campaign(
 
 
 async def run(settings: StoreSettings, campaign: str | None, *, repair: bool) -> int:
-    database = ServiceDatabase(
-        settings.shared.mongo_url, settings.mongo_database, app_name="counter-reconcile"
-    )
-    ledger, totals = LedgerRepository(database.db), TotalsRepository(database.db)
-    kept = 0
+    kept = stores(settings, service="counter-reconcile")
+    ledger, totals = kept.ledger, kept.totals
+    drifted = 0
     try:
         for campaign_id in [campaign] if campaign else await ledger.campaigns():
             lines = await reconcile_campaign(ledger, totals, campaign_id, repair=repair)
             for line in lines:
                 print(f"{campaign_id}: {line}")
-            kept += sum(1 for line in lines if not line.endswith("(repaired)"))
+            drifted += sum(1 for line in lines if not line.endswith("(repaired)"))
             if not lines:
                 print(f"{campaign_id}: ok")
     finally:
-        await database.close()
-    return 1 if kept else 0
+        await kept.close()
+    return 1 if drifted else 0
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 
 
+@cache
 def page_templates() -> Jinja2Templates:
     return runtime_pages.page_templates(
         TEMPLATES_DIR,
@@ -42,6 +44,7 @@ def render(
     return runtime_pages.render_page(
         request,
         template,
+        templates=page_templates(),
         locale=locale,
         status_code=status_code,
         headers=headers,
@@ -55,6 +58,7 @@ def render_message(
     """A page that only says something: `title` and `text` are msgids (marked N_)."""
     return runtime_pages.render_message(
         request,
+        templates=page_templates(),
         locale=locale,
         title=title,
         text=text,
@@ -65,6 +69,7 @@ def render_message(
 def render_unavailable(request: Request, *, locale: Locale, retry_after_s: int) -> HTMLResponse:
     return runtime_pages.render_unavailable(
         request,
+        templates=page_templates(),
         locale=locale,
         title=N_("Temporarily unavailable"),
         text=N_("The figures cannot be read just now. Try again in a few seconds."),

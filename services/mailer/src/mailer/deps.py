@@ -4,36 +4,44 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from mailer.bootstrap import MailerServices
 from mailer.domain.errors import NotAuthenticated
 from mailer.domain.webhook import WebhookVerifier
-from mailer.mailing_requests import MailingRequests
 from mailer.publisher import MailerPublisher
+from mailer.repository.audience import AudienceRepository
+from mailer.repository.mailing_requests import MailingRequests
 from mailer.repository.mailings import MailingsRepository
+from mailer.repository.webhook_events import WebhookEvents
 from mailer.settings import Settings
 from mailer.signup_client import Organiser, SignupClient
-from mailer.webhook_events import WebhookEvents
 from mobilise_runtime.access import access_rule
-from mobilise_runtime.dependencies import app_state
+from mobilise_runtime.dependencies import composed, part_of
+from mobilise_runtime.mongo import ServiceDatabase
 
 _bearer = HTTPBearer(auto_error=False, description="An organiser's token (or the admin token)")
 
 
-SettingsDep = Annotated[Settings, Depends(app_state("settings", Settings))]
-Signup = Annotated[SignupClient, Depends(app_state("signup", SignupClient))]
-Publisher = Annotated[MailerPublisher, Depends(app_state("mailer_publisher", MailerPublisher))]
+ServicesDep = Annotated[MailerServices, Depends(composed(MailerServices))]
+SettingsDep = Annotated[Settings, Depends(part_of(MailerServices, lambda s: s.settings))]
+SignupClientDep = Annotated[SignupClient, Depends(part_of(MailerServices, lambda s: s.signup))]
+Publisher = Annotated[MailerPublisher, Depends(part_of(MailerServices, lambda s: s.publisher))]
 MailingRequestsDep = Annotated[
-    MailingRequests, Depends(app_state("mailing_requests", MailingRequests))
+    MailingRequests, Depends(part_of(MailerServices, lambda s: s.mailing_requests))
 ]
-WebhookEventsDep = Annotated[WebhookEvents, Depends(app_state("webhook_events", WebhookEvents))]
-Mailings = Annotated[MailingsRepository, Depends(app_state("mailings", MailingsRepository))]
+WebhookEventsDep = Annotated[
+    WebhookEvents, Depends(part_of(MailerServices, lambda s: s.webhook_events))
+]
+Mailings = Annotated[MailingsRepository, Depends(part_of(MailerServices, lambda s: s.mailings))]
+AudienceDep = Annotated[AudienceRepository, Depends(part_of(MailerServices, lambda s: s.audience))]
+Database = Annotated[ServiceDatabase, Depends(part_of(MailerServices, lambda s: s.database))]
 
 
 @access_rule("organiser")
 async def _organiser(
-    signup: Signup,
+    signup: SignupClientDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Organiser:
     """The organiser as the signup service knows them now (it holds the tokens, hashed)."""
@@ -47,9 +55,8 @@ OrganiserDep = Annotated[Organiser, Depends(_organiser)]
 
 # The webhook's rule: SendGrid's signature over the body, checked by the route with this.
 @access_rule("sendgrid-signature")
-async def _verifier(request: Request) -> WebhookVerifier | None:
-    verifier: WebhookVerifier | None = request.app.state.webhook_verifier
-    return verifier
+async def _verifier(services: ServicesDep) -> WebhookVerifier | None:
+    return services.verifier
 
 
 Verifier = Annotated[WebhookVerifier | None, Depends(_verifier)]

@@ -19,11 +19,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import httpx
 from pymongo.asynchronous.database import AsyncDatabase
 from redis.asyncio import Redis
 
 from mailer.anonymisation import anonymise_closed
+from mailer.bootstrap import retention_parts
 from mailer.repository import (
     DEAD_LETTERS,
     FINAL,
@@ -34,8 +34,7 @@ from mailer.repository import (
 )
 from mailer.repository.mailings import of_plan
 from mailer.settings import Settings
-from mailer.signup_client import SignupClient
-from mobilise_runtime.mongo import Document, ServiceDatabase
+from mobilise_runtime.mongo import Document
 from mobilise_runtime.retention import Removed, RetentionPolicy, run_retention_job
 
 SERVICE = "mailer-retention"
@@ -107,20 +106,14 @@ async def prune_celery_results(redis: Redis) -> int:
 
 
 async def apply(settings: Settings, policy: RetentionPolicy, now: datetime) -> Removed:
-    shared = settings.shared
-    database = ServiceDatabase(shared.mongo_url, settings.mongo_database, app_name=SERVICE)
-    redis = Redis.from_url(shared.redis_url)
-    http = httpx.AsyncClient()
+    parts = retention_parts(settings, service=SERVICE)
     try:
-        removed = await prune(database.db, policy, now)
-        removed["celery results"] = await prune_celery_results(redis)
-        campaigns = SignupClient(http, settings.signup_api_url)
+        removed = await prune(parts.database.db, policy, now)
+        removed["celery results"] = await prune_celery_results(parts.redis)
         closed_before = policy.cutoff(policy.closed_campaign_days, now)
-        removed |= await anonymise_closed(database.db, campaigns, closed_before, now)
+        removed |= await anonymise_closed(parts.database.db, parts.signup, closed_before, now)
     finally:
-        await http.aclose()
-        await redis.aclose()
-        await database.close()
+        await parts.close()
     return removed
 
 

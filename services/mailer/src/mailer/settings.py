@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     # Dev only (`make run` sets it): GET /outbox shows what the SendGrid stand-in received.
     dev_outbox: bool = False
     # Key of the hash that names an address in suppressions and erasure tombstones (so neither
-    # keeps the address itself). Required by mailer-consumer and mailer-worker; keep it stable.
+    # keeps the address itself). Required by mailer-consumer (ConsumerSettings); keep it stable.
     email_hash_key: SecretStr | None = None
     # Seconds before Redis gives a task taken by a worker that vanished (kill -9, lost machine) to
     # another worker. Longer than any send; tests shorten it.
@@ -64,3 +64,17 @@ class Settings(BaseSettings):
     send_retry_base_s: float = Field(default=2.0, gt=0)
     send_retry_max_s: float = Field(default=300.0, gt=0)
     shared: SharedSettings = Field(default_factory=SharedSettings)
+
+
+class ConsumerSettings(Settings):
+    """mailer-consumer's: it names every address by its keyed hash, so it does not start without
+    the key."""
+
+    email_hash_key: SecretStr
+
+
+class WorkerSettings(Settings):
+    """mailer-worker's: it sends through SendGrid, so it does not start without the API key (a
+    worker without one would take every task and fail it)."""
+
+    sendgrid_api_key: SecretStr

@@ -7,11 +7,9 @@ from typing import Any
 
 from celery import Task
 
+from mailer import bootstrap
 from mailer.delivery import Delivery, Retry
-from mailer.messages import Sender
 from mailer.queue import SEND_BATCH
-from mailer.repository.sending import SendingStore, connect
-from mailer.sendgrid import SendGridClient
 from mailer.specs import Spec
 from mailer.worker import app, settings
 
@@ -25,13 +23,7 @@ def ping(value: str) -> str:
 @functools.cache
 def _delivery() -> Delivery:
     # Built on first use, in the forked worker process: clients are not shared across a fork.
-    db = connect(settings.shared.mongo_url, settings.mongo_database)
-    return Delivery(
-        SendingStore(db),
-        SendGridClient.from_settings(settings),
-        Sender.from_settings(settings),
-        settings,
-    )
+    return bootstrap.delivery(settings)
 
 
 @app.task(bind=True, name=SEND_BATCH, max_retries=None, ignore_result=True)

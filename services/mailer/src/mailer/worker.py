@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from mailer.queue import create_celery
-from mailer.settings import Settings
+from mailer.settings import WorkerSettings
 
-settings = Settings()
+settings = WorkerSettings()
 app = create_celery(settings)
 
 

@@ -26,10 +26,8 @@ from datetime import UTC, datetime
 
 from pydantic import TypeAdapter, ValidationError
 
-from mobilise_runtime.kafka import EventPublisher
-from mobilise_runtime.mongo import ServiceDatabase
-from mobilise_runtime.settings import SharedSettings
 from signup import erasure, invalidation_cli, organiser_service, partner_service
+from signup.bootstrap import SignupStores, stores
 from signup.campaign_schemas import Instant
 from signup.domain.emails import InvalidEmail, parse_email
 from signup.domain.errors import SignupError
@@ -37,7 +35,6 @@ from signup.domain.organisers import ROLES, Organiser
 from signup.domain.partners import InvalidOrigin
 from signup.organiser_schemas import OrganiserIn, OrganiserPatch, OrganiserRecordOut
 from signup.partner_schemas import PartnerIn, PartnerOut, PartnerPatch
-from signup.publisher import SignupPublisher
 from signup.repository import Repository
 from signup.settings import StoreSettings
 from signup.supporter_schemas import SupporterEmailIn, SupporterExportOut, SupporterRecordOut
@@ -183,7 +180,8 @@ async def _organiser(
     raise AssertionError(action)
 
 
-async def _run(args: argparse.Namespace, repository: Repository, settings: CliSettings) -> str:
+async def _run(args: argparse.Namespace, kept: SignupStores, settings: CliSettings) -> str:
+    repository = kept.repository
     public_url = settings.public_url
     now = datetime.now(UTC)
     match (args.area, args.action):
@@ -236,38 +234,28 @@ async def _run(args: argparse.Namespace, repository: Repository, settings: CliSe
             )
             return exported.model_dump_json(indent=2)
         case ("supporter", "erase"):
-            return await _erase(
-                SupporterEmailIn(email=args.email).email, repository, settings.shared
-            )
+            return await _erase(SupporterEmailIn(email=args.email).email, kept)
         case ("invalidation", _):
-            return await invalidation_cli.run(args, repository, settings.shared, CLI)
+            return await invalidation_cli.run(args, kept, CLI)
     raise AssertionError(args)
 
 
-async def _erase(email: str, repository: Repository, shared: SharedSettings) -> str:
-    kafka = EventPublisher(shared.kafka_bootstrap, prefix=shared.topic_prefix, client_id="cli")
-    await kafka.start()
-    try:
-        campaigns = await erasure.erase(
-            repository.supporters, SignupPublisher(kafka, timeout_s=30), email
-        )
-    finally:
-        await kafka.stop()
+async def _erase(email: str, kept: SignupStores) -> str:
+    await kept.kafka.start()
+    campaigns = await erasure.erase(kept.repository.supporters, kept.publisher, email)
     return f"erasure of {email} published ({campaigns} campaigns); each service applies it shortly"
 
 
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     settings = CliSettings()
-    database = ServiceDatabase(
-        settings.shared.mongo_url, settings.mongo_database, app_name="mobilise-cli"
-    )
+    kept = stores(settings, service="mobilise-cli")
 
     async def run() -> str:
         try:
-            return await _run(args, Repository(database), settings)
+            return await _run(args, kept, settings)
         finally:
-            await database.close()
+            await kept.close()
 
     try:
         print(asyncio.run(run()))

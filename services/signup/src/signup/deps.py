@@ -1,4 +1,5 @@
-"""FastAPI dependencies: what a route may ask for, as Annotated aliases.
+"""FastAPI dependencies: what a route may ask for, as Annotated aliases, each a part of the
+composition root (bootstrap.py).
 
 All async: FastAPI runs a plain `def` dependency in a thread, a hop per request for nothing."""
 
@@ -8,16 +9,19 @@ import hmac
 from datetime import UTC, datetime
 from typing import Annotated
 
+import httpx
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from mobilise_runtime.access import access_rule
-from mobilise_runtime.dependencies import app_state
+from mobilise_runtime.dependencies import part_of, services_of
+from signup.bootstrap import SignupServices
 from signup.domain.clients import client_address
 from signup.domain.errors import NotAuthenticated
 from signup.domain.organisers import ADMIN
 from signup.domain.tokens import Tokens
 from signup.intake import Intake
+from signup.public_page import PublicPages
 from signup.publisher import SignupPublisher
 from signup.repository import Repository
 from signup.repository.organisers import Organiser
@@ -27,15 +31,19 @@ _bearer = HTTPBearer(auto_error=False, description="An organiser's token (or the
 bearer_credentials = Depends(_bearer)
 
 
-SettingsDep = Annotated[Settings, Depends(app_state("settings", Settings))]
-Repo = Annotated[Repository, Depends(app_state("repository", Repository))]
-Publisher = Annotated[SignupPublisher, Depends(app_state("publisher", SignupPublisher))]
-TokensDep = Annotated[Tokens, Depends(app_state("tokens", Tokens))]
-IntakeDep = Annotated[Intake, Depends(app_state("intake", Intake))]
+SettingsDep = Annotated[Settings, Depends(part_of(SignupServices, lambda s: s.settings))]
+Repo = Annotated[Repository, Depends(part_of(SignupServices, lambda s: s.stores.repository))]
+Publisher = Annotated[
+    SignupPublisher, Depends(part_of(SignupServices, lambda s: s.stores.publisher))
+]
+TokensDep = Annotated[Tokens, Depends(part_of(SignupServices, lambda s: s.tokens))]
+IntakeDep = Annotated[Intake, Depends(part_of(SignupServices, lambda s: s.intake))]
+HttpDep = Annotated[httpx.AsyncClient, Depends(part_of(SignupServices, lambda s: s.http))]
+PublicPagesDep = Annotated[PublicPages, Depends(part_of(SignupServices, lambda s: s.public_pages))]
 
 
 def request_client(request: Request) -> str:
-    settings: Settings = request.app.state.settings
+    settings = services_of(request, SignupServices).settings
     peer = request.client.host if request.client else None
     forwarded = request.headers.get("x-forwarded-for")
     return client_address(peer, forwarded, settings.trusted_networks)

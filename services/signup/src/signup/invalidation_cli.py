@@ -15,13 +15,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from mobilise_runtime.kafka import EventPublisher
-from mobilise_runtime.settings import SharedSettings
 from signup import invalidation_service
+from signup.bootstrap import SignupStores
 from signup.domain.organisers import Organiser
 from signup.invalidation_schemas import FilterIn, InvalidationIn, InvalidationOut
-from signup.publisher import SignupPublisher
-from signup.repository import Repository
 
 FILTER_OPTIONS = {
     "email_domain": "--email-domain",
@@ -64,9 +61,8 @@ def describe(record: InvalidationOut) -> str:
     return line
 
 
-async def run(
-    args: argparse.Namespace, repository: Repository, shared: SharedSettings, by: Organiser
-) -> str:
+async def run(args: argparse.Namespace, kept: SignupStores, by: Organiser) -> str:
+    repository = kept.repository
     campaign = await repository.campaigns.by_slug(args.campaign)
     if args.action == "list":
         records = await repository.invalidations.of_campaign(campaign.id)
@@ -76,33 +72,28 @@ async def run(
         keys = await invalidation_service.matching_keys(repository, campaign, wanted.to_filter())
         return f"{len(keys)} counted signups match (nothing changed)"
     await repository.invalidations.ensure_indexes()
-    kafka = EventPublisher(shared.kafka_bootstrap, prefix=shared.topic_prefix, client_id="cli")
-    await kafka.start()
-    try:
-        publisher = SignupPublisher(kafka, timeout_s=30)
-        now = datetime.now(UTC)
-        if args.action == "apply":
-            body = InvalidationIn(filter=_filter(args), reason=args.reason)
-            done = await invalidation_service.invalidate(
-                repository=repository,
-                publisher=publisher,
-                campaign=campaign,
-                body=body,
-                by=by,
-                now=now,
-            )
-        else:
-            done = await invalidation_service.revert(
-                repository=repository,
-                publisher=publisher,
-                campaign=campaign,
-                invalidation_id=args.id,
-                reason=args.reason,
-                by=by,
-                now=now,
-            )
-    finally:
-        await kafka.stop()
+    await kept.kafka.start()  # stopped by the CLI's kept.close()
+    now = datetime.now(UTC)
+    if args.action == "apply":
+        body = InvalidationIn(filter=_filter(args), reason=args.reason)
+        done = await invalidation_service.invalidate(
+            repository=repository,
+            publisher=kept.publisher,
+            campaign=campaign,
+            body=body,
+            by=by,
+            now=now,
+        )
+    else:
+        done = await invalidation_service.revert(
+            repository=repository,
+            publisher=kept.publisher,
+            campaign=campaign,
+            invalidation_id=args.id,
+            reason=args.reason,
+            by=by,
+            now=now,
+        )
     return describe(done)
 
 

@@ -1,36 +1,24 @@
-"""create_app(): wiring only — settings, Kafka, the database, tokens, routers, pages."""
+"""signup-api: create_app() wires the routers, pages and middleware to what bootstrap.py builds."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from fastapi import FastAPI
 
 from mobilise_runtime.compression import compress_responses
 from mobilise_runtime.errors import install as install_error_handler
 from mobilise_runtime.health import health_router
-from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.limits import BodyLimit
 from mobilise_runtime.logging import configure_logging
 from mobilise_runtime.metrics import instrument
-from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.pages import static_files
 from mobilise_runtime.serve import serve
+from signup.bootstrap import bootstrap
 from signup.cors import PartnerCors
-from signup.domain.proof import ProofOfWork
-from signup.domain.tokens import Tokens
-from signup.guard import Guard
-from signup.intake import Intake
-from signup.limiter import Limiter
-from signup.public_page import PublicPages
-from signup.publisher import SignupPublisher
-from signup.rendering import STATIC_DIR, page_templates
-from signup.repository import Repository
+from signup.rendering import STATIC_DIR
 from signup.routes import (
     campaigns,
     confirm,
@@ -58,57 +46,24 @@ Organiser endpoints need `Authorization: Bearer <token>` (an organiser's token f
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    shared = settings.shared
-    kafka = EventPublisher(shared.kafka_bootstrap, prefix=shared.topic_prefix, client_id=SERVICE)
-    database = ServiceDatabase(shared.mongo_url, settings.mongo_database, app_name=SERVICE)
-    repository = Repository(database)
-    tokens = Tokens(
-        settings.token_keys.get_secret_value(),
-        confirm_max_age_s=settings.confirm_link_days * 86_400,
-    )
-    publisher = SignupPublisher(kafka, timeout_s=settings.publish_timeout_s)
-    limiter = Limiter(shared.redis_url, timeout_s=shared.probe_timeout)
-    secret = settings.supporter_key_secret.get_secret_value().encode()
-    # Derived, so the proofs and the hashed networks need no secret of their own.
-    abuse_key = hmac.new(secret, b"mobilise abuse limits", hashlib.sha256).digest()
-    guard = Guard(
-        limiter=limiter,
-        proofs=ProofOfWork(abuse_key, bits=settings.proof_bits, ttl_s=settings.proof_ttl_s),
-        key=abuse_key,
-    )
+    services = bootstrap(settings, service=SERVICE)
+    kafka, database = services.stores.kafka, services.stores.database
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await kafka.start()
-        # One connection pool for every call to the counter service (progress bars).
-        http = app.state.http = httpx.AsyncClient()
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await services.start()
         # Mongo may be down at start: the API still starts (and says so on /readyz).
-        indexes = asyncio.create_task(repository.ensure_indexes_eventually())
+        indexes = asyncio.create_task(services.stores.repository.ensure_indexes_eventually())
         try:
             yield
         finally:
             indexes.cancel()
-            await http.aclose()
-            await kafka.stop()
-            await database.close()
-            await limiter.close()
+            await services.close()
 
     app = FastAPI(
         title="mobilise signup", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
     )
-    app.state.settings = settings
-    app.state.repository = repository
-    app.state.publisher = publisher
-    app.state.tokens = tokens
-    app.state.templates = page_templates()
-    app.state.public_pages = PublicPages()
-    app.state.intake = Intake(
-        publisher=publisher,
-        partners=repository.partners,
-        tokens=tokens,
-        key_secret=secret,
-        guard=guard,
-    )
+    app.state.services = services
     install_error_handler(app)
     for module in (campaigns, organisers, signups, exports, pages, confirm, unsubscribe):
         app.include_router(module.router)
@@ -117,13 +72,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", static_files(STATIC_DIR), name="static")
     app.include_router(
         health_router(
-            {"kafka": kafka.ping, "mongo": database.ping, "redis": limiter.ping},
-            shared.probe_timeout,
+            {"kafka": kafka.ping, "mongo": database.ping, "redis": services.limiter.ping},
+            settings.shared.probe_timeout,
         )
     )
     instrument(app, SERVICE)
     # Partners' pages call the widget's endpoints from their own origins (cors.py).
-    app.add_middleware(PartnerCors, repository=repository, public_url=settings.public_url)
+    app.add_middleware(
+        PartnerCors, repository=services.stores.repository, public_url=settings.public_url
+    )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     compress_responses(app)
     return app

@@ -9,10 +9,13 @@ delivery is enough: a batch redelivered after a crash rewrites the same document
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from datetime import datetime
+from typing import Any
 
 from mobilise_events import (
+    Event,
     PledgeSigned,
     Signup,
     SignupConfirmed,
@@ -21,27 +24,28 @@ from mobilise_events import (
     VolunteerRegistered,
 )
 from mobilise_runtime.kafka import EventConsumer, Received
-from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.process import run_consumer_process
+from signup.bootstrap import stores
 from signup.domain.emails import InvalidEmail, canonical_email
 from signup.domain.supporters import person_key
-from signup.repository import SupporterRepository
-from signup.repository.anonymisation import AnonymisationRepository
-from signup.repository.erasures import ErasureRepository
+from signup.repository import Repository, SupporterRepository
 from signup.repository.supporters import Write
 from signup.settings import ProjectorSettings
 
 SERVICE = "signup-projector"
-TOPICS = [
-    t.topic
-    for t in (
-        PledgeSigned,
-        VolunteerRegistered,
-        SignupConfirmed,
-        SupporterUnsubscribed,
-        SupporterErased,
-    )
-]
+
+# Event → its write to the supporter records. Erasures are no write of their own: Projector.apply
+# records their tombstones and deletes the records first, then drops the older signups.
+WRITES: dict[type[Event], Callable[[Any], Write]] = {
+    PledgeSigned: SupporterRepository.signed,
+    VolunteerRegistered: SupporterRepository.signed,
+    SignupConfirmed: SupporterRepository.confirmed,
+    SupporterUnsubscribed: lambda e: SupporterRepository.unsubscribed(
+        e.email, e.campaign_id, e.occurred_at
+    ),
+}
+ERASURES: type[Event] = SupporterErased  # Projector.apply's own step, before the writes
+TOPICS = [t.topic for t in (*WRITES, ERASURES)]
 
 
 def writes_for(batch: list[Received], *, dropped: AbstractSet[int] = frozenset()) -> list[Write]:
@@ -49,23 +53,17 @@ def writes_for(batch: list[Received], *, dropped: AbstractSet[int] = frozenset()
     writes: list[Write] = []
     for received in batch:
         event = received.event
-        if isinstance(event, Signup):
-            if id(event) not in dropped:
-                writes.append(SupporterRepository.signed(event))
-        elif isinstance(event, SignupConfirmed):
-            writes.append(SupporterRepository.confirmed(event))
-        elif isinstance(event, SupporterUnsubscribed):
-            writes.append(
-                SupporterRepository.unsubscribed(event.email, event.campaign_id, event.occurred_at)
-            )
+        write = WRITES.get(type(event))
+        if write is not None and id(event) not in dropped:
+            writes.append(write(event))
     return writes
 
 
 class Projector:
-    def __init__(self, database: ServiceDatabase, key_secret: bytes) -> None:
-        self._supporters = SupporterRepository(database.db)
-        self._erasures = ErasureRepository(database.db)
-        self._anonymised = AnonymisationRepository(database.db)
+    def __init__(self, repository: Repository, key_secret: bytes) -> None:
+        self._supporters = repository.supporters
+        self._erasures = repository.erasures
+        self._anonymised = repository.anonymisation
         self._secret = key_secret
 
     def _key(self, email: str) -> str:
@@ -103,9 +101,11 @@ def _covered(tombstones: dict[str, datetime], signup: Signup, key: str) -> bool:
 
 async def project(settings: ProjectorSettings, stop: asyncio.Event) -> None:
     shared = settings.shared
-    database = ServiceDatabase(shared.mongo_url, settings.mongo_database, app_name=SERVICE)
-    await SupporterRepository(database.db).ensure_indexes()
-    projector = Projector(database, settings.supporter_key_secret.get_secret_value().encode())
+    kept = stores(settings, service=SERVICE)
+    await kept.repository.supporters.ensure_indexes()
+    projector = Projector(
+        kept.repository, settings.supporter_key_secret.get_secret_value().encode()
+    )
 
     consumer = EventConsumer(
         shared.kafka_bootstrap,
@@ -121,7 +121,7 @@ async def project(settings: ProjectorSettings, stop: asyncio.Event) -> None:
     try:
         await consumer.run(stop)
     finally:
-        await database.close()
+        await kept.close()
 
 
 def main() -> None:

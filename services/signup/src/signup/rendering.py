@@ -4,6 +4,7 @@ carries. The routes of pages.py, confirm.py and unsubscribe.py answer through it
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -14,16 +15,18 @@ from fastapi.templating import Jinja2Templates
 
 from mobilise_runtime import pages as runtime_pages
 from mobilise_runtime.catalogs import N_
+from mobilise_runtime.dependencies import services_of
 from signup import wording as words
+from signup.bootstrap import SignupServices
 from signup.domain.errors import Unavailable
 from signup.domain.tokens import TokenExpired, TokenInvalid
 from signup.i18n import Locale
-from signup.settings import Settings
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 
 
+@cache
 def page_templates() -> Jinja2Templates:
     return runtime_pages.page_templates(
         TEMPLATES_DIR, stylesheet="signup.css", footer=N_("Campaigns for gender equality.")
@@ -42,6 +45,7 @@ def render(
     return runtime_pages.render_page(
         request,
         template,
+        templates=page_templates(),
         locale=locale,
         status_code=status_code,
         headers=headers,
@@ -56,6 +60,7 @@ def render_message(
     """A page that only says something: `title` and `text` are msgids (signup.wording)."""
     return runtime_pages.render_message(
         request,
+        templates=page_templates(),
         locale=locale,
         title=title,
         text=text,
@@ -66,7 +71,7 @@ def render_message(
 
 def _context(request: Request, locale: Locale) -> dict[str, Any]:
     # What every page of this service has: the footer's link to the charter.
-    settings: Settings = request.app.state.settings
+    settings = services_of(request, SignupServices).settings
     return {
         "charter_url": charter_url(settings.charter_url, locale),
     }
@@ -103,6 +108,7 @@ def refused_link(
 def unavailable(request: Request, locale: Locale, exc: Unavailable) -> HTMLResponse:
     return runtime_pages.render_unavailable(
         request,
+        templates=page_templates(),
         locale=locale,
         title=words.UNAVAILABLE_TITLE,
         text=words.UNAVAILABLE,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.retention import Removed, RetentionPolicy, run_retention_job
+from signup.bootstrap import stores
 from signup.repository.anonymisation import AnonymisationRepository
 from signup.settings import StoreSettings
 
@@ -30,12 +30,11 @@ async def anonymise(
 
 
 async def apply(settings: StoreSettings, policy: RetentionPolicy, now: datetime) -> Removed:
-    shared = settings.shared
-    database = ServiceDatabase(shared.mongo_url, settings.mongo_database, app_name=SERVICE)
+    kept = stores(settings, service=SERVICE)
     try:
-        return await anonymise(AnonymisationRepository(database.db), policy, now)
+        return await anonymise(kept.repository.anonymisation, policy, now)
     finally:
-        await database.close()
+        await kept.close()
 
 
 def main() -> None:

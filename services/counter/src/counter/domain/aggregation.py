@@ -106,19 +106,13 @@ def entry_id(campaign_id: str, supporter_key: str) -> str:
     return f"{campaign_id}:{supporter_key}"
 
 
-def counted_entry(event: Event) -> str | None:
-    """The ledger entry a signup or confirmation counts against (None for other events)."""
-    if isinstance(event, Signup | SignupConfirmed):
-        return entry_id(event.campaign_id, event.supporter_key)
-    return None
-
-
 def touched_entries(event: Event) -> list[str]:
     """Every ledger entry an event counts against."""
     if isinstance(event, SignupsInvalidated):
         return [entry_id(event.campaign_id, k) for k in event.supporter_keys]
-    one = counted_entry(event)
-    return [] if one is None else [one]
+    if isinstance(event, Signup | SignupConfirmed):
+        return [entry_id(event.campaign_id, event.supporter_key)]
+    return []
 
 
 def erased_entries(event: Event) -> list[str]:

@@ -12,7 +12,8 @@ from typing import Any
 from counter.domain.aggregation import COUNTS, Entry, counts_at
 
 DIMENSIONS = ("by_country", "by_region", "by_macro_region", "by_partner")
-Counts = dict[str, Any]
+# A totals document's numbers (overall and per dimension), as stored or recounted.
+TotalsCounts = dict[str, Any]
 
 
 def _before(pos: str | None, applied: dict[str, int]) -> bool:
@@ -22,8 +23,8 @@ def _before(pos: str | None, applied: dict[str, int]) -> bool:
     return int(rest.rsplit(":", 1)[1]) < applied.get(key, 0)
 
 
-def recount(entries: Iterable[Entry], applied: dict[str, int]) -> Counts:
-    totals: Counts = dict.fromkeys(COUNTS, 0) | {d: {} for d in DIMENSIONS}
+def recount(entries: Iterable[Entry], applied: dict[str, int]) -> TotalsCounts:
+    totals: TotalsCounts = dict.fromkeys(COUNTS, 0) | {d: {} for d in DIMENSIONS}
     for e in entries:
         # Every position that counted something for the entry, each once (a signup confirmed at
         # once is one position), with what it counted (an invalidation: less than nothing).
@@ -46,10 +47,10 @@ def recount(entries: Iterable[Entry], applied: dict[str, int]) -> Counts:
     return totals
 
 
-def stored(doc: dict[str, Any] | None) -> Counts:
+def stored(doc: dict[str, Any] | None) -> TotalsCounts:
     """The counts of a totals document in recount()'s shape (zeros dropped from the maps)."""
     doc = doc or {}
-    counts: Counts = {c: doc.get(c, 0) for c in COUNTS}
+    counts: TotalsCounts = {c: doc.get(c, 0) for c in COUNTS}
     for dimension in DIMENSIONS:
         counts[dimension] = {
             key: {c: n for c, n in values.items() if n}
@@ -59,7 +60,7 @@ def stored(doc: dict[str, Any] | None) -> Counts:
     return counts
 
 
-def drift(expected: Counts, actual: Counts) -> list[str]:
+def drift(expected: TotalsCounts, actual: TotalsCounts) -> list[str]:
     """Human-readable differences, empty when the totals are right."""
     lines = [
         f"{c}: stored {actual[c]}, recounted {expected[c]}"

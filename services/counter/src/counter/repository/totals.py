@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import NamedTuple
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
@@ -33,8 +34,14 @@ def hour_id(campaign_id: str, at: datetime) -> str:
     return f"{campaign_id}:{at.strftime('%Y-%m-%dT%H')}"
 
 
-# A document's write: (version as read, applied as read, applied after, $inc, extra $set).
-Change = tuple[int, dict[str, int], dict[str, int], dict[str, int], Document]
+class Change(NamedTuple):
+    """One document's guarded write."""
+
+    version: int  # as read: the write applies only if the document still has it
+    applied_before: dict[str, int]  # the applied offsets as read
+    applied_after: dict[str, int]  # the applied offsets it moves on to
+    increments: dict[str, int]  # $inc
+    fields: Document  # extra $set
 
 
 class GuardedDocuments:
@@ -50,13 +57,13 @@ class GuardedDocuments:
         return {d["_id"]: (d.get("version", 0), d.get("applied", {})) async for d in cursor}
 
     async def write(self, changes: Mapping[str, Change]) -> None:
-        """`changes`: id → (version as read, applied as read, applied after, $inc, extra $set)."""
         writes = []
-        for doc_id, (version, _, after, increments, extra) in changes.items():
-            guard: Document = {"_id": doc_id, "version": version or {"$exists": False}}
+        for doc_id, change in changes.items():
+            guard: Document = {"_id": doc_id, "version": change.version or {"$exists": False}}
+            applied = {f"applied.{k}": v for k, v in change.applied_after.items()}
             update: Document = {
-                "$set": {**{f"applied.{k}": v for k, v in after.items()}, **extra},
-                "$inc": {**increments, "version": 1},
+                "$set": {**applied, **change.fields},
+                "$inc": {**change.increments, "version": 1},
             }
             writes.append(UpdateOne(guard, update, upsert=True))
         if not writes:

@@ -7,21 +7,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from mailer import messages
-from mailer.deps import Mailings, OrganiserDep, SettingsDep, Signup
+from mailer.deps import AudienceDep, Mailings, OrganiserDep, SettingsDep, SignupClientDep
 from mailer.domain.errors import Forbidden, Rejected
 from mailer.i18n import LOCALES, Locale
 from mailer.planning import in_audience
-from mailer.repository.recipients import AudienceRepository
 from mailer.routes.mailings import localised_texts
 from mailer.schemas import MailingIn, MailingProgress
 from mailer.settings import Settings
 from mailer.signup_client import Campaign, Organiser
 from mobilise_events import Audience, LocalisedText
-from mobilise_runtime.mongo import ServiceDatabase
 
 router = APIRouter(prefix="/api/v1", tags=["mailings"])
 SAMPLE_NAME = "Awa"  # the first name the previews greet
@@ -50,7 +48,7 @@ class PastMailing(MailingProgress):
     requested_at: datetime | None
 
 
-async def _campaign(signup: Signup, organiser: Organiser, slug: str) -> Campaign:
+async def _campaign(signup: SignupClientDep, organiser: Organiser, slug: str) -> Campaign:
     campaign = await signup.campaign(slug)
     if not organiser.may_act_on(campaign.id):
         raise Forbidden(f"campaign {campaign.slug!r} is not one of yours", field="campaign")
@@ -95,9 +93,9 @@ def _rendered(
 async def preview_mailing(
     body: MailingIn,
     organiser: OrganiserDep,
-    signup: Signup,
+    signup: SignupClientDep,
     settings: SettingsDep,
-    request: Request,
+    audience_repository: AudienceDep,
 ) -> MailingPreview:
     campaign = await _campaign(signup, organiser, body.campaign)
     texts = localised_texts(body, campaign)
@@ -105,8 +103,6 @@ async def preview_mailing(
         emails = {locale: _rendered(settings, campaign, texts, locale) for locale in LOCALES}
     except messages.BodyTemplateError as exc:
         raise Rejected(str(exc), field="body_template") from exc
-    database: ServiceDatabase = request.app.state.database
-    audience_repository = AudienceRepository(database.db)
     audience = Audience(
         countries=tuple(body.audience.countries) if body.audience.countries else None,
         confirmed_only=body.audience.confirmed_only,
@@ -129,7 +125,7 @@ async def preview_mailing(
 async def list_mailings(
     slug: str,
     organiser: OrganiserDep,
-    signup: Signup,
+    signup: SignupClientDep,
     mailings: Mailings,
     limit: int = Query(default=20, ge=1, le=100),
 ) -> list[PastMailing]:

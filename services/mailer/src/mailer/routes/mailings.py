@@ -12,9 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, status
 
 from mailer.access import MailingDep
-from mailer.deps import MailingRequestsDep, OrganiserDep, Publisher, Signup
+from mailer.deps import MailingRequestsDep, OrganiserDep, Publisher, SignupClientDep
 from mailer.domain.errors import Forbidden, Rejected
-from mailer.mailing_requests import MailingRequest
+from mailer.repository.mailing_requests import MailingRequest
 from mailer.schemas import MailingAccepted, MailingIn, MailingProgress
 from mailer.signup_client import Campaign
 from mobilise_events import Audience, LocalisedText, MailingRequested
@@ -50,7 +50,7 @@ IdempotencyKey = Annotated[
 async def request_mailing(
     body: MailingIn,
     organiser: OrganiserDep,
-    signup: Signup,
+    signup: SignupClientDep,
     requests: MailingRequestsDep,
     publisher: Publisher,
     idempotency_key: IdempotencyKey = None,

@@ -11,7 +11,7 @@ import httpx
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from mailer.deps import SettingsDep
+from mailer.deps import ServicesDep
 from mailer.domain.errors import NotFound, Unavailable
 from mobilise_runtime.logging import get_logger
 from mobilise_runtime.pages import page_templates
@@ -38,13 +38,14 @@ log = get_logger(__name__)
 @router.get("/outbox", include_in_schema=False)
 async def outbox(
     request: Request,
-    settings: SettingsDep,
+    services: ServicesDep,
     limit: int = Query(default=50, ge=1, le=500),
     format: Literal["html", "json"] = "html",
 ) -> Response:
+    settings = services.settings
     if not settings.dev_outbox:
         raise NotFound("not found")
-    messages = await _received(request.app.state.http, settings.sendgrid_host, limit)
+    messages = await _received(services.http, settings.sendgrid_host, limit)
     if format == "json":
         return JSONResponse(messages, headers={"Cache-Control": "no-store"})
     return _templates.TemplateResponse(

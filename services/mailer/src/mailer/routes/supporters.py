@@ -6,15 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from mailer.access import AdminDep
 from mailer.addresses import AddressHasher
-from mailer.deps import SettingsDep
+from mailer.deps import Database, SettingsDep
 from mailer.domain.errors import Unavailable
 from mailer.supporter_data import held_about
-from mobilise_runtime.mongo import ServiceDatabase
 
 router = APIRouter(prefix="/api/v1", tags=["supporters"])
 
@@ -34,13 +33,12 @@ class ExportIn(BaseModel):
     summary="Everything the mailer holds about an address (admin)",
 )
 async def export(
-    body: ExportIn, _: AdminDep, settings: SettingsDep, request: Request
+    body: ExportIn, _: AdminDep, settings: SettingsDep, database: Database
 ) -> dict[str, Any]:
     """Recipients, suppressions and their reasons, the mails sent (when), the erasure."""
     key = settings.email_hash_key
     if key is None:
         raise Unavailable("MAILER_EMAIL_HASH_KEY is not set: the mailer cannot look addresses up",
                           retry_after_s=60)  # fmt: skip
-    database: ServiceDatabase = request.app.state.database
     held = await held_about(database.db, AddressHasher(key.get_secret_value().encode())(body.email))
     return {"source": "mailer", "generated_at": datetime.now(UTC), **held}

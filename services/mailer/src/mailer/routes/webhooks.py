@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from mailer.deps import Publisher, Verifier, WebhookEventsDep
 from mailer.domain.errors import Unavailable
 from mailer.domain.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, DeliveryEvent, parse_events
-from mailer.webhook_events import WebhookEvents
+from mailer.repository.webhook_events import WebhookEvents
 
 router = APIRouter(tags=["webhooks"])
 NOT_CONFIGURED_RETRY_S = 60

@@ -8,7 +8,9 @@ from pymongo.errors import PyMongoError
 
 from mobilise_runtime.logging import get_logger
 from mobilise_runtime.mongo import ServiceDatabase
+from signup.repository.anonymisation import AnonymisationRepository
 from signup.repository.campaigns import CampaignRepository, ConsentTextRepository
+from signup.repository.erasures import ErasureRepository
 from signup.repository.invalidations import InvalidationRepository
 from signup.repository.organisers import OrganiserRepository
 from signup.repository.partners import PartnerRepository
@@ -28,6 +30,8 @@ class Repository:
         self.supporters = SupporterRepository(database.db)
         self.invalidations = InvalidationRepository(database.db)
         self.sign_ins = SignInRepository(database.db)
+        self.erasures = ErasureRepository(database.db)
+        self.anonymisation = AnonymisationRepository(database.db)
 
     async def ensure_indexes_eventually(self) -> None:
         """Create the indexes, retrying with backoff while the database does not answer."""

@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
+from mobilise_runtime.dependencies import services_of
 from mobilise_runtime.locales import format_day, shown
 from signup import wording as words
-from signup.deps import IntakeDep, Repo, request_client
+from signup.bootstrap import SignupServices
+from signup.deps import IntakeDep, PublicPagesDep, Repo, request_client
 from signup.domain.campaigns import Campaign
 from signup.domain.errors import NotFound, SignupError
 from signup.domain.partners import Embed
@@ -22,10 +23,9 @@ from signup.forms import FormInvalid, Submitted, refusal_messages, signup_from_f
 from signup.i18n import Locale, Wording, countries, negotiate, regions, wording
 from signup.intake import Intake
 from signup.progress import Progress, campaign_progress
-from signup.public_page import NO_STORE, PROGRESS_CACHE_CONTROL, PublicPages
+from signup.public_page import NO_STORE, PROGRESS_CACHE_CONTROL
 from signup.rendering import render, render_message
 from signup.repository import Repository
-from signup.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 # The form's fields are many, but bounded: anything beyond is not this form.
@@ -33,7 +33,9 @@ MAX_FORM_FIELDS = 40
 
 
 @router.get("/c/{slug}", response_class=HTMLResponse)
-async def campaign_page(slug: str, request: Request, repository: Repo) -> Response:
+async def campaign_page(
+    slug: str, request: Request, repository: Repo, pages: PublicPagesDep
+) -> Response:
     locale = negotiate(request)
 
     async def render() -> HTMLResponse | None:
@@ -43,7 +45,6 @@ async def campaign_page(slug: str, request: Request, repository: Repo) -> Respon
             return None
         return await render_campaign(request, repository, campaign, locale)
 
-    pages: PublicPages = request.app.state.public_pages
     answer = await pages.answer(request, locale, render)
     return answer if answer is not None else _not_found(request, locale)
 
@@ -244,6 +245,5 @@ def _not_found(request: Request, locale: Locale) -> HTMLResponse:
 
 
 async def progress_of(request: Request, slug: str) -> Progress | None:
-    settings: Settings = request.app.state.settings
-    client: httpx.AsyncClient = request.app.state.http
-    return await campaign_progress(client, settings.counter_url, slug)
+    services = services_of(request, SignupServices)
+    return await campaign_progress(services.http, services.settings.counter_url, slug)

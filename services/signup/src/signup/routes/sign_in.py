@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from signup import organiser_service, sign_in
-from signup.deps import OrganiserDep, Repo, SettingsDep, TokensDep, bearer_credentials
+from signup.deps import HttpDep, OrganiserDep, Repo, SettingsDep, TokensDep, bearer_credentials
 from signup.schemas import ORGANISER_EXAMPLE, OrganiserOut, WriteModel
 
 router = APIRouter(prefix="/api/v1", tags=["organisers"])
@@ -78,13 +78,13 @@ REFUSED: dict[int | str, dict[str, Any]] = {
     description="The same answer whether or not the address is an organiser's.",
 )
 async def ask_for_link(
-    body: SignInLinkIn, request: Request, settings: SettingsDep, repository: Repo, tokens: TokensDep
+    body: SignInLinkIn, settings: SettingsDep, repository: Repo, tokens: TokensDep, http: HttpDep
 ) -> SignInLinkAsked:
     await sign_in.send_link(
         settings=settings,
         repository=repository,
         tokens=tokens,
-        http=request.app.state.http,
+        http=http,
         email=str(body.email).lower(),
         locale=body.locale,
     )

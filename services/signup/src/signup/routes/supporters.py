@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
+import httpx
 from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse
 
@@ -14,8 +15,10 @@ from mobilise_runtime.locales import Locale
 from signup import erasure
 from signup.access import AdminDep
 from signup.access_report import language, render_report
-from signup.deps import Publisher, Repo, SettingsDep
+from signup.deps import HttpDep, Publisher, Repo, SettingsDep
 from signup.mailer_export import mailer_holds
+from signup.repository import Repository
+from signup.settings import Settings
 from signup.supporter_schemas import (
     ErasureAccepted,
     SupporterEmailIn,
@@ -45,9 +48,10 @@ async def export_supporter(
     _: AdminDep,
     repository: Repo,
     settings: SettingsDep,
+    http: HttpDep,
     request: Request,
 ) -> SupporterExportOut:
-    return await _gather(body.email, repository, settings, request)
+    return await _gather(body.email, repository, settings, http, request)
 
 
 @router.post(
@@ -68,10 +72,11 @@ async def export_report(
     _: AdminDep,
     repository: Repo,
     settings: SettingsDep,
+    http: HttpDep,
     request: Request,
     lang: Locale | None = None,
 ) -> HTMLResponse:
-    exported = await _gather(body.email, repository, settings, request)
+    exported = await _gather(body.email, repository, settings, http, request)
     ids = sorted({r.campaign_id for r in exported.records} | _mailer_campaigns(exported))
     html = render_report(
         exported,
@@ -90,15 +95,17 @@ async def export_report(
 
 
 async def _gather(
-    email: str, repository: Repo, settings: SettingsDep, request: Request
+    email: str,
+    repository: Repository,
+    settings: Settings,
+    http: httpx.AsyncClient,
+    request: Request,
 ) -> SupporterExportOut:
     records = await erasure.records_of(repository.supporters, email)
     mailer = None
     if settings.mailer_url:
         authorization = request.headers["authorization"]  # the organiser's: checked already
-        mailer = await mailer_holds(
-            request.app.state.http, settings.mailer_url, authorization, email
-        )
+        mailer = await mailer_holds(http, settings.mailer_url, authorization, email)
     return SupporterExportOut(
         generated_at=datetime.now(UTC),
         email=email,

@@ -10,6 +10,7 @@
   const POLL_MS = 10000;
   const FAST_POLL_MS = 2000;
   const FAST_POLLS = 15; // after a signup, to show the counter move
+  const MISSED_POLLS = 3;
   const MAX_POLLS = 360; // about an hour, then the counter stays as it is
   const GET = { credentials: "omit", headers: { Accept: "application/json" } };
 
@@ -156,7 +157,8 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.hp{position:absolu
     );
     card.append(form);
     form.addEventListener("submit", submit);
-    schedule(POLL_MS);
+    if (!config.progress) fastPolls = MISSED_POLLS; // the counter was slow: ask soon
+    schedule(config.progress ? POLL_MS : FAST_POLL_MS);
 
     async function submit(event) {
       event.preventDefault();

@@ -1,0 +1,68 @@
+"""The counter's composition root: its parts assembled once, in typed objects every process
+starts from. `stores` (the database, the ledger and the totals) serves counter-consumer and
+counter-reconcile; `bootstrap` is counter-api's read side (main.py): the database, the signup
+service's client and the totals reader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from counter.campaigns import CampaignDirectory
+from counter.reader import TotalsReader
+from counter.repository import TotalsQueries
+from counter.repository.ledger import LedgerRepository
+from counter.repository.totals import TotalsRepository
+from counter.settings import Settings, StoreSettings
+from mobilise_runtime.mongo import ServiceDatabase
+from mobilise_runtime.serve import shutting_down
+
+
+@dataclass(frozen=True)
+class CounterStores:
+    database: ServiceDatabase
+    ledger: LedgerRepository
+    totals: TotalsRepository
+
+    async def ensure_indexes(self) -> None:
+        await self.ledger.ensure_indexes()
+        await self.totals.ensure_indexes()
+
+    async def close(self) -> None:
+        await self.database.close()
+
+
+@dataclass(frozen=True)
+class CounterServices:
+    settings: Settings
+    database: ServiceDatabase
+    http: httpx.AsyncClient  # one connection pool for every question to the signup service
+    campaigns: CampaignDirectory
+    reader: TotalsReader
+
+    async def close(self) -> None:
+        await self.reader.close()
+        await self.http.aclose()
+        await self.database.close()
+
+
+def stores(settings: StoreSettings, *, service: str) -> CounterStores:
+    database = ServiceDatabase(settings.shared.mongo_url, settings.mongo_database, app_name=service)
+    return CounterStores(
+        database=database,
+        ledger=LedgerRepository(database.db),
+        totals=TotalsRepository(database.db),
+    )
+
+
+def bootstrap(settings: Settings, *, service: str) -> CounterServices:
+    database = ServiceDatabase(settings.shared.mongo_url, settings.mongo_database, app_name=service)
+    http = httpx.AsyncClient()
+    return CounterServices(
+        settings=settings,
+        database=database,
+        http=http,
+        campaigns=CampaignDirectory(http, settings.signup_url),
+        reader=TotalsReader(TotalsQueries(database), shutting_down),
+    )

@@ -1,0 +1,142 @@
+"""The mailer's composition root: its parts assembled once, in typed objects every process
+starts from. `bootstrap`: mailer-api's (main.py) settings, Kafka publisher, database, queue probe,
+signup service's client, repositories and webhook verifier; `consumer_parts`: mailer-consumer's
+database, Celery queue, campaign titles and address hasher; `delivery`: what mailer-worker's
+tasks send with; `retention_parts`: mailer-retention's database, Redis and signup client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+from celery import Celery
+from redis.asyncio import Redis
+
+from mailer.addresses import AddressHasher
+from mailer.campaigns import CampaignTitles
+from mailer.delivery import Delivery
+from mailer.domain.webhook import WebhookVerifier, load_verification_key
+from mailer.messages import Sender
+from mailer.publisher import MailerPublisher
+from mailer.queue import QueueProbe, create_celery
+from mailer.repository.audience import AudienceRepository
+from mailer.repository.mailing_requests import MailingRequests
+from mailer.repository.mailings import MailingsRepository
+from mailer.repository.sending import SendingStore, connect
+from mailer.repository.webhook_events import WebhookEvents
+from mailer.sendgrid import SendGridClient
+from mailer.settings import ConsumerSettings, Settings
+from mailer.signup_client import SignupClient
+from mobilise_runtime.kafka import EventPublisher
+from mobilise_runtime.mongo import ServiceDatabase
+
+
+@dataclass(frozen=True)
+class MailerServices:
+    settings: Settings
+    kafka: EventPublisher
+    database: ServiceDatabase
+    queue: QueueProbe
+    http: httpx.AsyncClient  # one connection pool for the signup service and the stand-in
+    signup: SignupClient
+    publisher: MailerPublisher
+    mailing_requests: MailingRequests
+    mailings: MailingsRepository
+    audience: AudienceRepository  # recipients and suppressions, for the mailing previews
+    webhook_events: WebhookEvents
+    verifier: WebhookVerifier | None  # None: no webhook key configured, the webhook is 503
+
+    async def start(self) -> None:
+        await self.kafka.start()
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        await self.kafka.stop()
+        await self.database.close()
+        await self.queue.close()
+
+
+def bootstrap(settings: Settings, *, service: str) -> MailerServices:
+    shared = settings.shared
+    kafka = EventPublisher(shared.kafka_bootstrap, prefix=shared.topic_prefix, client_id=service)
+    database = ServiceDatabase(shared.mongo_url, settings.mongo_database, app_name=service)
+    http = httpx.AsyncClient()
+    key = settings.sendgrid_webhook_public_key
+    return MailerServices(
+        settings=settings,
+        kafka=kafka,
+        database=database,
+        queue=QueueProbe(shared.redis_url),
+        http=http,
+        signup=SignupClient(http, settings.signup_api_url),
+        publisher=MailerPublisher(kafka, timeout_s=settings.publish_timeout_s),
+        mailing_requests=MailingRequests(database),
+        mailings=MailingsRepository(database.db),
+        audience=AudienceRepository(database.db),
+        webhook_events=WebhookEvents(database),
+        verifier=(
+            WebhookVerifier(load_verification_key(key), settings.sendgrid_webhook_max_age_s)
+            if key
+            else None
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ConsumerParts:
+    database: ServiceDatabase
+    queue: Celery
+    http: httpx.AsyncClient  # one connection pool for the campaigns' titles
+    titles: CampaignTitles
+    hasher: AddressHasher
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        await self.database.close()
+        self.queue.close()
+
+
+def consumer_parts(settings: ConsumerSettings, *, service: str) -> ConsumerParts:
+    shared = settings.shared
+    http = httpx.AsyncClient()
+    return ConsumerParts(
+        database=ServiceDatabase(shared.mongo_url, settings.mongo_database, app_name=service),
+        queue=create_celery(settings),
+        http=http,
+        titles=CampaignTitles(SignupClient(http, settings.signup_api_url)),
+        hasher=AddressHasher(settings.email_hash_key.get_secret_value().encode()),
+    )
+
+
+def delivery(settings: Settings) -> Delivery:
+    """Built in the forked worker process that uses it: clients are not shared across a fork."""
+    return Delivery(
+        SendingStore(connect(settings.shared.mongo_url, settings.mongo_database)),
+        SendGridClient.from_settings(settings),
+        Sender.from_settings(settings),
+        settings,
+    )
+
+
+@dataclass(frozen=True)
+class RetentionParts:
+    database: ServiceDatabase
+    redis: Redis
+    http: httpx.AsyncClient
+    signup: SignupClient
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        await self.redis.aclose()
+        await self.database.close()
+
+
+def retention_parts(settings: Settings, *, service: str) -> RetentionParts:
+    shared = settings.shared
+    http = httpx.AsyncClient()
+    return RetentionParts(
+        database=ServiceDatabase(shared.mongo_url, settings.mongo_database, app_name=service),
+        redis=Redis.from_url(shared.redis_url),
+        http=http,
+        signup=SignupClient(http, settings.signup_api_url),
+    )

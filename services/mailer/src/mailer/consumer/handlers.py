@@ -1,0 +1,92 @@
+"""The mailer consumer's handler: which event has which effect, and in which order a batch
+applies them. Each effect is idempotent and independent of the order the topics were read in (an
+erasure covers the signups older than itself, each by its own time; a confirmation may come
+before its signup); the tasks they ask for are queued once every write of the batch is done."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from celery import Celery
+
+from mailer.addresses import AddressHasher
+from mailer.campaigns import CampaignTitles
+from mailer.consumer.enqueue import TaskQueue
+from mailer.consumer.erasure import Erasure
+from mailer.consumer.mailing_plans import MailingPlans
+from mailer.consumer.signup_emails import SignupEmails
+from mailer.consumer.stalled import StalledBatches
+from mailer.consumer.suppressions import Suppressions
+from mailer.repository.audience import AudienceRepository
+from mailer.repository.mailings import MailingsRepository
+from mailer.settings import Settings
+from mailer.specs import Spec
+from mobilise_events import (
+    Event,
+    MailingRequested,
+    Signup,
+    SignupConfirmed,
+    SupporterErased,
+    SupporterUnsubscribed,
+)
+from mobilise_runtime.kafka import Received
+from mobilise_runtime.mongo import ServiceDatabase
+
+Effect = Callable[["MailerConsumer"], Callable[[list[Any]], Awaitable[list[Spec]]]]
+
+# Event → effect, in the order a batch applies them: erasures first (this batch's older signups
+# are dropped), mailings last (their plans see this batch's recipients and suppressions).
+EFFECTS: tuple[tuple[type[Event], Effect], ...] = (
+    (SupporterErased, lambda c: c.erasure.erased),
+    (Signup, lambda c: c.signup_emails.record),  # pledge.signed, volunteer.registered
+    (SignupConfirmed, lambda c: c.confirmed),
+    (SupporterUnsubscribed, lambda c: c.suppressions.unsubscribed),
+    (MailingRequested, lambda c: c.mailings_requested),
+)
+
+
+class MailerConsumer:
+    erasure: Erasure
+    signup_emails: SignupEmails
+    suppressions: Suppressions
+
+    def __init__(
+        self,
+        settings: Settings,
+        database: ServiceDatabase,
+        queue: Celery,
+        titles: CampaignTitles,
+        hasher: AddressHasher,
+    ) -> None:
+        self._audience = AudienceRepository(database.db)
+        mailings = MailingsRepository(database.db)
+        self.tasks = TaskQueue(queue, settings.celery_queue)
+        self.erasure = Erasure(self._audience, hasher)
+        self.signup_emails = SignupEmails(self._audience, mailings, titles, hasher)
+        self.suppressions = Suppressions(self._audience, hasher)
+        self.plans = MailingPlans(self._audience, mailings, titles, settings.mailing_batch_size)
+        self.stalled = StalledBatches(
+            self._audience,
+            mailings,
+            self.signup_emails,
+            self.plans,
+            self.tasks,
+            settings.requeue_after_s,
+        )
+
+    async def handle(self, batch: list[Received]) -> None:
+        events = await self._audience.not_anonymised([r.event for r in batch])
+        specs: list[Spec] = []
+        for kind, effect in EFFECTS:
+            of_kind = [e for e in events if isinstance(e, kind)]
+            if of_kind:
+                specs += await effect(self)(of_kind)
+        await self.tasks.enqueue(specs)
+
+    async def confirmed(self, events: Sequence[SignupConfirmed]) -> list[Spec]:
+        await self._audience.record_confirmations(events)
+        return []
+
+    async def mailings_requested(self, events: Sequence[MailingRequested]) -> list[Spec]:
+        return [spec for event in events for spec in await self.plans.plan(event)]
