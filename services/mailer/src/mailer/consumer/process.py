@@ -15,14 +15,16 @@ from __future__ import annotations
 import asyncio
 
 from mailer.bootstrap import consumer_parts
-from mailer.consumer.handlers import MailerConsumer
+from mailer.consumer.handlers import EFFECTS, MailerConsumer
 from mailer.settings import ConsumerSettings
 from mobilise_events import EVENT_TYPES
 from mobilise_runtime.kafka import EventConsumer
 from mobilise_runtime.process import run_consumer_process
 
 SERVICE = "mailer-consumer"
-TOPICS = [t.topic for t in EVENT_TYPES]  # every event has an effect here (handlers.py)
+# The topics of the events that have an effect here (handlers.py): not signups.invalidated.v1,
+# which changes counts, not who gets mail.
+TOPICS = [t.topic for t in EVENT_TYPES if any(issubclass(t, kind) for kind, _ in EFFECTS)]
 
 
 async def consume(settings: ConsumerSettings, stop: asyncio.Event) -> None:
