@@ -90,8 +90,9 @@ def settle(counter_url: str, want: dict[str, Totals], *, timeout: float, seed: i
             if totals is not None and totals["signed"] > want[slug]["signed"]:
                 raise AssertionError(f"seed {seed}: {slug} counts more than accepted: {totals}")
         if time.monotonic() - started > timeout:
+            wrong = {slug: (want[slug], got[slug]) for slug in want if got[slug] != want[slug]}
             raise AssertionError(
-                f"seed {seed}: totals not exact after {timeout} s:\nexpected {want}\nshown    {got}"
+                f"seed {seed}: totals not exact after {timeout} s (expected, shown): {wrong}"
             )
         time.sleep(0.5)
 

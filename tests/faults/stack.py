@@ -68,6 +68,20 @@ class Stack:
         process.process.wait()
         self.roles[role].remove(process)
 
+    def counter_batch_in_hand(self) -> bool:
+        """Whether a counter ledger position is ahead of its campaign's totals: a batch written
+        to the ledger whose totals write is still to come (see counter.apply)."""
+        mongo: MongoClient[Document]
+        with MongoClient(self.shared.mongo_url) as mongo:
+            db: Database[Document] = mongo[self.databases[1]]
+            applied = {d["_id"]: d.get("applied", {}) for d in db["totals"].find()}
+            for entry in db["ledger"].find():
+                for pos in filter(None, (entry.get("signed_pos"), entry.get("confirmed_pos"))):
+                    key, offset = pos.split("@")[0], int(pos.rsplit(":", 1)[1])
+                    if offset >= applied.get(entry["campaign_id"], {}).get(key, 0):
+                        return True
+        return False
+
     def tails(self, lines: int = 15) -> str:
         """The end of each process's output (printed with a failure)."""
         return "\n".join(

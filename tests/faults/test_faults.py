@@ -48,14 +48,26 @@ async def test_kill_9(whole: Stack, seed: int, role: str) -> None:
 
 
 async def test_consumer_frozen_past_its_session(whole: Stack, seed: int) -> None:
-    """SIGSTOP of one of two counter members until the other has taken its partitions, then
-    SIGCONT: the zombie resumes its batch with a stale view, and must not count anything twice
-    or lose any."""
+    """SIGSTOP of one of two counter members, if it can be, with a batch in hand (its ledger
+    written, its totals not yet), until the other has taken its partitions, then SIGCONT: the
+    zombie resumes its batch with a stale view, and must not count anything twice or lose any."""
     frozen = whole.roles["counter-consumer"][0]
     other = whole.start("counter-consumer")
+    rng = random.Random(seed)
 
     def freeze_then_resume() -> None:
         assigned = sum("partitions assigned" in line for line in other.lines)
+        # Brief freezes (3 s in all, well within its session) until one catches a batch.
+        frozen_s = 0.0
+        while frozen_s < 3:
+            os.killpg(frozen.process.pid, signal.SIGSTOP)
+            started = time.monotonic()
+            if whole.counter_batch_in_hand():
+                print("froze a counter-consumer with a batch in hand")
+                break
+            os.killpg(frozen.process.pid, signal.SIGCONT)
+            frozen_s += time.monotonic() - started
+            time.sleep(rng.uniform(0, 0.02))
         os.killpg(frozen.process.pid, signal.SIGSTOP)
         deadline = time.monotonic() + 60
         try:
