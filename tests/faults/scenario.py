@@ -51,6 +51,7 @@ class Measured:
     fault_s: float  # from the fault to its end (restart done, SIGCONT sent)
     exact_after_s: float  # from the end of the load until every total was exact
     cut_off: int  # emails given up as "outcome unknown" (a send cut off mid-request)
+    exited: list[str]  # processes that exited by themselves (and were started again)
 
 
 @dataclass
@@ -197,7 +198,7 @@ async def _run(
         # Planned only once the mailer knows of the unsubscription: "before planning".
         await asyncio.to_thread(
             checker.wait, lambda: stack.mailer.db["suppressions"].count_documents({}) > 0,
-            what=f"seed {seed}: the unsubscription reaches the mailer",
+            what=f"seed {seed}: the unsubscription reaches the mailer", timeout=SETTLE_S,
         )  # fmt: skip
         mailing = MailingRequested(
             mailing_id=uuid.uuid4(),
@@ -222,6 +223,13 @@ async def _run(
                 if answer.json()["campaigns"]:
                     break
                 await asyncio.sleep(0.5)
+        # From when the mailer knows (its tombstone; the only erasure of the scenario): before,
+        # a worker may send what was queued — the mailer cannot know, its consumer may be the
+        # one killed.
+        await asyncio.to_thread(
+            checker.wait, lambda: stack.mailer.db["erasures"].count_documents({}) > 0,
+            what=f"seed {seed}: the erasure reaches the mailer", timeout=SETTLE_S,
+        )  # fmt: skip
         erased_at.append(time.time())
 
     sending = asyncio.create_task(load.run(stack.signup.url, consents, second, rate=RATE))
@@ -287,6 +295,7 @@ async def _run(
         fault_s=window[1] - window[0],
         exact_after_s=exact,
         cut_off=len(unsent),
+        exited=sorted(stack.restarted),
     )
     _report(measured)
     return measured

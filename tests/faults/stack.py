@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -31,7 +32,9 @@ REQUEUE_AFTER_S = 6
 
 
 class Stack:
-    """One scenario's processes, by role; `kill(role)` is kill -9 of that role's first one."""
+    """One scenario's processes, by role; `kill(role)` is kill -9 of that role's first one. A
+    process that exits by itself is started again, as compose's `restart: unless-stopped` and
+    Kubernetes do (a consumer exits when FerretDB goes away mid-write; its batch is read again)."""
 
     def __init__(self, shared: SharedSettings, unique: str, signup: SignupService, mailer: Mailer):
         self.shared = shared
@@ -48,6 +51,27 @@ class Stack:
         self.databases = (signup.database, f"counter_{unique}", mailer.database)
         self.roles: dict[str, list[Running]] = {}
         self.exits = ExitStack()
+        self.restarted: list[str] = []
+        self._turn = threading.RLock()
+        self._stopping = threading.Event()
+        self._supervisor = threading.Thread(target=self._supervise, daemon=True)
+
+    def _supervise(self) -> None:
+        while not self._stopping.wait(0.5):
+            with self._turn:
+                for role, processes in list(self.roles.items()):
+                    for gone in [p for p in processes if p.process.poll() is not None]:
+                        processes.remove(gone)
+                        self.restarted.append(role)
+                        self.start(role)
+
+    def supervise(self) -> None:
+        self._supervisor.start()
+
+    def unsupervise(self) -> None:
+        self._stopping.set()
+        if self._supervisor.is_alive():
+            self._supervisor.join(timeout=90)
 
     def start(self, role: str) -> Running:
         env, ready = {
@@ -56,17 +80,19 @@ class Stack:
             "mailer-consumer": (self.mailer.env(), "partitions assigned"),
             "mailer-worker": (self.mailer.env(), "ready"),
         }[role]
-        process = self.exits.enter_context(running(role, env))
-        process.wait_for(ready, timeout=60)
-        self.roles.setdefault(role, []).append(process)
-        return process
+        with self._turn:
+            process = self.exits.enter_context(running(role, env))
+            process.wait_for(ready, timeout=60)
+            self.roles.setdefault(role, []).append(process)
+            return process
 
     def kill(self, role: str) -> None:
         """kill -9 of the role's oldest live process (its whole group: a worker's children too)."""
-        process = next(p for p in self.roles[role] if p.process.poll() is None)
-        os.killpg(process.process.pid, signal.SIGKILL)
-        process.process.wait()
-        self.roles[role].remove(process)
+        with self._turn:
+            process = next(p for p in self.roles[role] if p.process.poll() is None)
+            os.killpg(process.process.pid, signal.SIGKILL)
+            process.process.wait()
+            self.roles[role].remove(process)
 
     def counter_batch_in_hand(self) -> bool:
         """Whether a counter ledger position is ahead of its campaign's totals: a batch written
@@ -84,7 +110,7 @@ class Stack:
 
     def tails(self, lines: int = 15) -> str:
         """The end of each process's output (printed with a failure)."""
-        return "\n".join(
+        return f"restarted after exiting by themselves: {self.restarted}\n" + "\n".join(
             f"--- {role} (exit {p.process.poll()}):\n" + "".join(p.lines[-lines:])
             for role, processes in self.roles.items()
             for p in processes
@@ -123,7 +149,11 @@ def whole_stack(shared: SharedSettings, unique: str, outbox: Path) -> Iterator[S
                 for role in ("signup-projector", "counter-consumer", "mailer-consumer"):
                     stack.start(role)
                 stack.start("mailer-worker")
-                yield stack
+                stack.supervise()
+                try:
+                    yield stack
+                finally:
+                    stack.unsupervise()
         finally:
             mongo: MongoClient[Document]
             with MongoClient(shared.mongo_url) as mongo:
