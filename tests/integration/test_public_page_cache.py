@@ -80,7 +80,7 @@ async def test_the_page_is_public_briefly_with_an_etag_and_compressed(
 
         english = await c.get(f"/c/{slug}", headers={"Accept-Language": "en"})
         assert english.headers["etag"] != etag
-        assert '<html lang="en">' in english.text
+        assert '<html lang="en" dir="ltr">' in english.text
 
         # Without Accept-Encoding, the same page, plain.
         raw = await c.get(f"/c/{slug}", headers={"Accept-Encoding": "identity"})
