@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 PACKAGES := packages/events packages/runtime services/signup services/counter services/mailer services/console deploy/local
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: help setup run test lint unit integration e2e up down status bench clean catalogs messages
+.PHONY: help setup run test lint unit integration e2e up down status bench faults-report clean catalogs messages
 
 # The words of every page and email: one gettext domain, English the source (README: Languages).
 CATALOGS := packages/runtime/src/mobilise_runtime/locale
@@ -69,6 +69,12 @@ e2e: setup
 
 up down status: setup
 	$(BIN)/devstack $@
+
+# docs/faults.md from a run of the fault suite (MOBILISE_FAULT_SEED=N replays one).
+faults-report: setup
+	rm -rf .local/faults-report
+	MOBILISE_FAULTS_REPORT=.local/faults-report $(BIN)/pytest tests/faults -q
+	$(BIN)/python -m tests.faults.report .local/faults-report docs/faults.md
 
 bench: setup
 	@command -v wrk >/dev/null || (apt-get -q update >/dev/null && apt-get -q install -y wrk >/dev/null)

@@ -83,7 +83,7 @@ async def test_every_page_has_no_serious_violation(
     await expect(page.locator("html")).to_have_attribute("lang", locale)
     await assert_accessible(page)
     # Refused: every message in place, the summary focused.
-    await page.locator("#signup-form button[type=submit]").click()
+    await page.locator("#signup-form button[type=submit].button--wide").click()
     await expect(page.locator("#error-summary")).to_be_visible()
     await assert_accessible(page)
 

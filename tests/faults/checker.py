@@ -1,15 +1,26 @@
 """The one checker of the fault suite: after the load, the counter's totals must settle (bounded
-polling) at exactly what the accepted pledges say — per campaign, country, region, macro-region."""
+polling) at exactly what the accepted pledges say — per campaign, country, region, macro-region and
+partner; every accepted supporter gets exactly one confirmation (double opt-in) or welcome email;
+nobody gets the newsletter twice, nor after unsubscribing; an erased person is in no collection
+and gets nothing after the erasure."""
 
 from __future__ import annotations
 
+import json
 import time
-from typing import Any
+from collections import Counter
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from counter.domain.m49 import macro_region
+from mailer.repository import FINAL, UNKNOWN
+from mailer.specs import email_batch_id
 from tests.faults.load import Confirm, Pledge
+
+if TYPE_CHECKING:
+    from tests.faults.stack import Stack
 
 Totals = dict[str, Any]
 DIMENSIONS = ("by_country", "by_region", "by_macro_region", "by_partner")
@@ -28,11 +39,12 @@ def expected(
             continue
         seen.add(pledge.email)
         confirms = not double_opt_in or pledge.email in confirming
-        moves = {"signed": 1, "confirmed": int(confirms), "volunteers": 0}
+        moves = {"signed": 1, "confirmed": int(confirms), "volunteers": int(pledge.volunteer)}
         places = {
             "by_country": pledge.country,
             "by_region": pledge.region,
             "by_macro_region": macro_region(pledge.country),
+            "by_partner": pledge.partner,
         }
         for name, n in moves.items():
             totals[name] += n
@@ -78,7 +90,140 @@ def settle(counter_url: str, want: dict[str, Totals], *, timeout: float, seed: i
             if totals is not None and totals["signed"] > want[slug]["signed"]:
                 raise AssertionError(f"seed {seed}: {slug} counts more than accepted: {totals}")
         if time.monotonic() - started > timeout:
+            wrong = {slug: (want[slug], got[slug]) for slug in want if got[slug] != want[slug]}
             raise AssertionError(
-                f"seed {seed}: totals not exact after {timeout} s:\nexpected {want}\nshown    {got}"
+                f"seed {seed}: totals not exact after {timeout} s (expected, shown): {wrong}"
             )
         time.sleep(0.5)
+
+
+def wait(check: Callable[[], bool], *, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"{what}: not after {timeout} s"
+        time.sleep(0.3)
+
+
+Key = tuple[str, str, str]  # campaign id, email, kind
+
+
+def _transactional(messages: list[dict[str, Any]]) -> Counter[Key]:
+    return Counter(
+        (m["custom_args"].get("campaign_id", ""), m["to"][0], m["custom_args"]["kind"])
+        for m in messages
+        if m["custom_args"]["kind"] != "newsletter"
+    )
+
+
+def owed_emails(
+    accepted: list[Pledge],
+    ids: dict[str, str],
+    double: dict[str, bool],
+    excused: set[tuple[str, str]],
+) -> set[Key]:
+    """The email each accepted supporter (campaign, email) is owed once: a confirmation with
+    double opt-in, else a welcome. The `excused` — erased, or unsubscribed — may have had theirs
+    before or not (the mailer sends nothing to them once it knows)."""
+    return {
+        (ids[p.campaign], p.email, "confirmation" if double[p.campaign] else "welcome")
+        for p in accepted
+        if (p.campaign, p.email) not in excused
+    }
+
+
+def cut_off(stack: Stack, owed: set[Key], keys: dict[tuple[str, str], str]) -> set[Key]:
+    """The owed emails whose send was cut off mid-request (a worker killed during it): SendGrid
+    has no idempotency key, so the mailer cannot know whether it went and never resends it (at
+    most once); the batch is "unknown" and dead-lettered for the organiser to see. `keys`:
+    (campaign id, email) → supporter key."""
+    unknown = {
+        b["_id"]
+        for b in stack.mailer.db["mail_batches"].find({"state": UNKNOWN, "mailing_id": None})
+    }
+    return {
+        (campaign, email, kind)
+        for campaign, email, kind in owed
+        if email_batch_id(kind, campaign, keys[(campaign, email)]) in unknown
+    }
+
+
+def mails_settle(
+    stack: Stack,
+    accepted: list[Pledge],
+    ids: dict[str, str],
+    double: dict[str, bool],
+    *,
+    excused: set[tuple[str, str]],
+    keys: dict[tuple[str, str], str],
+    timeout: float,
+    seed: int,
+) -> None:
+    """Waits until every owed email is in the stand-in (or given up as cut off) and no mail is
+    left to send."""
+    owed = owed_emails(accepted, ids, double, excused)
+    batches = stack.mailer.db["mail_batches"]
+    missing: set[Key] = owed
+    deadline = time.monotonic() + timeout
+    while True:
+        missing = owed - set(_transactional(stack.mailer.messages())) - cut_off(stack, owed, keys)
+        pending = batches.count_documents({"state": {"$nin": sorted(FINAL)}})
+        if not missing and not pending:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"seed {seed}: after {timeout} s, {len(missing)} owed emails never sent "
+                f"({sorted(missing)[:5]}…), {pending} batches not done"
+            )
+        time.sleep(0.5)
+
+
+def check_mails(
+    messages: list[dict[str, Any]],
+    accepted: list[Pledge],
+    ids: dict[str, str],
+    double: dict[str, bool],
+    *,
+    excused: set[tuple[str, str]],
+    unsent: set[Key],
+    seed: int,
+) -> None:
+    """Exactly one of each owed email but the `unsent` ones (cut off); nobody else's, and none
+    twice."""
+    sent = _transactional(messages)
+    owed = owed_emails(accepted, ids, double, excused)
+    twice = {k: n for k, n in sent.items() if n > 1}
+    assert not twice, f"seed {seed}: emails sent more than once: {twice}"
+    missing = owed - set(sent) - unsent
+    assert not missing, f"seed {seed}: owed emails never sent: {sorted(missing)}"
+    signed = {(ids[p.campaign], p.email) for p in accepted}
+    strangers = {k for k in sent if k[:2] not in signed}
+    assert not strangers, f"seed {seed}: emails to no accepted signup: {sorted(strangers)}"
+
+
+def check_newsletter(
+    messages: list[dict[str, Any]], mailing_id: str, *, unsubscribed: str, seed: int
+) -> None:
+    got = Counter(m["to"][0] for m in messages if m["custom_args"].get("mailing_id") == mailing_id)
+    assert got, f"seed {seed}: the newsletter reached nobody"
+    twice = {email: n for email, n in got.items() if n > 1}
+    assert not twice, f"seed {seed}: newsletter recipients mailed twice: {twice}"
+    assert unsubscribed not in got, f"seed {seed}: {unsubscribed} unsubscribed, still mailed"
+
+
+def check_erased(
+    stack: Stack, messages: list[dict[str, Any]], email: str, erased_at: float, *, seed: int
+) -> None:
+    """Erased (the 202 at `erased_at`, wall clock): no document of any of the scenario's
+    databases names them, and nothing was sent to them afterwards."""
+    holding = {
+        (db, collection)
+        for db, collection, document in stack.everything_in()
+        if email in json.dumps(document, default=str).lower()
+    }
+    assert not holding, f"seed {seed}: {email} erased, still in {sorted(holding)}"
+    later = [
+        m["custom_args"]["kind"]
+        for m in messages
+        if m["to"][0] == email and m["received_at"] > erased_at
+    ]
+    assert not later, f"seed {seed}: {email} erased, then sent {later}"

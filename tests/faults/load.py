@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import httpx
 
 PLACES = [("FR", "FR-IDF"), ("FR", None), ("SN", "SN-DK"), ("CI", None), ("CA", "CA-QC")]
+# The partners whose widgets bring signups (None: the campaign's own page).
+PARTNERS = ("dakar-numerique", "abidjan-code", None)
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class Pledge:
     country: str
     region: str | None
     newsletter: bool
+    partner: str | None = None
+    volunteer: bool = False  # a volunteer campaign's registration
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,10 @@ class Load:
     def confirmed(self) -> list[Confirm]:
         return [a.pledge for a in self.answers if a.status == 200 and isinstance(a.pledge, Confirm)]
 
+    def refused(self) -> list[Pledge | Confirm]:
+        """Answered 503 or not at all: indeterminate, it may have been recorded all the same."""
+        return [a.pledge for a in self.answers if a.status in (0, 503)]
+
     def unanswered(self) -> list[Answer]:
         """Anything but the success of its kind."""
         return [
@@ -66,11 +74,18 @@ class Load:
 
 
 MAX_REPEATS = 3
+VOLUNTEERING = {"skills": ["mentoring"], "availability": "few_hours_month"}
 
 
-def plan(rng: random.Random, campaigns: dict[str, str], count: int) -> list[Pledge]:
-    """`count` pledges from about 3/4 as many supporters: a repeat is the same body again (a
-    supporter counts once, as their first signup says, so a repeat must not move any total)."""
+def plan(
+    rng: random.Random,
+    campaigns: dict[str, str],
+    count: int,
+    volunteering: frozenset[str] = frozenset(),
+) -> list[Pledge]:
+    """`count` signups from about 3/4 as many supporters: a repeat is the same body again (a
+    supporter counts once, as their first signup says, so a repeat must not move any total).
+    The campaigns in `volunteering` take volunteers."""
     supporters: dict[int, Pledge] = {}
     signed: Counter[int] = Counter()
     pledges: list[Pledge] = []
@@ -84,8 +99,15 @@ def plan(rng: random.Random, campaigns: dict[str, str], count: int) -> list[Pled
         signed[n] += 1
         if n not in supporters:
             country, region = rng.choice(PLACES)
+            slug = rng.choice(slugs)
             supporters[n] = Pledge(
-                rng.choice(slugs), f"s{n}@example.org", country, region, rng.random() < 0.5
+                slug,
+                f"s{n}@example.org",
+                country,
+                region,
+                rng.random() < 0.5,
+                rng.choice(PARTNERS),
+                slug in volunteering,
             )
         pledges.append(supporters[n])
     return pledges
@@ -126,11 +148,14 @@ async def run(
                 "newsletter_opt_in": pledge.newsletter,
                 "consent_text_version": consents[pledge.campaign],
                 **({"region": pledge.region} if pledge.region else {}),
+                **({"partner": pledge.partner} if pledge.partner else {}),
+                **(VOLUNTEERING if pledge.volunteer else {}),
             }
             started = time.monotonic()
             try:
+                kind = "volunteers" if pledge.volunteer else "pledges"
                 response = await client.post(
-                    f"/api/v1/campaigns/{pledge.campaign}/pledges",
+                    f"/api/v1/campaigns/{pledge.campaign}/{kind}",
                     json=body,
                     headers={"X-Forwarded-For": client_address(pledge.email)},
                 )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 import uuid
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -66,7 +68,8 @@ async def test_topics_are_created_with_partitions_and_retention(
     admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
     await admin.start()
     try:
-        described = {t["topic"]: t for t in await admin.describe_topics()}
+        names = [topic_prefix + spec.name for spec in TOPICS]
+        described = await _described(admin, names)
         for spec in TOPICS:
             assert len(described[topic_prefix + spec.name]["partitions"]) == spec.partitions
         pledges = next(s for s in TOPICS if s.name == PledgeSigned.topic)
@@ -78,6 +81,22 @@ async def test_topics_are_created_with_partitions_and_retention(
         await admin.close()
     # A second run changes nothing.
     assert await ensure_topics(stack.kafka_bootstrap, prefix=topic_prefix) == []
+
+
+async def _described(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, Any]:
+    """The topics as the broker describes them, once its metadata has every one of them: a
+    topic just created may be missing from a busy broker's answer for a moment."""
+    deadline = time.monotonic() + 30
+    while True:
+        described = {t["topic"]: t for t in await admin.describe_topics(names)}
+        known = [
+            n
+            for n in names
+            if described.get(n, {}).get("error_code") == 0 and described[n]["partitions"]
+        ]
+        if len(known) == len(names) or time.monotonic() > deadline:
+            return described
+        await asyncio.sleep(0.2)
 
 
 async def test_published_events_are_read_back_by_a_consumer_group(

@@ -5,7 +5,7 @@ did not arrive is asked for again, and a link resent later would be one more liv
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Literal
+from typing import Any
 
 from markupsafe import escape
 
@@ -13,43 +13,45 @@ from mailer.domain.errors import Unavailable
 from mailer.messages import Sender
 from mailer.sendgrid import SendError, SendGridClient
 from mailer.settings import Settings
+from mobilise_runtime.catalogs import N_, wording
+from mobilise_runtime.locales import Locale, direction
 from mobilise_runtime.logging import get_logger
 
 log = get_logger(__name__)
-Locale = Literal["fr", "en"]
 RETRY_AFTER_S = 10
-_TEXT: dict[Locale, dict[str, str]] = {
-    "en": {
-        "subject": "Your sign-in link to the mobilise console",
-        "body": "Hello {name},\n\nOpen this link to sign in to the console. It works once, "
-        "for {minutes} minutes:\n\n{link}\n\nIf you did not ask to sign in, ignore this email.",
-    },
-    "fr": {
-        "subject": "Votre lien de connexion à la console mobilise",
-        "body": "Bonjour {name},\n\nOuvrez ce lien pour vous connecter à la console. Il ne sert "
-        "qu'une fois, pendant {minutes} minutes :\n\n{link}\n\nSi vous n'avez rien demandé, "
-        "ignorez ce message.",
-    },
-}
+SUBJECT = N_("Your sign-in link to the mobilise console")
+GREETING = N_("Hello %(name)s,")
+INVITATION = N_("Open this link to sign in to the console. It works once, for %(minutes)s minutes:")
+NOT_ASKED = N_("If you did not ask to sign in, ignore this email.")
 
 
 def sign_in_body(
     *, sender: Sender, email: str, name: str, link: str, minutes: int, locale: Locale
 ) -> dict[str, Any]:
-    text = _TEXT[locale]["body"].format(name=name, minutes=minutes, link=link)
-    paragraphs = "".join(f"<p>{escape(p)}</p>" for p in text.split("\n\n"))
-    html = paragraphs.replace(
-        f"<p>{escape(link)}</p>", f'<p><a href="{escape(link)}">{escape(link)}</a></p>'
+    words = wording(locale)
+    paragraphs = [
+        words.gettext(GREETING, name=name),
+        words.gettext(INVITATION, minutes=words.number(minutes)),
+        link,
+        words.gettext(NOT_ASKED),
+    ]
+    text = "\n\n".join(paragraphs)
+    html = "".join(
+        f'<p><a href="{escape(link)}">{escape(link)}</a></p>'
+        if p == link
+        else f"<p>{escape(p)}</p>"
+        for p in paragraphs
     )
+    page = f'<html lang="{locale}" dir="{direction(locale)}"><body>{html}</body></html>'
     return {
         "personalizations": [
             {"to": [{"email": email}], "custom_args": {"kind": "sign-in"}},
         ],
         "from": {"email": sender.email, "name": sender.name},
-        "subject": _TEXT[locale]["subject"],
+        "subject": words.gettext(SUBJECT),
         "content": [
             {"type": "text/plain", "value": text},
-            {"type": "text/html", "value": f'<html lang="{locale}"><body>{html}</body></html>'},
+            {"type": "text/html", "value": page},
         ],
         # A credential: no click tracking rewriting the link through SendGrid's servers.
         "tracking_settings": {"click_tracking": {"enable": False, "enable_text": False}},

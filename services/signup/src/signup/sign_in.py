@@ -10,10 +10,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 
 import httpx
 
+from mobilise_runtime.locales import Locale
 from mobilise_runtime.logging import get_logger
 from signup.domain.errors import LinkRefused, NotFound
 from signup.domain.organisers import Organiser
@@ -39,7 +39,7 @@ async def send_link(
     tokens: Tokens,
     http: httpx.AsyncClient,
     email: str,
-    locale: Literal["fr", "en"],
+    locale: Locale,
 ) -> None:
     admin = settings.shared.admin_token
     # Checked first, whoever asks: the answer must not depend on the address.

@@ -138,8 +138,17 @@ async def list_mailings(
         found.append(
             PastMailing(
                 **MailingProgress.model_validate(progress, from_attributes=True).model_dump(),
-                subject=mailing.get("subject") or {},
+                # Stored as the event's LocalisedText: the languages given, as they were given.
+                subject=_given(mailing.get("subject")),
                 requested_at=mailing.get("requested_at"),
             )
         )
     return found
+
+
+def _given(subject: dict[str, Any] | None) -> dict[str, str]:
+    if not subject:
+        return {}
+    return {
+        str(locale): text for locale, text in LocalisedText.model_validate(subject).texts.items()
+    }

@@ -3,8 +3,6 @@ one-time links) asks here, with the admin token, for the link to be mailed."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
@@ -12,6 +10,7 @@ from mailer.access import AdminDep
 from mailer.deps import SettingsDep
 from mailer.messages import Sender
 from mailer.sign_in_email import send_sign_in, sign_in_body
+from mobilise_runtime.locales import Locale
 
 router = APIRouter(prefix="/api/v1", tags=["organisers"])
 
@@ -23,7 +22,7 @@ class SignInEmailIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     link: HttpUrl
     minutes: int = Field(ge=1, le=24 * 60)
-    locale: Literal["fr", "en"] = "en"
+    locale: Locale = "en"
 
 
 @router.post(

@@ -4,7 +4,7 @@ token, end the session (signup/sign_in.py has the rules)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from signup import organiser_service, sign_in
 from signup.deps import HttpDep, OrganiserDep, Repo, SettingsDep, TokensDep, bearer_credentials
-from signup.schemas import ORGANISER_EXAMPLE, OrganiserOut, WriteModel
+from signup.schemas import ORGANISER_EXAMPLE, Locale, OrganiserOut, WriteModel
 
 router = APIRouter(prefix="/api/v1", tags=["organisers"])
 ASKED = "if this address is an organiser's, a sign-in link is on its way"
@@ -24,8 +24,7 @@ class SignInLinkIn(WriteModel):
     )
 
     email: EmailStr
-    # The console's languages so far (its catalogs and the sign-in email's words).
-    locale: Literal["fr", "en"] = "en"
+    locale: Locale = "en"
 
 
 class SignInLinkAsked(BaseModel):
