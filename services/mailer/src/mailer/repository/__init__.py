@@ -20,6 +20,10 @@
   read only to queue a batch (again).
 - `mail_log`    per-(supporter, message) claims: `{message}:{supporter_key}`, inserted before a
   send; a duplicate key means someone already claimed that mail.
+- `mail_sends`  one per send turn of a batch, `{batch id}:{turn}`, inserted before the batch is
+  marked "sending": a duplicate key means another run of the task (queued twice: the stalled-batch
+  sweep, a redelivery) has that turn. Only an insert is atomic on FerretDB 1.24: its guarded
+  updates read then write, so two runs could both move a batch from "queued" and both send.
 - `mail_dead_letters` what was given up, with the reason.
 - `anonymised_campaigns` `{campaign id}` markers written by mailer-retention: the campaign's
   personal data is gone, and the consumer drops its replayed signups and confirmations."""
@@ -32,6 +36,7 @@ MAILING_REQUESTS = "mailing_requests"  # written by the mailings API (POST), rea
 MAIL_BATCHES = "mail_batches"
 MAIL_BATCH_MEMBERS = "mail_batch_members"
 MAIL_LOG = "mail_log"
+MAIL_SENDS = "mail_sends"
 DEAD_LETTERS = "mail_dead_letters"
 ANONYMISED = "anonymised_campaigns"
 
