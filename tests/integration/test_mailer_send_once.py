@@ -8,13 +8,13 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from devstack.config import StackConfig
 from mailer.delivery import Delivery
 from mailer.messages import Sender
-from mailer.repository import MAIL_BATCHES, QUEUED, SENT
+from mailer.repository import DEAD_LETTERS, MAIL_BATCHES, MAIL_SENDS, QUEUED, SENT, UNKNOWN
 from mailer.repository.sending import SendingStore, connect
 from mailer.sendgrid import SendGridClient
 from mailer.settings import Settings
@@ -99,3 +99,34 @@ def test_runs_of_one_task_racing_send_it_once(
     finally:
         for c in clients:
             c.client.close()
+
+
+def test_a_turn_taken_by_a_run_gone_quiet_is_given_up_not_resent(
+    database: ServiceDatabase, stack: StackConfig
+) -> None:
+    """A run took the batch's turn and vanished before marking it "sending" (killed, or frozen
+    past twice the SendGrid timeout): it may have sent, so the next run records the batch
+    unknown and sends nothing; a turn taken just now is left to its holder."""
+    settings = Settings(sendgrid_api_key="dev", sendgrid_timeout_s=5)
+    sendgrid = CountingSendGrid()
+    db = connect(stack.mongo_url, database.db.name)
+    try:
+        delivery = Delivery(SendingStore(db), sendgrid, Sender.from_settings(settings), settings)
+        quiet, busy = welcome(1), welcome(2)
+        for spec, taken_s in ((quiet, 11), (busy, 0)):
+            db[MAIL_BATCHES].insert_one(
+                {"_id": spec["batch_id"], "kind": WELCOME, "mailing_id": None,
+                 "campaign_id": "c-1", "size": 1, "state": QUEUED,
+                 "created_at": datetime.now(UTC)}
+            )  # fmt: skip
+            db[MAIL_SENDS].insert_one(
+                {"_id": f"{spec['batch_id']}:0", "batch_id": spec["batch_id"],
+                 "campaign_id": "c-1", "taken_at": datetime.now(UTC) - timedelta(seconds=taken_s)}
+            )  # fmt: skip
+            assert delivery.run(spec, attempt=1) is None
+        states = {b["_id"]: b["state"] for b in db[MAIL_BATCHES].find({}, {"state": 1})}
+        assert states == {quiet["batch_id"]: UNKNOWN, busy["batch_id"]: QUEUED}
+        assert db[DEAD_LETTERS].count_documents({"_id": quiet["batch_id"]}) == 1
+        assert sendgrid.sent == Counter()
+    finally:
+        db.client.close()
