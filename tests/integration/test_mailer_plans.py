@@ -46,7 +46,7 @@ async def test_a_late_planner_never_rewrites_the_plan_nor_resets_a_sent_batch(
     first, *rest = await database.db["mail_batches"].find().sort("_id", 1).to_list()
     assert len(rest) == 2
 
-    # A worker sends the first batch: claims, "sending", "sent".
+    # A worker sends the first batch: claims, takes its send turn, "sent".
     worker = SendingStore(connect(stack.mongo_url, database.db.name))
     people = owner_plan.batches[0]
     assert worker.claim(mailing_id, first["_id"], "c-1", people) == people

@@ -104,9 +104,9 @@ def test_runs_of_one_task_racing_send_it_once(
 def test_a_turn_taken_by_a_run_gone_quiet_is_given_up_not_resent(
     database: ServiceDatabase, stack: StackConfig
 ) -> None:
-    """A run took the batch's turn and vanished before marking it "sending" (killed, or frozen
-    past twice the SendGrid timeout): it may have sent, so the next run records the batch
-    unknown and sends nothing; a turn taken just now is left to its holder."""
+    """A run took the batch's turn and went quiet (killed mid-request, or frozen past twice the
+    SendGrid timeout): it may have sent, so the next run records the batch unknown and sends
+    nothing; a turn taken just now is left to its holder."""
     settings = Settings(sendgrid_api_key="dev", sendgrid_timeout_s=5)
     sendgrid = CountingSendGrid()
     db = connect(stack.mongo_url, database.db.name)

@@ -4,11 +4,12 @@ One run only of a task queued twice (the stalled-batch sweep, a redelivery) send
 takes the batch's current turn first (`SendingStore.start_sending`, insert-once); a send known not
 taken by SendGrid moves the batch to its next turn, for the retry.
 
-At most once when the outcome is unknown: a batch is marked "sending" (durably) before its
-request leaves. A task that finds its batch "sending" — its worker was killed mid-request, or a
-gateway answered 502/504 — cannot know whether SendGrid took the request (SendGrid has no
-idempotency key), so it records the batch "unknown", dead-letters it and sends nothing: a lost
-email is recoverable by an organiser, a duplicate is not. Everything known not to have been taken
+At most once when the outcome is unknown: the turn is taken (durably) right before the request
+leaves. A task that finds the turn taken by a run gone quiet, or its batch "sending" (marked so by
+workers before send turns) — its worker was killed mid-request — or a gateway that answered
+502/504, cannot know whether SendGrid took the request (SendGrid has no idempotency key), so it
+records the batch "unknown", dead-letters it and sends nothing: a lost email is recoverable by an
+organiser, a duplicate is not. Everything known not to have been taken
 (429, other 5xx, unreachable) is retried with backoff until `send_max_attempts`."""
 
 from __future__ import annotations
@@ -92,12 +93,12 @@ class Delivery:
         except Refused as exc:
             self._give_up(batch, keys, FAILED, str(exc), attempt)
             return None
-        self._finish(batch, SENT, sent=len(claimed), message_id=message_id)
+        self._finish(batch, SENT, sent=len(claimed), message_id=message_id, attempts=attempt)
         log.info("batch sent", batch=batch["_id"], sent=len(claimed), blocked=len(blocked))
         return None
 
     def _in_flight(self, since: Any) -> bool:
-        """Marked "sending" (or its turn taken) so recently that its request may still be
+        """Its turn taken (or marked "sending") so recently that its request may still be
         going: a request ends within the client's timeout (twice it, for the reads after the
         write)."""
         window = timedelta(seconds=2 * self.settings.sendgrid_timeout_s)
@@ -105,14 +106,14 @@ class Delivery:
 
     def _turn_taken(self, spec: Spec, keys: list[str], turn: int, attempt: int) -> None:
         """Another run of this task took this send turn: it sends and records the outcome. Given
-        up as unknown only if that run went quiet with the turn (it may have sent), unless the
-        batch moved on meanwhile (finished, or its next turn is someone's retry)."""
+        up as unknown only if that run went quiet with the turn (cut off mid-request: it may have
+        sent), unless the batch moved on meanwhile (finished, or its next turn is a retry's)."""
         if self._in_flight(self.store.turn_taken_at(spec["batch_id"], turn)):
             return
         batch = self.store.batch(spec)
         if batch["state"] in FINAL or _turn(batch) != turn:
             return
-        reason = "outcome unknown: another run took this send and went quiet; not resent"
+        reason = "outcome unknown: an earlier attempt was cut off mid-request; not resent"
         self._give_up(batch, keys, UNKNOWN, reason, attempt)
 
     def _retry(
@@ -140,7 +141,7 @@ class Delivery:
         self, batch: Document, keys: list[str], state: str, reason: str, attempt: int
     ) -> None:
         size = int(batch["size"])
-        self._finish(batch, state, sent=0, failed=size, reason=reason)
+        self._finish(batch, state, sent=0, failed=size, reason=reason, attempts=attempt)
         self.store.dead_letter(batch, keys, reason, attempt)
         log.error("batch dead-lettered", batch=batch["_id"], state=state, reason=reason)
 

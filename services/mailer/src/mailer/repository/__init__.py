@@ -20,8 +20,8 @@
   read only to queue a batch (again).
 - `mail_log`    per-(supporter, message) claims: `{message}:{supporter_key}`, inserted before a
   send; a duplicate key means someone already claimed that mail.
-- `mail_sends`  one per send turn of a batch, `{batch id}:{turn}`, inserted before the batch is
-  marked "sending": a duplicate key means another run of the task (queued twice: the stalled-batch
+- `mail_sends`  one per send turn of a batch, `{batch id}:{turn}`, inserted right before its
+  request leaves: a duplicate key means another run of the task (queued twice: the stalled-batch
   sweep, a redelivery) has that turn. Only an insert is atomic on FerretDB 1.24: its guarded
   updates read then write, so two runs could both move a batch from "queued" and both send.
 - `mail_dead_letters` what was given up, with the reason.
@@ -40,8 +40,9 @@ MAIL_SENDS = "mail_sends"
 DEAD_LETTERS = "mail_dead_letters"
 ANONYMISED = "anonymised_campaigns"
 
-# States of a mail batch. "sending" is durable before the request leaves: found again by a
-# redelivered task, it means the outcome is unknown.
+# States of a mail batch. A request in flight is its batch's taken send turn (mail_sends), found
+# again by a redelivered task: the outcome is unknown. "sending" is what workers before send turns
+# marked instead; a batch found so is treated alike.
 QUEUED, SENDING, RETRYING = "queued", "sending", "retrying"
 SENT, FAILED, UNKNOWN = "sent", "failed", "unknown"
 FINAL = frozenset({SENT, FAILED, UNKNOWN})

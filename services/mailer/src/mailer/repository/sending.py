@@ -19,7 +19,6 @@ from mailer.repository import (
     MAIL_LOG,
     MAIL_SENDS,
     QUEUED,
-    SENDING,
     SUPPRESSIONS,
 )
 from mobilise_runtime.mongo import Document, already_there
@@ -106,22 +105,24 @@ class SendingStore:
         return [r for r, d in zip(recipients, docs, strict=True) if d["_id"] not in elsewhere]
 
     def start_sending(self, batch_id: str, campaign_id: str, turn: int, attempt: int) -> bool:
-        """Takes the batch's send turn and marks it "sending", unless another run of its task
-        (a task queued twice) took that turn first: only the one that took it sends. Taken by an
-        insert, the only write FerretDB makes atomic: a guarded update there reads then writes,
-        and two runs racing to move the batch from "queued" would both see theirs succeed."""
+        """Takes the batch's send turn, unless another run of its task (a task queued twice) took
+        it first: only the one that took it sends. Taken by an insert, the only write FerretDB
+        makes atomic (a guarded update there reads then writes: two runs racing to move the batch
+        would both see theirs succeed). The turn is the durable mark that a request may be
+        leaving: nothing else is written between it and the request, so a worker killed in
+        between is as rare as one killed mid-request."""
         try:
             self._sends.insert_one(
                 {
                     "_id": f"{batch_id}:{turn}",
                     "batch_id": batch_id,
                     "campaign_id": campaign_id,
+                    "attempt": attempt,
                     "taken_at": _now(),
                 }
             )
         except DuplicateKeyError:
             return False
-        self.set_state(batch_id, SENDING, attempts=attempt)
         return True
 
     def turn_taken_at(self, batch_id: str, turn: int) -> datetime | None:
