@@ -46,11 +46,11 @@ async def test_a_late_planner_never_rewrites_the_plan_nor_resets_a_sent_batch(
     first, *rest = await database.db["mail_batches"].find().sort("_id", 1).to_list()
     assert len(rest) == 2
 
-    # A worker sends the first batch: claims, "sending", "sent".
+    # A worker sends the first batch: claims, takes its send turn, "sent".
     worker = SendingStore(connect(stack.mongo_url, database.db.name))
     people = owner_plan.batches[0]
     assert worker.claim(mailing_id, first["_id"], "c-1", people) == people
-    assert worker.start_sending(first["_id"], 1)
+    assert worker.start_sending(first["_id"], "c-1", 0, 1)
     worker.set_state(first["_id"], SENT, sent=2, failed=0, suppressed=0)
 
     # The member that lost the partition plans late, from what it read (one more recipient).

@@ -27,6 +27,7 @@ COLLECTIONS = (
     "mail_batches",
     "mail_batch_members",
     "mail_log",
+    "mail_sends",
     "mail_dead_letters",
     "mailings",
 )
@@ -93,6 +94,12 @@ async def seed(database: ServiceDatabase) -> None:
          {"_id": "recent:k1", "batch_id": "recent:p:0", "campaign_id": "c-1",
           "supporter_key": "k1", "claimed_at": ago(9)}]
     )  # fmt: skip
+    await db["mail_sends"].insert_many(
+        [{"_id": "welcome:c-1:old:0", "batch_id": "welcome:c-1:old", "campaign_id": "c-1",
+          "taken_at": ago(91)},
+         {"_id": "welcome:c-1:recent:0", "batch_id": "welcome:c-1:recent", "campaign_id": "c-1",
+          "taken_at": ago(89)}]
+    )  # fmt: skip
     await db["mail_dead_letters"].insert_many(
         [{"_id": "done:p:9", "campaign_id": "c-1", "supporter_keys": ["k3"],
           "reason": "400", "at": ago(181)},
@@ -122,6 +129,7 @@ async def test_mailer_retention_prunes_what_the_policy_says_and_only_that(
         "webhook_events": 1,
         "mail_batches": 5,  # two signup emails, the finished mailing's three
         "mail_batch_members": 3,
+        "mail_sends": 1,
         "mail_log (reduced to hashes)": 1,
         "mail_dead_letters": 1,
     }
@@ -135,6 +143,7 @@ async def test_mailer_retention_prunes_what_the_policy_says_and_only_that(
     }
     assert await ids(database, "mail_batch_members") == {"busy:p:0", "busy:p:1", "recent:p:0"}
     assert await ids(database, "mail_dead_letters") == {"busy:p:9"}
+    assert await ids(database, "mail_sends") == {"welcome:c-1:recent:0"}
     log = {d["_id"]: d for d in await database.db["mail_log"].find().to_list()}
     assert log["done:k1"] == {"_id": "done:k1", "campaign_id": "c-1", "supporter_key": "k1"}
     assert "claimed_at" in log["recent:k1"]

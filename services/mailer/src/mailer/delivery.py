@@ -1,10 +1,15 @@
 """One mail batch, from its task to SendGrid: check suppressions, claim, send, record the outcome.
 
-At most once when the outcome is unknown: a batch is marked "sending" (durably) before its
-request leaves. A task that finds its batch "sending" — its worker was killed mid-request, or a
-gateway answered 502/504 — cannot know whether SendGrid took the request (SendGrid has no
-idempotency key), so it records the batch "unknown", dead-letters it and sends nothing: a lost
-email is recoverable by an organiser, a duplicate is not. Everything known not to have been taken
+One run only of a task queued twice (the stalled-batch sweep, a redelivery) sends: each send
+takes the batch's current turn first (`SendingStore.start_sending`, insert-once); a send known not
+taken by SendGrid moves the batch to its next turn, for the retry.
+
+At most once when the outcome is unknown: the turn is taken (durably) right before the request
+leaves. A task that finds the turn taken by a run gone quiet, or its batch "sending" (marked so by
+workers before send turns) — its worker was killed mid-request — or a gateway that answered
+502/504, cannot know whether SendGrid took the request (SendGrid has no idempotency key), so it
+records the batch "unknown", dead-letters it and sends nothing: a lost email is recoverable by an
+organiser, a duplicate is not. Everything known not to have been taken
 (429, other 5xx, unreachable) is retried with backoff until `send_max_attempts`."""
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ class Delivery:
         if batch["state"] in FINAL:
             return None
         if batch["state"] == SENDING:
-            if self._in_flight(batch):
+            if self._in_flight(batch.get("updated_at")):
                 return None  # another run of this task is mid-request: it records the outcome
             reason = "outcome unknown: an earlier attempt was cut off mid-request; not resent"
             self._give_up(batch, keys, UNKNOWN, reason, attempt)
@@ -72,8 +77,10 @@ class Delivery:
         except BodyTemplateError as exc:
             self._give_up(batch, keys, FAILED, f"mailing text refused: {exc}", attempt)
             return None
-        if not self.store.start_sending(batch["_id"], attempt):
-            return None  # another run of this task has it
+        turn = _turn(batch)
+        if not self.store.start_sending(batch["_id"], spec["campaign_id"], turn, attempt):
+            self._turn_taken(spec, keys, turn, attempt)
+            return None
         try:
             message_id = self.client.send(body)
         except RateLimited as exc:
@@ -86,16 +93,28 @@ class Delivery:
         except Refused as exc:
             self._give_up(batch, keys, FAILED, str(exc), attempt)
             return None
-        self._finish(batch, SENT, sent=len(claimed), message_id=message_id)
+        self._finish(batch, SENT, sent=len(claimed), message_id=message_id, attempts=attempt)
         log.info("batch sent", batch=batch["_id"], sent=len(claimed), blocked=len(blocked))
         return None
 
-    def _in_flight(self, batch: Document) -> bool:
-        """Marked "sending" so recently that its request may still be going: a request ends
-        within the client's timeout (twice it, for the reads after the write)."""
-        since = batch.get("updated_at")
+    def _in_flight(self, since: Any) -> bool:
+        """Its turn taken (or marked "sending") so recently that its request may still be
+        going: a request ends within the client's timeout (twice it, for the reads after the
+        write)."""
         window = timedelta(seconds=2 * self.settings.sendgrid_timeout_s)
         return since is not None and as_utc(since) > datetime.now(UTC) - window
+
+    def _turn_taken(self, spec: Spec, keys: list[str], turn: int, attempt: int) -> None:
+        """Another run of this task took this send turn: it sends and records the outcome. Given
+        up as unknown only if that run went quiet with the turn (cut off mid-request: it may have
+        sent), unless the batch moved on meanwhile (finished, or its next turn is a retry's)."""
+        if self._in_flight(self.store.turn_taken_at(spec["batch_id"], turn)):
+            return
+        batch = self.store.batch(spec)
+        if batch["state"] in FINAL or _turn(batch) != turn:
+            return
+        reason = "outcome unknown: an earlier attempt was cut off mid-request; not resent"
+        self._give_up(batch, keys, UNKNOWN, reason, attempt)
 
     def _retry(
         self, batch: Document, keys: list[str], attempt: int, reason: str, **when: float
@@ -105,8 +124,10 @@ class Delivery:
                 batch, keys, FAILED, f"gave up after {attempt} attempts: {reason}", attempt
             )
             return None
-        # Known not taken by SendGrid: a later attempt may send it.
-        self.store.set_state(batch["_id"], RETRYING, attempts=attempt, reason=reason)
+        # Known not taken by SendGrid: a later attempt may send it, in the batch's next turn.
+        self.store.set_state(
+            batch["_id"], RETRYING, attempts=attempt, reason=reason, turn=_turn(batch) + 1
+        )
         delay = retry_delay(
             attempt,
             base_s=self.settings.send_retry_base_s,
@@ -120,7 +141,7 @@ class Delivery:
         self, batch: Document, keys: list[str], state: str, reason: str, attempt: int
     ) -> None:
         size = int(batch["size"])
-        self._finish(batch, state, sent=0, failed=size, reason=reason)
+        self._finish(batch, state, sent=0, failed=size, reason=reason, attempts=attempt)
         self.store.dead_letter(batch, keys, reason, attempt)
         log.error("batch dead-lettered", batch=batch["_id"], state=state, reason=reason)
 
@@ -151,6 +172,11 @@ class Delivery:
             return bodies[0]
         build = messages.confirmation if spec["kind"] == "confirmation" else messages.welcome
         return build(sender=self.sender, campaign_title=title, recipient=people[0])
+
+
+def _turn(batch: Document) -> int:
+    """The batch's send turn: how many of its sends were known not taken (0 for a new batch)."""
+    return int(batch.get("turn") or 0)
 
 
 def _recipient(spec: Spec, r: dict[str, Any]) -> Recipient:

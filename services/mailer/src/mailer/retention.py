@@ -6,6 +6,8 @@ data, once, and reports what it removed. Idempotent: a second run removes nothin
 - Finished mail batches older than `mail_batch_days` are deleted with their member lists. A
   newsletter's batches go only all together, once every batch of its plan is finished, and only
   after its counts were written on the mailing (`final_counts`): its progress stays right.
+- `mail_sends` (a batch's send turns) older than `mail_batch_days` are deleted: a batch is finished
+  long before, or given up (its next run finds its state, not its turns).
 - `mail_log` claims older than `mail_log_days` are reduced to their keyed hashes (the claim's id
   and supporter key, which keep a replay from mailing anyone twice and which an erasure still
   finds): when, and by which batch, is dropped.
@@ -30,6 +32,7 @@ from mailer.repository import (
     MAIL_BATCH_MEMBERS,
     MAIL_BATCHES,
     MAIL_LOG,
+    MAIL_SENDS,
     MAILINGS,
 )
 from mailer.repository.mailings import of_plan
@@ -59,6 +62,8 @@ async def prune(db: AsyncDatabase[Document], policy: RetentionPolicy, now: datet
     batches, members = await _prune_newsletters(db, batches_before)
     removed[MAIL_BATCHES] = emails.deleted_count + batches
     removed[MAIL_BATCH_MEMBERS] = members
+    turns = {"taken_at": {"$lt": batches_before}}
+    removed[MAIL_SENDS] = (await db[MAIL_SENDS].delete_many(turns)).deleted_count
     claims = await db[MAIL_LOG].update_many(
         {"claimed_at": {"$lt": policy.cutoff(policy.mail_log_days, now)}},
         {"$unset": {"claimed_at": "", "batch_id": ""}},

@@ -20,6 +20,10 @@
   read only to queue a batch (again).
 - `mail_log`    per-(supporter, message) claims: `{message}:{supporter_key}`, inserted before a
   send; a duplicate key means someone already claimed that mail.
+- `mail_sends`  one per send turn of a batch, `{batch id}:{turn}`, inserted right before its
+  request leaves: a duplicate key means another run of the task (queued twice: the stalled-batch
+  sweep, a redelivery) has that turn. Only an insert is atomic on FerretDB 1.24: its guarded
+  updates read then write, so two runs could both move a batch from "queued" and both send.
 - `mail_dead_letters` what was given up, with the reason.
 - `anonymised_campaigns` `{campaign id}` markers written by mailer-retention: the campaign's
   personal data is gone, and the consumer drops its replayed signups and confirmations."""
@@ -32,11 +36,13 @@ MAILING_REQUESTS = "mailing_requests"  # written by the mailings API (POST), rea
 MAIL_BATCHES = "mail_batches"
 MAIL_BATCH_MEMBERS = "mail_batch_members"
 MAIL_LOG = "mail_log"
+MAIL_SENDS = "mail_sends"
 DEAD_LETTERS = "mail_dead_letters"
 ANONYMISED = "anonymised_campaigns"
 
-# States of a mail batch. "sending" is durable before the request leaves: found again by a
-# redelivered task, it means the outcome is unknown.
+# States of a mail batch. A request in flight is its batch's taken send turn (mail_sends), found
+# again by a redelivered task: the outcome is unknown. "sending" is what workers before send turns
+# marked instead; a batch found so is treated alike.
 QUEUED, SENDING, RETRYING = "queued", "sending", "retrying"
 SENT, FAILED, UNKNOWN = "sent", "failed", "unknown"
 FINAL = frozenset({SENT, FAILED, UNKNOWN})

@@ -144,8 +144,8 @@ class MailingsRepository:
 
     async def stalled_batches(self, untouched_since: datetime) -> list[Document]:
         """Batches not finished and untouched since then, newsletter ones with their
-        `supporter_keys` (a batch left "sending" by a dead worker is among them: its next run
-        records it as unknown)."""
+        `supporter_keys` (a batch whose worker died with its send turn taken is among them: its
+        next run records it as unknown)."""
         cursor = self._batches.find(
             {"state": {"$in": [QUEUED, RETRYING, SENDING]}},
             {

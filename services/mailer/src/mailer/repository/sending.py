@@ -17,9 +17,8 @@ from mailer.repository import (
     ERASURES,
     MAIL_BATCHES,
     MAIL_LOG,
+    MAIL_SENDS,
     QUEUED,
-    RETRYING,
-    SENDING,
     SUPPRESSIONS,
 )
 from mobilise_runtime.mongo import Document, already_there
@@ -39,6 +38,7 @@ class SendingStore:
         self._suppressions = db[SUPPRESSIONS]
         self._erasures = db[ERASURES]
         self._dead = db[DEAD_LETTERS]
+        self._sends = db[MAIL_SENDS]
 
     def batch(self, spec: dict[str, Any]) -> Document:
         """The batch's document, written by the consumer before it queued the task. Created here
@@ -104,14 +104,30 @@ class SendingStore:
         elsewhere = {i for i, owner in owners.items() if owner != batch_id}
         return [r for r, d in zip(recipients, docs, strict=True) if d["_id"] not in elsewhere]
 
-    def start_sending(self, batch_id: str, attempt: int) -> bool:
-        """Marks the batch "sending" unless another run of its task did first (a task queued
-        twice): only the one that moved it sends."""
-        moved = self._batches.update_one(
-            {"_id": batch_id, "state": {"$in": [QUEUED, RETRYING]}},
-            {"$set": {"state": SENDING, "attempts": attempt, "updated_at": _now()}},
-        )
-        return moved.modified_count == 1
+    def start_sending(self, batch_id: str, campaign_id: str, turn: int, attempt: int) -> bool:
+        """Takes the batch's send turn, unless another run of its task (a task queued twice) took
+        it first: only the one that took it sends. Taken by an insert, the only write FerretDB
+        makes atomic (a guarded update there reads then writes: two runs racing to move the batch
+        would both see theirs succeed). The turn is the durable mark that a request may be
+        leaving: nothing else is written between it and the request, so a worker killed in
+        between is as rare as one killed mid-request."""
+        try:
+            self._sends.insert_one(
+                {
+                    "_id": f"{batch_id}:{turn}",
+                    "batch_id": batch_id,
+                    "campaign_id": campaign_id,
+                    "attempt": attempt,
+                    "taken_at": _now(),
+                }
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    def turn_taken_at(self, batch_id: str, turn: int) -> datetime | None:
+        found = self._sends.find_one({"_id": f"{batch_id}:{turn}"})
+        return as_utc(found["taken_at"]) if found is not None else None
 
     def set_state(self, batch_id: str, state: str, **fields: Any) -> None:
         self._batches.update_one(
