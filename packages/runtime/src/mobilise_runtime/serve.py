@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import gc
 import socket
+from collections.abc import Callable
 from types import FrameType
+from typing import Protocol, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
+
+from mobilise_runtime.logging import configure_logging
+from mobilise_runtime.settings import SharedSettings
 
 _exiting = False
 # Allocations between two collections of the youngest generation (CPython's default: 700). Under
@@ -54,3 +59,33 @@ def serve(
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     listener.bind((host, port))
     _Server(config).run(sockets=[listener])
+
+
+class ApiSettings(Protocol):
+    @property
+    def shared(self) -> SharedSettings: ...
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+
+
+S = TypeVar("S", bound=ApiSettings)
+
+
+def run_api(
+    service: str,
+    settings: S,
+    create_app: Callable[[S], FastAPI],
+    *,
+    proxy_headers: bool = True,
+) -> None:
+    """The console script of every API: its logs, its app, served on its port."""
+    configure_logging(service, settings.shared.log_format, settings.shared.log_level)
+    serve(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        reuse_port=settings.shared.reuse_port,
+        proxy_headers=proxy_headers,
+    )

@@ -14,9 +14,8 @@ from mobilise_runtime.compression import compress_responses
 from mobilise_runtime.errors import install as install_error_handler
 from mobilise_runtime.health import health_router
 from mobilise_runtime.limits import BodyLimit
-from mobilise_runtime.logging import configure_logging
 from mobilise_runtime.metrics import instrument
-from mobilise_runtime.serve import serve
+from mobilise_runtime.serve import run_api
 
 SERVICE = "mailer-api"
 DESCRIPTION = """Newsletters to a campaign's supporters, and SendGrid's signed Event Webhook.
@@ -58,11 +57,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def run() -> None:
-    settings = Settings()
-    configure_logging(SERVICE, settings.shared.log_format, settings.shared.log_level)
-    serve(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        reuse_port=settings.shared.reuse_port,
-    )
+    run_api(SERVICE, Settings(), create_app)

@@ -12,10 +12,9 @@ from mobilise_runtime.compression import compress_responses
 from mobilise_runtime.errors import install as install_error_handler
 from mobilise_runtime.health import health_router
 from mobilise_runtime.limits import BodyLimit
-from mobilise_runtime.logging import configure_logging
 from mobilise_runtime.metrics import instrument
 from mobilise_runtime.pages import static_files
-from mobilise_runtime.serve import serve
+from mobilise_runtime.serve import run_api
 from signup.bootstrap import bootstrap
 from signup.cors import PartnerCors
 from signup.rendering import STATIC_DIR
@@ -87,13 +86,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def run() -> None:
-    settings = Settings()
-    configure_logging(SERVICE, settings.shared.log_format, settings.shared.log_level)
     # X-Forwarded-For is read by our own rules (SIGNUP_TRUSTED_PROXIES), not uvicorn's.
-    serve(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        reuse_port=settings.shared.reuse_port,
-        proxy_headers=False,
-    )
+    run_api(SERVICE, Settings(), create_app, proxy_headers=False)
