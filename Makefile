@@ -12,7 +12,7 @@ PIP := $(BIN)/pip --disable-pip-version-check -q
 
 .PHONY: help setup run test lint unit integration e2e up down status bench faults-report clean catalogs messages
 
-# The words of every page and email: one gettext domain, English the source (README: Languages).
+# The words of every page and email: one gettext domain, English the source (docs/languages.md).
 CATALOGS := packages/runtime/src/mobilise_runtime/locale
 POT := $(CATALOGS)/mobilise.pot
 MO := $(patsubst %.po,%.mo,$(wildcard $(CATALOGS)/*/LC_MESSAGES/mobilise.po))

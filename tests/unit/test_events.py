@@ -170,7 +170,7 @@ def test_topics_with_personal_data_have_bounded_retention() -> None:
     assert specs[DEAD_LETTER_TOPIC].retention_ms <= PERSONAL_DATA_RETENTION_MS
 
 
-# Languages beyond fr and en (README: Languages): LocalisedText grew `texts` and `fallback`.
+# Languages beyond fr and en (docs/languages.md): LocalisedText grew `texts` and `fallback`.
 
 OLD_MAILING = {
     "event_id": "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",

@@ -80,7 +80,7 @@ def _start(service: Service, daemon: Daemon, cfg: StackConfig) -> None:
         raise StackError(
             f"{service.name}: port {', '.join(map(str, busy))} is taken by a process this "
             f"checkout did not start. Stop it, or choose other ports "
-            "(see README: configuration)."
+            "(see docs/configuration.md)."
         )
     try:
         service.prepare(cfg)

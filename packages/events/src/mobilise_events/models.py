@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mobilise_events.base import Event, UtcDatetime
 
-# The languages mobilise speaks (README: Languages); adding one is this line and its catalog.
+# The languages mobilise speaks (docs/languages.md); adding one is this line and its catalog.
 # Events of older versions, with fewer languages, stay readable.
 Locale = Literal["fr", "en", "ar", "ro"]
 CountryCode = str  # ISO 3166-1 alpha-2, validated by the signup service before publishing

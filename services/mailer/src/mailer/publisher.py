@@ -12,7 +12,7 @@ RETRY_AFTER_S = 5
 def _unavailable() -> Unavailable:
     # The producer may still deliver it (or wrote it and the ack was lost): a webhook event
     # published twice is one suppression; a mailing retried after a 503 may be requested twice
-    # (see the README).
+    # (see docs/mailer.md).
     return Unavailable(
         "Kafka did not take the request in time: nothing was accepted, try again",
         retry_after_s=RETRY_AFTER_S,

@@ -1,4 +1,4 @@
-// mobilise's proof of work (README: "Abuse: rate limits, proof of work, honeypot"). When many
+// mobilise's proof of work (docs/abuse.md). When many
 // signups come from one network, the server sends a signed challenge: find a nonce such that
 // SHA-256("<challenge>:<nonce>") starts with `bits` zero bits (2**bits hashes on average). Plain
 // JavaScript, in slices that keep the page responsive: Web Crypto's digest is asynchronous per

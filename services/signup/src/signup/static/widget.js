@@ -1,4 +1,4 @@
-// mobilise's signup widget (README: "Partners and the embeddable widget"): a shadow root per
+// mobilise's signup widget (docs/partners.md): a shadow root per
 // [data-mobilise-widget], whose link shows until then. Every word comes from the service.
 "use strict";
 
