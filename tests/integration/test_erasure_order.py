@@ -87,7 +87,7 @@ class Titles:
 
 
 def mailer_consumer(database: ServiceDatabase, tasks: Tasks) -> MailerConsumer:
-    return MailerConsumer(
+    return MailerConsumer.on(
         Settings(),
         database,
         cast(Celery, tasks),
