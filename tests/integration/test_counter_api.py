@@ -23,6 +23,7 @@ import pytest
 
 from devstack.config import StackConfig
 from devstack.harness.processes import Running, free_port, running, service_env
+from devstack.harness.signup import campaign_body
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 
@@ -89,17 +90,8 @@ class Counter:
     def campaign(self, **fields: Any) -> dict[str, Any]:
         """A campaign the signup service knows (not yet counted)."""
         suffix = uuid.uuid4().hex[:8]
-        campaign = {
-            "id": f"id-{suffix}",
-            "slug": f"campaign-{suffix}",
-            "kind": "pledge",
-            "title": {"fr": "Femmes du numérique", "en": "Women in digital"},
-            "description": {"fr": "", "en": ""},
-            "goal": 50_000,
-            "countries": [],
-            "status": "open",
-            **fields,
-        }
+        values = {"id": f"id-{suffix}", "slug": f"campaign-{suffix}", "status": "open", **fields}
+        campaign = campaign_body("v1", **values)
         self.campaigns[campaign["slug"]] = campaign
         return campaign
 

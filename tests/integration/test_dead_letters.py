@@ -16,10 +16,10 @@ from prometheus_client import REGISTRY
 from pydantic import SecretStr
 from pymongo.errors import AutoReconnect
 
+from devstack.harness.events import signed
 from mobilise_events import (
     DEAD_LETTER_TOPIC,
     Event,
-    PledgeSigned,
     SignupConfirmed,
     SupporterUnsubscribed,
 )
@@ -175,21 +175,7 @@ async def test_an_odd_address_from_the_webhook_does_not_stop_the_projector(
     """`x@localhost` is no address a signup could have: the projector's canonical form refuses
     it. Before, that stopped signup-projector on this batch for good, erasures with it."""
     odd = SupporterUnsubscribed(email="x@localhost", source="webhook", reason="bounce")
-    pledge = PledgeSigned(
-        signup_id=uuid.uuid4(),
-        campaign_id="c-1",
-        campaign_slug="women-in-tech",
-        supporter_key="k1",
-        email="awa@example.org",
-        first_name="Awa",
-        country="FR",
-        locale="fr",
-        newsletter_opt_in=True,
-        consent_text_version="v1",
-        double_opt_in=False,
-        unsubscribe_token="u",
-        occurred_at=datetime.now(UTC),
-    )
+    pledge = signed(supporter_key="k1", occurred_at=datetime.now(UTC))
     await publish(shared_settings, [odd, pledge])
     group = f"projector-{unique}"
     settings = ProjectorSettings(

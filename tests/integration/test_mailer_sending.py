@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from redis import Redis
 
+from devstack.harness.events import of_supporter
 from devstack.harness.mailer import EMAIL_HASH_KEY, Mailer, publish, standin, wait_until
 from devstack.harness.signup import SignupService, signup_api
 from mailer.addresses import AddressHasher
@@ -60,22 +61,12 @@ def mailer(
 
 
 def pledge(campaign: str, n: int, **fields: Any) -> PledgeSigned:
-    values: dict[str, Any] = {
-        "signup_id": uuid.uuid4(),
-        "campaign_id": campaign,
-        "campaign_slug": campaign,
-        "supporter_key": f"{campaign}-key-{n}",
-        "email": f"p{n}@example.org",
-        "first_name": f"Awa{n}",
-        "country": "FR",
-        "locale": "fr",
-        "newsletter_opt_in": True,
-        "consent_text_version": "v1",
-        "double_opt_in": False,
-        "unsubscribe_token": f"unsub-{n}",
+    values = {
+        "email": f"p{n}@example.org", "first_name": f"Awa{n}", "country": "FR",
+        "consent_text_version": "v1", "unsubscribe_token": f"unsub-{n}", "double_opt_in": False,
         **fields,
-    }
-    return PledgeSigned(**values)
+    }  # fmt: skip
+    return of_supporter(PledgeSigned, campaign, f"{campaign}-key-{n}", **values)
 
 
 def send(shared: SharedSettings, *events: Event, key: str) -> None:

@@ -43,20 +43,6 @@ def mailer(
         yield Mailer(shared_settings, database.db.name, f"mailer-{unique}", url, signup.url, {})
 
 
-def _pledge(signup: SignupService, campaign: dict[str, Any], **fields: Any) -> None:
-    body = {
-        "first_name": "Awa",
-        "country": "FR",
-        "locale": "fr",
-        "newsletter_opt_in": True,
-        "consent_text_version": campaign["consent"]["version"],
-        **fields,
-    }
-    with signup.client() as c:
-        response = c.post(f"/api/v1/campaigns/{campaign['slug']}/pledges", json=body)
-        assert response.status_code == 202, response.text
-
-
 def _to(messages: list[dict[str, Any]], email: str) -> list[dict[str, Any]]:
     return [m for m in messages if m["to"] == [email]]
 
@@ -72,8 +58,8 @@ def test_signups_get_their_email_in_their_language_with_working_links(
 ) -> None:
     double = signup.create_campaign(double_opt_in=True)
     single = signup.create_campaign(double_opt_in=False)
-    _pledge(signup, double, email="awa@example.org", locale="fr", first_name="Awa")
-    _pledge(signup, single, email="grace@example.org", locale="en", first_name="Grace")
+    signup.pledge(double, email="awa@example.org", locale="fr", first_name="Awa")
+    signup.pledge(single, email="grace@example.org", locale="en", first_name="Grace")
     with mailer.consumer(), mailer.worker():
         wait_until(lambda: mailer.count() >= 2, what="two emails")
         messages = mailer.messages()
@@ -109,8 +95,8 @@ def test_one_click_unsubscribe_stops_the_next_newsletter(
     campaign = signup.create_campaign(double_opt_in=False)
     people = {f"p{n}@example.org": "en" if n % 2 else "fr" for n in range(4)}
     for email, locale in people.items():
-        _pledge(signup, campaign, email=email, locale=locale)
-    _pledge(signup, campaign, email="quiet@example.org", newsletter_opt_in=False)
+        signup.pledge(campaign, email=email, locale=locale)
+    signup.pledge(campaign, email="quiet@example.org", newsletter_opt_in=False)
 
     def mailing(api: str, n: int) -> tuple[set[str], dict[str, Any]]:
         event = MailingRequested(

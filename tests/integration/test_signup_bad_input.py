@@ -12,14 +12,13 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 
 from devstack.config import StackConfig
+from devstack.harness.isolation import own_topics, shared_settings
 from devstack.harness.signup import ADMIN_TOKEN, SignupService, signup_api
 from mobilise_events import PledgeSigned, VolunteerRegistered
-from mobilise_runtime.kafka import ensure_topics
 from mobilise_runtime.mongo import ServiceDatabase
-from mobilise_runtime.settings import SharedSettings
+from signup.signup_schemas import PLEDGE_EXAMPLE
 from tests.kafka_reader import end_offsets
 
 RUN = uuid.uuid4().hex[:8]
@@ -33,16 +32,7 @@ SLUGS = {
     "scheduled": f"scheduled-{RUN}",
     "ended": f"ended-{RUN}",
 }
-PLEDGE: dict[str, Any] = {
-    "email": "awa.diop@example.org",
-    "first_name": "Awa",
-    "last_name": "Diop",
-    "country": "SN",
-    "region": "SN-DK",
-    "locale": "fr",
-    "newsletter_opt_in": True,
-    "consent_text_version": CONSENT,
-}
+PLEDGE: dict[str, Any] = {**PLEDGE_EXAMPLE, "consent_text_version": CONSENT}
 VOLUNTEER: dict[str, Any] = {
     **PLEDGE,
     "skills": ["mentoring"],
@@ -55,15 +45,8 @@ ORGANISER = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 @pytest.fixture(scope="module")
 async def module_topics(stack: StackConfig) -> AsyncIterator[str]:
     """This module's own topics (the conftest's are per test; these serve a module's process)."""
-    prefix = f"t{uuid.uuid4().hex[:12]}."
-    created = await ensure_topics(stack.kafka_bootstrap, prefix=prefix)
-    yield prefix
-    admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
-    await admin.start()
-    try:
-        await admin.delete_topics(created)
-    finally:
-        await admin.close()
+    async with own_topics(stack.kafka_bootstrap, f"t{uuid.uuid4().hex[:12]}.") as prefix:
+        yield prefix
 
 
 @pytest.fixture(scope="module")
@@ -76,12 +59,7 @@ async def drop_database(stack: StackConfig) -> AsyncIterator[None]:
 
 @pytest.fixture(scope="module")
 def signup(stack: StackConfig, module_topics: str, drop_database: None) -> Iterator[SignupService]:
-    shared = SharedSettings(
-        kafka_bootstrap=stack.kafka_bootstrap,
-        mongo_url=stack.mongo_url,
-        redis_url=stack.redis_url,
-        topic_prefix=module_topics,
-    )
+    shared = shared_settings(stack, module_topics)
     with signup_api(shared, f"signup_bad_{RUN}") as service:
         _create_campaigns(service)
         yield service
@@ -142,6 +120,15 @@ NEW_CAMPAIGN: dict[str, Any] = {
 
 def _without(body: dict[str, Any], *names: str) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k not in names}
+
+
+def pledge_with(changes: dict[str, Any], says: str, *, names: str | None = None) -> Bad:
+    """A pledge with `changes`, refused (422) saying `says`; a domain refusal `names` its field."""
+    return Bad(PLEDGES, 422, says, body={**PLEDGE, **changes}, names_field=names)
+
+
+def volunteer_with(changes: dict[str, Any], says: str) -> Bad:
+    return Bad(VOLUNTEERS, 422, says, body={**VOLUNTEER, **changes})
 
 
 TABLE: dict[str, Bad] = {
@@ -211,55 +198,34 @@ TABLE: dict[str, Bad] = {
         headers=ORGANISER,
     ),
     # Fields.
-    "unknown field": Bad(
-        PLEDGES,
-        422,
-        "body.is_admin: Extra inputs are not permitted",
-        body={**PLEDGE, "is_admin": 1},
-    ),
+    "unknown field": pledge_with({"is_admin": 1}, "body.is_admin: Extra inputs are not permitted"),
     "missing email": Bad(
         PLEDGES, 422, "body.email: Field required", body=_without(PLEDGE, "email")
     ),
     "missing everything": Bad(PLEDGES, 422, "body.consent_text_version: Field required", body={}),
-    "email invalid": Bad(
-        PLEDGES,
-        422,
+    "email invalid": pledge_with(
+        {"email": "awa.example.org"},
         "body.email: Value error, An email address must have an @-sign",
-        body={**PLEDGE, "email": "awa.example.org"},
     ),
-    "email too long": Bad(
-        PLEDGES,
-        422,
+    "email too long": pledge_with(
+        {"email": "a" * 250 + "@example.org"},
         "body.email: String should have at most 254 characters",
-        body={**PLEDGE, "email": "a" * 250 + "@example.org"},
     ),
-    "email not a string": Bad(
-        PLEDGES, 422, "body.email: Input should be a valid string", body={**PLEDGE, "email": 42}
+    "email not a string": pledge_with({"email": 42}, "body.email: Input should be a valid string"),
+    "first_name blank": pledge_with(
+        {"first_name": "  "}, "body.first_name: Value should have at least 1 item"
     ),
-    "first_name blank": Bad(
-        PLEDGES,
-        422,
-        "body.first_name: Value should have at least 1 item",
-        body={**PLEDGE, "first_name": "  "},
+    "first_name too long": pledge_with(
+        {"first_name": "A" * 81}, "body.first_name: String should have at most 80 characters"
     ),
-    "first_name too long": Bad(
-        PLEDGES,
-        422,
-        "body.first_name: String should have at most 80 characters",
-        body={**PLEDGE, "first_name": "A" * 81},
-    ),
-    "first_name control chars": Bad(
-        PLEDGES,
-        422,
+    "first_name control chars": pledge_with(
+        {"first_name": "Awa\u0000\u001b[31m"},
         "body.first_name: contains control characters (such as NUL)",
-        body={**PLEDGE, "first_name": "Awa\u0000\u001b[31m"},
     ),
     # NUL in any text: FerretDB on PostgreSQL cannot store it (it answered 500).
-    "NUL in the consent text version": Bad(
-        PLEDGES,
-        422,
+    "NUL in the consent text version": pledge_with(
+        {"consent_text_version": "v1\u0000"},
         "body.consent_text_version: contains control characters (such as NUL)",
-        body={**PLEDGE, "consent_text_version": "v1\u0000"},
     ),
     "NUL in a query": Bad(
         PLEDGES + "?partner=a%00b",
@@ -274,99 +240,60 @@ TABLE: dict[str, Bad] = {
         body={**NEW_CAMPAIGN, "slug": f"nul-{RUN}", "title": {"fr": "Fem\u0000mes", "en": "W"}},
         headers=ORGANISER,
     ),
-    "first_name with < >": Bad(
-        PLEDGES,
-        422,
+    "first_name with < >": pledge_with(
+        {"first_name": "<script>alert(1)</script>"},
         "body.first_name: Value error, may not contain < or >",
-        body={**PLEDGE, "first_name": "<script>alert(1)</script>"},
     ),
-    "country unknown": Bad(
-        PLEDGES,
-        422,
+    "country unknown": pledge_with(
+        {"country": "XX", "region": None},
         "body.country: Value error, 'XX' is not an ISO 3166-1 alpha-2 country code",
-        body={**PLEDGE, "country": "XX", "region": None},
     ),
-    "country lower-case invalid": Bad(
-        PLEDGES,
-        422,
+    "country lower-case invalid": pledge_with(
+        {"country": "zz", "region": None},
         "body.country: Value error, 'zz' is not an ISO 3166-1 alpha-2 country code",
-        body={**PLEDGE, "country": "zz", "region": None},
     ),
-    "country alpha-3": Bad(
-        PLEDGES,
-        422,
-        "body.country: String should have at most 2 characters",
-        body={**PLEDGE, "country": "SEN", "region": None},
+    "country alpha-3": pledge_with(
+        {"country": "SEN", "region": None}, "body.country: String should have at most 2 characters"
     ),
-    "country not covered by the campaign": Bad(
-        PLEDGES,
-        422,
+    "country not covered by the campaign": pledge_with(
+        {"country": "CI", "region": None},
         "this campaign is open to SN, FR, not CI",
-        body={**PLEDGE, "country": "CI", "region": None},
-        names_field="country",
+        names="country",
     ),
-    "region not in the country": Bad(
-        PLEDGES,
-        422,
-        "body.region: Value error, FR-IDF is not a subdivision of SN",
-        body={**PLEDGE, "region": "FR-IDF"},
+    "region not in the country": pledge_with(
+        {"region": "FR-IDF"}, "body.region: Value error, FR-IDF is not a subdivision of SN"
     ),
-    "region unknown": Bad(
-        PLEDGES,
-        422,
-        "'SN-ZZ' is not an ISO 3166-2 subdivision code",
-        body={**PLEDGE, "region": "SN-ZZ"},
+    "region unknown": pledge_with(
+        {"region": "SN-ZZ"}, "'SN-ZZ' is not an ISO 3166-2 subdivision code"
     ),
-    "locale de": Bad(
-        PLEDGES,
-        422,
-        "body.locale: Input should be 'fr', 'en', 'ar' or 'ro'",
-        body={**PLEDGE, "locale": "de"},
+    "locale de": pledge_with(
+        {"locale": "de"}, "body.locale: Input should be 'fr', 'en', 'ar' or 'ro'"
     ),
-    "newsletter_opt_in maybe": Bad(
-        PLEDGES,
-        422,
-        "body.newsletter_opt_in: Input should be a valid boolean",
-        body={**PLEDGE, "newsletter_opt_in": "maybe"},
+    "newsletter_opt_in maybe": pledge_with(
+        {"newsletter_opt_in": "maybe"}, "body.newsletter_opt_in: Input should be a valid boolean"
     ),
-    "consent version unknown to the campaign": Bad(
-        PLEDGES,
-        422,
+    "consent version unknown to the campaign": pledge_with(
+        {"consent_text_version": OTHER_CONSENT},
         f"consent text version '{OTHER_CONSENT}' is not one of this campaign's ({CONSENT})",
-        body={**PLEDGE, "consent_text_version": OTHER_CONSENT},
-        names_field="consent_text_version",
+        names="consent_text_version",
     ),
-    "consent version malformed": Bad(
-        PLEDGES,
-        422,
+    "consent version malformed": pledge_with(
+        {"consent_text_version": "../../etc"},
         "body.consent_text_version: String should match pattern",
-        body={**PLEDGE, "consent_text_version": "../../etc"},
     ),
-    "partner unknown": Bad(
-        PLEDGES,
-        422,
+    "partner unknown": pledge_with(
+        {"partner": "no-such-partner"},
         "'no-such-partner' is not a partner of this campaign",
-        body={**PLEDGE, "partner": "no-such-partner"},
-        names_field="partner",
+        names="partner",
     ),
-    "skills unknown": Bad(
-        VOLUNTEERS,
-        422,
-        "body.skills.0: Input should be 'digital_skills_training'",
-        body={**VOLUNTEER, "skills": ["juggling"]},
+    "skills unknown": volunteer_with(
+        {"skills": ["juggling"]}, "body.skills.0: Input should be 'digital_skills_training'"
     ),
-    "skills duplicated": Bad(
-        VOLUNTEERS,
-        422,
+    "skills duplicated": volunteer_with(
+        {"skills": ["mentoring", "mentoring"]},
         "body: Value error, skills are listed more than once",
-        body={**VOLUNTEER, "skills": ["mentoring", "mentoring"]},
     ),
-    "skills empty": Bad(
-        VOLUNTEERS,
-        422,
-        "body.skills: List should have at least 1 item",
-        body={**VOLUNTEER, "skills": []},
-    ),
+    "skills empty": volunteer_with({"skills": []}, "body.skills: List should have at least 1 item"),
     "availability missing": Bad(
         VOLUNTEERS,
         422,

@@ -30,17 +30,7 @@ def signup(shared_settings: SharedSettings, unique: str) -> Iterator[SignupServi
 
 
 def pledge(service: SignupService, campaign: dict[str, Any], email: str, name: str) -> None:
-    body = {
-        "email": email,
-        "first_name": name,
-        "country": "FR",
-        "locale": "fr",
-        "newsletter_opt_in": True,
-        "consent_text_version": campaign["consent"]["version"],
-    }
-    with service.client() as c:
-        response = c.post(f"/api/v1/campaigns/{campaign['slug']}/pledges", json=body)
-    assert response.status_code == 202, response.text
+    service.pledge(campaign, email=email, first_name=name)
 
 
 def post(service: SignupService, action: str, body: object) -> Any:

@@ -9,17 +9,11 @@ import pytest
 from devstack.harness.signup import SignupService, signup_api
 from mobilise_events import PledgeSigned, VolunteerRegistered
 from mobilise_runtime.settings import SharedSettings
+from signup.signup_schemas import PLEDGE_EXAMPLE
 from tests.kafka_reader import end_offsets, read_events
 
-PLEDGE = {
-    "email": "Awa.Diop@Example.ORG",
-    "first_name": "Awa",
-    "last_name": "Diop",
-    "country": "SN",
-    "region": "SN-DK",
-    "locale": "fr",
-    "newsletter_opt_in": True,
-}
+# Each test gives its campaign's consent text version.
+PLEDGE = {**PLEDGE_EXAMPLE, "email": "Awa.Diop@Example.ORG"}
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from devstack.config import StackConfig
+from devstack.harness.isolation import shared_settings
 from devstack.harness.processes import free_port
 from devstack.harness.signup import SignupService, signup_api
 from devstack.stack import down, up
@@ -373,12 +374,7 @@ async def test_kafka_down_gives_try_again_pages_never_a_500(
     # A broker of this test's own (own state and ports), so stopping it disturbs no other test.
     cfg = replace(stack, state=tmp_path, kafka_port=free_port(), kafka_controller_port=free_port())
     prefix = f"t{unique}."
-    shared = SharedSettings(
-        kafka_bootstrap=cfg.kafka_bootstrap,
-        mongo_url=stack.mongo_url,
-        redis_url=stack.redis_url,
-        topic_prefix=prefix,
-    )
+    shared = shared_settings(stack, prefix, kafka=cfg.kafka_bootstrap)
     try:
         # devstack's readiness check runs its own event loop: keep it off this one.
         await asyncio.to_thread(up, cfg, ["kafka"])

@@ -4,7 +4,7 @@ consumer directly: one supporter's usual answers, each overridable."""
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from mobilise_events import Event, PledgeSigned, Signup
 from mobilise_runtime.kafka import Received
@@ -12,7 +12,11 @@ from mobilise_runtime.kafka import Received
 S = TypeVar("S", bound=Signup)
 
 
-def signed(kind: type[S] = PledgeSigned, **fields: Any) -> S:  # type: ignore[assignment]
+@overload
+def signed(**fields: Any) -> PledgeSigned: ...
+@overload
+def signed(kind: type[S], **fields: Any) -> S: ...
+def signed(kind: type[Signup] = PledgeSigned, **fields: Any) -> Signup:
     """A `kind` signup (pledge by default) of Awa in France on campaign `c-1`; `fields` replace
     any of its values (a new `signup_id` each time; `occurred_at`: now unless given)."""
     values: dict[str, Any] = {
@@ -35,3 +39,21 @@ def signed(kind: type[S] = PledgeSigned, **fields: Any) -> S:  # type: ignore[as
 def as_batch(*events: Event, prefix: str = "", partition: int = 0) -> list[Received]:
     """The events as a consumer's handler receives them: one partition, offsets from 0."""
     return [Received(e, prefix + e.topic, partition, n) for n, e in enumerate(events)]
+
+
+def of_supporter(
+    kind: type[S], campaign_id: str, key: str, *, double_opt_in: bool, **fields: Any
+) -> S:
+    """Supporter `key`'s signup to a campaign, as a counter test or benchmark counts it: its
+    address made of the key, its slug the campaign id, a confirm link with double opt-in."""
+    values: dict[str, Any] = {
+        "campaign_id": campaign_id,
+        "campaign_slug": campaign_id,
+        "supporter_key": key,
+        "email": f"{key}@example.org",
+        "consent_text_version": "2026-01",
+        "double_opt_in": double_opt_in,
+        "confirm_token": "confirm" if double_opt_in else None,
+        "unsubscribe_token": "unsubscribe",
+    }
+    return signed(kind, **(values | fields))
