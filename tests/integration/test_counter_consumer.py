@@ -17,8 +17,8 @@ from mobilise_runtime.settings import SharedSettings
 
 
 def pledge(campaign: str, key: str, country: str, **extra: Any) -> PledgeSigned:
-    values = {"campaign_slug": "femmes", "email": "a@example.org", **extra}
-    return of_supporter(PledgeSigned, campaign, key, double_opt_in=True, country=country, **values)
+    values = {"campaign_slug": "femmes", "email": "a@example.org", "double_opt_in": True, **extra}
+    return of_supporter(PledgeSigned, campaign, key, country=country, **values)
 
 
 def confirm(campaign: str, key: str) -> SignupConfirmed:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 from celery import Celery
@@ -18,21 +18,16 @@ from mailer.campaigns import CampaignTitles
 from mailer.consumer import MailerConsumer
 from mailer.settings import Settings
 from mobilise_events import (
-    ErasedSignup,
     LocalisedText,
     PledgeSigned,
     Signup,
-    SupporterErased,
     VolunteerRegistered,
 )
 from mobilise_runtime.mongo import ServiceDatabase
 from signup.projector import Projector
 from signup.repository import Repository
+from tests.erasure_timeline import EMAIL, T1, T3, erasure
 
-T1 = datetime(2026, 3, 1, 9, tzinfo=UTC)
-ERASED_AT = T1 + timedelta(days=1)
-T3 = ERASED_AT + timedelta(days=1)
-EMAIL = "awa@example.org"
 KEY = "k-awa"
 
 
@@ -43,11 +38,7 @@ def signup(at: datetime, name: str, kind: type[Signup] = PledgeSigned) -> Signup
     )  # fmt: skip
 
 
-ERASURE = SupporterErased(
-    email=EMAIL,
-    signups=(ErasedSignup(campaign_id="c-1", supporter_key=KEY),),
-    occurred_at=ERASED_AT,
-)
+ERASURE = erasure(KEY)
 
 
 batch = as_batch

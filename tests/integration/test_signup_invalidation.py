@@ -9,7 +9,7 @@ import asyncio
 import subprocess
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from devstack.harness.processes import SCRIPTS, running, service_env
-from devstack.harness.signup import SignupService, projector_env, signup_api
+from devstack.harness.signup import SignupService, projector_env
 from mobilise_events import SignupsInvalidated
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.mongo import ServiceDatabase
@@ -33,12 +33,6 @@ SUPPORTERS = [
     ("awa@example.org", "198.51.100.4", "SN", "SN-DK", False),
     ("binta@example.org", "2001:db8:1:2::7", "CI", None, False),
 ]
-
-
-@pytest.fixture
-def signup(shared_settings: SharedSettings, unique: str) -> Iterator[SignupService]:
-    with signup_api(shared_settings, f"signup_{unique}") as service:
-        yield service
 
 
 def counter_env(shared: SharedSettings, database: ServiceDatabase, group: str) -> dict[str, str]:

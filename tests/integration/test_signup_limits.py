@@ -9,7 +9,7 @@ import hashlib
 import itertools
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -18,19 +18,13 @@ from cryptography.fernet import Fernet
 
 from devstack.config import StackConfig
 from devstack.harness.processes import free_port, running
-from devstack.harness.signup import SignupService, signup_api, signup_env
+from devstack.harness.signup import SignupService, signup_env
 from mobilise_events import PledgeSigned
 from mobilise_runtime.settings import SharedSettings
 from signup.domain.limits import Bucket
 from signup.domain.proof import leading_zero_bits
 from signup.limiter import Limiter, Verdict
 from tests.kafka_reader import end_offsets
-
-
-@pytest.fixture
-def signup(shared_settings: SharedSettings, unique: str) -> Iterator[SignupService]:
-    with signup_api(shared_settings, f"signup_{unique}") as service:
-        yield service
 
 
 @pytest.fixture

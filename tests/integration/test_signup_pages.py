@@ -237,12 +237,20 @@ async def test_refusals_keep_the_api_status_in_friendly_pages(signup: SignupServ
         assert c.get(f"/c/{campaign['slug']}/progress").status_code == 204  # no counter
 
 
-async def test_confirming_needs_the_button_not_the_link(signup: SignupService) -> None:
+async def signed_on_its_page(signup: SignupService) -> tuple[dict[str, Any], PledgeSigned]:
+    """A new campaign, and a pledge made on its hosted page as published."""
     campaign = signup.create_campaign()
     form = {**FORM, "consent_text_version": campaign["consent"]["version"]}
     with signup.client() as c:
         assert c.post(f"/c/{campaign['slug']}", data=form).status_code == 303
-        [signed] = await events(signup, PledgeSigned, 1)
+    [signed] = await events(signup, PledgeSigned, 1)
+    assert isinstance(signed, PledgeSigned)
+    return campaign, signed
+
+
+async def test_confirming_needs_the_button_not_the_link(signup: SignupService) -> None:
+    campaign, signed = await signed_on_its_page(signup)
+    with signup.client() as c:
         url = f"/confirm/{signed.confirm_token}"
         before = await offsets(signup, SignupConfirmed)
 
@@ -287,11 +295,8 @@ async def test_bad_and_expired_links_get_friendly_pages(signup: SignupService) -
 
 
 async def test_one_click_unsubscribe(signup: SignupService) -> None:
-    campaign = signup.create_campaign()
-    form = {**FORM, "consent_text_version": campaign["consent"]["version"]}
+    campaign, signed = await signed_on_its_page(signup)
     with signup.client() as c:
-        assert c.post(f"/c/{campaign['slug']}", data=form).status_code == 303
-        [signed] = await events(signup, PledgeSigned, 1)
         url = f"/unsubscribe/{signed.unsubscribe_token}"
         page = c.get(url, headers=EN)
         assert page.status_code == 200

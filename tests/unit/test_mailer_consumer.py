@@ -6,44 +6,25 @@ Celery: tests/integration/test_mailer_signups.py, test_mailer_plans.py, test_era
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from devstack.harness.events import as_batch, signed
+from devstack.harness.events import as_batch, mailing_requested, signed
 from mailer.specs import CONFIRMATION, WELCOME
 from mobilise_events import (
-    Audience,
-    ErasedSignup,
     Event,
-    LocalisedText,
     MailingRequested,
     SignupConfirmed,
     SupporterErased,
     SupporterUnsubscribed,
     VolunteerRegistered,
 )
+from tests.erasure_timeline import EMAIL, ERASED_AT, T1, T3, erasure
 from tests.unit.mailer_fakes import mailer
-
-T1 = datetime(2026, 3, 1, 9, tzinfo=UTC)
-ERASED_AT = T1 + timedelta(days=1)
-T3 = ERASED_AT + timedelta(days=1)
-EMAIL = "awa@example.org"
-
-
-def erasure(*keys: str) -> SupporterErased:
-    signups = tuple(ErasedSignup(campaign_id="c-1", supporter_key=k) for k in keys)
-    return SupporterErased(email=EMAIL, signups=signups, occurred_at=ERASED_AT)
 
 
 def mailing(**audience: Any) -> MailingRequested:
-    text = LocalisedText(fr="Bonjour {{ first_name }}", en="Hello {{ first_name }}")
-    return MailingRequested(
-        mailing_id=uuid.uuid4(),
-        campaign_id="c-1",
-        subject=LocalisedText(fr="Merci", en="Thanks"),
-        body_template=text,
-        audience=Audience(**audience),
-    )
+    return mailing_requested("c-1", **audience)
 
 
 def first_names(specs: list[dict[str, Any]]) -> list[list[str]]:
@@ -185,7 +166,7 @@ async def test_a_mailing_is_planned_once_in_batches_leaving_the_suppressed_out()
     assert first_names(m.tasks.queued) == [["Awa", "Chloe"]]  # batches of two at most
     [spec] = m.tasks.queued
     assert (spec["kind"], spec["mailing_id"]) == ("newsletter", str(requested.mailing_id))
-    assert spec["subject"]["en"] == "Thanks"
+    assert spec["subject"]["en"] == "News"
     assert m.mailings.mailings[str(requested.mailing_id)]["suppressed"] == 1
     # Read again (a redelivery): the same plan's unfinished batches, not a new plan.
     await m.consumer.handle(as_batch(requested))

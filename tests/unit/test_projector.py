@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import cast
 
 from pymongo import UpdateMany, UpdateOne
 
 from devstack.harness.events import as_batch, signed
 from mobilise_events import (
-    ErasedSignup,
     Event,
     MailingRequested,
     PledgeSigned,
@@ -29,12 +28,11 @@ from signup.domain.supporters import person_key
 from signup.projector import ERASURES, TOPICS, WRITES, Projector, writes_for
 from signup.repository import Repository
 from signup.repository.supporters import Write
+from tests.erasure_timeline import ERASED_AT, T1, T3
+from tests.erasure_timeline import erasure as timeline_erasure
 
 SECRET = b"unit"
-T1 = datetime(2026, 3, 1, 9, tzinfo=UTC)
-ERASED_AT = T1 + timedelta(days=1)
-T3 = ERASED_AT + timedelta(days=1)
-EMAIL = "Awa@Example.org"
+EMAIL = "Awa@Example.org"  # its canonical form is the one the tombstone is keyed by
 
 
 class Journal:
@@ -100,11 +98,7 @@ def pledge(at: datetime) -> PledgeSigned:
 
 
 def erasure() -> SupporterErased:
-    return SupporterErased(
-        email=EMAIL,
-        signups=(ErasedSignup(campaign_id="c-1", supporter_key="k-awa"),),
-        occurred_at=ERASED_AT,
-    )
+    return timeline_erasure("k-awa", email=EMAIL)
 
 
 async def test_an_erasure_writes_its_tombstone_then_deletes_then_the_rest_is_written() -> None:

@@ -73,13 +73,7 @@ class FakeLimiter:
     fails: Exception | None = None
     taken: list[list[str]] = field(default_factory=list)
 
-    async def take(
-        self,
-        buckets: Sequence[tuple[str, Bucket]],
-        *,
-        proof: str | None = None,
-        proof_ttl_ms: int = 0,
-    ) -> Outcome:
+    async def take(self, buckets: Sequence[tuple[str, Bucket]], **_: object) -> Outcome:
         if self.fails is not None:
             raise self.fails
         self.taken.append([key for key, _ in buckets])

@@ -6,10 +6,12 @@ from __future__ import annotations
 import uuid
 from typing import Any, TypeVar, overload
 
-from mobilise_events import Event, PledgeSigned, Signup
+from mobilise_events import Audience, Event, LocalisedText, MailingRequested, PledgeSigned, Signup
 from mobilise_runtime.kafka import Received
 
 S = TypeVar("S", bound=Signup)
+NEWS = LocalisedText(fr="Nouvelles", en="News")
+HELLO = LocalisedText(fr="Bonjour {{ first_name }}", en="Hi {{ first_name }}")
 
 
 @overload
@@ -57,3 +59,21 @@ def of_supporter(
         "unsubscribe_token": "unsubscribe",
     }
     return signed(kind, **(values | fields))
+
+
+def mailing_requested(
+    campaign_id: str,
+    *,
+    subject: LocalisedText = NEWS,
+    body: LocalisedText = HELLO,
+    **audience: Any,
+) -> MailingRequested:
+    """A newsletter to a campaign's supporters, as the mailer API publishes it; `audience`: its
+    filters (countries, confirmed_only, locale)."""
+    return MailingRequested(
+        mailing_id=uuid.uuid4(),
+        campaign_id=campaign_id,
+        subject=subject,
+        body_template=body,
+        audience=Audience(**audience),
+    )

@@ -46,21 +46,27 @@ class SignupService:
             return campaign
 
     def pledge(self, campaign: dict[str, Any], **fields: Any) -> dict[str, Any]:
-        """A supporter's pledge to `campaign` (made by create_campaign), accepted (202): Awa in
-        France, in French, who wants the newsletter; `fields` replace any of these."""
-        body = {
-            "first_name": "Awa",
-            "country": "FR",
-            "locale": "fr",
-            "newsletter_opt_in": True,
-            "consent_text_version": campaign["consent"]["version"],
-            **fields,
-        }
+        """A pledge (pledge_body) to `campaign`, made by create_campaign, accepted (202)."""
+        body = pledge_body(campaign["consent"]["version"], **fields)
         with self.client() as c:
             response = c.post(f"/api/v1/campaigns/{campaign['slug']}/pledges", json=body)
         assert response.status_code == 202, response.text
         accepted: dict[str, Any] = response.json()
         return accepted
+
+
+def pledge_body(consent: str, **fields: Any) -> dict[str, Any]:
+    """A supporter's pledge (its JSON) under consent text version `consent`: Awa in France, in
+    French, who wants the newsletter; `fields` replace any of these."""
+    return {
+        "email": "awa@example.org",
+        "first_name": "Awa",
+        "country": "FR",
+        "locale": "fr",
+        "newsletter_opt_in": True,
+        "consent_text_version": consent,
+        **fields,
+    }
 
 
 def campaign_body(consent: str, **fields: Any) -> dict[str, Any]:
