@@ -91,6 +91,13 @@ def signups(campaign: Campaign, rng: random.Random, count: int) -> Iterator[Even
     yield from events
 
 
+def scenario(unique: str) -> tuple[random.Random, list[Campaign], list[Event]]:
+    """The test's random source, its campaigns and all their events (the same for a `unique`)."""
+    rng = random.Random(unique)
+    chosen = campaigns(unique)
+    return rng, chosen, [e for c in chosen for e in signups(c, rng, SIGNUPS)]
+
+
 Totals = dict[str, Any]
 
 
@@ -240,9 +247,7 @@ def assert_no_stale_writer(*processes: Running) -> None:
 async def test_kill_9_mid_batch_twice_then_restart_counts_exactly_once(
     shared_settings: SharedSettings, database: ServiceDatabase, unique: str
 ) -> None:
-    rng = random.Random(unique)
-    chosen = campaigns(unique)
-    events = [e for c in chosen for e in signups(c, rng, SIGNUPS)]
+    rng, chosen, events = scenario(unique)
     published = await publish(shared_settings, events)
     totalled = Totalled(database, chosen)
     env = consumer_env(shared_settings, database, unique)
@@ -275,9 +280,7 @@ def _assigned(process: Running) -> list[list[str]]:
 async def test_two_consumers_share_the_partitions_and_one_dies_without_drift(
     shared_settings: SharedSettings, database: ServiceDatabase, unique: str
 ) -> None:
-    rng = random.Random(unique)
-    chosen = campaigns(unique)
-    events = [e for c in chosen for e in signups(c, rng, SIGNUPS)]
+    rng, chosen, events = scenario(unique)
     half = len(events) // 2
     published = await publish(shared_settings, events[:half])
     totalled = Totalled(database, chosen)

@@ -131,6 +131,14 @@ def volunteer_with(changes: dict[str, Any], says: str) -> Bad:
     return Bad(VOLUNTEERS, 422, says, body={**VOLUNTEER, **changes})
 
 
+def unauthorised(slug: str, says: str, authorization: str | None = None) -> Bad:
+    """A new campaign `slug` asked for without a valid organiser's token: a 401, challenged."""
+    headers = {"Authorization": authorization} if authorization else {}
+    body = {**NEW_CAMPAIGN, "slug": f"{slug}-{RUN}"}
+    challenge = {"WWW-Authenticate": "Bearer"}
+    return Bad(CAMPAIGNS, 401, says, body=body, headers=headers, response_headers=challenge)
+
+
 TABLE: dict[str, Bad] = {
     # The envelope.
     "malformed json": Bad(
@@ -332,28 +340,14 @@ TABLE: dict[str, Bad] = {
         body=PLEDGE,
     ),
     # Organiser endpoints.
-    "organiser: no token": Bad(
-        CAMPAIGNS,
-        401,
-        "this needs an organiser's token: Authorization: Bearer <token>",
-        body={**NEW_CAMPAIGN, "slug": f"no-token-{RUN}"},
-        response_headers={"WWW-Authenticate": "Bearer"},
+    "organiser: no token": unauthorised(
+        "no-token", "this needs an organiser's token: Authorization: Bearer <token>"
     ),
-    "organiser: not a bearer token": Bad(
-        CAMPAIGNS,
-        401,
-        "this needs an organiser's token",
-        body={**NEW_CAMPAIGN, "slug": f"basic-{RUN}"},
-        headers={"Authorization": "Basic YWRtaW46YWRtaW4="},
-        response_headers={"WWW-Authenticate": "Bearer"},
+    "organiser: not a bearer token": unauthorised(
+        "basic", "this needs an organiser's token", "Basic YWRtaW46YWRtaW4="
     ),
-    "organiser: wrong token": Bad(
-        CAMPAIGNS,
-        401,
-        "this token is not an organiser's token",
-        body={**NEW_CAMPAIGN, "slug": f"wrong-token-{RUN}"},
-        headers={"Authorization": "Bearer not-the-token"},
-        response_headers={"WWW-Authenticate": "Bearer"},
+    "organiser: wrong token": unauthorised(
+        "wrong-token", "this token is not an organiser's token", "Bearer not-the-token"
     ),
     "organiser: wrong token, bad body": Bad(
         CAMPAIGNS,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from devstack.harness.processes import SCRIPTS, service_env
-from devstack.harness.signup import SignupService, pledge_body
+from devstack.harness.signup import SignupService, page_form, pledge_body
 from mobilise_events import PledgeSigned
 from tests.kafka_reader import end_offsets, read_events
 
@@ -287,13 +287,8 @@ async def test_signups_record_the_partner_that_brought_them(signup: SignupServic
         policy = page.headers["content-security-policy"]
         assert f"frame-ancestors {SITE} {DEV_SITE}" in policy
         assert f'name="consent_text_version" value="{campaign["consent"]["version"]}"' in page.text
-        form = {
-            "email": "iframe@example.org",
-            "first_name": "Fatou",
-            "country": "SN",
-            "consent": "yes",
-            "consent_text_version": campaign["consent"]["version"],
-        }
+        version = campaign["consent"]["version"]
+        form = page_form(version, email="iframe@example.org", first_name="Fatou")
         sent = c.post(f"/embed/{campaign['slug']}?partner={key}&lang=fr", data=form)
         assert sent.status_code == 303, sent.text
         assert sent.headers["location"].startswith(f"/embed/{campaign['slug']}/thanks?")

@@ -14,11 +14,9 @@ from pymongo import UpdateMany, UpdateOne
 from devstack.harness.events import as_batch, signed
 from mobilise_events import (
     Event,
-    MailingRequested,
     PledgeSigned,
     SignupConfirmed,
     SignupsInvalidated,
-    SupporterErased,
     SupporterUnsubscribed,
     VolunteerRegistered,
 )
@@ -97,7 +95,7 @@ def pledge(at: datetime) -> PledgeSigned:
     return signed(email=EMAIL, occurred_at=at)
 
 
-def erasure() -> SupporterErased:
+def erasure() -> Event:
     return timeline_erasure("k-awa", email=EMAIL)
 
 
@@ -161,7 +159,7 @@ def test_erasures_and_events_of_no_record_are_no_write_and_dropped_signups_neith
 def test_the_projector_reads_the_topics_of_its_table_and_no_other() -> None:
     assert ERASURES not in WRITES
     assert set(TOPICS) == {t.topic for t in (*WRITES, ERASURES)}
-    assert MailingRequested.topic not in TOPICS
+    assert not [t for t in TOPICS if t.startswith("mailing.")]
 
 
 async def test_an_anonymised_campaigns_replayed_events_write_nothing() -> None:

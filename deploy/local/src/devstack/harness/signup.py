@@ -69,6 +69,19 @@ def pledge_body(consent: str, **fields: Any) -> dict[str, Any]:
     }
 
 
+def page_form(consent: str, **fields: str) -> dict[str, str]:
+    """A pledge as the hosted page's (or the embed's) form posts it: Awa in Senegal, agreeing to
+    consent text version `consent`; `fields` replace any of these."""
+    return {
+        "email": "awa.diop@example.org",
+        "first_name": "Awa",
+        "country": "SN",
+        "consent": "yes",
+        "consent_text_version": consent,
+        **fields,
+    }
+
+
 def campaign_body(consent: str, **fields: Any) -> dict[str, Any]:
     """A new open campaign's JSON (a pledge campaign with double opt-in) accepting consent text
     version `consent`; `fields` replace any of its values."""
