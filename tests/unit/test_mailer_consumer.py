@@ -5,6 +5,7 @@ Celery: tests/integration/test_mailer_signups.py, test_mailer_plans.py, test_era
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -216,3 +217,20 @@ async def test_a_stalled_email_of_someone_erased_since_is_queued_to_send_nothing
     [spec] = m.tasks.queued
     assert spec["batch_id"] == f"{WELCOME}:c-1:k-awa"
     assert spec["recipients"] == []
+
+
+async def test_a_failed_sweep_is_logged_and_the_next_one_runs_until_stopped() -> None:
+    m = mailer()
+    stop = asyncio.Event()
+    sweeps: list[datetime] = []
+
+    async def stalled_batches(untouched_since: datetime) -> list[dict[str, Any]]:
+        sweeps.append(untouched_since)
+        if len(sweeps) == 1:
+            raise ConnectionError("the database went away")
+        stop.set()
+        return []
+
+    m.mailings.stalled_batches = stalled_batches  # type: ignore[method-assign]
+    await asyncio.wait_for(m.consumer.stalled.sweep(0.01, stop), timeout=5)
+    assert len(sweeps) == 2
