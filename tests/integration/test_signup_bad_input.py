@@ -131,6 +131,14 @@ def volunteer_with(changes: dict[str, Any], says: str) -> Bad:
     return Bad(VOLUNTEERS, 422, says, body={**VOLUNTEER, **changes})
 
 
+def new_campaign_with(
+    changes: dict[str, Any], status: int, says: str, *, names: str | None = None
+) -> Bad:
+    """An organiser's new campaign with `changes`, refused (`status`) saying `says`."""
+    body = {**NEW_CAMPAIGN, **changes}
+    return Bad(CAMPAIGNS, status, says, body=body, headers=ORGANISER, names_field=names)
+
+
 def unauthorised(slug: str, says: str, authorization: str | None = None) -> Bad:
     """A new campaign `slug` asked for without a valid organiser's token: a 401, challenged."""
     headers = {"Authorization": authorization} if authorization else {}
@@ -198,12 +206,8 @@ TABLE: dict[str, Bad] = {
         headers={"Content-Type": "application/json"},
         chunked=True,
     ),
-    "body over the limit (organiser)": Bad(
-        CAMPAIGNS,
-        413,
-        "larger than",
-        body={**NEW_CAMPAIGN, "slug": f"huge-{RUN}", "description": {"fr": "x" * MAX_BODY}},
-        headers=ORGANISER,
+    "body over the limit (organiser)": new_campaign_with(
+        {"slug": f"huge-{RUN}", "description": {"fr": "x" * MAX_BODY}}, 413, "larger than"
     ),
     # Fields.
     "unknown field": pledge_with({"is_admin": 1}, "body.is_admin: Extra inputs are not permitted"),
@@ -241,12 +245,10 @@ TABLE: dict[str, Bad] = {
         "query or path: contains control characters (such as NUL)",
         body=PLEDGE,
     ),
-    "organiser: NUL in a campaign's title": Bad(
-        CAMPAIGNS,
+    "organiser: NUL in a campaign's title": new_campaign_with(
+        {"slug": f"nul-{RUN}", "title": {"fr": "Fem\u0000mes", "en": "W"}},
         422,
         "body.title.fr: contains control characters (such as NUL)",
-        body={**NEW_CAMPAIGN, "slug": f"nul-{RUN}", "title": {"fr": "Fem\u0000mes", "en": "W"}},
-        headers=ORGANISER,
     ),
     "first_name with < >": pledge_with(
         {"first_name": "<script>alert(1)</script>"},
@@ -365,58 +367,36 @@ TABLE: dict[str, Bad] = {
         "this needs an organiser's token",
         method="GET",
     ),
-    "organiser: unknown consent version": Bad(
-        CAMPAIGNS,
+    "organiser: unknown consent version": new_campaign_with(
+        {"slug": f"unknown-consent-{RUN}", "consent_text_versions": ["never-published"]},
         422,
         "no consent text never-published: publish it first (POST /api/v1/consent-texts)",
-        body={
-            **NEW_CAMPAIGN,
-            "slug": f"unknown-consent-{RUN}",
-            "consent_text_versions": ["never-published"],
-        },
-        headers=ORGANISER,
-        names_field="consent_text_versions",
+        names="consent_text_versions",
     ),
-    "organiser: duplicate slug": Bad(
-        CAMPAIGNS,
-        409,
-        "a campaign '{pledge}' exists already",
-        body={**NEW_CAMPAIGN, "slug": "{pledge}"},
-        headers=ORGANISER,
-        names_field="slug",
+    "organiser: duplicate slug": new_campaign_with(
+        {"slug": "{pledge}"}, 409, "a campaign '{pledge}' exists already", names="slug"
     ),
-    "organiser: invalid slug": Bad(
-        CAMPAIGNS,
-        422,
-        "body.slug: String should match pattern",
-        body={**NEW_CAMPAIGN, "slug": "Not A Slug!"},
-        headers=ORGANISER,
+    "organiser: invalid slug": new_campaign_with(
+        {"slug": "Not A Slug!"}, 422, "body.slug: String should match pattern"
     ),
-    "organiser: goal 0": Bad(
-        CAMPAIGNS,
+    "organiser: goal 0": new_campaign_with(
+        {"slug": f"goal-zero-{RUN}", "goal": 0},
         422,
         "body.goal: Input should be greater than or equal to 1",
-        body={**NEW_CAMPAIGN, "slug": f"goal-zero-{RUN}", "goal": 0},
-        headers=ORGANISER,
     ),
-    "organiser: closes before it opens": Bad(
-        CAMPAIGNS,
-        422,
-        "closes_at must be after opens_at",
-        body={
-            **NEW_CAMPAIGN,
+    "organiser: closes before it opens": new_campaign_with(
+        {
             "slug": f"backwards-{RUN}",
             "opens_at": "2026-06-01T00:00:00Z",
             "closes_at": "2026-05-01T00:00:00Z",
         },
-        headers=ORGANISER,
+        422,
+        "closes_at must be after opens_at",
     ),
-    "organiser: a date UTC cannot hold": Bad(
-        CAMPAIGNS,
+    "organiser: a date UTC cannot hold": new_campaign_with(
+        {"slug": f"far-{RUN}", "closes_at": "9999-12-31T23:59:59-23:59"},
         422,
         "body.closes_at: Value error, date out of range",
-        body={**NEW_CAMPAIGN, "slug": f"far-{RUN}", "closes_at": "9999-12-31T23:59:59-23:59"},
-        headers=ORGANISER,
     ),
     "organiser: patch to a date UTC cannot hold": Bad(
         "/api/v1/campaigns/{pledge}",
