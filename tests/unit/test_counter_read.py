@@ -18,7 +18,6 @@ from counter.i18n import (
     country_name,
     format_number,
     format_share,
-    locale_from,
     macro_region_name,
     region_name,
 )
@@ -264,27 +263,7 @@ def test_tables_are_biggest_first_with_names_and_shares() -> None:
     assert tables(totals_from(None, CAMPAIGN), "en")[0].rows == []
 
 
-# Languages
-
-
-@pytest.mark.parametrize(
-    ("lang", "accept_language", "expected"),
-    [
-        (None, None, "fr"),
-        (None, "en-GB,en;q=0.9", "en"),
-        (None, "de-DE,de;q=0.9,en;q=0.8,fr;q=0.7", "en"),
-        (None, "fr;q=0.4, en;q=0.8", "en"),
-        (None, "en;q=0, de", "fr"),
-        (None, "en;q=abc, fr;q=0.2", "fr"),
-        (None, "en;q=0.5, fr;q=0.5", "en"),
-        (None, "*", "fr"),
-        ("en", "fr", "en"),
-        ("de", "en", "en"),
-        ("EN", None, "fr"),
-    ],
-)
-def test_locale_from(lang: str | None, accept_language: str | None, expected: str) -> None:
-    assert locale_from(lang, accept_language) == expected
+# Languages (locale_from, which the counter's pages use too: tests/unit/test_i18n.py)
 
 
 def test_numbers_and_names() -> None:
