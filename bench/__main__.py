@@ -11,8 +11,6 @@ import sys
 import uuid
 from collections.abc import Awaitable, Callable
 
-from aiokafka.admin import AIOKafkaAdminClient
-
 from bench import (
     campaign_page,
     counter_consumer,
@@ -24,8 +22,8 @@ from bench import (
 )
 from bench.harness import Report, run_each
 from devstack.config import StackConfig
+from devstack.harness.isolation import own_topics
 from devstack.stack import down, up
-from mobilise_runtime.kafka import ensure_topics
 
 # Each takes (the stack, a topic prefix of this run, the report).
 BENCHMARKS: dict[str, Callable[[StackConfig, str, Report], Awaitable[None] | None]] = {
@@ -42,19 +40,12 @@ BENCHMARKS: dict[str, Callable[[StackConfig, str, Report], Awaitable[None] | Non
 async def _on_own_topics(cfg: StackConfig, name: str, report: Report) -> None:
     """Runs benchmark `name` on topics of its own: none waits behind another's events (the
     mailer's consumer would otherwise first mail every signup the intake benchmark made)."""
-    prefix = f"bench{name}{uuid.uuid4().hex[:8]}."
-    created = await ensure_topics(cfg.kafka_bootstrap, prefix=prefix)
-    try:
+    async with own_topics(cfg.kafka_bootstrap, f"bench{name}{uuid.uuid4().hex[:8]}.") as prefix:
         benchmark = BENCHMARKS[name]
         if inspect.iscoroutinefunction(benchmark):
             await benchmark(cfg, prefix, report)
         else:
             await asyncio.to_thread(benchmark, cfg, prefix, report)
-    finally:
-        admin = AIOKafkaAdminClient(bootstrap_servers=cfg.kafka_bootstrap)
-        await admin.start()
-        await admin.delete_topics(created)
-        await admin.close()
 
 
 async def _run(cfg: StackConfig, names: list[str], report: Report) -> None:

@@ -10,6 +10,7 @@ from bench.harness import Report, Result, wrk
 from bench.signup_intake import ADMIN, start_signup_and_baseline
 from devstack.config import StackConfig
 from devstack.harness.processes import free_port
+from devstack.harness.signup import campaign_body
 
 CONNECTIONS = 32
 SECONDS = 10
@@ -30,17 +31,8 @@ def run(cfg: StackConfig, prefix: str, report: Report) -> None:
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {ADMIN}"}) as c:
             text = {"fr": "J'accepte.", "en": "I agree."}
             c.post("/api/v1/consent-texts", json={"version": version, "text": text})
-            c.post(
-                "/api/v1/campaigns",
-                json={
-                    "slug": SLUG,
-                    "kind": "volunteer",
-                    "title": {"fr": "Femmes du numérique", "en": "Women in digital"},
-                    "description": {"fr": "Formons 50 000 femmes.", "en": "Train 50,000."},
-                    "goal": 50_000,
-                    "consent_text_versions": [version],
-                },
-            ).raise_for_status()
+            campaign = campaign_body(version, slug=SLUG, kind="volunteer")
+            c.post("/api/v1/campaigns", json=campaign).raise_for_status()
         page = f"/c/{SLUG}?lang=fr"
         ours_page, bare_page = httpx.get(url + page), httpx.get(bare_url + page)
         assert ours_page.status_code == bare_page.status_code == 200, bare_page.text

@@ -12,13 +12,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from aiokafka.admin import AIOKafkaAdminClient
-
 from bench.harness import Report
 from devstack.config import StackConfig
+from devstack.harness.events import of_supporter
+from devstack.harness.isolation import own_topics
 from devstack.harness.processes import Running, service_env
 from mobilise_events import PledgeSigned
-from mobilise_runtime.kafka import ensure_topics
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 
@@ -29,23 +28,13 @@ Bench = Callable[[StackConfig, SharedSettings, ServiceDatabase, Report], Awaitab
 def pledge(i: int, campaigns: int) -> PledgeSigned:
     """Signup number `i`: a new supporter of one of `campaigns` campaigns, as signup publishes it
     (two thirds with double opt-in, tokens of a real size)."""
-    return PledgeSigned(
-        signup_id=uuid.uuid4(),
-        campaign_id=f"bench-campaign-{i % campaigns}",
-        campaign_slug=f"bench-{i % campaigns}",
-        supporter_key=f"{i:064x}",
-        email=f"supporter{i}@example.org",
-        first_name="Awa",
-        country=("FR", "SN", "CI", "CA")[i % 4],
-        region=("FR-IDF", "SN-DK", None, "CA-QC")[i % 4],
-        locale="fr",
-        newsletter_opt_in=True,
-        consent_text_version="2026-01",
-        partner=("partner-a", None)[i % 2],
-        double_opt_in=i % 3 != 0,
-        confirm_token="gAAAAAB" + "x" * 280,
+    return of_supporter(
+        PledgeSigned, f"bench-campaign-{i % campaigns}", f"{i:064x}", double_opt_in=i % 3 != 0,
+        campaign_slug=f"bench-{i % campaigns}", email=f"supporter{i}@example.org",
+        country=("FR", "SN", "CI", "CA")[i % 4], region=("FR-IDF", "SN-DK", None, "CA-QC")[i % 4],
+        partner=("partner-a", None)[i % 2], confirm_token="gAAAAAB" + "x" * 280,
         unsubscribe_token="gAAAAAB" + "y" * 280,
-    )
+    )  # fmt: skip
 
 
 def start_consumer(shared: SharedSettings, database: str) -> Running:
@@ -86,17 +75,12 @@ async def wait_assigned(process: Running) -> None:
 async def isolated(cfg: StackConfig, report: Report, bench: Bench) -> None:
     """Run `bench` on topics and a database of its own (one run never queues behind another's
     backlog), and remove them after."""
-    prefix = f"benchcounter{uuid.uuid4().hex[:8]}."
-    created = await ensure_topics(cfg.kafka_bootstrap, prefix=prefix)
-    shared = SharedSettings(kafka_bootstrap=cfg.kafka_bootstrap, mongo_url=cfg.mongo_url,
-                            topic_prefix=prefix)  # fmt: skip
     database = ServiceDatabase(cfg.mongo_url, f"bench_{uuid.uuid4().hex[:8]}", app_name="bench")
-    try:
-        await bench(cfg, shared, database, report)
-    finally:
-        await database.client.drop_database(database.db.name)
-        await database.close()
-        admin = AIOKafkaAdminClient(bootstrap_servers=cfg.kafka_bootstrap)
-        await admin.start()
-        await admin.delete_topics(created)
-        await admin.close()
+    async with own_topics(cfg.kafka_bootstrap, f"benchcounter{uuid.uuid4().hex[:8]}.") as prefix:
+        shared = SharedSettings(kafka_bootstrap=cfg.kafka_bootstrap, mongo_url=cfg.mongo_url,
+                                topic_prefix=prefix)  # fmt: skip
+        try:
+            await bench(cfg, shared, database, report)
+        finally:
+            await database.client.drop_database(database.db.name)
+            await database.close()

@@ -4,13 +4,13 @@ aiokafka producer sending pre-encoded bytes with the same durability settings.""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaProducer
 
 from bench.harness import Report, Result, rate
 from devstack.config import StackConfig
+from devstack.harness.events import of_supporter
 from mobilise_events import PledgeSigned
 from mobilise_runtime.kafka import EventPublisher
 
@@ -18,21 +18,11 @@ IN_FLIGHT = 100  # concurrent requests, as a busy signup API would have
 
 
 def pledge(i: int) -> PledgeSigned:
-    return PledgeSigned(
-        signup_id=uuid.uuid4(),
-        campaign_id=f"campaign-{i % 8}",
-        campaign_slug="bench",
-        supporter_key=f"{i:064x}",
-        email=f"supporter{i}@example.org",
-        first_name="Awa",
-        country="SN",
-        locale="fr",
-        newsletter_opt_in=True,
-        consent_text_version="2026-01",
-        double_opt_in=True,
-        confirm_token="gAAAAAB" + "x" * 280,
-        unsubscribe_token="gAAAAAB" + "y" * 280,
-    )
+    return of_supporter(
+        PledgeSigned, f"campaign-{i % 8}", f"{i:064x}", double_opt_in=True,
+        campaign_slug="bench", email=f"supporter{i}@example.org", country="SN",
+        confirm_token="gAAAAAB" + "x" * 280, unsubscribe_token="gAAAAAB" + "y" * 280,
+    )  # fmt: skip
 
 
 async def _in_waves(count: int, send: Callable[[int], Awaitable[None]]) -> None:

@@ -18,12 +18,13 @@ from pymongo import MongoClient
 
 from bench.harness import Memory, Report, Result, largest_peak_rss_mb, peak_rss_mb
 from devstack.config import StackConfig
+from devstack.harness.events import mailing_requested
 from devstack.harness.mailer import EMAIL_HASH_KEY, Mailer, standin, wait_until
 from devstack.harness.signup import signup_api
 from mailer.addresses import AddressHasher
 from mailer.messages import MAX_BATCH, Recipient, Sender, newsletter
 from mailer.sendgrid import SendGridClient
-from mobilise_events import Audience, LocalisedText, MailingRequested
+from mobilise_events import LocalisedText
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.settings import SharedSettings
 
@@ -104,13 +105,7 @@ async def _request(shared: SharedSettings) -> None:
     )
     await publisher.start()
     try:
-        event = MailingRequested(
-            mailing_id=uuid.uuid4(),
-            campaign_id=CAMPAIGN,
-            subject=SUBJECT,
-            body_template=BODY,
-            audience=Audience(),
-        )
+        event = mailing_requested(CAMPAIGN, subject=SUBJECT, body=BODY)
         await publisher.publish(event, key=CAMPAIGN)
     finally:
         await publisher.stop()

@@ -12,16 +12,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from aiokafka.admin import AIOKafkaAdminClient
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from devstack.config import StackConfig
-from devstack.harness.signup import ADMIN_TOKEN, SignupService, signup_api
+from devstack.harness.isolation import isolated
+from devstack.harness.signup import ADMIN_TOKEN, SignupService, campaign_body, signup_api
 from mobilise_runtime.access import RouteAccess
-from mobilise_runtime.kafka import ensure_topics
 from mobilise_runtime.mongo import ServiceDatabase
-from mobilise_runtime.settings import SharedSettings
 from signup.repository.organisers import OrganiserRepository
 from tests.mailer_api_service import MailerService, mailer_api
 
@@ -79,19 +77,8 @@ class World:
 
 
 async def new_campaign(c: httpx.AsyncClient, consent: str) -> dict[str, Any]:
-    response = await c.post(
-        "/api/v1/campaigns",
-        json={
-            "slug": f"campaign-{uuid.uuid4().hex[:8]}",
-            "kind": "pledge",
-            "title": {"fr": "Égalité", "en": "Equality"},
-            "description": {"fr": "", "en": ""},
-            "goal": 1000,
-            "countries": [],
-            "double_opt_in": False,
-            "consent_text_versions": [consent],
-        },
-    )
+    body = campaign_body(consent, goal=1000, double_opt_in=False)
+    response = await c.post("/api/v1/campaigns", json=body)
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
@@ -115,40 +102,19 @@ async def new_organiser(c: httpx.AsyncClient, name: str, campaigns: list[str]) -
 async def access_world(stack: StackConfig) -> AsyncIterator[World]:
     """A signup-api and a mailer-api on topics and databases of their own, with two organisers
     (Awa, Binta) of a campaign each, a revoked and an expired one, a partner and a mailing."""
-    unique = uuid.uuid4().hex[:12]
-    shared = SharedSettings(
-        kafka_bootstrap=stack.kafka_bootstrap,
-        mongo_url=stack.mongo_url,
-        redis_url=stack.redis_url,
-        topic_prefix=f"t{unique}.",
-        log_format="console",
-    )
-    created = await ensure_topics(stack.kafka_bootstrap, prefix=shared.topic_prefix)
-    signup_db = ServiceDatabase(stack.mongo_url, f"test_{unique}", app_name="tests")
-    mailer_db = ServiceDatabase(stack.mongo_url, f"test_{unique}_mailer", app_name="tests")
-    try:
+    async with isolated(stack) as own:
         with ExitStack() as running:
-            signup = running.enter_context(signup_api(shared, signup_db.db.name))
+            signup = running.enter_context(signup_api(own.shared, own.signup_db.db.name))
             mailer = running.enter_context(
                 mailer_api(
-                    shared,
-                    MAILER_MONGO_DATABASE=mailer_db.db.name,
+                    own.shared,
+                    MAILER_MONGO_DATABASE=own.mailer_db.db.name,
                     MAILER_SIGNUP_API_URL=signup.url,
                     # A key nobody here signs with: every post is refused, as unsigned ones are.
                     MAILER_SENDGRID_WEBHOOK_PUBLIC_KEY=_public_key(),
                 )
             )
-            yield await _populate(signup, mailer, signup_db)
-    finally:
-        for db in (signup_db, mailer_db):
-            await db.client.drop_database(db.db.name)
-            await db.close()
-        admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
-        await admin.start()
-        try:
-            await admin.delete_topics(created)
-        finally:
-            await admin.close()
+            yield await _populate(signup, mailer, own.signup_db)
 
 
 async def _populate(signup: SignupService, mailer: MailerService, db: ServiceDatabase) -> World:

@@ -10,11 +10,11 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 
 from devstack.config import StackConfig
+from devstack.harness.isolation import own_topics
+from devstack.harness.isolation import shared_settings as harness_settings
 from devstack.stack import down, up
-from mobilise_runtime.kafka import ensure_topics
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 
@@ -35,27 +35,14 @@ def unique() -> str:
 @pytest.fixture
 async def topic_prefix(stack: StackConfig, unique: str) -> AsyncIterator[str]:
     """All of mobilise's topics, created under a prefix of this test's own; deleted afterwards."""
-    prefix = f"t{unique}."
-    created = await ensure_topics(stack.kafka_bootstrap, prefix=prefix)
-    yield prefix
-    admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
-    await admin.start()
-    try:
-        await admin.delete_topics(created)
-    finally:
-        await admin.close()
+    async with own_topics(stack.kafka_bootstrap, f"t{unique}.") as prefix:
+        yield prefix
 
 
 @pytest.fixture
 def shared_settings(stack: StackConfig, topic_prefix: str) -> SharedSettings:
     """What a service of this test reads from MOBILISE_*: the local stack and the test's topics."""
-    return SharedSettings(
-        kafka_bootstrap=stack.kafka_bootstrap,
-        mongo_url=stack.mongo_url,
-        redis_url=stack.redis_url,
-        topic_prefix=topic_prefix,
-        log_format="console",
-    )
+    return harness_settings(stack, topic_prefix)
 
 
 @pytest.fixture

@@ -14,11 +14,10 @@ from typing import Any
 import httpx
 
 from devstack.config import StackConfig
+from devstack.harness.isolation import isolated
 from devstack.harness.mailer import Mailer, standin
 from devstack.harness.processes import free_port, running, service_env
 from devstack.harness.signup import ADMIN_TOKEN, SignupService, signup_api
-from mobilise_runtime.kafka import ensure_topics
-from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 
 CONSOLE_SECRET = "a console session secret for tests"
@@ -62,36 +61,26 @@ async def console_stack(
 ) -> AsyncIterator[ConsoleStack]:
     """`whole`: also the counter (consumer, API) and the mailer's consumer and worker, so that
     signups count and newsletters go out."""
-    unique = uuid.uuid4().hex[:12]
-    shared = SharedSettings(
-        kafka_bootstrap=stack.kafka_bootstrap,
-        mongo_url=stack.mongo_url,
-        redis_url=stack.redis_url,
-        topic_prefix=f"t{unique}.",
-        log_format="console",
-    )
-    await ensure_topics(stack.kafka_bootstrap, prefix=shared.topic_prefix)
-    signup_db = ServiceDatabase(stack.mongo_url, f"test_{unique}", app_name="tests")
-    mailer_db, counter_db = f"test_{unique}_mailer", f"test_{unique}_counter"
     console_port, mailer_port, counter_port = free_port(), free_port(), free_port()
     console = f"http://127.0.0.1:{console_port}"
     mailer_url = f"http://127.0.0.1:{mailer_port}"
     counter_url = f"http://127.0.0.1:{counter_port}"
-    try:
+    async with isolated(stack) as own:
+        shared = own.shared
         with ExitStack() as started:
             sendgrid = started.enter_context(standin(tmp))
             # Each of signup and the mailer names the other: the mailer's port is chosen first.
             signup = started.enter_context(
                 signup_api(
                     shared,
-                    signup_db.db.name,
+                    own.signup_db.db.name,
                     SIGNUP_MAILER_URL=mailer_url,
                     SIGNUP_CONSOLE_URL=console,
                     SIGNUP_COUNTER_URL=counter_url,
                 )
             )
             mailer = Mailer(
-                shared, mailer_db, f"q{unique}", sendgrid, signup.url,
+                shared, own.mailer_db.db.name, f"q{own.unique}", sendgrid, signup.url,
                 {"MOBILISE_ADMIN_TOKEN": ADMIN_TOKEN, "MAILER_DEV_OUTBOX": "true"},
             )  # fmt: skip
             api = started.enter_context(
@@ -103,8 +92,8 @@ async def console_stack(
                 started.enter_context(mailer.worker())
                 counter_env = service_env(
                     shared,
-                    COUNTER_MONGO_DATABASE=counter_db,
-                    COUNTER_CONSUMER_GROUP=f"counter-{unique}",
+                    COUNTER_MONGO_DATABASE=own.database("counter"),
+                    COUNTER_CONSUMER_GROUP=f"counter-{own.unique}",
                     COUNTER_PORT=str(counter_port),
                     COUNTER_SIGNUP_URL=signup.url,
                 )
@@ -125,7 +114,3 @@ async def console_stack(
             process = started.enter_context(running("console-web", env))
             assert process.wait_http(f"{console}/readyz", timeout=60).status_code == 200
             yield ConsoleStack(signup, console, sendgrid, shared, mailer_url)
-    finally:
-        for name in (signup_db.db.name, mailer_db, counter_db):
-            await signup_db.client.drop_database(name)
-        await signup_db.close()

@@ -17,7 +17,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from devstack.harness.axe import assert_accessible, audit
-from devstack.harness.signup import ADMIN_TOKEN
+from devstack.harness.signup import ADMIN_TOKEN, pledge_body
 from devstack.partner_demo import demo_origins, register_demo
 from mobilise_runtime.locales import LOCALES
 from signup.domain.tokens import ConfirmClaim, Tokens, UnsubscribeClaim
@@ -40,16 +40,13 @@ async def site(stack_of_services: Stack) -> AsyncIterator[Site]:
         async with httpx.AsyncClient(base_url=stack.signup.url, timeout=15) as client:
             signed = await client.post(
                 f"/api/v1/campaigns/{campaign['slug']}/volunteers",
-                json={
-                    "email": "awa@example.org",
-                    "first_name": "Awa",
-                    "country": "SN",
-                    "locale": "fr",
-                    "newsletter_opt_in": False,
-                    "consent_text_version": campaign["consent"]["version"],
-                    "skills": ["mentoring"],
-                    "availability": "few_hours_month",
-                },
+                json=pledge_body(
+                    campaign["consent"]["version"],
+                    country="SN",
+                    newsletter_opt_in=False,
+                    skills=["mentoring"],
+                    availability="few_hours_month",
+                ),
             )
             assert signed.status_code == 202, signed.text
             totals = f"{stack.counter_url}/api/v1/campaigns/{campaign['slug']}/totals"

@@ -205,17 +205,7 @@ def _signup_end_to_end(signup_url: str, counter_url: str, sendgrid: str) -> None
         assert ready.status_code == 200, ready.text
     signup = SignupService(signup_url, None, "", "", None)  # type: ignore[arg-type]
     campaign = signup.create_campaign(double_opt_in=True)
-    body = {
-        "email": "compose@example.org",
-        "first_name": "Awa",
-        "country": "FR",
-        "locale": "fr",
-        "newsletter_opt_in": True,
-        "consent_text_version": campaign["consent"]["version"],
-    }
-    with signup.client() as c:
-        accepted = c.post(f"/api/v1/campaigns/{campaign['slug']}/pledges", json=body)
-    assert accepted.status_code == 202, accepted.text
+    signup.pledge(campaign, email="compose@example.org")
     totals = f"{counter_url}/api/v1/campaigns/{campaign['slug']}/totals"
 
     def counted(field: str) -> bool:

@@ -4,7 +4,6 @@ challenge (428), solve it in JavaScript and sign; the event is in Kafka."""
 
 from __future__ import annotations
 
-import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from devstack.partner_demo import DEMO_CAMPAIGN, DEMO_PARTNER, demo_origins, reg
 from mobilise_events import PledgeSigned
 from mobilise_runtime.settings import SharedSettings
 from tests.counter_totals import counter_totals
+from tests.e2e.widget_form import sign_as_fatou
 from tests.kafka_reader import read_events
 
 # Every signup, from the first, asks for a proof of work.
@@ -91,11 +91,7 @@ async def test_the_widget_solves_the_proof_of_work_and_signs(
     await page.goto(partner_site)
     widget = page.locator("[data-mobilise-widget]")
     await expect(widget).to_have_attribute("data-mobilise-state", "ready")
-    await widget.get_by_label("Adresse e-mail", exact=True).fill("fatou@example.org")
-    await widget.get_by_label("Prénom", exact=True).fill("Fatou")
-    await widget.get_by_label("Pays", exact=True).select_option("SN")
-    await widget.get_by_label(re.compile("J'accepte que mes données")).check()
-    await widget.get_by_role("button", name="Signer").click()
+    await sign_as_fatou(widget, country="SN")
     await expect(widget.get_by_role("status")).to_contain_text("Merci")
     await widget.screenshot(path=str(SCREENSHOT))
     [event] = await signed(signup, 1)

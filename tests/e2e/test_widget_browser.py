@@ -14,9 +14,10 @@ from pathlib import Path
 import httpx
 from playwright.async_api import Browser, expect
 
-from devstack.harness.signup import ADMIN_TOKEN, signup_api
+from devstack.harness.signup import ADMIN_TOKEN, pledge_body, signup_api
 from devstack.partner_demo import DEMO_CAMPAIGN, DEMO_PARTNER, demo_origins, register_demo
 from mobilise_runtime.settings import SharedSettings
+from tests.e2e.widget_form import sign_as_fatou
 from tests.service_chain import Stack, partner_site
 
 SCREENSHOT = Path(tempfile.gettempdir()) / "widget.png"
@@ -54,15 +55,13 @@ async def test_the_demo_partner_page_signs_and_counts_through_the_widget(
         async with httpx.AsyncClient(base_url=chain.signup.url, timeout=15) as client:
             first = await client.post(
                 f"/api/v1/campaigns/{DEMO_CAMPAIGN}/pledges",
-                json={
-                    "email": "first@example.org",
-                    "first_name": "Awa",
-                    "country": "SN",
-                    "locale": "fr",
-                    "newsletter_opt_in": False,
-                    "consent_text_version": consent,
-                    "partner": DEMO_PARTNER,
-                },
+                json=pledge_body(
+                    consent,
+                    email="first@example.org",
+                    country="SN",
+                    newsletter_opt_in=False,
+                    partner=DEMO_PARTNER,
+                ),
             )
             assert first.status_code == 202, first.text
         await counted(chain, 1)
@@ -123,11 +122,7 @@ async def test_the_demo_partner_page_signs_and_counts_through_the_widget(
         frame = page.frame_locator("iframe")
         await expect(frame.get_by_role("heading", level=1)).to_have_text("L'égalité, ça se signe")
         await page.screenshot(path=str(IFRAME_SCREENSHOT))
-        await frame.get_by_label("Adresse e-mail", exact=True).fill("fatou@example.org")
-        await frame.get_by_label("Prénom", exact=True).fill("Fatou")
-        await frame.get_by_label("Pays", exact=True).select_option("FR")
-        await frame.get_by_label(re.compile("J'accepte que mes données")).check()
-        await frame.get_by_role("button", name="Signer").click()
+        await sign_as_fatou(frame, country="FR")
         await expect(frame.get_by_role("status")).to_contain_text("Merci !")
 
         # The counter's partner totals have all three (widget and iframe recorded the partner).

@@ -9,6 +9,7 @@ import uuid
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from devstack.harness.signup import campaign_body
 from mailer.addresses import AddressHasher
 from mobilise_runtime.mongo import Document, ServiceDatabase
 from tests.integration.test_mailer_export import AT, EMAIL, HASH_KEY, Services, services
@@ -27,17 +28,8 @@ async def seed(services: Services, signup_db: AsyncDatabase[Document]) -> str:
         "/api/v1/consent-texts", json={"version": version, "text": text}
     )
     assert published.status_code == 201, published.text
-    created = await services.signup.post(
-        "/api/v1/campaigns",
-        json={
-            "slug": f"femmes-{uuid.uuid4().hex[:6]}",
-            "kind": "pledge",
-            "title": {"fr": "Femmes du numérique", "en": "Women in digital"},
-            "description": {"fr": "Formons.", "en": "Let's train."},
-            "goal": 100,
-            "consent_text_versions": [version],
-        },
-    )
+    body = campaign_body(version, slug=f"femmes-{uuid.uuid4().hex[:6]}", goal=100)
+    created = await services.signup.post("/api/v1/campaigns", json=body)
     assert created.status_code == 201, created.text
     campaign: str = created.json()["id"]
     await signup_db["supporters"].insert_one(

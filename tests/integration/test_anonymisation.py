@@ -7,7 +7,6 @@ FerretDB; Celery and the signup service (titles, closes_at) are small stand-ins.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +18,7 @@ from counter.apply import BatchApplier
 from counter.repository.ledger import LedgerRepository
 from counter.repository.totals import TotalsRepository
 from devstack.config import StackConfig
+from devstack.harness.events import signed
 from mailer.addresses import AddressHasher
 from mailer.anonymisation import anonymise_closed
 from mailer.domain.errors import NotFound
@@ -43,23 +43,12 @@ CAMPAIGNS = (CLOSED, RECENT, OPEN)
 
 
 def signup(campaign: dict[str, Any], at: datetime = SIGNED) -> PledgeSigned:
-    return PledgeSigned(
-        signup_id=uuid.uuid4(),
-        campaign_id=campaign["_id"],
-        campaign_slug=campaign["slug"],
-        supporter_key=f"key-of-awa-in-{campaign['_id']}",
-        email=EMAIL,
-        first_name="Awa",
-        last_name="Diop",
-        country="SN",
-        region="SN-DK",
-        locale="fr",
-        newsletter_opt_in=True,
-        consent_text_version="v1",
-        double_opt_in=False,
-        unsubscribe_token=f"unsubscribe-{campaign['_id']}",
+    return signed(
+        campaign_id=campaign["_id"], campaign_slug=campaign["slug"],
+        supporter_key=f"key-of-awa-in-{campaign['_id']}", email=EMAIL, last_name="Diop",
+        country="SN", region="SN-DK", unsubscribe_token=f"unsubscribe-{campaign['_id']}",
         occurred_at=at,
-    )
+    )  # fmt: skip
 
 
 class SignupService:

@@ -13,6 +13,7 @@ from mobilise_events import PledgeSigned
 from mobilise_runtime.kafka import EventConsumer, Received
 from mobilise_runtime.kafka.consumer import Handler, PartitionsHook
 from mobilise_runtime.settings import SharedSettings
+from tests.group_member import group_member
 from tests.integration.test_counter_consumer import pledge
 from tests.integration.test_dead_letters import publish
 
@@ -41,15 +42,11 @@ async def test_a_rebalance_waits_for_a_batch_slower_than_the_session_timeout(
         assigned_to_b.extend(partitions)
 
     def member(name: str, handler: Handler, on_assigned: PartitionsHook = no_hook) -> EventConsumer:
-        return EventConsumer(
-            shared_settings.kafka_bootstrap,
-            group_id=group,
-            topics=[PledgeSigned.topic],
-            handler=handler,
-            prefix=shared_settings.topic_prefix,
-            client_id=name,
-            on_assigned=on_assigned,
-        )
+        shared = shared_settings
+        return group_member(
+            shared.kafka_bootstrap, shared.topic_prefix, group, PledgeSigned.topic, handler,
+            client_id=name, on_assigned=on_assigned,
+        )  # fmt: skip
 
     stop = asyncio.Event()
     await publish(shared_settings, [pledge(f"c-{unique}", "k", "FR")])

@@ -8,13 +8,11 @@ import asyncio
 import contextlib
 import json
 import signal
-import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import pairwise
 from typing import Any
 
@@ -23,48 +21,18 @@ import pytest
 
 from devstack.config import StackConfig
 from devstack.harness.processes import Running, free_port, running, service_env
+from devstack.harness.signup import campaign_body
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
+from tests.json_standin import JsonStandIn, json_standin
 
 Campaigns = dict[str, dict[str, Any]]
 
 
-class SignupStandIn:
+def signup_campaigns(campaigns: Campaigns) -> AbstractContextManager[JsonStandIn]:
     """Serves `campaigns[slug]` at /api/v1/campaigns/{slug} (404 for others), as the signup
     service's public contract does, until stopped."""
-
-    def __init__(self, campaigns: Campaigns) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                body = campaigns.get(self.path.removeprefix("/api/v1/campaigns/"))
-                self.send_response(200 if body else 404)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(json.dumps(body or {"detail": "not found"}).encode())
-
-            def log_message(self, *args: object) -> None:
-                pass  # the test's output is not the place for an access log
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def stop(self) -> None:
-        """From now on, nothing answers at `url`."""
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(timeout=5)
-
-
-@contextmanager
-def signup_campaigns(campaigns: Campaigns) -> Iterator[SignupStandIn]:
-    stand_in = SignupStandIn(campaigns)
-    try:
-        yield stand_in
-    finally:
-        stand_in.stop()
+    return json_standin(campaigns, lambda path: path.removeprefix("/api/v1/campaigns/"))
 
 
 def counter_env(stack: StackConfig, port: int, database: str, signup_url: str) -> dict[str, str]:
@@ -89,17 +57,8 @@ class Counter:
     def campaign(self, **fields: Any) -> dict[str, Any]:
         """A campaign the signup service knows (not yet counted)."""
         suffix = uuid.uuid4().hex[:8]
-        campaign = {
-            "id": f"id-{suffix}",
-            "slug": f"campaign-{suffix}",
-            "kind": "pledge",
-            "title": {"fr": "Femmes du numérique", "en": "Women in digital"},
-            "description": {"fr": "", "en": ""},
-            "goal": 50_000,
-            "countries": [],
-            "status": "open",
-            **fields,
-        }
+        values = {"id": f"id-{suffix}", "slug": f"campaign-{suffix}", "status": "open", **fields}
+        campaign = campaign_body("v1", **values)
         self.campaigns[campaign["slug"]] = campaign
         return campaign
 

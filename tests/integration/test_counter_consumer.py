@@ -8,32 +8,17 @@ import time
 import uuid
 from typing import Any
 
+from devstack.harness.events import of_supporter
 from devstack.harness.processes import SCRIPTS, running, service_env
 from mobilise_events import PledgeSigned, SignupConfirmed, VolunteerRegistered
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 
-SIGNUP: dict[str, Any] = {
-    "campaign_slug": "femmes",
-    "email": "a@example.org",
-    "first_name": "Awa",
-    "locale": "fr",
-    "newsletter_opt_in": True,
-    "consent_text_version": "v1",
-    "double_opt_in": True,
-    "unsubscribe_token": "t",
-}
-
 
 def pledge(campaign: str, key: str, country: str, **extra: Any) -> PledgeSigned:
-    return PledgeSigned(
-        signup_id=uuid.uuid4(),
-        campaign_id=campaign,
-        supporter_key=key,
-        country=country,
-        **{**SIGNUP, **extra},
-    )
+    values = {"campaign_slug": "femmes", "email": "a@example.org", "double_opt_in": True, **extra}
+    return of_supporter(PledgeSigned, campaign, key, country=country, **values)
 
 
 def confirm(campaign: str, key: str) -> SignupConfirmed:
@@ -73,14 +58,14 @@ async def test_consumer_counts_once_and_reconcile_finds_and_repairs_drift(
         pledge(a, "k2", "SN", region="SN-DK"),
         confirm(a, "k1"),
         confirm(a, "k1"),  # a second click
-        VolunteerRegistered(
-            signup_id=uuid.uuid4(),
-            campaign_id=b,
-            supporter_key="k9",
+        of_supporter(
+            VolunteerRegistered,
+            b,
+            "k9",
+            double_opt_in=False,
             country="CI",
             skills=("mentoring",),
             availability="more",
-            **{**SIGNUP, "double_opt_in": False},
         ),
     ]
     publisher = EventPublisher(

@@ -18,6 +18,7 @@ from typing import Any
 from aiokafka.partitioner import murmur2
 
 from counter.domain.m49 import macro_region
+from devstack.harness.events import of_supporter
 from devstack.harness.processes import Running, running, service_env
 from mobilise_events import Event, PledgeSigned, Signup, SignupConfirmed, VolunteerRegistered
 from mobilise_runtime.kafka import EventPublisher
@@ -76,25 +77,11 @@ def signups(campaign: Campaign, rng: random.Random, count: int) -> Iterator[Even
     for _ in range(count):
         key = f"{campaign.id}-supporter-{rng.randrange(count * 3 // 4)}"
         country, region = rng.choice(PLACES)
-        events.append(
-            campaign.kind(
-                signup_id=uuid.uuid4(),
-                campaign_id=campaign.id,
-                campaign_slug=campaign.id,
-                supporter_key=key,
-                email=f"{key}@example.org",
-                first_name="Awa",
-                country=country,
-                region=region,
-                locale="fr",
-                newsletter_opt_in=True,
-                consent_text_version="2026-01",
-                partner=rng.choice(PARTNERS),
-                double_opt_in=campaign.double_opt_in,
-                confirm_token="confirm" if campaign.double_opt_in else None,
-                unsubscribe_token="unsubscribe",
-            )
-        )
+        signup = of_supporter(
+            campaign.kind, campaign.id, key, double_opt_in=campaign.double_opt_in,
+            country=country, region=region, partner=rng.choice(PARTNERS),
+        )  # fmt: skip
+        events.append(signup)
     for _ in range(count // 2):
         key = f"{campaign.id}-supporter-{rng.randrange(count)}"
         events.append(
@@ -102,6 +89,13 @@ def signups(campaign: Campaign, rng: random.Random, count: int) -> Iterator[Even
         )
     rng.shuffle(events)
     yield from events
+
+
+def scenario(unique: str) -> tuple[random.Random, list[Campaign], list[Event]]:
+    """The test's random source, its campaigns and all their events (the same for a `unique`)."""
+    rng = random.Random(unique)
+    chosen = campaigns(unique)
+    return rng, chosen, [e for c in chosen for e in signups(c, rng, SIGNUPS)]
 
 
 Totals = dict[str, Any]
@@ -253,9 +247,7 @@ def assert_no_stale_writer(*processes: Running) -> None:
 async def test_kill_9_mid_batch_twice_then_restart_counts_exactly_once(
     shared_settings: SharedSettings, database: ServiceDatabase, unique: str
 ) -> None:
-    rng = random.Random(unique)
-    chosen = campaigns(unique)
-    events = [e for c in chosen for e in signups(c, rng, SIGNUPS)]
+    rng, chosen, events = scenario(unique)
     published = await publish(shared_settings, events)
     totalled = Totalled(database, chosen)
     env = consumer_env(shared_settings, database, unique)
@@ -288,9 +280,7 @@ def _assigned(process: Running) -> list[list[str]]:
 async def test_two_consumers_share_the_partitions_and_one_dies_without_drift(
     shared_settings: SharedSettings, database: ServiceDatabase, unique: str
 ) -> None:
-    rng = random.Random(unique)
-    chosen = campaigns(unique)
-    events = [e for c in chosen for e in signups(c, rng, SIGNUPS)]
+    rng, chosen, events = scenario(unique)
     half = len(events) // 2
     published = await publish(shared_settings, events[:half])
     totalled = Totalled(database, chosen)

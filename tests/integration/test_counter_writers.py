@@ -9,6 +9,7 @@ import asyncio
 import uuid
 from typing import Any, cast
 
+import pytest
 from pymongo.asynchronous.collection import AsyncCollection
 
 from counter.apply import BatchApplier
@@ -154,35 +155,30 @@ async def drift(database: ServiceDatabase) -> list[str]:
     return await reconcile_campaign(ledger, totals, CAMPAIGN, repair=False)
 
 
-async def test_a_member_with_a_stale_ledger_cannot_take_a_confirmation_for_a_first_one(
-    database: ServiceDatabase,
+@pytest.mark.parametrize(
+    "owner_first",
+    [
+        # The old member read the ledger before the new owner counted X's double opt-in signup;
+        # it then applies X's confirmation (another topic, so its totals write moves an offset
+        # the owner's did not). Were its "seen before any signup" fact kept beside the owner's
+        # signed one, the confirmation would count nothing, in the totals and in the recount.
+        pytest.param("signup", id="a stale member cannot take a confirmation for a first one"),
+        # The owner recorded X's confirmation, seen before X's signup; the old member, X unknown
+        # to it, applies X's signup: its signed fact, unconfirmed, must not win over the owner's.
+        pytest.param("confirmation", id="a stale member cannot sign over a confirmation"),
+    ],
+)
+async def test_a_member_with_a_stale_ledger_cannot_undo_what_the_owner_recorded(
+    database: ServiceDatabase, owner_first: str
 ) -> None:
-    """The old member read the ledger before the new owner counted X's double opt-in signup;
-    it then applies X's confirmation (another topic, so its totals write moves an offset the
-    owner's did not). Were its "seen before any signup" fact kept beside the owner's signed one,
-    the confirmation would count nothing, in the totals and in the recount alike."""
+    signup, confirmation = pledge(CAMPAIGN, KEY, "FR"), confirm(CAMPAIGN, KEY)
+    first, then = (signup, confirmation) if owner_first == "signup" else (confirmation, signup)
     old = applier(database)
     await old.assigned([0])
     new = applier(database)
-    await new.apply(at(pledge(CAMPAIGN, KEY, "FR"), 0, 0))
-    await old.apply(at(confirm(CAMPAIGN, KEY), 0, 0))
-    await new.apply(at(confirm(CAMPAIGN, KEY), 0, 0))  # the owner's delivery of it
-    assert await counts(database) == (1, 1)
-    assert await drift(database) == []
-    assert old.reapplied == 1
-
-
-async def test_a_member_with_a_stale_ledger_cannot_sign_over_a_confirmation_seen_first(
-    database: ServiceDatabase,
-) -> None:
-    """The owner recorded X's confirmation, seen before X's signup; the old member, X unknown to
-    it, applies X's signup: its signed fact, unconfirmed, must not win over the owner's record."""
-    old = applier(database)
-    await old.assigned([0])
-    new = applier(database)
-    await new.apply(at(confirm(CAMPAIGN, KEY), 0, 0))
-    await old.apply(at(pledge(CAMPAIGN, KEY, "FR"), 0, 0))
-    await new.apply(at(pledge(CAMPAIGN, KEY, "FR"), 0, 0))
+    await new.apply(at(first, 0, 0))
+    await old.apply(at(then, 0, 0))
+    await new.apply(at(then, 0, 0))  # the owner's delivery of it
     assert await counts(database) == (1, 1)
     assert await drift(database) == []
     assert old.reapplied == 1

@@ -16,10 +16,10 @@ from prometheus_client import REGISTRY
 from pydantic import SecretStr
 from pymongo.errors import AutoReconnect
 
+from devstack.harness.events import signed
 from mobilise_events import (
     DEAD_LETTER_TOPIC,
     Event,
-    PledgeSigned,
     SignupConfirmed,
     SupporterUnsubscribed,
 )
@@ -28,6 +28,7 @@ from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 from signup.projector import project
 from signup.settings import ProjectorSettings
+from tests.group_member import group_member
 
 
 async def publish(shared: SharedSettings, events: Sequence[Event]) -> None:
@@ -89,14 +90,8 @@ async def test_an_event_the_handler_rejects_is_dead_lettered_and_the_rest_applie
         applied.extend(batch)
 
     group = f"g-{unique}"
-    consumer = EventConsumer(
-        shared_settings.kafka_bootstrap,
-        group_id=group,
-        topics=[SignupConfirmed.topic],
-        handler=handler,
-        prefix=topic_prefix,
-        client_id="test",
-    )
+    bootstrap = shared_settings.kafka_bootstrap
+    consumer = group_member(bootstrap, topic_prefix, group, SignupConfirmed.topic, handler)
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
 
@@ -135,13 +130,9 @@ async def test_an_infrastructure_error_stops_the_consumer_and_commits_nothing(
         raise AutoReconnect("the database went away")
 
     def consumer(handler: Callable[[list[Received]], Awaitable[None]]) -> EventConsumer:
-        return EventConsumer(
-            shared_settings.kafka_bootstrap,
-            group_id=group,
-            topics=[SignupConfirmed.topic],
-            handler=handler,
-            prefix=shared_settings.topic_prefix,
-            client_id="test",
+        shared = shared_settings
+        return group_member(
+            shared.kafka_bootstrap, shared.topic_prefix, group, SignupConfirmed.topic, handler
         )
 
     with pytest.raises(AutoReconnect):
@@ -175,21 +166,7 @@ async def test_an_odd_address_from_the_webhook_does_not_stop_the_projector(
     """`x@localhost` is no address a signup could have: the projector's canonical form refuses
     it. Before, that stopped signup-projector on this batch for good, erasures with it."""
     odd = SupporterUnsubscribed(email="x@localhost", source="webhook", reason="bounce")
-    pledge = PledgeSigned(
-        signup_id=uuid.uuid4(),
-        campaign_id="c-1",
-        campaign_slug="women-in-tech",
-        supporter_key="k1",
-        email="awa@example.org",
-        first_name="Awa",
-        country="FR",
-        locale="fr",
-        newsletter_opt_in=True,
-        consent_text_version="v1",
-        double_opt_in=False,
-        unsubscribe_token="u",
-        occurred_at=datetime.now(UTC),
-    )
+    pledge = signed(supporter_key="k1", occurred_at=datetime.now(UTC))
     await publish(shared_settings, [odd, pledge])
     group = f"projector-{unique}"
     settings = ProjectorSettings(

@@ -5,66 +5,43 @@ signup service (campaign titles) are small stand-ins."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 from celery import Celery
 
+from devstack.harness.events import as_batch, signed
 from mailer.addresses import AddressHasher
 from mailer.campaigns import CampaignTitles
 from mailer.consumer import MailerConsumer
 from mailer.settings import Settings
 from mobilise_events import (
-    ErasedSignup,
-    Event,
     LocalisedText,
     PledgeSigned,
     Signup,
-    SupporterErased,
     VolunteerRegistered,
 )
-from mobilise_runtime.kafka import Received
 from mobilise_runtime.mongo import ServiceDatabase
 from signup.projector import Projector
 from signup.repository import Repository
+from tests.erasure_timeline import EMAIL, T1, T3, erasure
 
-T1 = datetime(2026, 3, 1, 9, tzinfo=UTC)
-ERASED_AT = T1 + timedelta(days=1)
-T3 = ERASED_AT + timedelta(days=1)
-EMAIL = "awa@example.org"
 KEY = "k-awa"
 
 
 def signup(at: datetime, name: str, kind: type[Signup] = PledgeSigned) -> Signup:
-    return kind(
-        signup_id=uuid.uuid4(),
-        campaign_id="c-1",
-        campaign_slug="women-in-tech",
-        supporter_key=KEY,
-        email=EMAIL,
-        first_name=name,
-        country="FR",
-        locale="fr",
-        newsletter_opt_in=True,
-        consent_text_version="v1",
-        double_opt_in=False,
-        unsubscribe_token=f"u-{name}",
+    return signed(
+        kind, supporter_key=KEY, email=EMAIL, first_name=name, unsubscribe_token=f"u-{name}",
         occurred_at=at,
-    )
+    )  # fmt: skip
 
 
-ERASURE = SupporterErased(
-    email=EMAIL,
-    signups=(ErasedSignup(campaign_id="c-1", supporter_key=KEY),),
-    occurred_at=ERASED_AT,
-)
+ERASURE = erasure(KEY)
 
 
-def batch(*events: Event) -> list[Received]:
-    return [Received(e, e.topic, 0, n) for n, e in enumerate(events)]
+batch = as_batch
 
 
 class Tasks:
@@ -87,7 +64,7 @@ class Titles:
 
 
 def mailer_consumer(database: ServiceDatabase, tasks: Tasks) -> MailerConsumer:
-    return MailerConsumer(
+    return MailerConsumer.on(
         Settings(),
         database,
         cast(Celery, tasks),

@@ -19,6 +19,7 @@ import redis
 from pymongo import MongoClient
 
 from devstack.config import StackConfig
+from devstack.harness.events import signed
 from devstack.harness.mailer import Mailer, publish, standin, wait_until
 from devstack.harness.processes import running, service_env
 from devstack.harness.signup import (
@@ -48,21 +49,11 @@ def address() -> str:
 
 
 def in_flight(email: str, campaign_id: str = "c-in-flight") -> PledgeSigned:
-    return PledgeSigned(
-        signup_id=uuid.uuid4(),
-        campaign_id=campaign_id,
-        campaign_slug=campaign_id,
-        supporter_key=f"key-{uuid.uuid4().hex}",
-        email=email,
-        first_name="Awa",
-        country="SN",
-        locale="fr",
-        newsletter_opt_in=True,
-        consent_text_version="v1",
-        double_opt_in=False,
-        unsubscribe_token="u-token",
-        occurred_at=SIGNED,
-    )
+    key = f"key-{uuid.uuid4().hex}"
+    return signed(
+        campaign_id=campaign_id, campaign_slug=campaign_id, supporter_key=key, email=email,
+        country="SN", unsubscribe_token="u-token", occurred_at=SIGNED,
+    )  # fmt: skip
 
 
 def unnamed_erasure(email: str) -> SupporterErased:

@@ -15,8 +15,9 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from devstack.config import StackConfig
 from mobilise_events import DEAD_LETTER_TOPIC, TOPICS, PledgeSigned, SignupConfirmed
-from mobilise_runtime.kafka import EventConsumer, EventPublisher, Received, ensure_topics
+from mobilise_runtime.kafka import EventPublisher, Received, ensure_topics
 from mobilise_runtime.kafka.admin import TopicLayoutError
+from tests.group_member import group_member
 
 
 def confirmed(campaign: str) -> SignupConfirmed:
@@ -44,14 +45,7 @@ async def consume(stack: StackConfig, prefix: str, group: str, count: int) -> li
         if len(got) >= count:
             enough.set()
 
-    consumer = EventConsumer(
-        stack.kafka_bootstrap,
-        group_id=group,
-        topics=[SignupConfirmed.topic],
-        handler=collect,
-        prefix=prefix,
-        client_id="test",
-    )
+    consumer = group_member(stack.kafka_bootstrap, prefix, group, SignupConfirmed.topic, collect)
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
     try:

@@ -18,12 +18,12 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from devstack.config import StackConfig
+from devstack.harness.isolation import isolated
 from devstack.harness.mailer import standin as sendgrid_standin
 from devstack.harness.processes import free_port
 from devstack.harness.signup import ADMIN_TOKEN, SignupService, signup_api
@@ -31,7 +31,6 @@ from mailer.messages import Recipient, Sender, confirmation
 from mailer.schemas import MAILING_EXAMPLE, MailingAccepted
 from mailer.sendgrid import SendGridClient
 from mobilise_events import Event, LocalisedText, MailingRequested, SupporterUnsubscribed
-from mobilise_runtime.kafka import ensure_topics
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 from signup.repository.organisers import OrganiserRepository
@@ -108,26 +107,15 @@ async def world(
 ) -> AsyncIterator[World]:
     """One signup-api, stand-in and mailer-api for the module, on topics and databases of its own
     (each test counts what it adds)."""
-    unique = uuid.uuid4().hex[:12]
-    shared = SharedSettings(
-        kafka_bootstrap=stack.kafka_bootstrap,
-        mongo_url=stack.mongo_url,
-        redis_url=stack.redis_url,
-        topic_prefix=f"t{unique}.",
-        log_format="console",
-    )
-    created = await ensure_topics(stack.kafka_bootstrap, prefix=shared.topic_prefix)
-    signup_db = ServiceDatabase(stack.mongo_url, f"test_{unique}", app_name="tests")
-    mailer_db = ServiceDatabase(stack.mongo_url, f"test_{unique}_mailer", app_name="tests")
     key = ec.generate_private_key(ec.SECP256R1())
-    try:
+    async with isolated(stack) as own:
         with ExitStack() as stack_of:
-            signup = stack_of.enter_context(signup_api(shared, signup_db.db.name))
+            signup = stack_of.enter_context(signup_api(own.shared, own.signup_db.db.name))
             standin = stack_of.enter_context(sendgrid_standin(tmp_path_factory.mktemp("standin")))
             mailer = stack_of.enter_context(
                 mailer_api(
-                    shared,
-                    MAILER_MONGO_DATABASE=mailer_db.db.name,
+                    own.shared,
+                    MAILER_MONGO_DATABASE=own.mailer_db.db.name,
                     MAILER_SIGNUP_API_URL=signup.url,
                     MAILER_SENDGRID_HOST=standin,
                     MAILER_SENDGRID_WEBHOOK_PUBLIC_KEY=_public_key(key),
@@ -137,33 +125,23 @@ async def world(
                 )
             )
             campaign = signup.create_campaign()
-            organiser, token = await OrganiserRepository(signup_db.db).create(
+            organiser, token = await OrganiserRepository(own.signup_db.db).create(
                 name="Awa Diallo",
-                email=f"awa-{unique}@association.example",
+                email=f"awa-{own.unique}@association.example",
                 now=datetime.now(UTC),
                 campaign_ids=(campaign["id"],),
             )
             yield World(
-                shared=shared,
+                shared=own.shared,
                 signup=signup,
                 mailer=mailer,
                 standin=standin,
-                mailer_db=mailer_db,
+                mailer_db=own.mailer_db,
                 organiser_id=organiser.id,
                 organiser_token=token,
                 key=key,
                 campaign=campaign,
             )
-    finally:
-        for db in (signup_db, mailer_db):
-            await db.client.drop_database(db.db.name)
-            await db.close()
-        admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
-        await admin.start()
-        try:
-            await admin.delete_topics(created)
-        finally:
-            await admin.close()
 
 
 # Organisers, as the signup service tells who a token belongs to ---------------------------------

@@ -5,15 +5,14 @@ task would send it again)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from devstack.config import StackConfig
+from devstack.harness.events import mailing_requested
 from mailer.planning import plan
 from mailer.repository import QUEUED, SENT
 from mailer.repository.mailings import MailingsRepository
 from mailer.repository.sending import SendingStore, connect
-from mobilise_events import Audience, LocalisedText, MailingRequested
 from mobilise_runtime.mongo import ServiceDatabase
 
 
@@ -31,13 +30,7 @@ def recipient(n: int) -> dict[str, Any]:
 async def test_a_late_planner_never_rewrites_the_plan_nor_resets_a_sent_batch(
     database: ServiceDatabase, stack: StackConfig
 ) -> None:
-    event = MailingRequested(
-        mailing_id=uuid.uuid4(),
-        campaign_id="c-1",
-        subject=LocalisedText(fr="Nouvelles", en="News"),
-        body_template=LocalisedText(fr="Bonjour", en="Hello"),
-        audience=Audience(),
-    )
+    event = mailing_requested("c-1")
     mailing_id = str(event.mailing_id)
     owner, stale = MailingsRepository(database.db), MailingsRepository(database.db)
     # Both found no mailing yet; the owner plans first.

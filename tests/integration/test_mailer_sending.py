@@ -11,85 +11,39 @@ import os
 import signal
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from redis import Redis
 
-from devstack.harness.mailer import EMAIL_HASH_KEY, Mailer, publish, standin, wait_until
-from devstack.harness.signup import SignupService, signup_api
+from devstack.harness.events import mailing_requested, of_supporter
+from devstack.harness.mailer import EMAIL_HASH_KEY, Mailer, publish, wait_until
 from mailer.addresses import AddressHasher
 from mobilise_events import (
-    Audience,
     ErasedSignup,
     Event,
-    LocalisedText,
-    MailingRequested,
     PledgeSigned,
     SignupConfirmed,
     SupporterErased,
     SupporterUnsubscribed,
 )
-from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
-
-NEWS = LocalisedText(fr="Nouvelles", en="News")
-BODY = LocalisedText(fr="Bonjour {{ first_name }}", en="Hi {{ first_name }}")
-
-
-@pytest.fixture
-def signup(shared_settings: SharedSettings, unique: str) -> Iterator[SignupService]:
-    # Only for the campaign titles (unknown campaigns are titled by their slug).
-    with signup_api(shared_settings, f"signup_{unique}") as service:
-        yield service
-
-
-@pytest.fixture
-def mailer(
-    shared_settings: SharedSettings,
-    database: ServiceDatabase,
-    unique: str,
-    tmp_path: Path,
-    signup: SignupService,
-) -> Iterator[Mailer]:
-    with standin(tmp_path) as url:
-        yield Mailer(shared_settings, database.db.name, f"mailer-{unique}", url, signup.url, {})
 
 
 def pledge(campaign: str, n: int, **fields: Any) -> PledgeSigned:
-    values: dict[str, Any] = {
-        "signup_id": uuid.uuid4(),
-        "campaign_id": campaign,
-        "campaign_slug": campaign,
-        "supporter_key": f"{campaign}-key-{n}",
-        "email": f"p{n}@example.org",
-        "first_name": f"Awa{n}",
-        "country": "FR",
-        "locale": "fr",
-        "newsletter_opt_in": True,
-        "consent_text_version": "v1",
-        "double_opt_in": False,
-        "unsubscribe_token": f"unsub-{n}",
+    values = {
+        "email": f"p{n}@example.org", "first_name": f"Awa{n}", "country": "FR",
+        "consent_text_version": "v1", "unsubscribe_token": f"unsub-{n}", "double_opt_in": False,
         **fields,
-    }
-    return PledgeSigned(**values)
+    }  # fmt: skip
+    return of_supporter(PledgeSigned, campaign, f"{campaign}-key-{n}", **values)
 
 
 def send(shared: SharedSettings, *events: Event, key: str) -> None:
     asyncio.run(publish(shared, *events, key=key))
 
 
-def mailing(campaign: str, **audience: Any) -> MailingRequested:
-    return MailingRequested(
-        mailing_id=uuid.uuid4(),
-        campaign_id=campaign,
-        subject=NEWS,
-        body_template=BODY,
-        audience=Audience(**audience),
-    )
+mailing = mailing_requested
 
 
 def newsletters(mailer: Mailer) -> list[str]:

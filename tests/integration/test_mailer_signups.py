@@ -7,54 +7,19 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from devstack.harness.mailer import Mailer, publish, standin, wait_until
-from devstack.harness.signup import ADMIN_TOKEN, SignupService, signup_api
-from mobilise_events import Audience, LocalisedText, MailingRequested
-from mobilise_runtime.mongo import ServiceDatabase
+from devstack.harness.events import mailing_requested
+from devstack.harness.mailer import Mailer, publish, wait_until
+from devstack.harness.signup import ADMIN_TOKEN, SignupService
+from mobilise_events import LocalisedText
 from mobilise_runtime.settings import SharedSettings
 
 ORGANISER = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/(confirm|unsubscribe)/[A-Za-z0-9_=%\-]+")
-
-
-@pytest.fixture
-def signup(shared_settings: SharedSettings, unique: str) -> Iterator[SignupService]:
-    with signup_api(shared_settings, f"signup_{unique}") as service:
-        yield service
-
-
-@pytest.fixture
-def mailer(
-    shared_settings: SharedSettings,
-    database: ServiceDatabase,
-    unique: str,
-    tmp_path: Path,
-    signup: SignupService,
-) -> Iterator[Mailer]:
-    with standin(tmp_path) as url:
-        yield Mailer(shared_settings, database.db.name, f"mailer-{unique}", url, signup.url, {})
-
-
-def _pledge(signup: SignupService, campaign: dict[str, Any], **fields: Any) -> None:
-    body = {
-        "first_name": "Awa",
-        "country": "FR",
-        "locale": "fr",
-        "newsletter_opt_in": True,
-        "consent_text_version": campaign["consent"]["version"],
-        **fields,
-    }
-    with signup.client() as c:
-        response = c.post(f"/api/v1/campaigns/{campaign['slug']}/pledges", json=body)
-        assert response.status_code == 202, response.text
 
 
 def _to(messages: list[dict[str, Any]], email: str) -> list[dict[str, Any]]:
@@ -72,8 +37,8 @@ def test_signups_get_their_email_in_their_language_with_working_links(
 ) -> None:
     double = signup.create_campaign(double_opt_in=True)
     single = signup.create_campaign(double_opt_in=False)
-    _pledge(signup, double, email="awa@example.org", locale="fr", first_name="Awa")
-    _pledge(signup, single, email="grace@example.org", locale="en", first_name="Grace")
+    signup.pledge(double, email="awa@example.org", locale="fr", first_name="Awa")
+    signup.pledge(single, email="grace@example.org", locale="en", first_name="Grace")
     with mailer.consumer(), mailer.worker():
         wait_until(lambda: mailer.count() >= 2, what="two emails")
         messages = mailer.messages()
@@ -109,17 +74,12 @@ def test_one_click_unsubscribe_stops_the_next_newsletter(
     campaign = signup.create_campaign(double_opt_in=False)
     people = {f"p{n}@example.org": "en" if n % 2 else "fr" for n in range(4)}
     for email, locale in people.items():
-        _pledge(signup, campaign, email=email, locale=locale)
-    _pledge(signup, campaign, email="quiet@example.org", newsletter_opt_in=False)
+        signup.pledge(campaign, email=email, locale=locale)
+    signup.pledge(campaign, email="quiet@example.org", newsletter_opt_in=False)
 
     def mailing(api: str, n: int) -> tuple[set[str], dict[str, Any]]:
-        event = MailingRequested(
-            mailing_id=uuid.uuid4(),
-            campaign_id=campaign["id"],
-            subject=LocalisedText(fr=f"Nouvelles {n}", en=f"News {n}"),
-            body_template=LocalisedText(fr="Bonjour {{ first_name }}", en="Hi {{ first_name }}"),
-            audience=Audience(),
-        )
+        subject = LocalisedText(fr=f"Nouvelles {n}", en=f"News {n}")
+        event = mailing_requested(campaign["id"], subject=subject)
         asyncio.run(publish(shared_settings, event, key=campaign["id"]))
         url = f"{api}/api/v1/mailings/{event.mailing_id}"
         progress: dict[str, Any] = wait_until(

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from devstack.harness.signup import SignupService, signup_api
+from devstack.harness.signup import SignupService, page_form, signup_api
 from mobilise_runtime.settings import SharedSettings
 from tests.counter_totals import counter_totals, totals_of
 
@@ -126,13 +126,7 @@ async def test_nothing_of_one_viewer_reaches_the_kept_page(signup: SignupService
         # A whole form past the soft limit: a challenge, for this sender only.
         challenged = await c.post(
             f"/c/{slug}?lang=en",
-            data={
-                "consent_text_version": version,
-                "email": "awa.diop@example.org",
-                "first_name": "Awa",
-                "country": "SN",
-                "consent": "yes",
-            },
+            data=page_form(version),
             headers={"X-Forwarded-For": "198.51.100.8"},
         )
         assert challenged.status_code == 428

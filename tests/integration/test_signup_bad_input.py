@@ -12,14 +12,13 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 
 from devstack.config import StackConfig
+from devstack.harness.isolation import own_topics, shared_settings
 from devstack.harness.signup import ADMIN_TOKEN, SignupService, signup_api
 from mobilise_events import PledgeSigned, VolunteerRegistered
-from mobilise_runtime.kafka import ensure_topics
 from mobilise_runtime.mongo import ServiceDatabase
-from mobilise_runtime.settings import SharedSettings
+from signup.signup_schemas import PLEDGE_EXAMPLE
 from tests.kafka_reader import end_offsets
 
 RUN = uuid.uuid4().hex[:8]
@@ -33,16 +32,7 @@ SLUGS = {
     "scheduled": f"scheduled-{RUN}",
     "ended": f"ended-{RUN}",
 }
-PLEDGE: dict[str, Any] = {
-    "email": "awa.diop@example.org",
-    "first_name": "Awa",
-    "last_name": "Diop",
-    "country": "SN",
-    "region": "SN-DK",
-    "locale": "fr",
-    "newsletter_opt_in": True,
-    "consent_text_version": CONSENT,
-}
+PLEDGE: dict[str, Any] = {**PLEDGE_EXAMPLE, "consent_text_version": CONSENT}
 VOLUNTEER: dict[str, Any] = {
     **PLEDGE,
     "skills": ["mentoring"],
@@ -55,15 +45,8 @@ ORGANISER = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 @pytest.fixture(scope="module")
 async def module_topics(stack: StackConfig) -> AsyncIterator[str]:
     """This module's own topics (the conftest's are per test; these serve a module's process)."""
-    prefix = f"t{uuid.uuid4().hex[:12]}."
-    created = await ensure_topics(stack.kafka_bootstrap, prefix=prefix)
-    yield prefix
-    admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
-    await admin.start()
-    try:
-        await admin.delete_topics(created)
-    finally:
-        await admin.close()
+    async with own_topics(stack.kafka_bootstrap, f"t{uuid.uuid4().hex[:12]}.") as prefix:
+        yield prefix
 
 
 @pytest.fixture(scope="module")
@@ -76,12 +59,7 @@ async def drop_database(stack: StackConfig) -> AsyncIterator[None]:
 
 @pytest.fixture(scope="module")
 def signup(stack: StackConfig, module_topics: str, drop_database: None) -> Iterator[SignupService]:
-    shared = SharedSettings(
-        kafka_bootstrap=stack.kafka_bootstrap,
-        mongo_url=stack.mongo_url,
-        redis_url=stack.redis_url,
-        topic_prefix=module_topics,
-    )
+    shared = shared_settings(stack, module_topics)
     with signup_api(shared, f"signup_bad_{RUN}") as service:
         _create_campaigns(service)
         yield service
@@ -144,6 +122,31 @@ def _without(body: dict[str, Any], *names: str) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k not in names}
 
 
+def pledge_with(changes: dict[str, Any], says: str, *, names: str | None = None) -> Bad:
+    """A pledge with `changes`, refused (422) saying `says`; a domain refusal `names` its field."""
+    return Bad(PLEDGES, 422, says, body={**PLEDGE, **changes}, names_field=names)
+
+
+def volunteer_with(changes: dict[str, Any], says: str) -> Bad:
+    return Bad(VOLUNTEERS, 422, says, body={**VOLUNTEER, **changes})
+
+
+def new_campaign_with(
+    changes: dict[str, Any], status: int, says: str, *, names: str | None = None
+) -> Bad:
+    """An organiser's new campaign with `changes`, refused (`status`) saying `says`."""
+    body = {**NEW_CAMPAIGN, **changes}
+    return Bad(CAMPAIGNS, status, says, body=body, headers=ORGANISER, names_field=names)
+
+
+def unauthorised(slug: str, says: str, authorization: str | None = None) -> Bad:
+    """A new campaign `slug` asked for without a valid organiser's token: a 401, challenged."""
+    headers = {"Authorization": authorization} if authorization else {}
+    body = {**NEW_CAMPAIGN, "slug": f"{slug}-{RUN}"}
+    challenge = {"WWW-Authenticate": "Bearer"}
+    return Bad(CAMPAIGNS, 401, says, body=body, headers=headers, response_headers=challenge)
+
+
 TABLE: dict[str, Bad] = {
     # The envelope.
     "malformed json": Bad(
@@ -203,63 +206,38 @@ TABLE: dict[str, Bad] = {
         headers={"Content-Type": "application/json"},
         chunked=True,
     ),
-    "body over the limit (organiser)": Bad(
-        CAMPAIGNS,
-        413,
-        "larger than",
-        body={**NEW_CAMPAIGN, "slug": f"huge-{RUN}", "description": {"fr": "x" * MAX_BODY}},
-        headers=ORGANISER,
+    "body over the limit (organiser)": new_campaign_with(
+        {"slug": f"huge-{RUN}", "description": {"fr": "x" * MAX_BODY}}, 413, "larger than"
     ),
     # Fields.
-    "unknown field": Bad(
-        PLEDGES,
-        422,
-        "body.is_admin: Extra inputs are not permitted",
-        body={**PLEDGE, "is_admin": 1},
-    ),
+    "unknown field": pledge_with({"is_admin": 1}, "body.is_admin: Extra inputs are not permitted"),
     "missing email": Bad(
         PLEDGES, 422, "body.email: Field required", body=_without(PLEDGE, "email")
     ),
     "missing everything": Bad(PLEDGES, 422, "body.consent_text_version: Field required", body={}),
-    "email invalid": Bad(
-        PLEDGES,
-        422,
+    "email invalid": pledge_with(
+        {"email": "awa.example.org"},
         "body.email: Value error, An email address must have an @-sign",
-        body={**PLEDGE, "email": "awa.example.org"},
     ),
-    "email too long": Bad(
-        PLEDGES,
-        422,
+    "email too long": pledge_with(
+        {"email": "a" * 250 + "@example.org"},
         "body.email: String should have at most 254 characters",
-        body={**PLEDGE, "email": "a" * 250 + "@example.org"},
     ),
-    "email not a string": Bad(
-        PLEDGES, 422, "body.email: Input should be a valid string", body={**PLEDGE, "email": 42}
+    "email not a string": pledge_with({"email": 42}, "body.email: Input should be a valid string"),
+    "first_name blank": pledge_with(
+        {"first_name": "  "}, "body.first_name: Value should have at least 1 item"
     ),
-    "first_name blank": Bad(
-        PLEDGES,
-        422,
-        "body.first_name: Value should have at least 1 item",
-        body={**PLEDGE, "first_name": "  "},
+    "first_name too long": pledge_with(
+        {"first_name": "A" * 81}, "body.first_name: String should have at most 80 characters"
     ),
-    "first_name too long": Bad(
-        PLEDGES,
-        422,
-        "body.first_name: String should have at most 80 characters",
-        body={**PLEDGE, "first_name": "A" * 81},
-    ),
-    "first_name control chars": Bad(
-        PLEDGES,
-        422,
+    "first_name control chars": pledge_with(
+        {"first_name": "Awa\u0000\u001b[31m"},
         "body.first_name: contains control characters (such as NUL)",
-        body={**PLEDGE, "first_name": "Awa\u0000\u001b[31m"},
     ),
     # NUL in any text: FerretDB on PostgreSQL cannot store it (it answered 500).
-    "NUL in the consent text version": Bad(
-        PLEDGES,
-        422,
+    "NUL in the consent text version": pledge_with(
+        {"consent_text_version": "v1\u0000"},
         "body.consent_text_version: contains control characters (such as NUL)",
-        body={**PLEDGE, "consent_text_version": "v1\u0000"},
     ),
     "NUL in a query": Bad(
         PLEDGES + "?partner=a%00b",
@@ -267,106 +245,65 @@ TABLE: dict[str, Bad] = {
         "query or path: contains control characters (such as NUL)",
         body=PLEDGE,
     ),
-    "organiser: NUL in a campaign's title": Bad(
-        CAMPAIGNS,
+    "organiser: NUL in a campaign's title": new_campaign_with(
+        {"slug": f"nul-{RUN}", "title": {"fr": "Fem\u0000mes", "en": "W"}},
         422,
         "body.title.fr: contains control characters (such as NUL)",
-        body={**NEW_CAMPAIGN, "slug": f"nul-{RUN}", "title": {"fr": "Fem\u0000mes", "en": "W"}},
-        headers=ORGANISER,
     ),
-    "first_name with < >": Bad(
-        PLEDGES,
-        422,
+    "first_name with < >": pledge_with(
+        {"first_name": "<script>alert(1)</script>"},
         "body.first_name: Value error, may not contain < or >",
-        body={**PLEDGE, "first_name": "<script>alert(1)</script>"},
     ),
-    "country unknown": Bad(
-        PLEDGES,
-        422,
+    "country unknown": pledge_with(
+        {"country": "XX", "region": None},
         "body.country: Value error, 'XX' is not an ISO 3166-1 alpha-2 country code",
-        body={**PLEDGE, "country": "XX", "region": None},
     ),
-    "country lower-case invalid": Bad(
-        PLEDGES,
-        422,
+    "country lower-case invalid": pledge_with(
+        {"country": "zz", "region": None},
         "body.country: Value error, 'zz' is not an ISO 3166-1 alpha-2 country code",
-        body={**PLEDGE, "country": "zz", "region": None},
     ),
-    "country alpha-3": Bad(
-        PLEDGES,
-        422,
-        "body.country: String should have at most 2 characters",
-        body={**PLEDGE, "country": "SEN", "region": None},
+    "country alpha-3": pledge_with(
+        {"country": "SEN", "region": None}, "body.country: String should have at most 2 characters"
     ),
-    "country not covered by the campaign": Bad(
-        PLEDGES,
-        422,
+    "country not covered by the campaign": pledge_with(
+        {"country": "CI", "region": None},
         "this campaign is open to SN, FR, not CI",
-        body={**PLEDGE, "country": "CI", "region": None},
-        names_field="country",
+        names="country",
     ),
-    "region not in the country": Bad(
-        PLEDGES,
-        422,
-        "body.region: Value error, FR-IDF is not a subdivision of SN",
-        body={**PLEDGE, "region": "FR-IDF"},
+    "region not in the country": pledge_with(
+        {"region": "FR-IDF"}, "body.region: Value error, FR-IDF is not a subdivision of SN"
     ),
-    "region unknown": Bad(
-        PLEDGES,
-        422,
-        "'SN-ZZ' is not an ISO 3166-2 subdivision code",
-        body={**PLEDGE, "region": "SN-ZZ"},
+    "region unknown": pledge_with(
+        {"region": "SN-ZZ"}, "'SN-ZZ' is not an ISO 3166-2 subdivision code"
     ),
-    "locale de": Bad(
-        PLEDGES,
-        422,
-        "body.locale: Input should be 'fr', 'en', 'ar' or 'ro'",
-        body={**PLEDGE, "locale": "de"},
+    "locale de": pledge_with(
+        {"locale": "de"}, "body.locale: Input should be 'fr', 'en', 'ar' or 'ro'"
     ),
-    "newsletter_opt_in maybe": Bad(
-        PLEDGES,
-        422,
-        "body.newsletter_opt_in: Input should be a valid boolean",
-        body={**PLEDGE, "newsletter_opt_in": "maybe"},
+    "newsletter_opt_in maybe": pledge_with(
+        {"newsletter_opt_in": "maybe"}, "body.newsletter_opt_in: Input should be a valid boolean"
     ),
-    "consent version unknown to the campaign": Bad(
-        PLEDGES,
-        422,
+    "consent version unknown to the campaign": pledge_with(
+        {"consent_text_version": OTHER_CONSENT},
         f"consent text version '{OTHER_CONSENT}' is not one of this campaign's ({CONSENT})",
-        body={**PLEDGE, "consent_text_version": OTHER_CONSENT},
-        names_field="consent_text_version",
+        names="consent_text_version",
     ),
-    "consent version malformed": Bad(
-        PLEDGES,
-        422,
+    "consent version malformed": pledge_with(
+        {"consent_text_version": "../../etc"},
         "body.consent_text_version: String should match pattern",
-        body={**PLEDGE, "consent_text_version": "../../etc"},
     ),
-    "partner unknown": Bad(
-        PLEDGES,
-        422,
+    "partner unknown": pledge_with(
+        {"partner": "no-such-partner"},
         "'no-such-partner' is not a partner of this campaign",
-        body={**PLEDGE, "partner": "no-such-partner"},
-        names_field="partner",
+        names="partner",
     ),
-    "skills unknown": Bad(
-        VOLUNTEERS,
-        422,
-        "body.skills.0: Input should be 'digital_skills_training'",
-        body={**VOLUNTEER, "skills": ["juggling"]},
+    "skills unknown": volunteer_with(
+        {"skills": ["juggling"]}, "body.skills.0: Input should be 'digital_skills_training'"
     ),
-    "skills duplicated": Bad(
-        VOLUNTEERS,
-        422,
+    "skills duplicated": volunteer_with(
+        {"skills": ["mentoring", "mentoring"]},
         "body: Value error, skills are listed more than once",
-        body={**VOLUNTEER, "skills": ["mentoring", "mentoring"]},
     ),
-    "skills empty": Bad(
-        VOLUNTEERS,
-        422,
-        "body.skills: List should have at least 1 item",
-        body={**VOLUNTEER, "skills": []},
-    ),
+    "skills empty": volunteer_with({"skills": []}, "body.skills: List should have at least 1 item"),
     "availability missing": Bad(
         VOLUNTEERS,
         422,
@@ -405,28 +342,14 @@ TABLE: dict[str, Bad] = {
         body=PLEDGE,
     ),
     # Organiser endpoints.
-    "organiser: no token": Bad(
-        CAMPAIGNS,
-        401,
-        "this needs an organiser's token: Authorization: Bearer <token>",
-        body={**NEW_CAMPAIGN, "slug": f"no-token-{RUN}"},
-        response_headers={"WWW-Authenticate": "Bearer"},
+    "organiser: no token": unauthorised(
+        "no-token", "this needs an organiser's token: Authorization: Bearer <token>"
     ),
-    "organiser: not a bearer token": Bad(
-        CAMPAIGNS,
-        401,
-        "this needs an organiser's token",
-        body={**NEW_CAMPAIGN, "slug": f"basic-{RUN}"},
-        headers={"Authorization": "Basic YWRtaW46YWRtaW4="},
-        response_headers={"WWW-Authenticate": "Bearer"},
+    "organiser: not a bearer token": unauthorised(
+        "basic", "this needs an organiser's token", "Basic YWRtaW46YWRtaW4="
     ),
-    "organiser: wrong token": Bad(
-        CAMPAIGNS,
-        401,
-        "this token is not an organiser's token",
-        body={**NEW_CAMPAIGN, "slug": f"wrong-token-{RUN}"},
-        headers={"Authorization": "Bearer not-the-token"},
-        response_headers={"WWW-Authenticate": "Bearer"},
+    "organiser: wrong token": unauthorised(
+        "wrong-token", "this token is not an organiser's token", "Bearer not-the-token"
     ),
     "organiser: wrong token, bad body": Bad(
         CAMPAIGNS,
@@ -444,58 +367,36 @@ TABLE: dict[str, Bad] = {
         "this needs an organiser's token",
         method="GET",
     ),
-    "organiser: unknown consent version": Bad(
-        CAMPAIGNS,
+    "organiser: unknown consent version": new_campaign_with(
+        {"slug": f"unknown-consent-{RUN}", "consent_text_versions": ["never-published"]},
         422,
         "no consent text never-published: publish it first (POST /api/v1/consent-texts)",
-        body={
-            **NEW_CAMPAIGN,
-            "slug": f"unknown-consent-{RUN}",
-            "consent_text_versions": ["never-published"],
-        },
-        headers=ORGANISER,
-        names_field="consent_text_versions",
+        names="consent_text_versions",
     ),
-    "organiser: duplicate slug": Bad(
-        CAMPAIGNS,
-        409,
-        "a campaign '{pledge}' exists already",
-        body={**NEW_CAMPAIGN, "slug": "{pledge}"},
-        headers=ORGANISER,
-        names_field="slug",
+    "organiser: duplicate slug": new_campaign_with(
+        {"slug": "{pledge}"}, 409, "a campaign '{pledge}' exists already", names="slug"
     ),
-    "organiser: invalid slug": Bad(
-        CAMPAIGNS,
-        422,
-        "body.slug: String should match pattern",
-        body={**NEW_CAMPAIGN, "slug": "Not A Slug!"},
-        headers=ORGANISER,
+    "organiser: invalid slug": new_campaign_with(
+        {"slug": "Not A Slug!"}, 422, "body.slug: String should match pattern"
     ),
-    "organiser: goal 0": Bad(
-        CAMPAIGNS,
+    "organiser: goal 0": new_campaign_with(
+        {"slug": f"goal-zero-{RUN}", "goal": 0},
         422,
         "body.goal: Input should be greater than or equal to 1",
-        body={**NEW_CAMPAIGN, "slug": f"goal-zero-{RUN}", "goal": 0},
-        headers=ORGANISER,
     ),
-    "organiser: closes before it opens": Bad(
-        CAMPAIGNS,
-        422,
-        "closes_at must be after opens_at",
-        body={
-            **NEW_CAMPAIGN,
+    "organiser: closes before it opens": new_campaign_with(
+        {
             "slug": f"backwards-{RUN}",
             "opens_at": "2026-06-01T00:00:00Z",
             "closes_at": "2026-05-01T00:00:00Z",
         },
-        headers=ORGANISER,
+        422,
+        "closes_at must be after opens_at",
     ),
-    "organiser: a date UTC cannot hold": Bad(
-        CAMPAIGNS,
+    "organiser: a date UTC cannot hold": new_campaign_with(
+        {"slug": f"far-{RUN}", "closes_at": "9999-12-31T23:59:59-23:59"},
         422,
         "body.closes_at: Value error, date out of range",
-        body={**NEW_CAMPAIGN, "slug": f"far-{RUN}", "closes_at": "9999-12-31T23:59:59-23:59"},
-        headers=ORGANISER,
     ),
     "organiser: patch to a date UTC cannot hold": Bad(
         "/api/v1/campaigns/{pledge}",

@@ -7,40 +7,21 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from devstack.harness.processes import SCRIPTS, running
-from devstack.harness.signup import SignupService, projector_env, signup_api
+from devstack.harness.signup import SignupService, projector_env
 from mobilise_events import Event, PledgeSigned, Signup, SupporterErased
 from mobilise_runtime.kafka import EventPublisher
-from mobilise_runtime.settings import SharedSettings
 from tests.integration.test_signup_records import export, export_until
 from tests.kafka_reader import end_offsets, read_keyed
 
 AWA = "awa.erase@example.org"
 
 
-@pytest.fixture
-def signup(shared_settings: SharedSettings, unique: str) -> Iterator[SignupService]:
-    with signup_api(shared_settings, f"signup_{unique}") as service:
-        yield service
-
-
 def pledge(service: SignupService, campaign: dict[str, Any], email: str, name: str) -> None:
-    body = {
-        "email": email,
-        "first_name": name,
-        "country": "FR",
-        "locale": "fr",
-        "newsletter_opt_in": True,
-        "consent_text_version": campaign["consent"]["version"],
-    }
-    with service.client() as c:
-        response = c.post(f"/api/v1/campaigns/{campaign['slug']}/pledges", json=body)
-    assert response.status_code == 202, response.text
+    service.pledge(campaign, email=email, first_name=name)
 
 
 def post(service: SignupService, action: str, body: object) -> Any:

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from devstack.harness.signup import SignupService, signup_api
+from devstack.harness.signup import SignupService
 from mobilise_events import PledgeSigned, VolunteerRegistered
-from mobilise_runtime.settings import SharedSettings
+from signup.signup_schemas import PLEDGE_EXAMPLE
 from tests.kafka_reader import end_offsets, read_events
 
-PLEDGE = {
-    "email": "Awa.Diop@Example.ORG",
-    "first_name": "Awa",
-    "last_name": "Diop",
-    "country": "SN",
-    "region": "SN-DK",
-    "locale": "fr",
-    "newsletter_opt_in": True,
-}
-
-
-@pytest.fixture
-def signup(shared_settings: SharedSettings, unique: str) -> Iterator[SignupService]:
-    with signup_api(shared_settings, f"signup_{unique}") as service:
-        yield service
+# Each test gives its campaign's consent text version.
+PLEDGE = {**PLEDGE_EXAMPLE, "email": "Awa.Diop@Example.ORG"}
 
 
 async def test_accepted_pledge_is_in_the_topic_keyed_by_campaign(signup: SignupService) -> None:

@@ -9,17 +9,17 @@ import asyncio
 import subprocess
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from devstack.harness.mailer import publish
 from devstack.harness.processes import SCRIPTS, running, service_env
-from devstack.harness.signup import SignupService, projector_env, signup_api
+from devstack.harness.signup import SignupService, projector_env
 from mobilise_events import SignupsInvalidated
-from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 from tests.kafka_reader import end_offsets, read_events
@@ -33,12 +33,6 @@ SUPPORTERS = [
     ("awa@example.org", "198.51.100.4", "SN", "SN-DK", False),
     ("binta@example.org", "2001:db8:1:2::7", "CI", None, False),
 ]
-
-
-@pytest.fixture
-def signup(shared_settings: SharedSettings, unique: str) -> Iterator[SignupService]:
-    with signup_api(shared_settings, f"signup_{unique}") as service:
-        yield service
 
 
 def counter_env(shared: SharedSettings, database: ServiceDatabase, group: str) -> dict[str, str]:
@@ -240,13 +234,7 @@ async def test_invalidate_dry_run_apply_revert_and_replays_change_nothing(
         # The same events published again, at new positions: nothing changes.
         prefix = shared_settings.topic_prefix
         published = await read_events(stack.kafka_bootstrap, prefix + TOPIC, prefix, count=4)
-        kafka = EventPublisher(stack.kafka_bootstrap, prefix=prefix, client_id="test")
-        await kafka.start()
-        try:
-            for event in published:
-                await kafka.publish(event, key=campaign_id)
-        finally:
-            await kafka.stop()
+        await publish(shared_settings, *published, key=campaign_id)
         ends = await end_offsets(stack.kafka_bootstrap, prefix + TOPIC)
         (partition,) = [p for p, end in ends.items() if end]
         applied_key = f"{TOPIC.replace('.', '_')}_{partition}"

@@ -14,13 +14,13 @@ from typing import Any
 import httpx
 
 from devstack.config import StackConfig
+from devstack.harness.isolation import shared_settings
 from devstack.harness.processes import free_port
 from devstack.harness.signup import signup_api
 from devstack.stack import down, up
 from mobilise_events import PledgeSigned
 from mobilise_runtime.kafka import ensure_topics
 from mobilise_runtime.mongo import ServiceDatabase
-from mobilise_runtime.settings import SharedSettings
 from signup.publisher import RETRY_AFTER_S
 from tests.kafka_reader import end_offsets, read_events
 
@@ -56,12 +56,7 @@ async def test_kafka_stopped_means_503_never_2xx_and_recovery(
     cfg = replace(stack, state=tmp_path, kafka_port=free_port(), kafka_controller_port=free_port())
     prefix = f"t{unique}."
     topic = prefix + PledgeSigned.topic
-    shared = SharedSettings(
-        kafka_bootstrap=cfg.kafka_bootstrap,
-        mongo_url=stack.mongo_url,
-        redis_url=stack.redis_url,
-        topic_prefix=prefix,
-    )
+    shared = shared_settings(stack, prefix, kafka=cfg.kafka_bootstrap)
     try:
         # devstack's readiness check runs its own event loop: keep it off this one.
         await asyncio.to_thread(up, cfg, ["kafka"])

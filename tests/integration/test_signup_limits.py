@@ -9,7 +9,7 @@ import hashlib
 import itertools
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -18,19 +18,13 @@ from cryptography.fernet import Fernet
 
 from devstack.config import StackConfig
 from devstack.harness.processes import free_port, running
-from devstack.harness.signup import SignupService, signup_api, signup_env
+from devstack.harness.signup import SignupService, page_form, signup_env
 from mobilise_events import PledgeSigned
 from mobilise_runtime.settings import SharedSettings
 from signup.domain.limits import Bucket
 from signup.domain.proof import leading_zero_bits
 from signup.limiter import Limiter, Verdict
 from tests.kafka_reader import end_offsets
-
-
-@pytest.fixture
-def signup(shared_settings: SharedSettings, unique: str) -> Iterator[SignupService]:
-    with signup_api(shared_settings, f"signup_{unique}") as service:
-        yield service
 
 
 @pytest.fixture
@@ -198,14 +192,8 @@ async def test_a_filled_honeypot_gets_a_success_and_publishes_nothing(
     signup: SignupService,
 ) -> None:
     campaign = signup.create_campaign()
-    form = {
-        "email": "bot@example.org",
-        "first_name": "Bot",
-        "country": "SN",
-        "consent": "yes",
-        "consent_text_version": campaign["consent"]["version"],
-        "fax": "+33 1 23 45 67 89",
-    }
+    version = campaign["consent"]["version"]
+    form = page_form(version, email="bot@example.org", first_name="Bot", fax="+33 1 23 45 67 89")
     with signup.client() as c:
         api = sign(c, campaign, "198.51.100.30", fax="http://spam.example")
         page = c.post(f"/c/{campaign['slug']}?lang=en", data=form)
@@ -224,13 +212,8 @@ async def test_the_form_without_javascript_says_what_to_do_past_each_threshold(
     hard = signup.create_campaign(limits={"address": {"hard": 1, "per_hour": 1}})
 
     def form(campaign: dict[str, Any]) -> dict[str, str]:
-        return {
-            "email": f"s-{uuid.uuid4().hex[:8]}@example.org",
-            "first_name": "Awa",
-            "country": "SN",
-            "consent": "yes",
-            "consent_text_version": campaign["consent"]["version"],
-        }
+        email = f"s-{uuid.uuid4().hex[:8]}@example.org"
+        return page_form(campaign["consent"]["version"], email=email)
 
     with signup.client() as c:
         asked = c.post(f"/c/{soft['slug']}?lang=fr", data=form(soft))

@@ -17,6 +17,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from devstack.config import StackConfig
+from devstack.harness.isolation import shared_settings
 from devstack.harness.processes import free_port
 from devstack.harness.signup import SignupService, signup_api
 from devstack.stack import down, up
@@ -236,12 +237,20 @@ async def test_refusals_keep_the_api_status_in_friendly_pages(signup: SignupServ
         assert c.get(f"/c/{campaign['slug']}/progress").status_code == 204  # no counter
 
 
-async def test_confirming_needs_the_button_not_the_link(signup: SignupService) -> None:
+async def signed_on_its_page(signup: SignupService) -> tuple[dict[str, Any], PledgeSigned]:
+    """A new campaign, and a pledge made on its hosted page as published."""
     campaign = signup.create_campaign()
     form = {**FORM, "consent_text_version": campaign["consent"]["version"]}
     with signup.client() as c:
         assert c.post(f"/c/{campaign['slug']}", data=form).status_code == 303
-        [signed] = await events(signup, PledgeSigned, 1)
+    [signed] = await events(signup, PledgeSigned, 1)
+    assert isinstance(signed, PledgeSigned)
+    return campaign, signed
+
+
+async def test_confirming_needs_the_button_not_the_link(signup: SignupService) -> None:
+    campaign, signed = await signed_on_its_page(signup)
+    with signup.client() as c:
         url = f"/confirm/{signed.confirm_token}"
         before = await offsets(signup, SignupConfirmed)
 
@@ -286,11 +295,8 @@ async def test_bad_and_expired_links_get_friendly_pages(signup: SignupService) -
 
 
 async def test_one_click_unsubscribe(signup: SignupService) -> None:
-    campaign = signup.create_campaign()
-    form = {**FORM, "consent_text_version": campaign["consent"]["version"]}
+    campaign, signed = await signed_on_its_page(signup)
     with signup.client() as c:
-        assert c.post(f"/c/{campaign['slug']}", data=form).status_code == 303
-        [signed] = await events(signup, PledgeSigned, 1)
         url = f"/unsubscribe/{signed.unsubscribe_token}"
         page = c.get(url, headers=EN)
         assert page.status_code == 200
@@ -373,12 +379,7 @@ async def test_kafka_down_gives_try_again_pages_never_a_500(
     # A broker of this test's own (own state and ports), so stopping it disturbs no other test.
     cfg = replace(stack, state=tmp_path, kafka_port=free_port(), kafka_controller_port=free_port())
     prefix = f"t{unique}."
-    shared = SharedSettings(
-        kafka_bootstrap=cfg.kafka_bootstrap,
-        mongo_url=stack.mongo_url,
-        redis_url=stack.redis_url,
-        topic_prefix=prefix,
-    )
+    shared = shared_settings(stack, prefix, kafka=cfg.kafka_bootstrap)
     try:
         # devstack's readiness check runs its own event loop: keep it off this one.
         await asyncio.to_thread(up, cfg, ["kafka"])

@@ -5,26 +5,18 @@ their partner."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from devstack.harness.processes import SCRIPTS, service_env
-from devstack.harness.signup import SignupService, signup_api
+from devstack.harness.signup import SignupService, page_form, pledge_body
 from mobilise_events import PledgeSigned
-from mobilise_runtime.settings import SharedSettings
 from tests.kafka_reader import end_offsets, read_events
 
 SITE = "https://asso-dakar.example"
 DEV_SITE = "http://localhost:8003"
 ELSEWHERE = "https://elsewhere.example"
-
-
-@pytest.fixture
-def signup(shared_settings: SharedSettings, unique: str) -> Iterator[SignupService]:
-    with signup_api(shared_settings, f"signup_{unique}") as service:
-        yield service
 
 
 def register(signup: SignupService, *slugs: str, **fields: Any) -> dict[str, Any]:
@@ -37,15 +29,8 @@ def register(signup: SignupService, *slugs: str, **fields: Any) -> dict[str, Any
 
 
 def pledge(campaign: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    return {
-        "email": "awa@example.org",
-        "first_name": "Awa",
-        "country": "SN",
-        "locale": "fr",
-        "newsletter_opt_in": False,
-        "consent_text_version": campaign["consent"]["version"],
-        **fields,
-    }
+    values = {"country": "SN", "newsletter_opt_in": False, **fields}
+    return pledge_body(campaign["consent"]["version"], **values)
 
 
 # The organiser API ------------------------------------------------------------------------------
@@ -302,13 +287,8 @@ async def test_signups_record_the_partner_that_brought_them(signup: SignupServic
         policy = page.headers["content-security-policy"]
         assert f"frame-ancestors {SITE} {DEV_SITE}" in policy
         assert f'name="consent_text_version" value="{campaign["consent"]["version"]}"' in page.text
-        form = {
-            "email": "iframe@example.org",
-            "first_name": "Fatou",
-            "country": "SN",
-            "consent": "yes",
-            "consent_text_version": campaign["consent"]["version"],
-        }
+        version = campaign["consent"]["version"]
+        form = page_form(version, email="iframe@example.org", first_name="Fatou")
         sent = c.post(f"/embed/{campaign['slug']}?partner={key}&lang=fr", data=form)
         assert sent.status_code == 303, sent.text
         assert sent.headers["location"].startswith(f"/embed/{campaign['slug']}/thanks?")

@@ -18,13 +18,13 @@ from counter.i18n import (
     country_name,
     format_number,
     format_share,
-    locale_from,
     macro_region_name,
     region_name,
 )
 from counter.reader import totals_from
 from counter.routes.dashboard import tables
 from mobilise_runtime.cache import TimedCache
+from tests.counter_totals import totals_of
 
 NOW = datetime(2026, 3, 8, 10, 41, 7, 512000, tzinfo=UTC)
 CAMPAIGN = Campaign(
@@ -144,18 +144,8 @@ def test_points_ignore_what_is_not_a_minute_or_not_a_count() -> None:
 
 def test_totals_before_the_first_signup_are_zeros() -> None:
     totals = totals_from(None, CAMPAIGN)
-    assert totals.model_dump() == {
-        "slug": "femmes-du-numerique",
-        "goal": 50_000,
-        "signed": 0,
-        "confirmed": 0,
-        "volunteers": 0,
-        "by_country": {},
-        "by_region": {},
-        "by_macro_region": {},
-        "by_partner": {},
-        "updated_at": None,
-    }
+    zeros = totals_of("femmes-du-numerique", goal=50_000, signed=0)
+    assert totals.model_dump() == {**zeros, "updated_at": None}
 
 
 def test_totals_from_a_partial_document() -> None:
@@ -273,27 +263,7 @@ def test_tables_are_biggest_first_with_names_and_shares() -> None:
     assert tables(totals_from(None, CAMPAIGN), "en")[0].rows == []
 
 
-# Languages
-
-
-@pytest.mark.parametrize(
-    ("lang", "accept_language", "expected"),
-    [
-        (None, None, "fr"),
-        (None, "en-GB,en;q=0.9", "en"),
-        (None, "de-DE,de;q=0.9,en;q=0.8,fr;q=0.7", "en"),
-        (None, "fr;q=0.4, en;q=0.8", "en"),
-        (None, "en;q=0, de", "fr"),
-        (None, "en;q=abc, fr;q=0.2", "fr"),
-        (None, "en;q=0.5, fr;q=0.5", "en"),
-        (None, "*", "fr"),
-        ("en", "fr", "en"),
-        ("de", "en", "en"),
-        ("EN", None, "fr"),
-    ],
-)
-def test_locale_from(lang: str | None, accept_language: str | None, expected: str) -> None:
-    assert locale_from(lang, accept_language) == expected
+# Languages (locale_from, which the counter's pages use too: tests/unit/test_i18n.py)
 
 
 def test_numbers_and_names() -> None:

@@ -6,29 +6,31 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import cast
 
+from pymongo import UpdateMany, UpdateOne
+
+from devstack.harness.events import as_batch, signed
 from mobilise_events import (
-    ErasedSignup,
     Event,
     PledgeSigned,
     SignupConfirmed,
-    SupporterErased,
+    SignupsInvalidated,
     SupporterUnsubscribed,
+    VolunteerRegistered,
 )
 from mobilise_runtime.kafka import Received
 from signup.domain.emails import canonical_email
 from signup.domain.supporters import person_key
-from signup.projector import Projector
+from signup.projector import ERASURES, TOPICS, WRITES, Projector, writes_for
 from signup.repository import Repository
 from signup.repository.supporters import Write
+from tests.erasure_timeline import ERASED_AT, T1, T3
+from tests.erasure_timeline import erasure as timeline_erasure
 
 SECRET = b"unit"
-T1 = datetime(2026, 3, 1, 9, tzinfo=UTC)
-ERASED_AT = T1 + timedelta(days=1)
-T3 = ERASED_AT + timedelta(days=1)
-EMAIL = "Awa@Example.org"
+EMAIL = "Awa@Example.org"  # its canonical form is the one the tombstone is keyed by
 
 
 class Journal:
@@ -67,8 +69,11 @@ class FakeErasures:
 
 
 class FakeAnonymisation:
+    def __init__(self) -> None:
+        self.closed: set[str] = set()  # anonymised campaigns
+
     async def kept(self, batch: Sequence[Received]) -> list[Received]:
-        return list(batch)
+        return [r for r in batch if getattr(r.event, "campaign_id", None) not in self.closed]
 
 
 class FakeRepository:
@@ -78,44 +83,25 @@ class FakeRepository:
         self.anonymisation = FakeAnonymisation()
 
 
-def projector() -> tuple[Projector, Journal]:
+def projector(*, anonymised: str | None = None) -> tuple[Projector, Journal]:
     journal = Journal()
-    return Projector(cast(Repository, FakeRepository(journal)), SECRET), journal
+    repository = FakeRepository(journal)
+    if anonymised is not None:
+        repository.anonymisation.closed.add(anonymised)
+    return Projector(cast(Repository, repository), SECRET), journal
 
 
-def pledge(at: datetime, key: str = "k-awa") -> PledgeSigned:
-    return PledgeSigned(
-        signup_id=uuid.uuid4(),
-        campaign_id="c-1",
-        campaign_slug="women-in-tech",
-        supporter_key=key,
-        email=EMAIL,
-        first_name="Awa",
-        country="FR",
-        locale="fr",
-        newsletter_opt_in=True,
-        consent_text_version="v1",
-        double_opt_in=False,
-        unsubscribe_token="u",
-        occurred_at=at,
-    )
+def pledge(at: datetime) -> PledgeSigned:
+    return signed(email=EMAIL, occurred_at=at)
 
 
-def erasure() -> SupporterErased:
-    return SupporterErased(
-        email=EMAIL,
-        signups=(ErasedSignup(campaign_id="c-1", supporter_key="k-awa"),),
-        occurred_at=ERASED_AT,
-    )
-
-
-def batch(*events: Event) -> list[Received]:
-    return [Received(e, e.topic, 0, n) for n, e in enumerate(events)]
+def erasure() -> Event:
+    return timeline_erasure("k-awa", email=EMAIL)
 
 
 async def test_an_erasure_writes_its_tombstone_then_deletes_then_the_rest_is_written() -> None:
     handler, journal = projector()
-    await handler.apply(batch(pledge(T1), erasure(), pledge(T3)))
+    await handler.apply(as_batch(pledge(T1), erasure(), pledge(T3)))
     erase = f"erase {canonical_email(EMAIL)}"
     # The last step: the re-check after writing, deleting what the dropped signup's key left.
     assert journal.steps == ["tombstones 1", erase, "apply 1", erase]
@@ -124,8 +110,8 @@ async def test_an_erasure_writes_its_tombstone_then_deletes_then_the_rest_is_wri
 
 async def test_a_signup_older_than_a_tombstone_read_before_is_dropped() -> None:
     handler, journal = projector()
-    await handler.apply(batch(erasure()))
-    await handler.apply(batch(pledge(T1)))
+    await handler.apply(as_batch(erasure()))
+    await handler.apply(as_batch(pledge(T1)))
     assert journal.steps[-2:] == ["apply 0", f"erase {canonical_email(EMAIL)}"]
 
 
@@ -137,5 +123,46 @@ async def test_confirmations_and_unsubscribes_are_written_from_the_table() -> No
     unsubscribed = SupporterUnsubscribed(
         email=EMAIL, campaign_id="c-1", source="link", occurred_at=T3
     )
-    await handler.apply(batch(pledge(T1), confirmed, unsubscribed))
+    await handler.apply(as_batch(pledge(T1), confirmed, unsubscribed))
     assert journal.steps == ["tombstones 0", "apply 3"]
+
+
+def _filter(write: UpdateOne | UpdateMany | object) -> dict[str, object]:
+    assert isinstance(write, UpdateOne | UpdateMany)
+    return dict(write._filter)
+
+
+def test_the_table_writes_each_supporter_event_to_its_record() -> None:
+    confirmed = SignupConfirmed(signup_id=uuid.uuid4(), campaign_id="c-1", supporter_key="k-awa")
+    unsubscribed = SupporterUnsubscribed(email=EMAIL, source="link")  # from every campaign
+    events: list[Event] = [pledge(T1), signed(VolunteerRegistered), confirmed, unsubscribed]
+    writes = writes_for(as_batch(*events))
+    assert [type(w) for w in writes] == [UpdateOne, UpdateOne, UpdateOne, UpdateMany]
+    assert [_filter(w) for w in writes] == [
+        {"_id": "c-1:k-awa"},
+        {"_id": "c-1:k-awa"},
+        {"_id": "c-1:k-awa"},
+        {"email_canonical": canonical_email(EMAIL)},
+    ]
+
+
+def test_erasures_and_events_of_no_record_are_no_write_and_dropped_signups_neither() -> None:
+    other: list[Event] = [
+        erasure(),
+        SignupsInvalidated(invalidation_id=uuid.uuid4(), campaign_id="c-1", supporter_keys=("k",)),
+    ]
+    assert writes_for(as_batch(*other)) == []
+    dropped = pledge(T1)
+    assert writes_for(as_batch(dropped), dropped={id(dropped)}) == []
+
+
+def test_the_projector_reads_the_topics_of_its_table_and_no_other() -> None:
+    assert ERASURES not in WRITES
+    assert set(TOPICS) == {t.topic for t in (*WRITES, ERASURES)}
+    assert not [t for t in TOPICS if t.startswith("mailing.")]
+
+
+async def test_an_anonymised_campaigns_replayed_events_write_nothing() -> None:
+    handler, journal = projector(anonymised="c-1")
+    await handler.apply(as_batch(pledge(T1), erasure()))
+    assert journal.steps == ["tombstones 1", f"erase {canonical_email(EMAIL)}", "apply 0"]

@@ -31,6 +31,15 @@ def _one_error(model: type[BaseModel], data: dict[str, Any]) -> tuple[str, str, 
     return errors[0]
 
 
+def _refused(
+    model: type[BaseModel], data: dict[str, Any], field: str, error_type: str, message: str
+) -> None:
+    """Exactly one error: at `field`, of `error_type`, its message containing `message`."""
+    loc, kind, text = _one_error(model, data)
+    assert (loc, kind) == (field, error_type)
+    assert message in text
+
+
 # Pledges ----------------------------------------------------------------------------------------
 
 
@@ -106,9 +115,7 @@ def test_pledge_required_fields(field: str) -> None:
     ],
 )
 def test_pledge_refuses(change: dict[str, Any], field: str, error_type: str, message: str) -> None:
-    loc, kind, text = _one_error(PledgeIn, {**PLEDGE_EXAMPLE, **change})
-    assert (loc, kind) == (field, error_type)
-    assert message in text
+    _refused(PledgeIn, {**PLEDGE_EXAMPLE, **change}, field, error_type, message)
 
 
 def test_region_not_checked_when_the_country_is_already_wrong() -> None:
@@ -141,9 +148,7 @@ def test_volunteer_defaults_and_normalisation() -> None:
 def test_volunteer_refuses(
     change: dict[str, Any], field: str, error_type: str, message: str
 ) -> None:
-    loc, kind, text = _one_error(VolunteerIn, {**VOLUNTEER, **change})
-    assert (loc, kind) == (field, error_type)
-    assert message in text
+    _refused(VolunteerIn, {**VOLUNTEER, **change}, field, error_type, message)
 
 
 def test_volunteer_needs_skills_and_availability() -> None:
@@ -216,9 +221,7 @@ def test_campaign_example_is_valid_and_countries_are_upper_cased() -> None:
 def test_campaign_refuses(
     change: dict[str, Any], field: str, error_type: str, message: str
 ) -> None:
-    loc, kind, text = _one_error(CampaignIn, {**CAMPAIGN_EXAMPLE, **change})
-    assert (loc, kind) == (field, error_type)
-    assert message in text
+    _refused(CampaignIn, {**CAMPAIGN_EXAMPLE, **change}, field, error_type, message)
 
 
 def test_campaign_dates_in_order_are_accepted() -> None:

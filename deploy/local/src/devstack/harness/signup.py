@@ -39,21 +39,63 @@ class SignupService:
             c.post(
                 "/api/v1/consent-texts", json={"version": version, "text": text}
             ).raise_for_status()
-            body = {
-                "slug": f"campaign-{suffix}",
-                "kind": "pledge",
-                "title": {"fr": "Femmes du numérique", "en": "Women in digital"},
-                "description": {"fr": "Formons 50 000 femmes.", "en": "Let's train 50,000 women."},
-                "goal": 50_000,
-                "countries": [],
-                "double_opt_in": True,
-                "consent_text_versions": [version],
-                **fields,
-            }
+            body = campaign_body(version, **fields)
             response = c.post("/api/v1/campaigns", json=body)
             response.raise_for_status()
             campaign: dict[str, Any] = response.json()
             return campaign
+
+    def pledge(self, campaign: dict[str, Any], **fields: Any) -> dict[str, Any]:
+        """A pledge (pledge_body) to `campaign`, made by create_campaign, accepted (202)."""
+        body = pledge_body(campaign["consent"]["version"], **fields)
+        with self.client() as c:
+            response = c.post(f"/api/v1/campaigns/{campaign['slug']}/pledges", json=body)
+        assert response.status_code == 202, response.text
+        accepted: dict[str, Any] = response.json()
+        return accepted
+
+
+def pledge_body(consent: str, **fields: Any) -> dict[str, Any]:
+    """A supporter's pledge (its JSON) under consent text version `consent`: Awa in France, in
+    French, who wants the newsletter; `fields` replace any of these."""
+    return {
+        "email": "awa@example.org",
+        "first_name": "Awa",
+        "country": "FR",
+        "locale": "fr",
+        "newsletter_opt_in": True,
+        "consent_text_version": consent,
+        **fields,
+    }
+
+
+def page_form(consent: str, **fields: str) -> dict[str, str]:
+    """A pledge as the hosted page's (or the embed's) form posts it: Awa in Senegal, agreeing to
+    consent text version `consent`; `fields` replace any of these."""
+    return {
+        "email": "awa.diop@example.org",
+        "first_name": "Awa",
+        "country": "SN",
+        "consent": "yes",
+        "consent_text_version": consent,
+        **fields,
+    }
+
+
+def campaign_body(consent: str, **fields: Any) -> dict[str, Any]:
+    """A new open campaign's JSON (a pledge campaign with double opt-in) accepting consent text
+    version `consent`; `fields` replace any of its values."""
+    return {
+        "slug": f"campaign-{uuid.uuid4().hex[:8]}",
+        "kind": "pledge",
+        "title": {"fr": "Femmes du numérique", "en": "Women in digital"},
+        "description": {"fr": "Formons 50 000 femmes.", "en": "Let's train 50,000 women."},
+        "goal": 50_000,
+        "countries": [],
+        "double_opt_in": True,
+        "consent_text_versions": [consent],
+        **fields,
+    }
 
 
 def signup_env(shared: SharedSettings, database: str, port: int, token_keys: str) -> dict[str, str]:

@@ -53,26 +53,44 @@ class MailerConsumer:
 
     def __init__(
         self,
+        *,
+        audience: AudienceRepository,
+        mailings: MailingsRepository,
+        tasks: TaskQueue,
+        titles: CampaignTitles,
+        hasher: AddressHasher,
+        batch_size: int,
+        requeue_after_s: float,
+    ) -> None:
+        self._audience = audience
+        self.tasks = tasks
+        self.erasure = Erasure(audience, hasher)
+        self.signup_emails = SignupEmails(audience, mailings, titles, hasher)
+        self.suppressions = Suppressions(audience, hasher)
+        self.plans = MailingPlans(audience, mailings, titles, batch_size)
+        self.stalled = StalledBatches(
+            audience, mailings, self.signup_emails, self.plans, tasks, requeue_after_s
+        )
+
+    @classmethod
+    def on(
+        cls,
         settings: Settings,
         database: ServiceDatabase,
         queue: Celery,
         titles: CampaignTitles,
         hasher: AddressHasher,
-    ) -> None:
-        self._audience = AudienceRepository(database.db)
-        mailings = MailingsRepository(database.db)
-        self.tasks = TaskQueue(queue, settings.celery_queue)
-        self.erasure = Erasure(self._audience, hasher)
-        self.signup_emails = SignupEmails(self._audience, mailings, titles, hasher)
-        self.suppressions = Suppressions(self._audience, hasher)
-        self.plans = MailingPlans(self._audience, mailings, titles, settings.mailing_batch_size)
-        self.stalled = StalledBatches(
-            self._audience,
-            mailings,
-            self.signup_emails,
-            self.plans,
-            self.tasks,
-            settings.requeue_after_s,
+    ) -> MailerConsumer:
+        """The consumer on the mailer's database and Celery queue (unit tests pass fakes of
+        these to __init__)."""
+        return cls(
+            audience=AudienceRepository(database.db),
+            mailings=MailingsRepository(database.db),
+            tasks=TaskQueue(queue, settings.celery_queue),
+            titles=titles,
+            hasher=hasher,
+            batch_size=settings.mailing_batch_size,
+            requeue_after_s=settings.requeue_after_s,
         )
 
     async def handle(self, batch: list[Received]) -> None:

@@ -30,7 +30,7 @@ TOPICS = [t.topic for t in EVENT_TYPES if any(issubclass(t, kind) for kind, _ in
 async def consume(settings: ConsumerSettings, stop: asyncio.Event) -> None:
     shared = settings.shared
     parts = consumer_parts(settings, service=SERVICE)
-    handler = MailerConsumer(settings, parts.database, parts.queue, parts.titles, parts.hasher)
+    handler = MailerConsumer.on(settings, parts.database, parts.queue, parts.titles, parts.hasher)
     consumer = EventConsumer(
         shared.kafka_bootstrap,
         group_id=settings.consumer_group,
