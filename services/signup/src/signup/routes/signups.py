@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Query, status
 
+from mobilise_runtime.errors import described
 from signup.deps import ClientDep, IntakeDep, Repo
 from signup.domain.errors import Rejected
 from signup.intake import Intake
@@ -17,19 +18,19 @@ from signup.signup_schemas import PledgeIn, SignupAccepted, VolunteerIn
 S = TypeVar("S", bound=PledgeIn)
 router = APIRouter(prefix="/api/v1/campaigns/{slug}", tags=["signups"])
 
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such campaign"},
-    409: {"description": "The campaign is not open yet"},
-    410: {"description": "The campaign is closed"},
-    413: {"description": "The body is too large"},
-    422: {"description": "Invalid or refused input; `detail` says what and why"},
-    428: {
-        "description": "Many signups from this network: solve `challenge` (SHA-256 of "
-        "'<token>:<nonce>' with `bits` leading zero bits) and send again with `proof`"
-    },
-    429: {"description": "Past a rate limit: nothing recorded; retry after Retry-After"},
-    503: {"description": "Kafka did not acknowledge in time: retry after Retry-After"},
-}
+RESPONSES = described(
+    {
+        404: "No such campaign",
+        409: "The campaign is not open yet",
+        410: "The campaign is closed",
+        413: "The body is too large",
+        422: "Invalid or refused input; `detail` says what and why",
+        428: "Many signups from this network: solve `challenge` (SHA-256 of "
+        "'<token>:<nonce>' with `bits` leading zero bits) and send again with `proof`",
+        429: "Past a rate limit: nothing recorded; retry after Retry-After",
+        503: "Kafka did not acknowledge in time: retry after Retry-After",
+    }
+)
 # The widget names its partner in the query too: CORS reads it there (a preflight has no body).
 PartnerQuery = Annotated[
     PartnerKey | None,
