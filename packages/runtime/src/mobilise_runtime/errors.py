@@ -11,11 +11,10 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-
 # What a route documents it may answer besides success: FastAPI's `responses=`.
 Responses = dict[int | str, dict[str, Any]]
 # The 401 of every route that needs an organiser's (or the admin) token.
-NO_TOKEN = "No or unknown organiser token"
+UNAUTHENTICATED = "No or unknown organiser token"
 
 
 def described(answers: Mapping[int, str]) -> Responses:

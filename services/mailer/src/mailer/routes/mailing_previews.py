@@ -20,12 +20,12 @@ from mailer.schemas import MailingIn, MailingProgress
 from mailer.settings import Settings
 from mailer.signup_client import Campaign, Organiser
 from mobilise_events import Audience, LocalisedText
-from mobilise_runtime.errors import NO_TOKEN, described
+from mobilise_runtime.errors import UNAUTHENTICATED, described
 
 router = APIRouter(prefix="/api/v1", tags=["mailings"])
 SAMPLE_NAME = "Awa"  # the first name the previews greet
 RESPONSES = described(
-    {401: NO_TOKEN, 403: "Not one of this organiser's campaigns", 404: "No such campaign"}
+    {401: UNAUTHENTICATED, 403: "Not one of this organiser's campaigns", 404: "No such campaign"}
 )
 
 

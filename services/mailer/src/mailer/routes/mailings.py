@@ -18,14 +18,14 @@ from mailer.repository.mailing_requests import MailingRequest
 from mailer.schemas import MailingAccepted, MailingIn, MailingProgress
 from mailer.signup_client import Campaign
 from mobilise_events import Audience, LocalisedText, MailingRequested
-from mobilise_runtime.errors import NO_TOKEN, described
+from mobilise_runtime.errors import UNAUTHENTICATED, described
 
 router = APIRouter(prefix="/api/v1", tags=["mailings"])
 # The ids of mailings asked with an Idempotency-Key: one per (organiser, key).
 IDEMPOTENT_MAILINGS = uuid.UUID("5b0e7c1d-8f3a-4e2b-9c6d-0a1b2c3d4e5f")
 RESPONSES = described(
     {
-        401: NO_TOKEN,
+        401: UNAUTHENTICATED,
         403: "Not one of this organiser's campaigns",
         404: "No such campaign",
         409: "The Idempotency-Key was used for another mailing",

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from mobilise_runtime.errors import NO_TOKEN, Responses, described
+from mobilise_runtime.errors import UNAUTHENTICATED, Responses, described
 from signup.access import CampaignDep
 from signup.campaign_schemas import (
     CampaignIn,
@@ -26,7 +26,7 @@ from signup.domain.errors import AlreadyExists, Rejected
 from signup.repository import Repository
 
 router = APIRouter(prefix="/api/v1", tags=["campaigns"])
-ORGANISER_ONLY = described({401: NO_TOKEN})
+ORGANISER_ONLY = described({401: UNAUTHENTICATED})
 CAMPAIGN_ORGANISER: Responses = {
     **ORGANISER_ONLY,
     **described({403: "Not one of this organiser's campaigns"}),

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, status
 
-from mobilise_runtime.errors import NO_TOKEN, described
+from mobilise_runtime.errors import UNAUTHENTICATED, described
 from signup import invalidation_service
 from signup.access import CampaignDep
 from signup.deps import Publisher, Repo
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/api/v1/campaigns/{slug}/invalidations", tags=["inval
 
 RESPONSES = described(
     {
-        401: NO_TOKEN,
+        401: UNAUTHENTICATED,
         403: "Not one of this organiser's campaigns",
         404: "No such campaign (or invalidation)",
     }

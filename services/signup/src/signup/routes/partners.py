@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, status
 
-from mobilise_runtime.errors import NO_TOKEN, described
+from mobilise_runtime.errors import UNAUTHENTICATED, described
 from signup import partner_service
 from signup.access import PartnerDep, narrowed
 from signup.deps import OrganiserDep, Repo, SettingsDep
@@ -15,7 +15,7 @@ from signup.partner_schemas import PartnerIn, PartnerOut, PartnerPatch
 
 router = APIRouter(prefix="/api/v1/partners", tags=["partners"])
 ORGANISER_ONLY = described(
-    {401: NO_TOKEN, 403: "A campaign (or partner) that is not this organiser's"}
+    {401: UNAUTHENTICATED, 403: "A campaign (or partner) that is not this organiser's"}
 )
 NOT_FOUND = described({404: "No such partner"})
 INVALID = described({422: "An origin that is not https://host[:port], or an unknown campaign"})

@@ -12,7 +12,7 @@ import httpx
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse
 
-from mobilise_runtime.errors import NO_TOKEN, described
+from mobilise_runtime.errors import UNAUTHENTICATED, described
 from mobilise_runtime.locales import Locale
 from signup import erasure
 from signup.access import AdminDep
@@ -32,7 +32,7 @@ router = APIRouter(prefix="/api/v1/supporters", tags=["supporters"])
 
 RESPONSES = described(
     {
-        401: NO_TOKEN,
+        401: UNAUTHENTICATED,
         403: "Not an admin: requests by email span every campaign",
         422: "Invalid body (an address that is not one, unknown fields)",
     }
