@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from mobilise_runtime.mongo import ServiceDatabase
-from signup.rendering import page_templates
+from signup.rendering import PAGES
 from signup.repository import Repository
 from signup.routes.pages import render_campaign
 from signup.settings import Settings
@@ -42,7 +42,7 @@ async def _capture(request: Request) -> None:
     settings = Settings()
     database = ServiceDatabase(settings.shared.mongo_url, settings.mongo_database, app_name="bench")
     repository = Repository(database)
-    templates = page_templates()
+    templates = PAGES.templates
     app.state.settings = settings
     app.state.templates = _Capturing(templates)
     async with httpx.AsyncClient() as http:

@@ -4,6 +4,7 @@ anchors merged, variables interpolated), and the Dockerfiles its application ser
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import shutil
 import subprocess
@@ -15,6 +16,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "Dockerfile"
+BUILD_ARG = re.compile(r"\$\{(\w+)\}")
 
 # What the file requires (`${NAME:?…}`), with values good enough to start every process.
 REQUIRED_VARIABLES = (
@@ -51,7 +54,8 @@ def compose_config(variables: dict[str, str]) -> dict[str, Any]:
 
 @dataclass
 class Dockerfile:
-    """The final stage of a service's Dockerfile: what its containers start with."""
+    """The final stage of the Dockerfile built with a service's arguments: what its containers
+    start with."""
 
     path: Path
     env: dict[str, str] = field(default_factory=dict)
@@ -61,8 +65,9 @@ class Dockerfile:
     user: str = ""
 
     @classmethod
-    def read(cls, path: Path) -> Dockerfile:
-        # Continuation lines joined; only the last stage (after the last FROM) counts.
+    def read(cls, path: Path, args: dict[str, str]) -> Dockerfile:
+        # Continuation lines joined; only the last stage (after the last FROM) counts, with the
+        # build arguments put in ENV and EXPOSE as the builder does ($PATH is the base image's).
         text = path.read_text().replace("\\\n", " ")
         lines = [line.strip() for line in text.splitlines()]
         lines = [line for line in lines if line and not line.startswith("#")]
@@ -71,6 +76,8 @@ class Dockerfile:
         for line in lines[last_from:]:
             instruction, _, rest = line.partition(" ")
             instruction = instruction.upper()
+            if instruction in ("ENV", "EXPOSE"):
+                rest = BUILD_ARG.sub(lambda m: args.get(m[1], m[0]), rest)
             if instruction == "ENV":
                 for pair in shlex.split(rest):
                     name, _, value = pair.partition("=")
@@ -81,6 +88,8 @@ class Dockerfile:
                 found.healthcheck = json.loads(rest[rest.index("CMD ") + 4 :])
             elif instruction == "EXPOSE":
                 found.expose = [int(port) for port in rest.split()]
+            elif instruction == "ARG":
+                assert "=" in rest or rest in args, f"{path.name}: no value for ARG {rest}"
             elif instruction == "USER":
                 found.user = rest.strip()
         return found
@@ -106,7 +115,9 @@ def app_services(config: dict[str, Any]) -> list[AppService]:
     for name, service in config["services"].items():
         if "build" not in service:
             continue  # kafka, mongo, redis: images of their own, the local stack stands in
-        dockerfile = Dockerfile.read(ROOT / service["build"]["dockerfile"])
+        build = service["build"]
+        args = {k: str(v) for k, v in build.get("args", {}).items()}
+        dockerfile = Dockerfile.read(ROOT / build.get("dockerfile", DOCKERFILE), args)
         ports = [int(p["target"]) for p in service.get("ports", [])]
         assert len(ports) <= 1, f"{name}: one API port per process"
         check = service.get("healthcheck", {})

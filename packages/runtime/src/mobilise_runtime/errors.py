@@ -5,10 +5,22 @@ its routes raise those, and `install` answers them all the same way."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+
+# What a route documents it may answer besides success: FastAPI's `responses=`.
+Responses = dict[int | str, dict[str, Any]]
+# The 401 of every route that needs an organiser's (or the admin) token.
+UNAUTHENTICATED = "No or unknown organiser token"
+
+
+def described(answers: Mapping[int, str]) -> Responses:
+    """`responses=` for the error statuses a route may answer, each with what it means there
+    (the body is always `{"detail": …}`, as `install` writes it)."""
+    return {status: {"description": text} for status, text in answers.items()}
 
 
 class DomainError(Exception):

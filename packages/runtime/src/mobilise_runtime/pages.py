@@ -5,8 +5,9 @@ service's own stylesheet and templates coming on top."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -90,78 +91,98 @@ def static_files(directory: Path) -> StaticFiles:
     return StaticFiles(directory=directory, packages=[("mobilise_runtime", "static")])
 
 
-def render_page(
-    request: Request,
-    template: str,
-    *,
-    templates: Jinja2Templates,
-    locale: Locale,
-    status_code: int = 200,
-    headers: Mapping[str, str] | None = None,
-    **context: Any,
-) -> HTMLResponse:
-    """`template` from the service's `templates`, in `locale`: its words (`_`, `ngettext`),
-    `locale`, `dir` and the language `switcher` in its context."""
-    switcher = [
-        LanguageLink(other, autonym(other), _same_page(request, other), other == locale)
-        for other in LOCALES
-    ]
-    return templates.TemplateResponse(
-        request,
-        template,
-        {**wording(locale).template_globals(), "switcher": switcher, **context},
-        status_code=status_code,
-        headers={**PAGE_HEADERS, **(headers or {})},
-    )
+# What every page of a service has in its context besides its words and the switcher (the
+# footer's links, …), for one request in one language.
+PageContext = Callable[[Request, Locale], Mapping[str, Any]]
 
 
-def render_message(
-    request: Request,
-    *,
-    templates: Jinja2Templates,
-    locale: Locale,
-    title: str,
-    text: str,
-    status_code: int,
-    headers: Mapping[str, str] | None = None,
-    **context: Any,
-) -> HTMLResponse:
-    """A page that only says something: `title` and `text` are msgids (marked `N_`)."""
-    return render_page(
-        request,
-        "message.html",
-        templates=templates,
-        locale=locale,
-        status_code=status_code,
-        headers=headers,
-        title=title,
-        text=text,
-        **context,
-    )
+class ServicePages:
+    """A service's pages: its templates (page_templates' arguments; made at first use) and the
+    context each of its pages adds (`context`)."""
 
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        stylesheet: str | None = None,
+        section: str | None = None,
+        footer: str = "",
+        context: PageContext | None = None,
+        **filters: Any,
+    ) -> None:
+        self._make = partial(
+            page_templates,
+            directory,
+            stylesheet=stylesheet,
+            section=section,
+            footer=footer,
+            **filters,
+        )
+        self._context = context
 
-def render_unavailable(
-    request: Request,
-    *,
-    templates: Jinja2Templates,
-    locale: Locale,
-    title: str,
-    text: str,
-    retry_after_s: int,
-    **context: Any,
-) -> HTMLResponse:
-    """The 503 page of a store out of reach for now, saying `title` and `text` (msgids), and
-    when to try again."""
-    return render_message(
-        request,
-        templates=templates,
-        locale=locale,
-        title=title,
-        text=text,
-        status_code=503,
-        headers={"Retry-After": str(retry_after_s)},
-        **context,
-    )
+    @cached_property
+    def templates(self) -> Jinja2Templates:
+        return self._make()
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        *,
+        locale: Locale,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        **context: Any,
+    ) -> HTMLResponse:
+        """`template` in `locale`: its words (`_`, `ngettext`), `locale`, `dir` and the language
+        `switcher` in its context."""
+        switcher = [
+            LanguageLink(other, autonym(other), _same_page(request, other), other == locale)
+            for other in LOCALES
+        ]
+        own = self._context(request, locale) if self._context else {}
+        return self.templates.TemplateResponse(
+            request,
+            template,
+            {**wording(locale).template_globals(), "switcher": switcher, **own, **context},
+            status_code=status_code,
+            headers={**PAGE_HEADERS, **(headers or {})},
+        )
+
+    def message(
+        self,
+        request: Request,
+        *,
+        locale: Locale,
+        title: str,
+        text: str,
+        status_code: int,
+        headers: Mapping[str, str] | None = None,
+    ) -> HTMLResponse:
+        """A page that only says something: `title` and `text` are msgids (marked `N_`)."""
+        return self.render(
+            request,
+            "message.html",
+            locale=locale,
+            status_code=status_code,
+            headers=headers,
+            title=title,
+            text=text,
+        )
+
+    def unavailable(
+        self, request: Request, *, locale: Locale, title: str, text: str, retry_after_s: int
+    ) -> HTMLResponse:
+        """The 503 page of a store out of reach for now, saying `title` and `text` (msgids), and
+        when to try again."""
+        return self.message(
+            request,
+            locale=locale,
+            title=title,
+            text=text,
+            status_code=503,
+            headers={"Retry-After": str(retry_after_s)},
+        )
 
 
 def _same_page(request: Request, locale: Locale) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 from prometheus_client import start_http_server
 
@@ -26,10 +27,22 @@ def run_until_signalled(loop: Loop) -> None:
     asyncio.run(main())
 
 
-def run_consumer_process(service: str, shared: SharedSettings, loop: Loop) -> None:
-    """Logs, the metrics port (consumers serve no API: `MOBILISE_METRICS_PORT` gives them one
-    for Prometheus, e.g. to alert on dead-lettered events), then `loop` until signalled."""
+class ProcessSettings(Protocol):
+    @property
+    def shared(self) -> SharedSettings: ...
+
+
+S = TypeVar("S", bound=ProcessSettings)
+
+
+def run_consumer_process(
+    service: str, settings: S, consume: Callable[[S, asyncio.Event], Awaitable[None]]
+) -> None:
+    """The console script of every consumer: logs, the metrics port (consumers serve no API:
+    `MOBILISE_METRICS_PORT` gives them one for Prometheus, e.g. to alert on dead-lettered
+    events), then `consume(settings, stop)` until signalled."""
+    shared = settings.shared
     configure_logging(service, shared.log_format, shared.log_level)
     if shared.metrics_port is not None:
         start_http_server(shared.metrics_port, addr=shared.metrics_host)
-    run_until_signalled(loop)
+    run_until_signalled(lambda stop: consume(settings, stop))

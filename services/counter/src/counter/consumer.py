@@ -66,5 +66,4 @@ async def consume(settings: StoreSettings, stop: asyncio.Event) -> None:
 
 
 def main() -> None:
-    settings = StoreSettings()
-    run_consumer_process(SERVICE, settings.shared, lambda stop: consume(settings, stop))
+    run_consumer_process(SERVICE, StoreSettings(), consume)

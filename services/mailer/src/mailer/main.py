@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
 from mailer.bootstrap import bootstrap
 from mailer.routes import mailing_previews, mailings, outbox, sign_in, supporters, webhooks
 from mailer.settings import Settings
+from mobilise_runtime.api import service_api
 from mobilise_runtime.compression import compress_responses
-from mobilise_runtime.errors import install as install_error_handler
-from mobilise_runtime.health import health_router
 from mobilise_runtime.limits import BodyLimit
-from mobilise_runtime.metrics import instrument
 from mobilise_runtime.serve import run_api
 
 SERVICE = "mailer-api"
@@ -28,29 +23,20 @@ Dev only: `GET /outbox` shows what the local SendGrid stand-in received."""
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     services = bootstrap(settings, service=SERVICE)
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await services.start()
-        try:
-            yield
-        finally:
-            await services.close()
-
-    app = FastAPI(
-        title="mobilise mailer", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
+    modules = (mailing_previews, mailings, webhooks, outbox, supporters, sign_in)
+    app = service_api(
+        SERVICE,
+        services,
+        description=DESCRIPTION,
+        routers=[module.router for module in modules],
+        checks={
+            "kafka": services.kafka.ping,
+            "mongo": services.database.ping,
+            "redis": services.queue.ping,
+        },
+        probe_timeout=settings.shared.probe_timeout,
+        start=services.start,
     )
-    app.state.services = services
-    install_error_handler(app)
-    for module in (mailing_previews, mailings, webhooks, outbox, supporters, sign_in):
-        app.include_router(module.router)
-    checks = {
-        "kafka": services.kafka.ping,
-        "mongo": services.database.ping,
-        "redis": services.queue.ping,
-    }
-    app.include_router(health_router(checks, settings.shared.probe_timeout))
-    instrument(app, SERVICE)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     compress_responses(app)
     return app

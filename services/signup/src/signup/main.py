@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
+from mobilise_runtime.api import service_api
 from mobilise_runtime.compression import compress_responses
-from mobilise_runtime.errors import install as install_error_handler
-from mobilise_runtime.health import health_router
 from mobilise_runtime.limits import BodyLimit
-from mobilise_runtime.metrics import instrument
 from mobilise_runtime.pages import static_files
 from mobilise_runtime.serve import run_api
 from signup.bootstrap import bootstrap
@@ -47,35 +41,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     services = bootstrap(settings, service=SERVICE)
     kafka, database = services.stores.kafka, services.stores.database
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await services.start()
+    modules = [campaigns, organisers, signups, exports, pages, confirm, unsubscribe]
+    modules += [partners, widget, embed, supporters, invalidations, regions, sign_in]
+    app = service_api(
+        SERVICE,
+        services,
+        description=DESCRIPTION,
+        routers=[module.router for module in modules],
+        checks={"kafka": kafka.ping, "mongo": database.ping, "redis": services.limiter.ping},
+        probe_timeout=settings.shared.probe_timeout,
+        start=services.start,
         # Mongo may be down at start: the API still starts (and says so on /readyz).
-        indexes = asyncio.create_task(services.stores.repository.ensure_indexes_eventually())
-        try:
-            yield
-        finally:
-            indexes.cancel()
-            await services.close()
-
-    app = FastAPI(
-        title="mobilise signup", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
+        background=services.stores.repository.ensure_indexes_eventually,
     )
-    app.state.services = services
-    install_error_handler(app)
-    for module in (campaigns, organisers, signups, exports, pages, confirm, unsubscribe):
-        app.include_router(module.router)
-    for module in (partners, widget, embed, supporters, invalidations, regions, sign_in):
-        app.include_router(module.router)
     app.mount("/static", static_files(STATIC_DIR), name="static")
-    app.include_router(
-        health_router(
-            {"kafka": kafka.ping, "mongo": database.ping, "redis": services.limiter.ping},
-            settings.shared.probe_timeout,
-        )
-    )
-    instrument(app, SERVICE)
     # Partners' pages call the widget's endpoints from their own origins (cors.py).
     app.add_middleware(
         PartnerCors, repository=services.stores.repository, public_url=settings.public_url

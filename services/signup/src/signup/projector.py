@@ -125,5 +125,4 @@ async def project(settings: ProjectorSettings, stop: asyncio.Event) -> None:
 
 
 def main() -> None:
-    settings = ProjectorSettings()
-    run_consumer_process(SERVICE, settings.shared, lambda stop: project(settings, stop))
+    run_consumer_process(SERVICE, ProjectorSettings(), project)

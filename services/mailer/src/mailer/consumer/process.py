@@ -52,5 +52,4 @@ async def consume(settings: ConsumerSettings, stop: asyncio.Event) -> None:
 
 
 def main() -> None:
-    settings = ConsumerSettings()
-    run_consumer_process(SERVICE, settings.shared, lambda stop: consume(settings, stop))
+    run_consumer_process(SERVICE, ConsumerSettings(), consume)

@@ -20,14 +20,13 @@ from mailer.schemas import MailingIn, MailingProgress
 from mailer.settings import Settings
 from mailer.signup_client import Campaign, Organiser
 from mobilise_events import Audience, LocalisedText
+from mobilise_runtime.errors import UNAUTHENTICATED, described
 
 router = APIRouter(prefix="/api/v1", tags=["mailings"])
 SAMPLE_NAME = "Awa"  # the first name the previews greet
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No or unknown organiser token"},
-    403: {"description": "Not one of this organiser's campaigns"},
-    404: {"description": "No such campaign"},
-}
+RESPONSES = described(
+    {401: UNAUTHENTICATED, 403: "Not one of this organiser's campaigns", 404: "No such campaign"}
+)
 
 
 class RenderedEmail(BaseModel):

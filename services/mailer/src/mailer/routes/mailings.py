@@ -7,7 +7,7 @@ import hashlib
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, status
 
@@ -18,17 +18,20 @@ from mailer.repository.mailing_requests import MailingRequest
 from mailer.schemas import MailingAccepted, MailingIn, MailingProgress
 from mailer.signup_client import Campaign
 from mobilise_events import Audience, LocalisedText, MailingRequested
+from mobilise_runtime.errors import UNAUTHENTICATED, described
 
 router = APIRouter(prefix="/api/v1", tags=["mailings"])
 # The ids of mailings asked with an Idempotency-Key: one per (organiser, key).
 IDEMPOTENT_MAILINGS = uuid.UUID("5b0e7c1d-8f3a-4e2b-9c6d-0a1b2c3d4e5f")
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No or unknown organiser token"},
-    403: {"description": "Not one of this organiser's campaigns"},
-    404: {"description": "No such campaign"},
-    409: {"description": "The Idempotency-Key was used for another mailing"},
-    503: {"description": "The signup service, the database or Kafka did not answer: retry"},
-}
+RESPONSES = described(
+    {
+        401: UNAUTHENTICATED,
+        403: "Not one of this organiser's campaigns",
+        404: "No such campaign",
+        409: "The Idempotency-Key was used for another mailing",
+        503: "The signup service, the database or Kafka did not answer: retry",
+    }
+)
 IdempotencyKey = Annotated[
     str | None,
     Header(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
@@ -16,14 +15,17 @@ from mailer.deps import Publisher, Verifier, WebhookEventsDep
 from mailer.domain.errors import Unavailable
 from mailer.domain.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, DeliveryEvent, parse_events
 from mailer.repository.webhook_events import WebhookEvents
+from mobilise_runtime.errors import described
 
 router = APIRouter(tags=["webhooks"])
 NOT_CONFIGURED_RETRY_S = 60
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    403: {"description": "Not signed by SendGrid's key, or not recently: nothing was done"},
-    422: {"description": "Not a JSON array of SendGrid events: nothing was done"},
-    503: {"description": "No verification key configured, or Kafka / the database is down"},
-}
+RESPONSES = described(
+    {
+        403: "Not signed by SendGrid's key, or not recently: nothing was done",
+        422: "Not a JSON array of SendGrid events: nothing was done",
+        503: "No verification key configured, or Kafka / the database is down",
+    }
+)
 
 
 class WebhookHandled(BaseModel):

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
+from mobilise_runtime.errors import UNAUTHENTICATED, Responses, described
 from signup.access import CampaignDep
 from signup.campaign_schemas import (
     CampaignIn,
@@ -25,19 +26,17 @@ from signup.domain.errors import AlreadyExists, Rejected
 from signup.repository import Repository
 
 router = APIRouter(prefix="/api/v1", tags=["campaigns"])
-ORGANISER_ONLY: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No or unknown organiser token"}
-}
-CAMPAIGN_ORGANISER: dict[int | str, dict[str, Any]] = {
+ORGANISER_ONLY = described({401: UNAUTHENTICATED})
+CAMPAIGN_ORGANISER: Responses = {
     **ORGANISER_ONLY,
-    403: {"description": "Not one of this organiser's campaigns"},
+    **described({403: "Not one of this organiser's campaigns"}),
 }
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such campaign"}}
+NOT_FOUND = described({404: "No such campaign"})
 
 # An anonymised campaign stays closed (domain/reopening.py).
-ANONYMISED: dict[int | str, dict[str, Any]] = {
-    409: {"description": "The campaign was anonymised: its dates cannot change, it cannot open"}
-}
+ANONYMISED = described(
+    {409: "The campaign was anonymised: its dates cannot change, it cannot open"}
+)
 
 
 async def _check_consent_versions(repository: Repository, versions: list[str]) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import APIRouter, status
 
+from mobilise_runtime.errors import UNAUTHENTICATED, described
 from signup import invalidation_service
 from signup.access import CampaignDep
 from signup.deps import Publisher, Repo
@@ -23,15 +23,19 @@ from signup.invalidation_schemas import (
 
 router = APIRouter(prefix="/api/v1/campaigns/{slug}/invalidations", tags=["invalidations"])
 
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No or unknown organiser token"},
-    403: {"description": "Not one of this organiser's campaigns"},
-    404: {"description": "No such campaign (or invalidation)"},
-}
-INVALID: dict[int | str, dict[str, Any]] = {
-    422: {"description": "A filter that cannot be answered (none given, a network finer than "
-          "/24 or /48, from after until, unknown fields), or one that matches nothing"},
-}  # fmt: skip
+RESPONSES = described(
+    {
+        401: UNAUTHENTICATED,
+        403: "Not one of this organiser's campaigns",
+        404: "No such campaign (or invalidation)",
+    }
+)
+INVALID = described(
+    {
+        422: "A filter that cannot be answered (none given, a network finer than "
+        "/24 or /48, from after until, unknown fields), or one that matches nothing"
+    }
+)
 
 
 @router.post(

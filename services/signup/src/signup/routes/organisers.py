@@ -4,10 +4,10 @@ their management by an admin: roles, campaigns, revocation."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import APIRouter, Response, status
 
+from mobilise_runtime.errors import Responses, described
 from signup import organiser_service
 from signup.access import AdminDep
 from signup.deps import OrganiserDep, Repo
@@ -21,14 +21,9 @@ from signup.routes.campaigns import ORGANISER_ONLY
 from signup.schemas import OrganiserOut
 
 router = APIRouter(prefix="/api/v1", tags=["organisers"])
-ADMIN_ONLY: dict[int | str, dict[str, Any]] = {
-    **ORGANISER_ONLY,
-    403: {"description": "Not an admin"},
-}
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such organiser"}}
-INVALID: dict[int | str, dict[str, Any]] = {
-    422: {"description": "Invalid body, or an unknown campaign"}
-}
+ADMIN_ONLY: Responses = {**ORGANISER_ONLY, **described({403: "Not an admin"})}
+NOT_FOUND = described({404: "No such organiser"})
+INVALID = described({422: "Invalid body, or an unknown campaign"})
 
 
 @router.get(

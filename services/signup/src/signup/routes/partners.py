@@ -4,24 +4,21 @@ sees the partners of their campaigns, each narrowed to those campaigns (access.p
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import APIRouter, status
 
+from mobilise_runtime.errors import UNAUTHENTICATED, described
 from signup import partner_service
 from signup.access import PartnerDep, narrowed
 from signup.deps import OrganiserDep, Repo, SettingsDep
 from signup.partner_schemas import PartnerIn, PartnerOut, PartnerPatch
 
 router = APIRouter(prefix="/api/v1/partners", tags=["partners"])
-ORGANISER_ONLY: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No or unknown organiser token"},
-    403: {"description": "A campaign (or partner) that is not this organiser's"},
-}
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such partner"}}
-INVALID: dict[int | str, dict[str, Any]] = {
-    422: {"description": "An origin that is not https://host[:port], or an unknown campaign"}
-}
+ORGANISER_ONLY = described(
+    {401: UNAUTHENTICATED, 403: "A campaign (or partner) that is not this organiser's"}
+)
+NOT_FOUND = described({404: "No such partner"})
+INVALID = described({422: "An origin that is not https://host[:port], or an unknown campaign"})
 
 
 @router.post(

@@ -4,12 +4,13 @@ token, end the session (signup/sign_in.py has the rules)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from mobilise_runtime.errors import described
 from signup import organiser_service, sign_in
 from signup.deps import HttpDep, OrganiserDep, Repo, SettingsDep, TokensDep, bearer_credentials
 from signup.schemas import ORGANISER_EXAMPLE, Locale, OrganiserOut, WriteModel
@@ -60,10 +61,12 @@ class SessionOut(BaseModel):
     organiser: OrganiserOut
 
 
-REFUSED: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Not a sign-in link, or an expired one, or its organiser was revoked"},
-    409: {"description": "The link was used already"},
-}
+REFUSED = described(
+    {
+        400: "Not a sign-in link, or an expired one, or its organiser was revoked",
+        409: "The link was used already",
+    }
+)
 
 
 @router.post(

@@ -2,31 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
+from mobilise_runtime.errors import described
 from signup.deps import ClientDep, IntakeDep, Repo
 from signup.domain.errors import Rejected
+from signup.intake import Intake
+from signup.repository import Repository
 from signup.schemas import PartnerKey
 from signup.signup_schemas import PledgeIn, SignupAccepted, VolunteerIn
 
 S = TypeVar("S", bound=PledgeIn)
 router = APIRouter(prefix="/api/v1/campaigns/{slug}", tags=["signups"])
 
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such campaign"},
-    409: {"description": "The campaign is not open yet"},
-    410: {"description": "The campaign is closed"},
-    413: {"description": "The body is too large"},
-    422: {"description": "Invalid or refused input; `detail` says what and why"},
-    428: {
-        "description": "Many signups from this network: solve `challenge` (SHA-256 of "
-        "'<token>:<nonce>' with `bits` leading zero bits) and send again with `proof`"
-    },
-    429: {"description": "Past a rate limit: nothing recorded; retry after Retry-After"},
-    503: {"description": "Kafka did not acknowledge in time: retry after Retry-After"},
-}
+RESPONSES = described(
+    {
+        404: "No such campaign",
+        409: "The campaign is not open yet",
+        410: "The campaign is closed",
+        413: "The body is too large",
+        422: "Invalid or refused input; `detail` says what and why",
+        428: "Many signups from this network: solve `challenge` (SHA-256 of "
+        "'<token>:<nonce>' with `bits` leading zero bits) and send again with `proof`",
+        429: "Past a rate limit: nothing recorded; retry after Retry-After",
+        503: "Kafka did not acknowledge in time: retry after Retry-After",
+    }
+)
 # The widget names its partner in the query too: CORS reads it there (a preflight has no body).
 PartnerQuery = Annotated[
     PartnerKey | None,
@@ -38,6 +42,32 @@ ACCEPTED = (
 )
 
 
+@dataclass(frozen=True)
+class Acceptance:
+    """The whole work of both routes: the request's signup, for the partner the query names,
+    accepted for the campaign the path names."""
+
+    slug: str
+    repository: Repository
+    intake: Intake
+    client: str
+    partner: str | None
+
+    async def __call__(self, body: PledgeIn) -> SignupAccepted:
+        signup = with_partner(body, self.partner)
+        campaign = await self.repository.campaigns.by_slug_cached(self.slug)
+        return await self.intake.accept(campaign, signup, client=self.client)
+
+
+def _acceptance(
+    slug: str, repository: Repo, intake: IntakeDep, client: ClientDep, partner: PartnerQuery = None
+) -> Acceptance:
+    return Acceptance(slug, repository, intake, client, partner)
+
+
+AcceptanceDep = Annotated[Acceptance, Depends(_acceptance)]
+
+
 @router.post(
     "/pledges",
     status_code=status.HTTP_202_ACCEPTED,
@@ -45,17 +75,8 @@ ACCEPTED = (
     summary="Sign a pledge campaign",
     description=ACCEPTED,
 )
-async def sign_pledge(
-    slug: str,
-    body: PledgeIn,
-    repository: Repo,
-    intake: IntakeDep,
-    client: ClientDep,
-    partner: PartnerQuery = None,
-) -> SignupAccepted:
-    signup = with_partner(body, partner)
-    campaign = await repository.campaigns.by_slug_cached(slug)
-    return await intake.accept(campaign, signup, client=client)
+async def sign_pledge(body: PledgeIn, accept: AcceptanceDep) -> SignupAccepted:
+    return await accept(body)
 
 
 @router.post(
@@ -65,17 +86,8 @@ async def sign_pledge(
     summary="Register as a volunteer",
     description=ACCEPTED,
 )
-async def register_volunteer(
-    slug: str,
-    body: VolunteerIn,
-    repository: Repo,
-    intake: IntakeDep,
-    client: ClientDep,
-    partner: PartnerQuery = None,
-) -> SignupAccepted:
-    signup = with_partner(body, partner)
-    campaign = await repository.campaigns.by_slug_cached(slug)
-    return await intake.accept(campaign, signup, client=client)
+async def register_volunteer(body: VolunteerIn, accept: AcceptanceDep) -> SignupAccepted:
+    return await accept(body)
 
 
 def with_partner(body: S, partner: str | None) -> S:

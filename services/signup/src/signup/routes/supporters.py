@@ -3,14 +3,16 @@ only: a person's records span every campaign, whoever organises them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated
 from urllib.parse import urljoin
 
 import httpx
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse
 
+from mobilise_runtime.errors import UNAUTHENTICATED, described
 from mobilise_runtime.locales import Locale
 from signup import erasure
 from signup.access import AdminDep
@@ -28,11 +30,13 @@ from signup.supporter_schemas import (
 
 router = APIRouter(prefix="/api/v1/supporters", tags=["supporters"])
 
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No or unknown organiser token"},
-    403: {"description": "Not an admin: requests by email span every campaign"},
-    422: {"description": "Invalid body (an address that is not one, unknown fields)"},
-}
+RESPONSES = described(
+    {
+        401: UNAUTHENTICATED,
+        403: "Not an admin: requests by email span every campaign",
+        422: "Invalid body (an address that is not one, unknown fields)",
+    }
+)
 
 
 @router.post(
@@ -44,14 +48,9 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     "mailer service holds about the address (503 if it does not answer).",
 )
 async def export_supporter(
-    body: SupporterEmailIn,
-    _: AdminDep,
-    repository: Repo,
-    settings: SettingsDep,
-    http: HttpDep,
-    request: Request,
+    body: SupporterEmailIn, _: AdminDep, gather: GatherDep
 ) -> SupporterExportOut:
-    return await _gather(body.email, repository, settings, http, request)
+    return await gather(body.email)
 
 
 @router.post(
@@ -68,15 +67,10 @@ async def export_supporter(
     "that holds it, every time is in UTC.",
 )
 async def export_report(
-    body: SupporterEmailIn,
-    _: AdminDep,
-    repository: Repo,
-    settings: SettingsDep,
-    http: HttpDep,
-    request: Request,
-    lang: Locale | None = None,
+    body: SupporterEmailIn, _: AdminDep, gather: GatherDep, lang: Locale | None = None
 ) -> HTMLResponse:
-    exported = await _gather(body.email, repository, settings, http, request)
+    exported = await gather(body.email)
+    repository, settings = gather.repository, gather.settings
     ids = sorted({r.campaign_id for r in exported.records} | _mailer_campaigns(exported))
     html = render_report(
         exported,
@@ -94,24 +88,39 @@ async def export_report(
     )
 
 
-async def _gather(
-    email: str,
-    repository: Repository,
-    settings: Settings,
-    http: httpx.AsyncClient,
-    request: Request,
-) -> SupporterExportOut:
-    records = await erasure.records_of(repository.supporters, email)
-    mailer = None
-    if settings.mailer_url:
-        authorization = request.headers["authorization"]  # the organiser's: checked already
-        mailer = await mailer_holds(http, settings.mailer_url, authorization, email)
-    return SupporterExportOut(
-        generated_at=datetime.now(UTC),
-        email=email,
-        records=[SupporterRecordOut.model_validate(r) for r in records],
-        mailer=mailer,
-    )
+@dataclass(frozen=True)
+class Gather:
+    """What both exports start from: everything held on an address, this service's records and,
+    with SIGNUP_MAILER_URL set, the mailer's (asked with the admin's own token)."""
+
+    repository: Repository
+    settings: Settings
+    http: httpx.AsyncClient
+    authorization: str
+
+    async def __call__(self, email: str) -> SupporterExportOut:
+        records = await erasure.records_of(self.repository.supporters, email)
+        mailer = None
+        if self.settings.mailer_url:
+            mailer = await mailer_holds(
+                self.http, self.settings.mailer_url, self.authorization, email
+            )
+        return SupporterExportOut(
+            generated_at=datetime.now(UTC),
+            email=email,
+            records=[SupporterRecordOut.model_validate(r) for r in records],
+            mailer=mailer,
+        )
+
+
+def _gather(
+    repository: Repo, settings: SettingsDep, http: HttpDep, request: Request, _: AdminDep
+) -> Gather:
+    # The admin's header: AdminDep has checked it already.
+    return Gather(repository, settings, http, request.headers["authorization"])
+
+
+GatherDep = Annotated[Gather, Depends(_gather)]
 
 
 def _mailer_campaigns(exported: SupporterExportOut) -> set[str]:

@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse
 from mobilise_events import SupporterUnsubscribed
 from signup.deps import Publisher, TokensDep
 from signup.domain.errors import Unavailable
-from signup.domain.tokens import TokenInvalid
-from signup.i18n import negotiate
+from signup.domain.tokens import TokenInvalid, UnsubscribeClaim
+from signup.i18n import Locale, negotiate
 from signup.rendering import refused_link, render, unavailable
 
 router = APIRouter(include_in_schema=False)
@@ -27,13 +27,7 @@ async def unsubscribe_page(token: str, request: Request, tokens: TokensDep) -> H
         claim = tokens.read_unsubscribe(token)
     except TokenInvalid as exc:
         return refused_link(request, locale, exc)
-    return render(
-        request,
-        "unsubscribe.html",
-        locale=locale,
-        unsubscribed=False,
-        every_campaign=claim.campaign_id is None,
-    )
+    return _page(request, locale, claim, unsubscribed=False)
 
 
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
@@ -56,10 +50,17 @@ async def unsubscribe(
         return refused_link(request, locale, exc)
     except Unavailable as exc:
         return unavailable(request, locale, exc)
+    return _page(request, locale, claim, unsubscribed=True)
+
+
+def _page(
+    request: Request, locale: Locale, claim: UnsubscribeClaim, *, unsubscribed: bool
+) -> HTMLResponse:
+    """The page of the link's claim: asking to confirm, or saying it is done."""
     return render(
         request,
         "unsubscribe.html",
         locale=locale,
-        unsubscribed=True,
+        unsubscribed=unsubscribed,
         every_campaign=claim.campaign_id is None,
     )
