@@ -28,6 +28,8 @@ class ApiRefused(Exception):
     message: str
     # Field name (dotted, e.g. "title.fr") → message, for the form.
     fields: dict[str, str] = field(default_factory=dict)
+    # A rate limit's Retry-After (429), in seconds.
+    retry_after_s: int | None = None
 
     def __str__(self) -> str:
         return self.message
@@ -54,7 +56,13 @@ def _refusal(response: httpx.Response) -> ApiRefused:
         message = str(detail or response.reason_phrase)
         if isinstance(body, dict) and body.get("field"):
             fields[str(body["field"])] = message
-    return ApiRefused(response.status_code, message, fields)
+    retry_after = response.headers.get("retry-after", "")
+    return ApiRefused(
+        response.status_code,
+        message,
+        fields,
+        retry_after_s=int(retry_after) if retry_after.isdigit() else None,
+    )
 
 
 class Apis:
