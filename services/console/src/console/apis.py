@@ -17,9 +17,11 @@ Service = Literal["signup", "counter", "mailer"]
 
 
 class ServiceDown(Exception):
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, *, answered: bool = False) -> None:
         super().__init__(f"the {service} service does not answer")
         self.service = service
+        # It answered 5xx: it runs, and says something it depends on does not.
+        self.answered = answered
 
 
 @dataclass
@@ -97,7 +99,7 @@ class Apis:
         except httpx.HTTPError as exc:
             raise ServiceDown(service) from exc
         if response.status_code >= 500:
-            raise ServiceDown(service)
+            raise ServiceDown(service, answered=True)
         if response.status_code >= 400:
             raise _refusal(response)
         return response

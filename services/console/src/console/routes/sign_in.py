@@ -47,6 +47,18 @@ async def ask_for_link(request: Request, apis: ApisDep, email: Annotated[str, Fo
     client = {"X-Forwarded-For": request.client.host} if request.client else {}
     try:
         await apis.call("signup", "POST", "/api/v1/sign-in-links", json=body, headers=client)
+    except ServiceDown as exc:
+        # The signup service answering 5xx here is the mailer not taking the email.
+        return render(
+            request,
+            "sign_in.html",
+            status_code=503,
+            banner="mailer" if exc.answered else exc.service,
+            sent=False,
+            error=None,
+            not_sent=True,
+            email=email,
+        )
     except ApiRefused as exc:
         if exc.status == 429:
             minutes = max(1, -(-(exc.retry_after_s or 60) // 60))
