@@ -18,6 +18,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from devstack.config import StackConfig
+from devstack.harness.axe import assert_accessible
 from tests.console_stack import ConsoleStack, console_stack
 
 pytestmark = pytest.mark.e2e
@@ -122,6 +123,7 @@ async def test_an_organiser_invalidates_and_reverts_from_the_console(
     await page.get_by_label("Email domain").fill("bots.example")
     await page.get_by_role("button", name="See how many match").click()
     await expect(page.locator("[data-matched]")).to_contain_text("2 counted signups match")
+    await expect(page.locator(".confirm .criteria")).to_contain_text("bots.example")
     # The confirmation step needs a reason.
     await page.get_by_role("button", name="Invalidate these 2 signups").click()
     await expect(page.locator("#reason-error")).to_be_visible()
@@ -129,6 +131,7 @@ async def test_an_organiser_invalidates_and_reverts_from_the_console(
     await page.screenshot(
         path=str(SCREENSHOTS / "console-invalidation-confirm.png"), full_page=True
     )
+    await assert_accessible(page)
     await page.get_by_role("button", name="Invalidate these 2 signups").click()
     await expect(page.get_by_role("status")).to_contain_text("Invalidated")
     # The counter takes them out; the page's total follows live.
@@ -138,11 +141,19 @@ async def test_an_organiser_invalidates_and_reverts_from_the_console(
     await expect(applied).to_contain_text("bots.example")
     await expect(applied).to_contain_text("two addresses of a list")
     await page.screenshot(path=str(SCREENSHOTS / "console-invalidations.png"), full_page=True)
+    await assert_accessible(page)
+    # A form posted without its CSRF token (from another site) does nothing.
+    forged = await page.request.post(
+        f"{world.console}/campaigns/{slug}/invalidations",
+        form={"email_domain": "example.org", "reason": "from another site"},
+    )
+    assert forged.status == 403, await forged.text()
     phone = await browser.new_context(
         locale="fr-FR", viewport=PHONE, storage_state=await context.storage_state()
     )
     on_phone = await phone.new_page()
     await on_phone.goto(f"{world.console}/campaigns/{slug}/invalidations?lang=fr")
+    await assert_accessible(on_phone)
     width = await on_phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the page is {width} px wide on a {PHONE['width']} px phone"
     await on_phone.screenshot(
