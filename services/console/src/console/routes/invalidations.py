@@ -115,13 +115,16 @@ async def revert(
             json={"reason": reason},
         )
     except ApiRefused as exc:
-        message = exc.fields.get("reason", exc.message)
+        # The reason's objection beside that invalidation's field; any other (reverted already,
+        # no such invalidation) at the top of the page.
+        beside = {invalidation_id: exc.fields["reason"]} if "reason" in exc.fields else {}
         return await _page(
             request,
             apis,
             session.token,
             slug,
-            revert_errors={invalidation_id: message},
+            revert_errors=beside,
+            errors={} if beside else {"_": exc.message},
             revert_reason=reason,
             status_code=exc.status,
         )
