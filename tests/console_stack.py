@@ -1,5 +1,6 @@
 """The console with the services behind its sign-in, for tests: a signup-api, a mailer-api
-sending to the SendGrid stand-in, and a console-web, on the test's own topics and databases."""
+sending to the SendGrid stand-in, and a console-web, on the test's own topics and databases
+(`whole`: every process a campaign needs). `processes` names them, for a test that stops one."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ import httpx
 from devstack.config import StackConfig
 from devstack.harness.isolation import isolated
 from devstack.harness.mailer import Mailer, standin
-from devstack.harness.processes import free_port, running, service_env
-from devstack.harness.signup import ADMIN_TOKEN, SignupService, signup_api
+from devstack.harness.processes import Running, free_port, running, service_env
+from devstack.harness.signup import ADMIN_TOKEN, SignupService, projector_env, signup_api
 from mobilise_runtime.settings import SharedSettings
 
 CONSOLE_SECRET = "a console session secret for tests"
@@ -31,6 +32,8 @@ class ConsoleStack:
     standin: str
     shared: SharedSettings
     mailer: str
+    counter: str
+    processes: dict[str, Running]
 
     def admin(self) -> httpx.Client:
         return self.signup.client(organiser=True)
@@ -59,8 +62,9 @@ class ConsoleStack:
 async def console_stack(
     stack: StackConfig, tmp: Path, *, whole: bool = False
 ) -> AsyncIterator[ConsoleStack]:
-    """`whole`: also the counter (consumer, API) and the mailer's consumer and worker, so that
-    signups count and newsletters go out."""
+    """`whole`: also the counter (consumer, API), the signup projector (the records that
+    invalidations match) and the mailer's consumer and worker, so that signups count, can be
+    invalidated, and newsletters go out."""
     console_port, mailer_port, counter_port = free_port(), free_port(), free_port()
     console = f"http://127.0.0.1:{console_port}"
     mailer_url = f"http://127.0.0.1:{mailer_port}"
@@ -87,7 +91,9 @@ async def console_stack(
                 running("mailer-api", mailer.env(MAILER_PORT=str(mailer_port)))
             )
             assert api.wait_http(f"{mailer_url}/readyz", timeout=60).status_code == 200
+            processes = {"signup-api": signup.process, "mailer-api": api}
             if whole:
+                started.enter_context(running("signup-projector", projector_env(signup)))
                 started.enter_context(mailer.consumer())
                 started.enter_context(mailer.worker())
                 counter_env = service_env(
@@ -100,6 +106,7 @@ async def console_stack(
                 consumer = started.enter_context(running("counter-consumer", counter_env))
                 counter = started.enter_context(running("counter-api", counter_env))
                 assert counter.wait_http(f"{counter_url}/readyz").status_code == 200
+                processes["counter-api"] = counter
                 consumer.wait_for("partitions assigned")
             env = service_env(
                 shared,
@@ -113,4 +120,7 @@ async def console_stack(
             )
             process = started.enter_context(running("console-web", env))
             assert process.wait_http(f"{console}/readyz", timeout=60).status_code == 200
-            yield ConsoleStack(signup, console, sendgrid, shared, mailer_url)
+            processes["console-web"] = process
+            yield ConsoleStack(
+                signup, console, sendgrid, shared, mailer_url, counter_url, processes
+            )

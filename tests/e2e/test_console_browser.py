@@ -16,11 +16,13 @@ import pytest
 from playwright.async_api import Browser, Page, ViewportSize, expect
 
 from devstack.config import StackConfig
+from devstack.harness.axe import assert_accessible
 from tests.console_stack import LINK, ConsoleStack, console_stack
 
 pytestmark = pytest.mark.e2e
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+NARROW: ViewportSize = {"width": 360, "height": 780}
 # Where the pages are kept to be looked at (docs/console*.png are copies of these).
 SCREENSHOTS = Path(tempfile.gettempdir())
 
@@ -83,6 +85,30 @@ async def sign_on_hosted_page(browser: Browser, world: ConsoleStack, slug: str) 
     await supporter.close()
 
 
+async def see_the_email_as_it_will_be_received(page: Page) -> None:
+    """Each language's HTML part in a frame that may run nothing, styled as sent; its text part."""
+    english = page.locator('.confirm [data-email="en"]')
+    frame = english.locator("iframe")
+    await expect(frame).to_have_attribute("sandbox", "")
+    body = frame.content_frame.locator("body")
+    await expect(body).to_contain_text("Hello Awa, thank you.")
+    await expect(body).to_contain_text("Unsubscribe")
+    # The email's inline styles apply (the page's policy lets a preview look like the email).
+    await expect(body).to_have_css("background-color", "rgb(246, 245, 242)")
+    await english.get_by_text("Text part").click()
+    await expect(english.locator("pre")).to_contain_text("Hello Awa, thank you.")
+    french = page.locator('.confirm [data-email="fr"] iframe')
+    await expect(french).to_have_attribute("sandbox", "")
+    await expect(french.content_frame.locator("body")).to_contain_text("Bonjour Awa, merci.")
+    await assert_accessible(page)
+    await page.screenshot(path=str(SCREENSHOTS / "console-newsletter-check.png"), full_page=True)
+    await page.set_viewport_size(NARROW)
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= NARROW["width"], f"{width} px wide on a {NARROW['width']} px phone"
+    await page.screenshot(path=str(SCREENSHOTS / "console-newsletter-phone.png"), full_page=True)
+    await page.set_viewport_size(DESKTOP)
+
+
 async def test_an_organiser_runs_a_campaign_from_the_console(
     world: ConsoleStack, browser: Browser
 ) -> None:
@@ -132,6 +158,7 @@ async def test_an_organiser_runs_a_campaign_from_the_console(
     await page.screenshot(path=str(SCREENSHOTS / "console-compose.png"), full_page=True)
     await page.get_by_role("button", name="Preview and check the audience").click()
     await expect(page.locator("[data-audience]")).to_contain_text("It will go to 1 people")
+    await see_the_email_as_it_will_be_received(page)
     await page.get_by_role("button", name="Send now").click()
     row = page.locator("tr[data-mailing]").first
     await expect(row.locator('[data-field="status"]')).to_have_text("done", timeout=60_000)

@@ -17,9 +17,11 @@ Service = Literal["signup", "counter", "mailer"]
 
 
 class ServiceDown(Exception):
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, *, answered: bool = False) -> None:
         super().__init__(f"the {service} service does not answer")
         self.service = service
+        # It answered 5xx: it runs, and says something it depends on does not.
+        self.answered = answered
 
 
 @dataclass
@@ -28,6 +30,8 @@ class ApiRefused(Exception):
     message: str
     # Field name (dotted, e.g. "title.fr") → message, for the form.
     fields: dict[str, str] = field(default_factory=dict)
+    # A rate limit's Retry-After (429), in seconds.
+    retry_after_s: int | None = None
 
     def __str__(self) -> str:
         return self.message
@@ -54,7 +58,13 @@ def _refusal(response: httpx.Response) -> ApiRefused:
         message = str(detail or response.reason_phrase)
         if isinstance(body, dict) and body.get("field"):
             fields[str(body["field"])] = message
-    return ApiRefused(response.status_code, message, fields)
+    retry_after = response.headers.get("retry-after", "")
+    return ApiRefused(
+        response.status_code,
+        message,
+        fields,
+        retry_after_s=int(retry_after) if retry_after.isdigit() else None,
+    )
 
 
 class Apis:
@@ -89,7 +99,7 @@ class Apis:
         except httpx.HTTPError as exc:
             raise ServiceDown(service) from exc
         if response.status_code >= 500:
-            raise ServiceDown(service)
+            raise ServiceDown(service, answered=True)
         if response.status_code >= 400:
             raise _refusal(response)
         return response

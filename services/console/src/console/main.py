@@ -10,7 +10,14 @@ from fastapi.staticfiles import StaticFiles
 
 from console.bootstrap import bootstrap
 from console.rendering import STATIC_DIR, install_error_pages
-from console.routes import campaigns, newsletters, partners, sign_in, supporters
+from console.routes import (
+    campaigns,
+    invalidations,
+    newsletters,
+    partners,
+    sign_in,
+    supporters,
+)
 from console.settings import Settings
 from mobilise_runtime.health import health_router
 from mobilise_runtime.limits import BodyLimit
@@ -42,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.services = services
     install_error_pages(app)
-    for module in (sign_in, campaigns, partners, newsletters, supporters):
+    for module in (sign_in, campaigns, partners, newsletters, supporters, invalidations):
         app.include_router(module.router)
     app.mount(
         "/static",

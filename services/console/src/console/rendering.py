@@ -5,6 +5,7 @@ no session: the sign-in page; a form without its CSRF token: 403)."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,15 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 
 def render(
-    request: Request, template: str, *, status_code: int = 200, **context: Any
+    request: Request,
+    template: str,
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+    **context: Any,
 ) -> HTMLResponse:
-    """`template` in the request's language, with the session (if any) and a CSRF token."""
+    """`template` in the request's language, with the session (if any) and a CSRF token;
+    `headers` over the pages' own (PAGE_HEADERS)."""
     locale = negotiate(request)
     services = services_of(request, ConsoleServices)
     env = services.jinja[locale]
@@ -44,7 +51,9 @@ def render(
         banner=context.pop("banner", None),
         **context,
     )
-    response = HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
+    response = HTMLResponse(
+        html, status_code=status_code, headers={**PAGE_HEADERS, **(headers or {})}
+    )
     if request.query_params.get("lang") in LOCALES:
         response.set_cookie(LANG_COOKIE, locale, max_age=365 * 86_400, samesite="lax")
     if pre_session is not None:

@@ -45,6 +45,7 @@ class SignupServices:
     stores: SignupStores
     tokens: Tokens
     limiter: Limiter
+    guard: Guard  # the rate limits of signups (through the intake) and of sign-in links
     intake: Intake
     public_pages: PublicPages  # the hosted pages as last rendered
     http: httpx.AsyncClient  # one connection pool for the counter (progress bars) and the mailer
@@ -87,12 +88,14 @@ def bootstrap(settings: Settings, *, service: str) -> SignupServices:
         limiter=limiter,
         proofs=ProofOfWork(abuse_key, bits=settings.proof_bits, ttl_s=settings.proof_ttl_s),
         key=abuse_key,
+        namespace=shared.topic_prefix,
     )
     return SignupServices(
         settings=settings,
         stores=kept,
         tokens=tokens,
         limiter=limiter,
+        guard=guard,
         intake=Intake(
             publisher=kept.publisher,
             partners=kept.repository.partners,

@@ -20,6 +20,7 @@ from signup.domain.clients import client_address
 from signup.domain.errors import NotAuthenticated
 from signup.domain.organisers import ADMIN
 from signup.domain.tokens import Tokens
+from signup.guard import Guard
 from signup.intake import Intake
 from signup.public_page import PublicPages
 from signup.publisher import SignupPublisher
@@ -37,6 +38,7 @@ Publisher = Annotated[
     SignupPublisher, Depends(part_of(SignupServices, lambda s: s.stores.publisher))
 ]
 TokensDep = Annotated[Tokens, Depends(part_of(SignupServices, lambda s: s.tokens))]
+GuardDep = Annotated[Guard, Depends(part_of(SignupServices, lambda s: s.guard))]
 IntakeDep = Annotated[Intake, Depends(part_of(SignupServices, lambda s: s.intake))]
 HttpDep = Annotated[httpx.AsyncClient, Depends(part_of(SignupServices, lambda s: s.http))]
 PublicPagesDep = Annotated[PublicPages, Depends(part_of(SignupServices, lambda s: s.public_pages))]

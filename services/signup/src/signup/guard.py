@@ -1,5 +1,6 @@
 """What a signup must pass before it is published: its client network's, its supporter's and its
-partner's rate limits for the campaign, with a proof of work past the soft thresholds."""
+partner's rate limits for the campaign, with a proof of work past the soft thresholds; and what
+asking for an organiser's sign-in link must pass: its address's and its client network's."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from redis.exceptions import RedisError
 from signup.domain.campaigns import Campaign
 from signup.domain.clients import limited_network
 from signup.domain.errors import ProofRequired, TooManyRequests
+from signup.domain.limits import Bucket
 from signup.domain.proof import ProofOfWork
 from signup.limiter import Limiter, Verdict
 
@@ -21,14 +23,42 @@ log = structlog.get_logger(__name__)
 
 
 class Guard:
-    def __init__(self, *, limiter: Limiter, proofs: ProofOfWork, key: bytes) -> None:
+    def __init__(
+        self, *, limiter: Limiter, proofs: ProofOfWork, key: bytes, namespace: str = ""
+    ) -> None:
         self._limiter = limiter
         self._proofs = proofs
         self._key = key
+        # The deployment's own keys (its topic prefix) where a Redis serves several.
+        self._namespace = namespace
 
     def _hide(self, network: str) -> str:
-        # Redis keeps a keyed hash of the network, never the address itself.
+        # Redis keeps a keyed hash of the network (or email), never the address itself.
         return hmac.new(self._key, network.encode(), hashlib.sha256).hexdigest()[:32]
+
+    async def admit_sign_in_link(
+        self, *, client: str, email: str, per_address: Bucket, per_network: Bucket
+    ) -> None:
+        """Takes a token from the address's and the client network's sign-in buckets, or raises
+        TooManyRequests. Asked before the address is looked up: the answer says nothing about
+        whether it is an organiser's."""
+        prefix = f"mobilise:limit:{self._namespace}sign-in"
+        buckets = [
+            (f"{prefix}:email:{self._hide(email)}", per_address),
+            (f"{prefix}:net:{self._hide(limited_network(client))}", per_network),
+        ]
+        try:
+            outcome = await self._limiter.take(buckets)
+        except (RedisError, OSError) as exc:
+            log.warning("limits_unavailable", error=str(exc))  # as for signups: let it through
+            return
+        if outcome.verdict is not Verdict.TAKEN:
+            retry_after_s = max(1, math.ceil(outcome.retry_after_ms / 1000))
+            raise TooManyRequests(
+                f"too many sign-in links asked for this address or from this network: "
+                f"retry in {retry_after_s} s",
+                retry_after_s=retry_after_s,
+            )
 
     async def admit(
         self,

@@ -2,7 +2,8 @@
 service's own data, once, and reports what it removed: the supporter records of campaigns closed
 more than `closed_campaign_days` ago are deleted behind a campaign-level marker
 (repository/anonymisation.py), and the client networks of records first signed more than
-`client_network_days` ago are dropped. Idempotent: a second run removes nothing."""
+`client_network_days` ago are dropped, and so are organisers' tokens past their expiry (console
+sessions). Idempotent: a second run removes nothing."""
 
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ async def anonymise(
 async def apply(settings: StoreSettings, policy: RetentionPolicy, now: datetime) -> Removed:
     kept = stores(settings, service=SERVICE)
     try:
-        return await anonymise(kept.repository.anonymisation, policy, now)
+        removed = await anonymise(kept.repository.anonymisation, policy, now)
+        tokens = await kept.repository.organisers.prune_expired_tokens(now=now)
+        return {**removed, "expired organiser tokens": tokens}
     finally:
         await kept.close()
 

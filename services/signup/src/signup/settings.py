@@ -46,6 +46,11 @@ class Settings(ProjectorSettings):
     console_url: str = "http://127.0.0.1:8004"
     sign_in_link_minutes: int = Field(default=15, ge=1, le=60)
     console_session_hours: int = Field(default=12, ge=1, le=24 * 7)
+    # Sign-in links that may be asked in an hour for one email address, and from one client
+    # network (the console passes its client on in X-Forwarded-For: trust its address in
+    # SIGNUP_TRUSTED_PROXIES, or every organiser shares the console's own limit).
+    sign_in_links_per_address: int = Field(default=5, ge=1)
+    sign_in_links_per_network: int = Field(default=30, ge=1)
     # The data-protection charter every consent wording links to.
     charter_url: str = "/privacy"
     max_body_bytes: int = Field(default=16_384, ge=1024)

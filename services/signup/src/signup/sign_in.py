@@ -86,5 +86,7 @@ async def redeem(
     session = await repository.organisers.session_token(claim.organiser_id, expires_at=expires_at)
     if session is None:
         raise LinkRefused("this organiser may no longer sign in")
+    # Each sign-in adds a token: the ones of sessions over go, so they do not pile up.
+    await repository.organisers.prune_expired_tokens(now=now, organiser_id=claim.organiser_id)
     organiser = await repository.organisers.get(claim.organiser_id)
     return Session(session, expires_at, organiser)

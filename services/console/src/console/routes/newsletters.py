@@ -16,8 +16,17 @@ from fastapi.responses import JSONResponse, Response
 from console.apis import ApiRefused
 from console.deps import ApisDep, FormSessionDep, SessionDep
 from console.rendering import redirect, render
+from mobilise_runtime.pages import PAGE_HEADERS
 
 router = APIRouter(include_in_schema=False)
+# The previews frame each email's HTML (sandbox="": nothing in it runs). A srcdoc frame lives
+# under this page's policy, and emails carry their styles inline (mail programs read no style
+# sheets): without 'unsafe-inline' for styles the preview would not look like the email.
+PREVIEW_HEADERS = {
+    "Content-Security-Policy": PAGE_HEADERS["Content-Security-Policy"].replace(
+        "default-src 'self';", "default-src 'self'; style-src 'self' 'unsafe-inline';"
+    )
+}
 FIELDS = ("subject.fr", "subject.en", "body_template.fr", "body_template.en", "countries", "locale")
 
 
@@ -58,7 +67,14 @@ async def _page(request: Request, apis: ApisDep, token: str, slug: str, **contex
     context.setdefault("values", {"confirmed_only": "on"})
     context.setdefault("errors", {})
     context.setdefault("preview", None)
-    return render(request, "newsletters.html", campaign=campaign, mailings=mailings, **context)
+    return render(
+        request,
+        "newsletters.html",
+        headers=PREVIEW_HEADERS,
+        campaign=campaign,
+        mailings=mailings,
+        **context,
+    )
 
 
 async def _refused(

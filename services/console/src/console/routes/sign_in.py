@@ -42,9 +42,36 @@ async def sign_in_page(request: Request) -> Response:
 @router.post("/sign-in", dependencies=[PreSessionCsrf])
 async def ask_for_link(request: Request, apis: ApisDep, email: Annotated[str, Form()]) -> Response:
     body = {"email": email.strip(), "locale": negotiate(request)}
+    # The signup service limits links per address and per client network: it is told the
+    # browser's address (it believes it from the console's address, SIGNUP_TRUSTED_PROXIES).
+    client = {"X-Forwarded-For": request.client.host} if request.client else {}
     try:
-        await apis.call("signup", "POST", "/api/v1/sign-in-links", json=body)
+        await apis.call("signup", "POST", "/api/v1/sign-in-links", json=body, headers=client)
+    except ServiceDown as exc:
+        # The signup service answering 5xx here is the mailer not taking the email.
+        return render(
+            request,
+            "sign_in.html",
+            status_code=503,
+            banner="mailer" if exc.answered else exc.service,
+            sent=False,
+            error=None,
+            not_sent=True,
+            email=email,
+        )
     except ApiRefused as exc:
+        if exc.status == 429:
+            minutes = max(1, -(-(exc.retry_after_s or 60) // 60))
+            return render(
+                request,
+                "sign_in.html",
+                status_code=429,
+                headers={"Retry-After": str(exc.retry_after_s or 60)},
+                sent=False,
+                error=None,
+                limited_minutes=minutes,
+                email=email,
+            )
         return render(
             request,
             "sign_in.html",

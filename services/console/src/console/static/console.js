@@ -22,6 +22,34 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 });
 
+// One language of a newsletter as _email_preview.html shows it: the HTML part in a frame that may
+// run nothing (sandbox=""), the text part below.
+const emailPreview = (lang, email, labels) => {
+  const article = document.createElement("article");
+  article.className = "email-preview";
+  article.lang = lang;
+  article.dataset.email = lang;
+  const subject = document.createElement("h3");
+  const code = document.createElement("span");
+  code.className = "email-preview__lang";
+  code.textContent = lang.toUpperCase();
+  subject.append(code, ` ${email.subject}`);
+  const frame = document.createElement("iframe");
+  frame.className = "email-preview__html";
+  frame.setAttribute("sandbox", "");
+  frame.title = `${labels.frameLabel || ""}: ${email.subject}`;
+  frame.srcdoc = email.html;
+  const details = document.createElement("details");
+  details.className = "email-preview__text";
+  const summary = document.createElement("summary");
+  summary.textContent = labels.textLabel || "Text";
+  const text = document.createElement("pre");
+  text.textContent = email.text;
+  details.append(summary, text);
+  article.append(subject, frame, details);
+  return article;
+};
+
 // Newsletters: the email as rendered and the audience while typing (the same preview the button
 // shows), and the progress of mailings not done yet.
 document.addEventListener("DOMContentLoaded", () => {
@@ -44,15 +72,7 @@ document.addEventListener("DOMContentLoaded", () => {
         `${(sizes.fr || 0) + (sizes.en || 0)} (fr ${sizes.fr || 0}, en ${sizes.en || 0})`;
       pane.append(audience);
       for (const [lang, email] of Object.entries(shown.emails)) {
-        const article = document.createElement("article");
-        article.className = "email-preview";
-        article.lang = lang;
-        const subject = document.createElement("h3");
-        subject.textContent = email.subject;
-        const text = document.createElement("pre");
-        text.textContent = email.text;
-        article.append(subject, text);
-        pane.append(article);
+        pane.append(emailPreview(lang, email, pane.dataset));
       }
       pane.hidden = false;
     };

@@ -33,6 +33,12 @@ DEFAULT_SUPPORTER = Bucket(hard=5, per_hour=10)
 DEFAULT_PARTNER = Bucket(soft=3_000, hard=30_000, per_hour=30_000)
 
 
+# Organisers' sign-in links asked (any campaign): a person needs a few an hour; more for one
+# address floods an organiser's inbox, and many from one network is someone trying addresses.
+def sign_in_bucket(per_hour: int) -> Bucket:
+    return Bucket(hard=per_hour, per_hour=per_hour)
+
+
 BUCKETS = ("address", "supporter", "partner")
 
 

@@ -113,6 +113,28 @@ class OrganiserRepository:
         )
         return token if result.matched_count else None
 
+    async def prune_expired_tokens(self, *, now: datetime, organiser_id: str | None = None) -> int:
+        """Drops the hashes (and expiries) of tokens past their expiry — one per console session
+        otherwise, for ever — of one organiser or of all; returns how many. Only the expired
+        hashes are named in the update: a token added meanwhile stays."""
+        query: Document = {"token_expiry": {"$exists": True}}
+        if organiser_id is not None:
+            query["_id"] = organiser_id
+        pruned = 0
+        async for doc in self._organisers.find(query, {"token_expiry": 1}):
+            expired = [h for h, at in (doc.get("token_expiry") or {}).items() if at and at <= now]
+            if not expired:
+                continue
+            await self._organisers.update_one(
+                {"_id": doc["_id"]},
+                {
+                    "$pullAll": {"token_hashes": expired},
+                    "$unset": {f"token_expiry.{h}": "" for h in expired},
+                },
+            )
+            pruned += len(expired)
+        return pruned
+
     async def drop_token(self, token: str) -> None:
         """Signing out: that one token stops working (the organiser's others do not)."""
         hashed = token_hash(token)

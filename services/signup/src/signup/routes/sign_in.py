@@ -12,7 +12,17 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from mobilise_runtime.errors import described
 from signup import organiser_service, sign_in
-from signup.deps import HttpDep, OrganiserDep, Repo, SettingsDep, TokensDep, bearer_credentials
+from signup.deps import (
+    ClientDep,
+    GuardDep,
+    HttpDep,
+    OrganiserDep,
+    Repo,
+    SettingsDep,
+    TokensDep,
+    bearer_credentials,
+)
+from signup.domain.limits import sign_in_bucket
 from signup.schemas import ORGANISER_EXAMPLE, Locale, OrganiserOut, WriteModel
 
 router = APIRouter(prefix="/api/v1", tags=["organisers"])
@@ -74,20 +84,37 @@ REFUSED = described(
     status_code=status.HTTP_202_ACCEPTED,
     responses={
         404: {"description": "Sign-in by email is not set up (no mailer or admin token)"},
+        429: {
+            "description": "Too many links asked for this address or from this client network "
+            "(SIGNUP_SIGN_IN_LINKS_PER_*): nothing sent; retry after Retry-After"
+        },
         503: {"description": "The mailer did not take the email"},
     },
     summary="Email an organiser a one-time console sign-in link (15 minutes)",
     description="The same answer whether or not the address is an organiser's.",
 )
 async def ask_for_link(
-    body: SignInLinkIn, settings: SettingsDep, repository: Repo, tokens: TokensDep, http: HttpDep
+    body: SignInLinkIn,
+    settings: SettingsDep,
+    repository: Repo,
+    tokens: TokensDep,
+    http: HttpDep,
+    guard: GuardDep,
+    client: ClientDep,
 ) -> SignInLinkAsked:
+    email = str(body.email).lower()
+    await guard.admit_sign_in_link(
+        client=client,
+        email=email,
+        per_address=sign_in_bucket(settings.sign_in_links_per_address),
+        per_network=sign_in_bucket(settings.sign_in_links_per_network),
+    )
     await sign_in.send_link(
         settings=settings,
         repository=repository,
         tokens=tokens,
         http=http,
-        email=str(body.email).lower(),
+        email=email,
         locale=body.locale,
     )
     return SignInLinkAsked(detail=ASKED)
