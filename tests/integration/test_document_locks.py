@@ -4,31 +4,12 @@ time, waited for while its holder writes, and taken over once its holder is gone
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from devstack.config import StackConfig
 from mobilise_runtime.locks import ABANDONED_AFTER_S, LOCKS, DocumentLocks
 from mobilise_runtime.mongo import ServiceDatabase
 
-WRITERS = 4
 TRIALS = 10
-
-
-@pytest.fixture
-async def clients(
-    stack: StackConfig, database: ServiceDatabase
-) -> AsyncIterator[list[ServiceDatabase]]:
-    """One client per writer, as each process has its own."""
-    made = [
-        ServiceDatabase(stack.mongo_url, database.db.name, app_name=f"writer-{n}")
-        for n in range(WRITERS)
-    ]
-    yield made
-    for c in made:
-        await c.close()
 
 
 async def increment(client: ServiceDatabase, doc_id: int, start: asyncio.Barrier) -> None:
@@ -39,16 +20,16 @@ async def increment(client: ServiceDatabase, doc_id: int, start: asyncio.Barrier
 
 
 async def test_writers_racing_for_a_document_hold_it_one_at_a_time(
-    database: ServiceDatabase, clients: list[ServiceDatabase]
+    database: ServiceDatabase, racers: list[ServiceDatabase]
 ) -> None:
     """Each writer reads a number and writes it back plus one, as FerretDB's update does: under
     the lock, none is lost."""
     docs = database.db["docs"]
     for trial in range(TRIALS):
         await docs.insert_one({"_id": trial, "n": 0})
-        start = asyncio.Barrier(WRITERS)
-        await asyncio.gather(*(increment(c, trial, start) for c in clients))
-        assert (await docs.find_one({"_id": trial}) or {})["n"] == WRITERS, trial
+        start = asyncio.Barrier(len(racers))
+        await asyncio.gather(*(increment(c, trial, start) for c in racers))
+        assert (await docs.find_one({"_id": trial}) or {})["n"] == len(racers), trial
     assert await database.db[LOCKS].count_documents({}) == 0
 
 

@@ -6,51 +6,27 @@ documents' locks (mobilise_runtime.locks) around their writes."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from devstack.config import StackConfig
 from mobilise_runtime.mongo import ServiceDatabase
 from signup.domain.campaigns import Campaign, Localised
 from signup.domain.errors import AlreadyExists, Anonymised
 from signup.repository import Repository
 from signup.repository.partners import Partner
+from tests.integration.racing import together
 
-RACERS = 4  # API processes at once, each with its own client
 TRIALS = 8  # each on a new document: one lost write in any fails
+REFUSED = (AlreadyExists, Anonymised)
 
 
 @pytest.fixture
-async def repositories(
-    stack: StackConfig, database: ServiceDatabase
-) -> AsyncIterator[list[Repository]]:
-    made = [
-        ServiceDatabase(stack.mongo_url, database.db.name, app_name=f"signup-{n}")
-        for n in range(RACERS)
-    ]
-    yield [Repository(m) for m in made]
-    for m in made:
-        await m.close()
-
-
-async def together(attempts: list[Awaitable[Any]]) -> list[Any]:
-    """Runs the attempts (not started yet) at the same moment; each one's result, or the
-    AlreadyExists or Anonymised it raised."""
-    start = asyncio.Barrier(len(attempts))
-
-    async def one(attempt: Awaitable[Any]) -> Any:
-        await start.wait()
-        try:
-            return await attempt
-        except (AlreadyExists, Anonymised) as refused:
-            return refused
-
-    return list(await asyncio.gather(*(one(a) for a in attempts)))
+def repositories(racers: list[ServiceDatabase]) -> list[Repository]:
+    return [Repository(r) for r in racers]
 
 
 async def test_reverts_of_one_invalidation_racing_one_wins(
@@ -61,12 +37,13 @@ async def test_reverts_of_one_invalidation_racing_one_wins(
         record = {"_id": str(invalidation_id), "campaign_id": "c", "state": "applied"}
         await repositories[0].invalidations.create(record, ["k1", "k2"])
         outcomes = await together(
+            REFUSED,
             [
                 r.invalidations.set_state(
                     invalidation_id, {"state": "reverted", "reverted_by": str(n)}, was="applied"
                 )
                 for n, r in enumerate(repositories)
-            ]
+            ],
         )
         won = [n for n, o in enumerate(outcomes) if not isinstance(o, AlreadyExists)]
         stored = await repositories[0].invalidations.get("c", invalidation_id)
@@ -74,50 +51,59 @@ async def test_reverts_of_one_invalidation_racing_one_wins(
         assert (stored["state"], stored["reverted_by"]) == ("reverted", str(won[0]))
 
 
+NOW = datetime.now(UTC)
+
+
+async def sign_ins_racing(
+    repositories: list[Repository], email: str, other: Callable[[Repository, str, str], Any]
+) -> tuple[str, str, list[str]]:
+    """An organiser is created; then the first racer does `other` (with the organiser's id and
+    first token) while every other racer signs in. (id, first token, the sign-ins' tokens)."""
+    who, first = await repositories[0].organisers.create(name="O", email=email, now=NOW)
+    doing, *signing_in = repositories
+    later = NOW + timedelta(hours=1)
+    outcomes = await together(
+        REFUSED,
+        [
+            other(doing, who.id, first),
+            *(r.organisers.session_token(who.id, expires_at=later) for r in signing_in),
+        ],
+    )
+    return who.id, first, [t for t in outcomes[1:] if t is not None]
+
+
 async def test_sign_ins_racing_a_revocation_never_undo_it(
     repositories: list[Repository],
 ) -> None:
     """Sign-ins (a session token each) at the moment an admin revokes the organiser: after it,
     no token of theirs works, neither the old one nor any new one."""
-    now = datetime.now(UTC)
-    later = now + timedelta(hours=1)
     organisers = repositories[0].organisers
     for trial in range(TRIALS):
-        who, first = await organisers.create(name="O", email=f"o{trial}@example.org", now=now)
-        revoking, *signing_in = repositories
-        outcomes = await together(
-            [
-                revoking.organisers.revoke(who.id, now=now),
-                *(r.organisers.session_token(who.id, expires_at=later) for r in signing_in),
-            ]
+        who, first, new = await sign_ins_racing(
+            repositories,
+            f"o{trial}@example.org",
+            lambda r, who, _: r.organisers.revoke(who, now=NOW),
         )
-        tokens = [first, *(t for t in outcomes[1:] if t is not None)]
-        working = [t for t in tokens if await organisers.by_token(t, now=now) is not None]
-        assert working == [], (trial, len(working), await organisers.get(who.id))
-        assert (await organisers.get(who.id)).revoked_at is not None
+        working = [t for t in [first, *new] if await organisers.by_token(t, now=NOW) is not None]
+        assert working == [], (trial, len(working), await organisers.get(who))
+        assert (await organisers.get(who)).revoked_at is not None
 
 
 async def test_sign_ins_and_a_sign_out_racing_each_keep_their_token(
     repositories: list[Repository],
 ) -> None:
     """Each sign-in's token works after them all, and the one signed out does not."""
-    now = datetime.now(UTC)
-    later = now + timedelta(hours=1)
     organisers = repositories[0].organisers
     for trial in range(TRIALS):
-        who, first = await organisers.create(name="O", email=f"s{trial}@example.org", now=now)
-        signing_out, *signing_in = repositories
-        outcomes = await together(
-            [
-                signing_out.organisers.drop_token(first),
-                *(r.organisers.session_token(who.id, expires_at=later) for r in signing_in),
-            ]
+        _, first, new = await sign_ins_racing(
+            repositories,
+            f"s{trial}@example.org",
+            lambda r, _, token: r.organisers.drop_token(token),
         )
-        new = [t for t in outcomes[1:] if t is not None]
-        assert len(new) == len(signing_in)
-        assert await organisers.by_token(first, now=now) is None, trial
+        assert len(new) == len(repositories) - 1
+        assert await organisers.by_token(first, now=NOW) is None, trial
         for token in new:
-            assert await organisers.by_token(token, now=now) is not None, trial
+            assert await organisers.by_token(token, now=NOW) is not None, trial
 
 
 def campaign(slug: str, closes_at: datetime) -> Campaign:
@@ -153,10 +139,11 @@ async def test_a_reopening_racing_the_anonymisation_is_refused_or_comes_first(
         slug = f"c-{trial}-{uuid.uuid4().hex[:6]}"
         await organiser.campaigns.create(campaign(slug, closed_at))
         moved, marked = await together(
+            REFUSED,
             [
                 organiser.campaigns.update(slug, {"closes_at": later}, now=now),
                 retention.anonymisation.mark_closed_before(now - timedelta(days=180), now=now),
-            ]
+            ],
         )
         doc = await database.db["campaigns"].find_one({"slug": slug}) or {}
         if isinstance(moved, Anonymised):
@@ -186,7 +173,11 @@ async def test_changes_of_one_partner_racing_all_stay(
             {"name": "Renamed"},
         ]
         await together(
-            [r.partners.update(key, c, now=now) for r, c in zip(repositories, changes, strict=True)]
+            REFUSED,
+            [
+                r.partners.update(key, c, now=now)
+                for r, c in zip(repositories, changes, strict=True)
+            ],
         )
         doc = await database.db["partners"].find_one({"_id": key}) or {}
         assert (doc["name"], doc["campaigns"], doc["origins"]) == (
