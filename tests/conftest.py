@@ -51,3 +51,21 @@ async def database(stack: StackConfig, unique: str) -> AsyncIterator[ServiceData
     yield db
     await db.client.drop_database(db.db.name)
     await db.close()
+
+
+RACERS = 4
+
+
+@pytest.fixture
+async def racers(
+    stack: StackConfig, database: ServiceDatabase
+) -> AsyncIterator[list[ServiceDatabase]]:
+    """Clients of the test's database, one per racing writer, as separate processes have: their
+    commands reach the store at the same time."""
+    made = [
+        ServiceDatabase(stack.mongo_url, database.db.name, app_name=f"racer-{n}")
+        for n in range(RACERS)
+    ]
+    yield made
+    for client in made:
+        await client.close()

@@ -39,6 +39,7 @@ from mobilise_events import (
     VolunteerRegistered,
 )
 from mobilise_runtime.kafka import Received
+from mobilise_runtime.locks import DocumentLocks
 from mobilise_runtime.mongo import Document, ServiceDatabase
 
 T = TypeVar("T")
@@ -221,8 +222,10 @@ class CounterMachine(RuleBasedStateMachine):
         self.database = ServiceDatabase(mongo_url, f"test_sm_{uuid.uuid4().hex[:12]}", app_name="t")
         self.ledger = CrashingLedger(self.database.db)
         self.totals = TotalsRepository(self.database.db)
-        self.totals.totals = self.crashing_totals = CrashingDocuments(self.database.db["totals"])
-        self.totals.history = self.crashing_history = CrashingDocuments(self.database.db["history"])
+        db = self.database.db
+        totals, history = DocumentLocks(db, "totals"), DocumentLocks(db, "history")
+        self.totals.totals = self.crashing_totals = CrashingDocuments(db["totals"], totals)
+        self.totals.history = self.crashing_history = CrashingDocuments(db["history"], history)
         self.applier = BatchApplier(self.ledger, self.totals, prefix=PREFIX)
         self.logs: dict[tuple[str, int], list[Received]] = {
             (t, p): [] for t in [*TOPICS, ERASED] for p in range(PARTITIONS)

@@ -18,6 +18,7 @@ from counter.repository.ledger import LedgerRepository
 from counter.repository.totals import GuardedDocuments, TotalsRepository
 from mobilise_events import ErasedSignup, Event, SupporterErased
 from mobilise_runtime.kafka import Received
+from mobilise_runtime.locks import DocumentLocks
 from mobilise_runtime.mongo import Document, ServiceDatabase
 from tests.integration.test_counter_consumer import confirm, pledge
 
@@ -133,7 +134,9 @@ async def test_a_consumer_that_lost_its_partition_cannot_write_the_totals_twice(
     write finds the document moved, and reading it again, the batch applied already."""
     held = HeldCollection(database.db["totals"])
     held_totals = TotalsRepository(database.db)
-    held_totals.totals = GuardedDocuments(cast(AsyncCollection[Document], held))
+    held_totals.totals = GuardedDocuments(
+        cast(AsyncCollection[Document], held), DocumentLocks(database.db, "totals")
+    )
     old = BatchApplier(LedgerRepository(database.db), held_totals, prefix=PREFIX)
     held.release.set()
     await old.apply(at(pledge(CAMPAIGN, KEY, "FR"), 0, 0))

@@ -10,6 +10,7 @@ from typing import Any, cast
 from counter.apply import KNOWN_MAX, KnownOffsets
 from counter.repository.totals import GuardedDocuments
 from mobilise_runtime.cache import TimedCache
+from mobilise_runtime.locks import LOCKS
 from signup.repository.partners import MAX_CACHED, PartnerRepository
 
 ASKED = 50_000
@@ -28,7 +29,8 @@ class NoDocuments:
 
 
 async def test_random_partner_keys_leave_the_partner_cache_at_its_bound() -> None:
-    repository = PartnerRepository(cast(Any, {"partners": NoPartners()}))
+    # No partner is changed: the locks' collection is never used.
+    repository = PartnerRepository(cast(Any, {"partners": NoPartners(), LOCKS: None}))
     for _ in range(ASKED):
         assert await repository.get_cached(secrets.token_hex(8)) is None
     assert len(repository._cache) == MAX_CACHED

@@ -3,6 +3,8 @@ reapplied) and which are real errors (the process stops)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, cast
 
 import pytest
@@ -10,12 +12,15 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
 from counter.repository.totals import Change, GuardedDocuments, StaleWriter
+from mobilise_runtime.locks import DocumentLocks
 from mobilise_runtime.mongo import DUPLICATE_KEY, Document
 
 TYPE_MISMATCH = 14  # MongoDB's code for $inc on a field that is not a number
 
 
 class FailingCollection:
+    name = "totals"
+
     def __init__(self, code: int) -> None:
         self.code = code
 
@@ -34,8 +39,18 @@ class FailingCollection:
         )
 
 
+class FreeLocks:
+    """Every document's lock is free: the write itself fails."""
+
+    @asynccontextmanager
+    async def holding(self, *ids: str) -> AsyncIterator[None]:
+        yield
+
+
 def documents(code: int) -> GuardedDocuments:
-    return GuardedDocuments(cast(AsyncCollection[Document], FailingCollection(code)))
+    return GuardedDocuments(
+        cast(AsyncCollection[Document], FailingCollection(code)), cast(DocumentLocks, FreeLocks())
+    )
 
 
 CHANGE: dict[str, Change] = {"c": Change(4, {"k": 3}, {"k": 5}, {"signed": 2}, {})}

@@ -33,7 +33,8 @@ async def reconcile_campaign(
         found = drift(expected, stored(doc))
         if not found or not repair:
             return found
-        if await totals.replace_counts(campaign_id, applied, expected):
+        version: int = (doc or {}).get("version", 0)
+        if await totals.replace_counts(campaign_id, version, expected):
             return [f"{line} (repaired)" for line in found]
     return [f"{campaign_id}: the consumer kept moving; not repaired, try again"]
 

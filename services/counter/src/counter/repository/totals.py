@@ -4,7 +4,9 @@ Each document carries, per topic, the offset after the last event applied to it 
 `version` that every write moves. A batch's write to a document skips what the document has
 already applied, and is guarded by the version it read: if any other process wrote the document
 meanwhile (a consumer that lost its partitions but did not know yet), whatever offsets that write
-moved, this one matches nothing and the batch fails instead of writing from a stale view."""
+moved, this one matches nothing and the batch fails instead of writing from a stale view. The
+writes hold the documents' locks (mobilise_runtime.locks): without them, FerretDB lets two
+writers racing from the same version both through."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from mobilise_runtime.locks import DocumentLocks
 from mobilise_runtime.mongo import Document, bulk_write, only_duplicate_keys
 
 
@@ -47,8 +50,9 @@ class Change(NamedTuple):
 class GuardedDocuments:
     """A collection of documents that each know which offsets they have applied."""
 
-    def __init__(self, collection: AsyncCollection[Document]) -> None:
+    def __init__(self, collection: AsyncCollection[Document], locks: DocumentLocks) -> None:
         self._collection = collection
+        self._locks = locks
 
     async def applied(self, ids: Iterable[str]) -> dict[str, tuple[int, dict[str, int]]]:
         """Per document found: (version, applied offsets); version 0 for one never versioned."""
@@ -57,6 +61,20 @@ class GuardedDocuments:
         return {d["_id"]: (d.get("version", 0), d.get("applied", {})) async for d in cursor}
 
     async def write(self, changes: Mapping[str, Change]) -> None:
+        if changes:
+            async with self._locks.holding(*changes):
+                await self._write(changes)
+
+    async def replace(self, doc_id: str, version: int, fields: Document) -> bool:
+        """Overwrites fields of the document if it is still at `version` (and moves it on)."""
+        guard: Document = {"_id": doc_id, "version": version or {"$exists": False}}
+        async with self._locks.holding(doc_id):
+            result = await self._collection.update_one(
+                guard, {"$set": fields, "$inc": {"version": 1}}
+            )
+        return result.matched_count == 1
+
+    async def _write(self, changes: Mapping[str, Change]) -> None:
         writes = []
         for doc_id, change in changes.items():
             guard: Document = {"_id": doc_id, "version": change.version or {"$exists": False}}
@@ -66,8 +84,6 @@ class GuardedDocuments:
                 "$inc": {**change.increments, "version": 1},
             }
             writes.append(UpdateOne(guard, update, upsert=True))
-        if not writes:
-            return
         try:
             await bulk_write(self._collection, writes, ordered=True)
         except BulkWriteError as exc:
@@ -86,8 +102,8 @@ class GuardedDocuments:
 
 class TotalsRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self.totals = GuardedDocuments(db["totals"])
-        self.history = GuardedDocuments(db["history"])
+        self.totals = GuardedDocuments(db["totals"], DocumentLocks(db, "totals"))
+        self.history = GuardedDocuments(db["history"], DocumentLocks(db, "history"))
         self._totals = db["totals"]
         self._history = db["history"]
 
@@ -98,11 +114,8 @@ class TotalsRepository:
     async def counts(self, campaign_id: str) -> Document | None:
         return await self._totals.find_one({"_id": campaign_id})
 
-    async def replace_counts(
-        self, campaign_id: str, applied: dict[str, int], counts: Document
-    ) -> bool:
-        """Overwrite the counts if the document still has `applied` (reconcile --repair)."""
-        guard: Document = {"_id": campaign_id, **{f"applied.{k}": v for k, v in applied.items()}}
-        # Moves the version too: a consumer's write from before this one is refused, read again.
-        result = await self._totals.update_one(guard, {"$set": counts, "$inc": {"version": 1}})
-        return result.matched_count == 1
+    async def replace_counts(self, campaign_id: str, version: int, counts: Document) -> bool:
+        """Overwrite the counts if the document is still at `version` (reconcile --repair): the
+        counts recounted for what it had applied then. Moves the version: a consumer's write
+        from the version before is refused, and reads the document again."""
+        return await self.totals.replace(campaign_id, version, counts)

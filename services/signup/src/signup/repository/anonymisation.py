@@ -17,21 +17,30 @@ from pymongo.asynchronous.database import AsyncDatabase
 from mobilise_events import Signup, SignupConfirmed
 from mobilise_runtime.kafka import Received
 from mobilise_runtime.mongo import Document
+from signup.repository.campaigns import campaign_lock
 
 
 class AnonymisationRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._campaigns = db["campaigns"]
         self._supporters = db["supporters"]
+        self._locks = campaign_lock(db)
 
     async def mark_closed_before(self, closed_before: datetime, *, now: datetime) -> int:
         """Marks the campaigns closed before then (not marked yet); how many. Marked closed
         too: moving its closes_at later does not take signups again."""
-        marked = await self._campaigns.update_many(
-            {"closes_at": {"$lt": closed_before}, "anonymised_at": {"$exists": False}},
-            {"$set": {"anonymised_at": now, "closed": True}},
-        )
-        return marked.modified_count
+        due: Document = {"closes_at": {"$lt": closed_before}, "anonymised_at": {"$exists": False}}
+        marked = 0
+        async for campaign in self._campaigns.find(due, {"_id": 1}):
+            # One at a time, each under its lock: an organiser's change of its dates meanwhile
+            # either comes first (and the campaign is no longer due) or is refused.
+            async with self._locks.holding(campaign["_id"]):
+                result = await self._campaigns.update_one(
+                    {"_id": campaign["_id"], **due},
+                    {"$set": {"anonymised_at": now, "closed": True}},
+                )
+            marked += result.modified_count
+        return marked
 
     async def delete_records(self) -> int:
         """Deletes every supporter record of a marked campaign; how many."""

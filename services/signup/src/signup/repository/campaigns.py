@@ -9,6 +9,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from mobilise_runtime.cache import TimedCache
+from mobilise_runtime.locks import DocumentLocks
 from mobilise_runtime.mongo import Document
 from signup.domain.campaigns import Campaign, Localised
 from signup.domain.errors import AlreadyExists, Anonymised, NotFound
@@ -67,8 +68,14 @@ CACHE_SECONDS = 1.0
 CACHED_CAMPAIGNS = 10_000
 
 
+def campaign_lock(db: AsyncDatabase[Document]) -> DocumentLocks:
+    """Every writer of a campaign after its creation holds its lock (mobilise_runtime.locks)."""
+    return DocumentLocks(db, "campaigns")
+
+
 class CampaignRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._locks = campaign_lock(db)
         self._campaigns = db["campaigns"]
         # One read per slug when it expires, however many signups miss at that moment (each
         # of them reading it again was ~5% of the intake's time under wrk: FerretDB is slow).
@@ -105,11 +112,18 @@ class CampaignRepository:
         return {d["_id"]: _from_doc(d) async for d in found}
 
     async def update(self, slug: str, changes: dict[str, Any], *, now: datetime) -> Campaign:
-        query: Document = {"slug": slug}
+        found = await self._campaigns.find_one({"slug": slug}, {"_id": 1})
+        if found is None:
+            raise NotFound(f"no campaign {slug!r}")
+        query: Document = {"_id": found["_id"], "slug": slug}
         if may_reopen(changes):
-            # In the write itself: a retention run marking it meanwhile is never overtaken.
+            # In the write itself, under the campaign's lock (which retention's marking takes
+            # too): a retention run marking it meanwhile is never overtaken.
             query["anonymised_at"] = {"$exists": False}
-        result = await self._campaigns.update_one(query, {"$set": {**changes, "updated_at": now}})
+        async with self._locks.holding(found["_id"]):
+            result = await self._campaigns.update_one(
+                query, {"$set": {**changes, "updated_at": now}}
+            )
         self._cache.pop(slug)
         if result.matched_count == 0:
             if await self._campaigns.count_documents({"slug": slug}, limit=1):

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from mobilise_runtime.locks import DocumentLocks
 from mobilise_runtime.mongo import Document
 from signup.domain.errors import AlreadyExists, NotFound
 
@@ -20,6 +21,7 @@ class InvalidationRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._records = db["invalidations"]
         self._parts = db["invalidation_keys"]
+        self._locks = DocumentLocks(db, "invalidations")
 
     async def ensure_indexes(self) -> None:
         await self._records.create_index([("campaign_id", ASCENDING), ("at", DESCENDING)])
@@ -63,10 +65,12 @@ class InvalidationRepository:
         return keys
 
     async def set_state(self, invalidation_id: uuid.UUID, changes: Document, *, was: str) -> None:
-        """Moves a record on from state `was` (compare-and-set: two reverts, one wins)."""
-        result = await self._records.update_one(
-            {"_id": str(invalidation_id), "state": was}, {"$set": changes}
-        )
+        """Moves a record on from state `was` (compare-and-set, under the record's lock: two
+        reverts, one wins)."""
+        async with self._locks.holding(str(invalidation_id)):
+            result = await self._records.update_one(
+                {"_id": str(invalidation_id), "state": was}, {"$set": changes}
+            )
         if result.matched_count != 1:
             raise AlreadyExists(f"invalidation {invalidation_id} is no longer {was}")
 

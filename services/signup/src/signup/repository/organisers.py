@@ -7,7 +7,11 @@ GET /api/v1/organisers/me on every request). The record stays, so that what they
 attributed.
 
 Organisers created before roles existed have no `role`: on first read they become organisers of
-the campaigns they created (a guarded, idempotent update), never admins."""
+the campaigns they created (a guarded, idempotent update), never admins.
+
+Every write to an organiser holds its lock (mobilise_runtime.locks): on FerretDB, a sign-in's
+`$push` of a token read before a revocation and written after would put back every token the
+revocation removed, and take the revocation away."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from mobilise_runtime.locks import DocumentLocks
 from mobilise_runtime.mongo import Document
 from signup.domain.errors import AlreadyExists, NotFound
 from signup.domain.organisers import Organiser, Role
@@ -46,6 +51,7 @@ def _from_doc(d: Document) -> Organiser:
 class OrganiserRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._organisers = db["organisers"]
+        self._locks = DocumentLocks(db, "organisers")
         # Read only: which campaigns an organiser from before roles created.
         self._campaigns = db["campaigns"]
 
@@ -85,32 +91,37 @@ class OrganiserRepository:
 
     async def new_token(self, email: str, *, expires_at: datetime | None = None) -> str | None:
         """A further token (a revoked organiser is reinstated by it); None: no such organiser."""
+        found = await self._organisers.find_one({"email": email}, {"_id": 1})
+        if found is None:
+            return None
         token = secrets.token_urlsafe(32)
-        result = await self._organisers.update_one(
-            {"email": email},
-            {
-                "$push": {"token_hashes": token_hash(token)},
-                "$unset": {"revoked_at": ""},
-                **(
-                    {"$set": {f"token_expiry.{token_hash(token)}": expires_at}}
-                    if expires_at
-                    else {}
-                ),
-            },
-        )
+        async with self._locks.holding(found["_id"]):
+            result = await self._organisers.update_one(
+                {"_id": found["_id"], "email": email},
+                {
+                    "$push": {"token_hashes": token_hash(token)},
+                    "$unset": {"revoked_at": ""},
+                    **(
+                        {"$set": {f"token_expiry.{token_hash(token)}": expires_at}}
+                        if expires_at
+                        else {}
+                    ),
+                },
+            )
         return token if result.matched_count else None
 
     async def session_token(self, organiser_id: str, *, expires_at: datetime) -> str | None:
         """A token for one console session (it expires); None: no such organiser, or revoked
         (unlike new_token, signing in never reinstates anyone)."""
         token = secrets.token_urlsafe(32)
-        result = await self._organisers.update_one(
-            {"_id": organiser_id, "revoked_at": {"$exists": False}},
-            {
-                "$push": {"token_hashes": token_hash(token)},
-                "$set": {f"token_expiry.{token_hash(token)}": expires_at},
-            },
-        )
+        async with self._locks.holding(organiser_id):
+            result = await self._organisers.update_one(
+                {"_id": organiser_id, "revoked_at": {"$exists": False}},
+                {
+                    "$push": {"token_hashes": token_hash(token)},
+                    "$set": {f"token_expiry.{token_hash(token)}": expires_at},
+                },
+            )
         return token if result.matched_count else None
 
     async def prune_expired_tokens(self, *, now: datetime, organiser_id: str | None = None) -> int:
@@ -138,10 +149,14 @@ class OrganiserRepository:
     async def drop_token(self, token: str) -> None:
         """Signing out: that one token stops working (the organiser's others do not)."""
         hashed = token_hash(token)
-        await self._organisers.update_one(
-            {"token_hashes": hashed},
-            {"$pull": {"token_hashes": hashed}, "$unset": {f"token_expiry.{hashed}": ""}},
-        )
+        found = await self._organisers.find_one({"token_hashes": hashed}, {"_id": 1})
+        if found is None:
+            return
+        async with self._locks.holding(found["_id"]):
+            await self._organisers.update_one(
+                {"_id": found["_id"], "token_hashes": hashed},
+                {"$pull": {"token_hashes": hashed}, "$unset": {f"token_expiry.{hashed}": ""}},
+            )
 
     async def by_token(self, token: str, *, now: datetime) -> Organiser | None:
         """Whose token this is, if it has not expired; None for anything else."""
@@ -204,19 +219,22 @@ class OrganiserRepository:
     async def grant(self, organiser_id: str, campaign_id: str) -> None:
         """Give a campaign to an organiser (its creator: before the campaign exists, so that it
         is never theirs-but-not-yet); nothing for the admin token, which is no document."""
-        await self._organisers.update_one(
-            {"_id": organiser_id}, {"$addToSet": {"campaigns": campaign_id}}
-        )
+        async with self._locks.holding(organiser_id):
+            await self._organisers.update_one(
+                {"_id": organiser_id}, {"$addToSet": {"campaigns": campaign_id}}
+            )
 
     async def withdraw(self, organiser_id: str, campaign_id: str) -> None:
-        await self._organisers.update_one(
-            {"_id": organiser_id}, {"$pull": {"campaigns": campaign_id}}
-        )
+        async with self._locks.holding(organiser_id):
+            await self._organisers.update_one(
+                {"_id": organiser_id}, {"$pull": {"campaigns": campaign_id}}
+            )
 
     async def _update(self, organiser_id: str, update: Document) -> Organiser:
-        doc = await self._organisers.find_one_and_update(
-            {"_id": organiser_id}, update, return_document=ReturnDocument.AFTER
-        )
+        async with self._locks.holding(organiser_id):
+            doc = await self._organisers.find_one_and_update(
+                {"_id": organiser_id}, update, return_document=ReturnDocument.AFTER
+            )
         if doc is None:
             raise NotFound(f"no organiser {organiser_id!r}")
         return await self._with_role(doc)
@@ -228,9 +246,10 @@ class OrganiserRepository:
             c["_id"] async for c in self._campaigns.find({"created_by": doc["_id"]}, {"_id": 1})
         ]
         # Guarded and a union: whoever migrates first, and any grant meanwhile, both stand.
-        await self._organisers.update_one(
-            {"_id": doc["_id"], "role": {"$exists": False}},
-            {"$set": {"role": "organiser"}, "$addToSet": {"campaigns": {"$each": created}}},
-        )
+        async with self._locks.holding(doc["_id"]):
+            await self._organisers.update_one(
+                {"_id": doc["_id"], "role": {"$exists": False}},
+                {"$set": {"role": "organiser"}, "$addToSet": {"campaigns": {"$each": created}}},
+            )
         migrated = await self._organisers.find_one({"_id": doc["_id"]})
         return _from_doc(migrated if migrated is not None else {**doc, "role": "organiser"})

@@ -11,6 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from mobilise_runtime.cache import TimedCache
+from mobilise_runtime.locks import DocumentLocks
 from mobilise_runtime.mongo import Document
 from signup.domain.errors import AlreadyExists, NotFound
 
@@ -52,6 +53,7 @@ def _from_doc(d: Document) -> Partner:
 class PartnerRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._partners = db["partners"]
+        self._locks = DocumentLocks(db, "partners")
         self._cache: TimedCache[str, Partner | None] = TimedCache(max_entries=MAX_CACHED)
 
     async def create(self, partner: Partner) -> None:
@@ -88,9 +90,11 @@ class PartnerRepository:
         return [_from_doc(d) async for d in self._partners.find({}).sort("_id", 1)]
 
     async def update(self, key: str, changes: dict[str, Any], *, now: datetime) -> Partner:
-        result = await self._partners.update_one(
-            {"_id": key}, {"$set": {**changes, "updated_at": now}}
-        )
+        # Locked: two organisers' changes of different fields at once both stay.
+        async with self._locks.holding(key):
+            result = await self._partners.update_one(
+                {"_id": key}, {"$set": {**changes, "updated_at": now}}
+            )
         self._cache.pop(key)
         if result.matched_count == 0:
             raise NotFound(f"no partner {key!r}")
