@@ -2,16 +2,18 @@
 on every console page, signed in as an admin, forms with and without their error state: no
 serious or critical violation of WCAG 2.x A/AA; Arabic pages right to left, and every
 organiser's text shown in another language than the page's isolated in its own direction
-(tests/e2e/bidi.py)."""
+(tests/e2e/bidi.py). The main pages are kept as screenshots, on a desktop and on a 360 px
+phone, in the temporary directory (console-<lang>-<page>-<device>.png), to be looked at."""
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, ViewportSize, expect
 
 from devstack.config import StackConfig
 from devstack.harness.axe import assert_accessible
@@ -21,6 +23,11 @@ from tests.console_stack import ConsoleStack, console_stack
 from tests.e2e.bidi import unisolated
 
 pytestmark = pytest.mark.e2e
+DEVICES: dict[str, ViewportSize] = {
+    "desktop": {"width": 1280, "height": 900},
+    "phone": {"width": 360, "height": 740},
+}
+SCREENSHOTS = Path(tempfile.gettempdir())
 
 
 @pytest.fixture
@@ -35,6 +42,14 @@ async def checked(page: Page, locale: str) -> None:
     await expect(page.locator("html")).to_have_attribute("dir", direction(locale))
     await assert_accessible(page)
     assert await unisolated(page) == [], page.url
+
+
+async def screenshots(page: Page, locale: str, name: str) -> None:
+    for device, size in DEVICES.items():
+        await page.set_viewport_size(size)
+        path = SCREENSHOTS / f"console-{locale}-{name}-{device}.png"
+        await page.screenshot(path=str(path), full_page=True)
+    await page.set_viewport_size(DEVICES["desktop"])
 
 
 async def test_every_console_page_in_every_language(world: ConsoleStack, browser: Browser) -> None:
@@ -55,7 +70,7 @@ async def test_every_console_page_in_every_language(world: ConsoleStack, browser
         ).raise_for_status()
     console = world.console
     for locale in LOCALES:
-        context = await browser.new_context(locale=locale)
+        context = await browser.new_context(locale=locale, viewport=DEVICES["desktop"])
         page = await context.new_page()
         # Signed out: the sign-in page, its refusal, a forged link's page.
         await page.goto(f"{console}/sign-in?lang={locale}")
@@ -78,10 +93,12 @@ async def test_every_console_page_in_every_language(world: ConsoleStack, browser
         card = page.locator(f'.campaign[data-slug="{slug}"]')
         await expect(card.locator("[data-total]")).to_have_text("0")
         await checked(page, locale)
+        await screenshots(page, locale, "campaigns")
 
         # The campaign form, empty, refused (a slug that is not one), and editing.
         await page.goto(f"{console}/campaigns/new")
         await checked(page, locale)
+        await screenshots(page, locale, "campaign-new")
         await page.locator("#slug").fill("Not a slug")
         await page.locator("#title-fr").fill("Titre")
         await page.locator("#goal").fill("100")
@@ -96,6 +113,7 @@ async def test_every_console_page_in_every_language(world: ConsoleStack, browser
         await page.goto(f"{console}/partners")
         await page.locator("details summary").first.click()
         await checked(page, locale)
+        await screenshots(page, locale, "partners")
         await page.goto(f"{console}/partners/new")
         await checked(page, locale)
         await page.locator("#name").fill("Asso")
@@ -117,6 +135,7 @@ async def test_every_console_page_in_every_language(world: ConsoleStack, browser
         await page.locator("form[data-live-preview] button[type=submit]").click()
         await expect(page.locator("[data-audience]")).to_be_visible()
         await checked(page, locale)
+        await screenshots(page, locale, "newsletter")
 
         # Supporters: the exports and the GDPR form, refused (erasure unconfirmed), answered.
         await page.goto(f"{console}/supporters")

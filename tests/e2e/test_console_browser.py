@@ -19,7 +19,7 @@ from devstack.config import StackConfig
 from tests.console_stack import LINK, ConsoleStack, console_stack
 
 pytestmark = pytest.mark.e2e
-PHONE: ViewportSize = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 # Where the pages are kept to be looked at (docs/console*.png are copies of these).
 SCREENSHOTS = Path(tempfile.gettempdir())
@@ -131,7 +131,7 @@ async def test_an_organiser_runs_a_campaign_from_the_console(
     await expect(page.locator("[data-preview-pane]")).to_contain_text("Hello Awa, thank you.")
     await page.screenshot(path=str(SCREENSHOTS / "console-compose.png"), full_page=True)
     await page.get_by_role("button", name="Preview and check the audience").click()
-    await expect(page.locator("[data-audience]")).to_contain_text("It will go to 1 people")
+    await expect(page.locator("[data-audience]")).to_contain_text("It will go to 1 person now.")
     await page.get_by_role("button", name="Send now").click()
     row = page.locator("tr[data-mailing]").first
     await expect(row.locator('[data-field="status"]')).to_have_text("done", timeout=60_000)

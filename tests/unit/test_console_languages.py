@@ -73,7 +73,13 @@ def test_the_language_comes_from_the_browser_then_sticks_once_chosen() -> None:
 
 
 def _render(locale: str, template: str, **context: Any) -> str:
-    base = {"path": "/", "session": None, "csrf_token": "t", "banner": None, "languages": []}
+    base: dict[str, Any] = {
+        "path": "/",
+        "session": None,
+        "csrf_token": "t",
+        "banner": None,
+        "languages": [],
+    }
     return environments()[locale].get_template(template).render(**base, **context)  # type: ignore[index]
 
 
