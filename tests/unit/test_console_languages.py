@@ -101,26 +101,11 @@ def test_a_fallback_title_is_marked_and_isolated_in_an_arabic_page() -> None:
     )
     assert '<span lang="fr" dir="ltr">Égalité numérique.</span>' in html
     assert "1,234" in html  # Latin digits, as the public pages write them
-    page = _render(
-        "ar",
-        "newsletters.html",
-        campaign=CAMPAIGN,
-        mailings=[],
-        values={},
-        errors={},
-        preview=None,
-    )
+    newsletters = {"campaign": CAMPAIGN, "mailings": [], "values": {}, "errors": {}}
+    page = _render("ar", "newsletters.html", preview=None, **newsletters)
     # Inside an Arabic sentence: a <bdi>, so that its full stop stays on its own side.
     assert '<bdi lang="fr" dir="ltr">Égalité numérique.</bdi>' in page
     # The page's own language is not marked.
-    french = _render(
-        "fr",
-        "newsletters.html",
-        campaign=CAMPAIGN,
-        mailings=[],
-        values={},
-        errors={},
-        preview=None,
-    )
+    french = _render("fr", "newsletters.html", preview=None, **newsletters)
     assert "<bdi" not in french
     assert "Égalité numérique." in french
