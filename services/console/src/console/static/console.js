@@ -69,6 +69,8 @@ document.addEventListener("DOMContentLoaded", () => {
       timer = setTimeout(refresh, 400);
     });
   }
+  const table = document.querySelector("table[data-statuses]");
+  const statuses = table ? JSON.parse(table.dataset.statuses) : {};
   const rows = [...document.querySelectorAll("tr[data-mailing]")]
     .filter((row) => row.dataset.status !== "done");
   const poll = async (row) => {
@@ -77,7 +79,9 @@ document.addEventListener("DOMContentLoaded", () => {
       const progress = await response.json();
       for (const name of ["status", "queued", "sent", "failed", "suppressed"]) {
         const cell = row.querySelector(`[data-field="${name}"]`);
-        if (cell) cell.textContent = name === "status" ? progress[name] : format.format(progress[name]);
+        if (!cell) continue;
+        const value = progress[name];
+        cell.textContent = name === "status" ? statuses[value] || value : format.format(value);
       }
       row.dataset.status = progress.status;
       if (progress.status === "done") return;
