@@ -2,7 +2,8 @@
 services: an organiser signs in through the link in the dev outbox, publishes a consent text and
 creates a campaign, registers a partner, watches the total rise live when the campaign is signed
 on its hosted page, sends a newsletter and sees it done; another organiser cannot see any of it.
-Screenshots of the campaigns page on a desktop and a phone go to docs/."""
+Screenshots of the campaigns page on a desktop (English) and a 360 px phone (Arabic) go to
+the temporary directory (docs/console.png and docs/console-phone.png are copies)."""
 
 from __future__ import annotations
 
@@ -113,10 +114,13 @@ async def test_an_organiser_runs_a_campaign_from_the_console(
     await expect(card.locator("[data-total]")).to_have_text("1", timeout=30_000)
     await page.screenshot(path=str(SCREENSHOTS / "console.png"))
     phone = await browser.new_context(
-        locale="fr-FR", viewport=PHONE, storage_state=await context.storage_state()
+        locale="ar-MA", viewport=PHONE, storage_state=await context.storage_state()
     )
     on_phone = await phone.new_page()
-    await on_phone.goto(f"{world.console}/campaigns?lang=fr")
+    await on_phone.goto(f"{world.console}/campaigns?lang=ar")
+    # In Arabic, right to left; the French title (no Arabic one) in its own direction.
+    await expect(on_phone.locator("html")).to_have_attribute("dir", "rtl")
+    await expect(on_phone.locator(".campaign [data-total]")).to_have_text("1")
     await on_phone.screenshot(path=str(SCREENSHOTS / "console-phone.png"), full_page=True)
     await phone.close()
 
