@@ -74,7 +74,7 @@ def test_every_word_is_translated_and_none_is_fuzzy(locale: str, extracted: Cata
 
 def test_a_missing_compiled_catalog_is_said_at_start(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="make catalogs"):
-        Catalogs(extra=[(tmp_path, "console")])
+        Catalogs(tmp_path)
 
 
 SIGNATURES = (

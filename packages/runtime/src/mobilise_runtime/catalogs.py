@@ -1,15 +1,13 @@
 """The words of every page and email, from gettext catalogs (Babel's tools, CLDR plural rules).
 
-One domain, `mobilise`, holds the words the services share; its catalogs are in
-`mobilise_runtime/locale/<lang>/LC_MESSAGES/mobilise.po`, compiled to `.mo` by `make catalogs`
-(which `make run` and `make test` take). A service with words of its own may add catalogs of
-another domain on top (`Catalogs(extra=...)`). English is the source language: its words are
+One domain, `mobilise`, holds the words of every service, the console's too; its catalogs are
+in `mobilise_runtime/locale/<lang>/LC_MESSAGES/mobilise.po`, compiled to `.mo` by `make catalogs`
+(which `make run` and `make test` take). English is the source language: its words are
 the msgids, in the code and templates, marked `_()` / `ngettext()` there and `N_()` / `Nn_()`
 where only named (extracted by `make messages`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -96,26 +94,21 @@ class Wording:
 
 
 class Catalogs:
-    """The compiled catalogs of every configured language: the shared domain, then `extra`
-    (directories holding `<lang>/LC_MESSAGES/<domain>.mo`, as (directory, domain) pairs)."""
+    """The compiled catalogs of every configured language, from `directory` (holding
+    `<lang>/LC_MESSAGES/mobilise.mo`)."""
 
-    def __init__(self, extra: Iterable[tuple[Path, str]] = ()) -> None:
-        self._sources = ((CATALOGS_DIR, DOMAIN), *extra)
+    def __init__(self, directory: Path = CATALOGS_DIR) -> None:
+        self._directory = directory
         self._wordings = {locale: Wording(locale, self._load(locale)) for locale in LOCALES}
 
     def _load(self, locale: Locale) -> NullTranslations:
         if locale == SOURCE:
             return NullTranslations()
-        merged: Translations | None = None
-        for directory, domain in self._sources:
-            path = directory / locale / "LC_MESSAGES" / f"{domain}.mo"
-            if not path.is_file():
-                raise CatalogMissing(f"{path} is missing: `make catalogs` compiles it")
-            with path.open("rb") as compiled:
-                loaded = Translations(compiled, domain=domain)
-            merged = loaded if merged is None else merged.merge(loaded)
-        assert merged is not None
-        return merged
+        path = self._directory / locale / "LC_MESSAGES" / f"{DOMAIN}.mo"
+        if not path.is_file():
+            raise CatalogMissing(f"{path} is missing: `make catalogs` compiles it")
+        with path.open("rb") as compiled:
+            return Translations(compiled, domain=DOMAIN)
 
     def __getitem__(self, locale: Locale) -> Wording:
         return self._wordings[locale]

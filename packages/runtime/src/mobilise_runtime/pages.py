@@ -86,6 +86,16 @@ def foreign(text: object, locale: str) -> Markup:
     return Markup(' lang="{}" dir="{}"').format(lang, direction(lang))
 
 
+def isolated(text: object, locale: str) -> Markup:
+    """`text` for a sentence of the page: isolated in a `<bdi>` with its own lang and dir when
+    it is in another language than the page's (a French title inside an Arabic sentence keeps
+    its punctuation on its own side), escaped as it is otherwise."""
+    attributes = foreign(text, locale)
+    if not attributes:
+        return Markup("{}").format(text)
+    return Markup("<bdi{}>{}</bdi>").format(attributes, text)
+
+
 def static_files(directory: Path) -> StaticFiles:
     """What a service serves under /static: its own files in `directory`, then pages.css."""
     return StaticFiles(directory=directory, packages=[("mobilise_runtime", "static")])

@@ -7,22 +7,30 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from mobilise_runtime.locales import DEFAULT, LOCALES
+
+# The organiser's texts, one field per language and text (title.fr, consent.ar, …).
+LOCALISED = ("title", "description", "consent")
 TEXT_FIELDS = (
     "slug",
     "kind",
-    "title.fr",
-    "title.en",
-    "description.fr",
-    "description.en",
+    *(f"{text}.{locale}" for text in LOCALISED for locale in LOCALES),
+    "fallback_locale",
     "goal",
     "countries",
     "opens_at",
     "closes_at",
     "consent_version",
     "consent.version",
-    "consent.fr",
-    "consent.en",
 )
+
+
+def localised(values: Mapping[str, str], text: str) -> dict[str, str]:
+    """The languages the organiser wrote `text` in (a language left empty is not given: its
+    readers get the fallback language's)."""
+    return {
+        locale: values[f"{text}.{locale}"] for locale in LOCALES if values.get(f"{text}.{locale}")
+    }
 
 
 def form_values(form: Mapping[str, Any]) -> dict[str, str]:
@@ -35,8 +43,7 @@ def consent_body(values: Mapping[str, str]) -> dict[str, Any] | None:
     """A new consent text when the form names one; None: an existing one was chosen."""
     if not values.get("consent.version"):
         return None
-    text = {"fr": values.get("consent.fr", ""), "en": values.get("consent.en", "")}
-    return {"version": values["consent.version"], "text": text}
+    return {"version": values["consent.version"], "text": localised(values, "consent")}
 
 
 def _instant(value: str) -> str | None:
@@ -65,11 +72,9 @@ def campaign_body(values: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, 
     body = {
         "slug": values.get("slug", ""),
         "kind": values.get("kind") or "pledge",
-        "title": {"fr": values.get("title.fr", ""), "en": values.get("title.en", "")},
-        "description": {
-            "fr": values.get("description.fr", ""),
-            "en": values.get("description.en", ""),
-        },
+        "title": localised(values, "title"),
+        "description": localised(values, "description"),
+        "fallback_locale": values.get("fallback_locale") or DEFAULT,
         "goal": goal,
         "countries": countries,
         "double_opt_in": bool(values.get("double_opt_in")),
@@ -92,10 +97,9 @@ def values_of(campaign: Mapping[str, Any]) -> dict[str, str]:
     return {
         "slug": campaign["slug"],
         "kind": campaign["kind"],
-        "title.fr": campaign["title"].get("fr", ""),
-        "title.en": campaign["title"].get("en", ""),
-        "description.fr": campaign["description"].get("fr", ""),
-        "description.en": campaign["description"].get("en", ""),
+        **{f"title.{locale}": campaign["title"].get(locale, "") for locale in LOCALES},
+        **{f"description.{locale}": campaign["description"].get(locale, "") for locale in LOCALES},
+        "fallback_locale": campaign.get("fallback_locale") or DEFAULT,
         "goal": str(campaign["goal"]),
         "countries": " ".join(campaign.get("countries") or []),
         "double_opt_in": "on" if campaign.get("double_opt_in") else "",

@@ -1,4 +1,4 @@
-"""The console's pages: Jinja2 with the i18n extension (gettext from the console's catalogs),
+"""The console's pages: Jinja2 with the i18n extension (gettext from the shared catalogs),
 the headers every page carries, and the answers to what goes wrong (a service down: a banner;
 no session: the sign-in page; a form without its CSRF token: 403)."""
 

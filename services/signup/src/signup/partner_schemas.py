@@ -145,7 +145,9 @@ WIDGET_EXAMPLE: dict[str, Any] = {
     "status": "open",
     "title": "Women in digital",
     "title_lang": "en",
+    "title_dir": "ltr",
     "consent_text_lang": "en",
+    "consent_text_dir": "ltr",
     "consent_text_version": "2026-01",
     "consent_text": "I agree that my data is used for this campaign.",
     "charter_url": "https://signup.example/privacy?lang=en",
@@ -177,9 +179,12 @@ class WidgetOut(BaseModel):
     status: Status
     title: str
     title_lang: Locale  # the language of `title`: the campaign's fallback where none is in `locale`
+    # Its direction: a fallback in another direction than `dir` is laid out (isolated) in its own.
+    title_dir: Literal["ltr", "rtl"]
     consent_text_version: str
     consent_text: str
     consent_text_lang: Locale
+    consent_text_dir: Literal["ltr", "rtl"]
     charter_url: str
     hosted_url: str
     signup_url: str

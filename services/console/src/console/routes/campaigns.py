@@ -18,6 +18,7 @@ from console.campaign_form import (
 )
 from console.deps import ApisDep, FormSessionDep, SessionDep, SettingsDep
 from console.rendering import redirect, render
+from mobilise_runtime.locales import LOCALES
 
 router = APIRouter(include_in_schema=False)
 
@@ -88,13 +89,13 @@ async def create_campaign(request: Request, session: FormSessionDep, apis: ApisD
                 ) from exc
             # Published: should the campaign be refused, the form offers it as chosen.
             values.update({"consent_version": consent["version"], "consent.version": ""})
-            values.update({"consent.fr": "", "consent.en": ""})
+            values.update({f"consent.{locale}": "" for locale in LOCALES})
         body, errors = campaign_body(values)
         if not errors:
             await apis.call("signup", "POST", "/api/v1/campaigns", token=session.token, json=body)
             return redirect("/campaigns")
     except ApiRefused as exc:
-        errors = exc.fields or {"_": exc.message}
+        errors = _placed(exc, values)
     return await _form_page(request, apis, values, errors, editing=None)
 
 
@@ -165,5 +166,14 @@ async def save_campaign(
             )
             return redirect("/campaigns")
     except ApiRefused as exc:
-        errors = exc.fields or {"_": exc.message}
+        errors = _placed(exc, values)
     return await _form_page(request, apis, values, errors, editing=slug)
+
+
+def _placed(exc: ApiRefused, values: dict[str, str]) -> dict[str, str]:
+    """The API's objections by form field; one about the title as a whole (no text in the
+    fallback language) goes next to the fallback language's title."""
+    errors = dict(exc.fields) or {"_": exc.message}
+    if "title" in errors:
+        errors[f"title.{values.get('fallback_locale') or 'fr'}"] = errors.pop("title")
+    return errors

@@ -14,8 +14,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from console.apis import ApiRefused
+from console.campaign_form import localised
 from console.deps import ApisDep, FormSessionDep, SessionDep
 from console.rendering import redirect, render
+from mobilise_runtime.locales import LOCALES
 from mobilise_runtime.pages import PAGE_HEADERS
 
 router = APIRouter(include_in_schema=False)
@@ -27,7 +29,11 @@ PREVIEW_HEADERS = {
         "default-src 'self';", "default-src 'self'; style-src 'self' 'unsafe-inline';"
     )
 }
-FIELDS = ("subject.fr", "subject.en", "body_template.fr", "body_template.en", "countries", "locale")
+FIELDS = (
+    *(f"{text}.{locale}" for text in ("subject", "body_template") for locale in LOCALES),
+    "countries",
+    "locale",
+)
 
 
 def _values(form: Mapping[str, Any]) -> dict[str, str]:
@@ -40,11 +46,8 @@ def mailing_body(slug: str, values: Mapping[str, str]) -> dict[str, Any]:
     countries = [c.upper() for c in values.get("countries", "").replace(",", " ").split()]
     return {
         "campaign": slug,
-        "subject": {"fr": values.get("subject.fr", ""), "en": values.get("subject.en", "")},
-        "body_template": {
-            "fr": values.get("body_template.fr", ""),
-            "en": values.get("body_template.en", ""),
-        },
+        "subject": localised(values, "subject"),
+        "body_template": localised(values, "body_template"),
         "audience": {
             "countries": countries or None,
             "confirmed_only": bool(values.get("confirmed_only")),
@@ -86,7 +89,12 @@ async def _refused(
     exc: ApiRefused,
 ) -> Response:
     """The form again, the mailer's objections next to their fields (the live preview: JSON)."""
-    errors = exc.fields or {"_": exc.message}
+    errors: dict[str, str] = {}
+    for name, message in (exc.fields or {"_": exc.message}).items():
+        # An objection to the text as a whole (none in the campaign's fallback language) has
+        # no field of its own: it goes above the form.
+        key = name if name in FIELDS else "_"
+        errors[key] = f"{errors[key]}; {message}" if key in errors else message
     if request.headers.get("accept") == "application/json":
         return JSONResponse({"detail": exc.message, "fields": errors}, status_code=exc.status)
     return await _page(

@@ -1,8 +1,11 @@
+"use strict";
+// Numbers as the server writes them (mobilise_runtime.locales): the page's language, Latin digits.
+const number = () => new Intl.NumberFormat(`${document.documentElement.lang || "fr"}-u-nu-latn`);
+
 // Live totals on the campaigns page: the counter's Server-Sent Events, relayed by the console
 // (same origin). Without JavaScript the page shows the totals of when it was loaded.
-"use strict";
 document.addEventListener("DOMContentLoaded", () => {
-  const format = new Intl.NumberFormat(document.documentElement.lang || "fr");
+  const format = number();
   for (const card of document.querySelectorAll(".campaign[data-slug]")) {
     const slug = card.dataset.slug;
     const goal = Number(card.dataset.goal);
@@ -28,6 +31,7 @@ const emailPreview = (lang, email, labels) => {
   const article = document.createElement("article");
   article.className = "email-preview";
   article.lang = lang;
+  article.dir = "auto";
   article.dataset.email = lang;
   const subject = document.createElement("h3");
   const code = document.createElement("span");
@@ -55,6 +59,7 @@ const emailPreview = (lang, email, labels) => {
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.querySelector("form[data-live-preview]");
   const pane = form && form.querySelector("[data-preview-pane]");
+  const format = number();
   if (form && pane) {
     let timer = null;
     const refresh = async () => {
@@ -65,11 +70,14 @@ document.addEventListener("DOMContentLoaded", () => {
       const shown = await response.json();
       if (!shown.emails) return;
       pane.replaceChildren();
-      const sizes = shown.audience || {};
+      const sizes = Object.entries(shown.audience || {});
+      const total = sizes.reduce((sum, [, size]) => sum + size, 0);
       const audience = document.createElement("p");
       audience.className = "audience";
+      // "Audience now: 12 (fr 9, ar 3)", each language's part isolated from the page's direction.
+      const parts = sizes.map(([lang, size]) => `\u2068${lang} ${format.format(size)}\u2069`);
       audience.textContent = `${pane.dataset.audienceLabel || "Audience"}: ` +
-        `${(sizes.fr || 0) + (sizes.en || 0)} (fr ${sizes.fr || 0}, en ${sizes.en || 0})`;
+        `${format.format(total)} (${parts.join(", ")})`;
       pane.append(audience);
       for (const [lang, email] of Object.entries(shown.emails)) {
         pane.append(emailPreview(lang, email, pane.dataset));
@@ -81,6 +89,8 @@ document.addEventListener("DOMContentLoaded", () => {
       timer = setTimeout(refresh, 400);
     });
   }
+  const table = document.querySelector("table[data-statuses]");
+  const statuses = table ? JSON.parse(table.dataset.statuses) : {};
   const rows = [...document.querySelectorAll("tr[data-mailing]")]
     .filter((row) => row.dataset.status !== "done");
   const poll = async (row) => {
@@ -89,7 +99,9 @@ document.addEventListener("DOMContentLoaded", () => {
       const progress = await response.json();
       for (const name of ["status", "queued", "sent", "failed", "suppressed"]) {
         const cell = row.querySelector(`[data-field="${name}"]`);
-        if (cell) cell.textContent = String(progress[name]);
+        if (!cell) continue;
+        const value = progress[name];
+        cell.textContent = name === "status" ? statuses[value] || value : format.format(value);
       }
       row.dataset.status = progress.status;
       if (progress.status === "done") return;

@@ -81,7 +81,7 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.hp{position:absolu
     const counter = el("div", { hidden: true }, bar, count);
     const summary = el("div", { class: "summary", role: "alert", tabindex: "-1", hidden: true });
     this.card = card;
-    card.append(el("h2", { id: "mw-title", lang: config.title_lang }, config.title), counter);
+    card.append(el("h2", { id: "mw-title", lang: config.title_lang, dir: config.title_dir }, config.title), counter);
     showProgress(config.progress);
     if (config.status !== "open") {
       card.append(el("p", {}, config.status === "closed" ? t.campaign_closed : t.campaign_not_open), hostedLink());
@@ -149,7 +149,7 @@ progress{width:100%;height:.75rem;accent-color:var(--accent)}.hp{position:absolu
     const button = el("button", { type: "submit" }, t.submit);
     form.append(
       choice("newsletter_opt_in", "mw-newsletter_opt_in", t.newsletter_label),
-      el("div", { class: "field" }, consentError, el("div", { class: "choice" }, consent, el("label", { for: "mw-consent", lang: config.consent_text_lang }, config.consent_text)),
+      el("div", { class: "field" }, consentError, el("div", { class: "choice" }, consent, el("label", { for: "mw-consent", lang: config.consent_text_lang, dir: config.consent_text_dir }, config.consent_text)),
         el("p", { class: "hint", id: "mw-consent-details" }, t.consent_version.replace("{version}", config.consent_text_version) + " ",
           el("a", { href: config.charter_url, target: "_blank", rel: "noopener" }, t.charter_link))),
       el("div", { class: "hp", "aria-hidden": "true" }, field("fax", t.honeypot_label, el("input", { tabindex: -1, autocomplete: "off" }))),
