@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaConsumer
 
 from bench.counter_process import POLL_S, kill, pledge, poll_until, start_consumer, wait_assigned
 from bench.harness import Report, Result
-from counter.repository.totals import applied_key
+from counter.domain.totals_document import applied_key
 from devstack.config import StackConfig
 from mobilise_events import PledgeSigned
 from mobilise_runtime.kafka import EventPublisher

@@ -129,7 +129,7 @@ async def test_a_campaign_closed_long_enough_keeps_no_personal_data_anywhere(
     worker = SendingStore(connect(stack.mongo_url, mailer_db.db.name))
     for spec in tasks.sent:
         worker.claim(f"welcome:{spec['campaign_id']}", spec["batch_id"], spec["campaign_id"],
-                     spec["recipients"])  # fmt: skip
+                     [r["supporter_key"] for r in spec["recipients"]])  # fmt: skip
         worker.set_state(spec["batch_id"], "sent", sent=1, failed=0, suppressed=0)
     for db in (database, mailer_db):
         found = await everything(db)

@@ -41,7 +41,7 @@ async def test_a_late_planner_never_rewrites_the_plan_nor_resets_a_sent_batch(
 
     # A worker sends the first batch: claims, takes its send turn, "sent".
     worker = SendingStore(connect(stack.mongo_url, database.db.name))
-    people = owner_plan.batches[0]
+    people = [r["supporter_key"] for r in owner_plan.batches[0]]
     assert worker.claim(mailing_id, first["_id"], "c-1", people) == people
     assert worker.start_sending(first["_id"], "c-1", 0, 1)
     worker.set_state(first["_id"], SENT, sent=2, failed=0, suppressed=0)

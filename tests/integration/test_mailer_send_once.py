@@ -18,7 +18,8 @@ from mailer.repository import DEAD_LETTERS, MAIL_BATCHES, MAIL_SENDS, QUEUED, SE
 from mailer.repository.sending import SendingStore, connect
 from mailer.sendgrid import SendGridClient
 from mailer.settings import Settings
-from mailer.specs import WELCOME, email_spec
+from mailer.specs import WELCOME, email_task, task_payload
+from mobilise_events import LocalisedText
 from mobilise_runtime.mongo import ServiceDatabase
 
 RUNS = 4  # runs of one task at once
@@ -50,12 +51,15 @@ def welcome(n: int) -> dict[str, Any]:
         "email_hash": f"hash-{n}",
         "signed_at": datetime.now(UTC),
     }
-    return email_spec(WELCOME, "c-1", f"key-{n}", {"fr": "C", "en": "C"}, source)
+    # The task's payload as it travels through Redis.
+    return task_payload(
+        email_task(WELCOME, "c-1", f"key-{n}", LocalisedText(fr="C", en="C"), source)
+    )
 
 
 def race(worker: Delivery, spec: dict[str, Any], together: threading.Barrier) -> None:
     together.wait(timeout=30)
-    assert worker.run(spec, attempt=1) is None
+    assert worker.receive(spec, attempt=1) is None
 
 
 def test_runs_of_one_task_racing_send_it_once(
@@ -123,7 +127,7 @@ def test_a_turn_taken_by_a_run_gone_quiet_is_given_up_not_resent(
                 {"_id": f"{spec['batch_id']}:0", "batch_id": spec["batch_id"],
                  "campaign_id": "c-1", "taken_at": datetime.now(UTC) - timedelta(seconds=taken_s)}
             )  # fmt: skip
-            assert delivery.run(spec, attempt=1) is None
+            assert delivery.receive(spec, attempt=1) is None
         states = {b["_id"]: b["state"] for b in db[MAIL_BATCHES].find({}, {"state": 1})}
         assert states == {quiet["batch_id"]: UNKNOWN, busy["batch_id"]: QUEUED}
         assert db[DEAD_LETTERS].count_documents({"_id": quiet["batch_id"]}) == 1

@@ -19,7 +19,7 @@ from mailer.consumer.enqueue import TaskQueue
 from mailer.planning import GLOBAL_SCOPE, Planned, suppression_id
 from mailer.repository.audience import AudienceRepository, recipient_id
 from mailer.repository.mailings import MailingsRepository, batch_id
-from mailer.specs import Spec
+from mailer.specs import SendTask, SignupEmailTask, task_payload
 from mobilise_events import LocalisedText, MailingRequested, Signup, SignupConfirmed
 from mobilise_runtime.mongo import Document
 
@@ -166,24 +166,25 @@ class FakeMailings:
     async def stalled_batches(self, untouched_since: datetime) -> list[Document]:
         return list(self.stalled)
 
-    async def record_emails(self, specs: Sequence[Document]) -> None:
-        self.journal.steps.append(f"record_emails {len(specs)}")
-        for spec in specs:
+    async def record_emails(self, tasks: Sequence[SignupEmailTask]) -> None:
+        self.journal.steps.append(f"record_emails {len(tasks)}")
+        for task in tasks:
             self.batches.setdefault(
-                spec["batch_id"],
-                {"_id": spec["batch_id"], "kind": spec["kind"], "mailing_id": None,
-                 "campaign_id": spec["campaign_id"], "state": "queued"},
+                task.batch_id,
+                {"_id": task.batch_id, "kind": task.kind, "mailing_id": None,
+                 "campaign_id": task.campaign_id, "state": "queued"},
             )  # fmt: skip
 
 
 @dataclass
 class FakeTasks:
     journal: Journal
-    queued: list[Spec] = field(default_factory=list)
+    # Each task as the JSON payload the real queue sends (mailer.specs.task_payload).
+    queued: list[dict[str, Any]] = field(default_factory=list)
 
-    async def enqueue(self, specs: list[Spec]) -> None:
-        self.journal.steps.append(f"enqueue {len(specs)}")
-        self.queued += specs
+    async def enqueue(self, tasks: Sequence[SendTask]) -> None:
+        self.journal.steps.append(f"enqueue {len(tasks)}")
+        self.queued += [task_payload(t) for t in tasks]
 
 
 class FakeTitles:

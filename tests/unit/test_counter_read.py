@@ -13,7 +13,8 @@ import pytest
 
 from counter.campaigns import Campaign, CampaignDirectory
 from counter.domain.errors import RangeRejected, Unavailable, UnknownCampaign
-from counter.domain.history import Counts, Window, floor, points, window
+from counter.domain.history import Window, floor, points, window
+from counter.domain.totals_document import Counts
 from counter.i18n import (
     country_name,
     format_number,

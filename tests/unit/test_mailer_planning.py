@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from mailer.addresses import AddressHasher, canonical_email
-from mailer.delivery import message_of
 from mailer.planning import plan, retry_delay, suppression_ids
-from mobilise_events import Audience
+from mailer.specs import NewsletterTask, email_task, message_of
+from mobilise_events import Audience, LocalisedText
 
 
 def _recipient(n: int, **fields: Any) -> dict[str, Any]:
@@ -74,8 +74,13 @@ def test_a_rate_limit_reset_is_waited_for() -> None:
 
 
 def test_idempotency_is_per_mailing_or_per_kind_and_campaign() -> None:
-    assert message_of({"kind": "newsletter", "mailing_id": "m1", "campaign_id": "c"}) == "m1"
-    assert message_of({"kind": "welcome", "campaign_id": "c"}) == "welcome:c"
+    text = LocalisedText(fr="C", en="C")
+    newsletter = NewsletterTask(
+        kind="newsletter", batch_id="m1:p:0", campaign_id="c", mailing_id="m1",
+        campaign_title=text, subject=text, body_template=text, recipients=(),
+    )  # fmt: skip
+    assert message_of(newsletter) == "m1"
+    assert message_of(email_task("welcome", "c", "k1", text, None)) == "welcome:c"
 
 
 def test_an_address_is_hashed_in_its_canonical_form() -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailer.specs import email_batch_id, email_spec, email_supporter_key
+from mailer.specs import email_batch_id, email_supporter_key, email_task
+from mobilise_events import LocalisedText
 
-TITLE = {"fr": "Femmes", "en": "Women"}
+TITLE = LocalisedText(fr="Femmes", en="Women")
 
 
 def _recipient(**fields: Any) -> dict[str, Any]:
@@ -33,17 +34,17 @@ def test_a_batch_names_its_supporter_even_with_colons_in_the_campaign_id() -> No
 
 
 def test_a_confirmation_carries_its_token_and_a_welcome_none() -> None:
-    confirmation = email_spec("confirmation", "c1", "key:1", TITLE, _recipient())
-    (person,) = confirmation["recipients"]
-    assert (person["confirm_token"], person["email"]) == ("confirm-1", "awa@example.org")
-    assert confirmation["batch_id"] == "confirmation:c1:key:1"
-    (welcomed,) = email_spec("welcome", "c1", "key:1", TITLE, _recipient())["recipients"]
-    assert welcomed["confirm_token"] is None
+    confirmation = email_task("confirmation", "c1", "key:1", TITLE, _recipient())
+    (person,) = confirmation.recipients
+    assert (person.confirm_token, person.email) == ("confirm-1", "awa@example.org")
+    assert confirmation.batch_id == "confirmation:c1:key:1"
+    (welcomed,) = email_task("welcome", "c1", "key:1", TITLE, _recipient()).recipients
+    assert welcomed.confirm_token is None
 
 
 def test_nobody_to_send_to_when_erased_or_without_what_the_email_needs() -> None:
-    assert email_spec("welcome", "c1", "key:1", TITLE, None)["recipients"] == []
+    assert email_task("welcome", "c1", "key:1", TITLE, None).recipients == ()
     only_confirmed = {"_id": "c1:key:1", "confirmed": True, "supporter_key": "key:1"}
-    assert email_spec("welcome", "c1", "key:1", TITLE, only_confirmed)["recipients"] == []
+    assert email_task("welcome", "c1", "key:1", TITLE, only_confirmed).recipients == ()
     no_token = _recipient(confirm_token=None)
-    assert email_spec("confirmation", "c1", "key:1", TITLE, no_token)["recipients"] == []
+    assert email_task("confirmation", "c1", "key:1", TITLE, no_token).recipients == ()

@@ -24,8 +24,12 @@ from signup.domain.tokens import (
     TokenInvalid,
     Tokens,
     UnsubscribeClaim,
-    new_key,
 )
+
+
+def new_key() -> str:
+    return Fernet.generate_key().decode()
+
 
 # Emails -----------------------------------------------------------------------------------------
 

@@ -12,15 +12,15 @@ from typing import NamedTuple
 
 from counter.domain import aggregation, facts
 from counter.domain.aggregation import Contribution, Entry
-from counter.repository.ledger import LedgerRepository
-from counter.repository.totals import (
-    Change,
-    GuardedDocuments,
-    StaleWriter,
-    TotalsRepository,
+from counter.domain.totals_document import (
     applied_key,
+    history_fields,
     hour_id,
+    minute_increments,
+    totals_fields,
 )
+from counter.repository.ledger import LedgerRepository
+from counter.repository.totals import Change, GuardedDocuments, StaleWriter, TotalsRepository
 from mobilise_events import Signup, SignupConfirmed, SignupsInvalidated, SupporterErased
 from mobilise_runtime.cache import TimedCache
 from mobilise_runtime.kafka import Received
@@ -31,7 +31,7 @@ from mobilise_runtime.mongo import Document
 # entries erased (what was counted stays counted); a signup or a confirmation counts against its
 # entry, an invalidation against each of its entries (domain/aggregation.py). Others count nothing.
 ERASES = SupporterErased
-COUNTS = (Signup, SignupConfirmed, SignupsInvalidated)
+COUNTED = (Signup, SignupConfirmed, SignupsInvalidated)
 Counted = Signup | SignupConfirmed | SignupsInvalidated
 
 log = get_logger(__name__)
@@ -40,6 +40,20 @@ ATTEMPTS = 3
 # The documents whose applied offsets are kept in memory, and for how long.
 KNOWN_MAX = 20_000
 KNOWN_KEEP_S = 3600.0
+
+
+class CountedEvent(NamedTuple):
+    """A received event that counts against ledger entries, typed as such."""
+
+    received: Received
+    event: Counted
+
+
+class Known(NamedTuple):
+    """A guarded document as this process last read or wrote it."""
+
+    version: int
+    applied: dict[str, int]  # applied offsets, by applied key
 
 
 class Step(NamedTuple):
@@ -141,13 +155,15 @@ class BatchApplier:
         counted = _counted(batch)
         # The totals write is the batch's commit point: what a campaign's totals document has
         # applied is skipped; everything after it is (re)applied from the ledger's state.
-        done = await self._totals.applied({e.campaign_id for _, e in counted})
+        done = await self._totals.applied({c.event.campaign_id for c in counted})
         todo = [
-            (r, e) for r, e in counted if r.offset >= _applied(done, e.campaign_id, self._key(r))
+            c
+            for c in counted
+            if c.received.offset >= _applied(done, c.event.campaign_id, self._key(c.received))
         ]
         if not todo:
             return
-        partitions = {r.partition for r, _ in todo}
+        partitions = {c.received.partition for c in todo}
         await self._load(partitions)
         changed: dict[str, Entry] = {}
         entries = ChainMap(changed, *(self._owned[p] for p in partitions))
@@ -155,7 +171,8 @@ class BatchApplier:
         totals_steps: list[Step] = []
         history_steps: list[Step] = []
         slugs: dict[str, str] = {}
-        for received, event in todo:
+        for counted_event in todo:
+            received, event = counted_event.received, counted_event.event
             key = self._key(received)
             pos = aggregation.position(key, received.partition, received.offset)
             if isinstance(event, Signup):
@@ -175,14 +192,14 @@ class BatchApplier:
         ]
         history = await _all(
             self._ledger.record(recorded),
-            _write(self._history, history_steps, _history_fields),
+            _write(self._history, history_steps, history_fields),
         )
         now = datetime.now(UTC)
 
-        def totals_fields(campaign: str) -> Document:
-            return {"updated_at": now, **({"slug": slugs[campaign]} if campaign in slugs else {})}
+        def fields(campaign: str) -> Document:
+            return totals_fields(now, slugs.get(campaign))
 
-        totals = await _write(self._totals, totals_steps, totals_fields, applied=done)
+        totals = await _write(self._totals, totals_steps, fields, applied=done)
         self._history.wrote(history)
         self._totals.wrote(totals)
         for i, after in changed.items():
@@ -197,11 +214,11 @@ class KnownOffsets:
 
     def __init__(self, documents: GuardedDocuments) -> None:
         self.documents = documents
-        self._known: TimedCache[str, tuple[int, dict[str, int]]] = TimedCache(max_entries=KNOWN_MAX)
+        self._known: TimedCache[str, Known] = TimedCache(max_entries=KNOWN_MAX)
         self._read: dict[str, int] = {}  # versions of the last applied() call's documents
 
     async def applied(self, ids: Iterable[str]) -> Applied:
-        known: dict[str, tuple[int, dict[str, int]]] = {}
+        known: dict[str, Known] = {}
         missing = set()
         for i in set(ids):
             hit = self._known.fresh(i)
@@ -212,20 +229,20 @@ class KnownOffsets:
         if missing:
             found = await self.documents.applied(missing)
             for i in missing:
-                known[i] = found.get(i, (0, {}))
+                known[i] = Known(*found.get(i, (0, {})))
                 self._known.put(i, known[i], keep_s=KNOWN_KEEP_S)
         # Kept for version() even if the bounded cache lets one go meanwhile.
-        self._read = {i: version for i, (version, _) in known.items()}
-        return {i: offsets for i, (_, offsets) in known.items()}
+        self._read = {i: k.version for i, k in known.items()}
+        return {i: k.applied for i, k in known.items()}
 
     def version(self, doc_id: str) -> int:
         hit = self._known.fresh(doc_id)
-        return hit[0][0] if hit is not None else self._read[doc_id]
+        return hit[0].version if hit is not None else self._read[doc_id]
 
     def wrote(self, changes: Changes) -> None:
         for doc_id, change in changes.items():
             applied = {**change.applied_before, **change.applied_after}
-            self._known.put(doc_id, (change.version + 1, applied), keep_s=KNOWN_KEEP_S)
+            self._known.put(doc_id, Known(change.version + 1, applied), keep_s=KNOWN_KEEP_S)
 
     def forget(self) -> None:
         self._known.clear()
@@ -247,23 +264,13 @@ def _applied(done: Applied, doc_id: str, key: str) -> int:
     return done.get(doc_id, {}).get(key, 0)
 
 
-def _counted(batch: list[Received]) -> list[tuple[Received, Counted]]:
-    """The events that count against ledger entries, with their event typed as such."""
-    return [(r, r.event) for r in batch if isinstance(r.event, COUNTS)]
+def _counted(batch: list[Received]) -> list[CountedEvent]:
+    return [CountedEvent(r, r.event) for r in batch if isinstance(r.event, COUNTED)]
 
 
 def _minute_step(c: Contribution, key: str, offset: int) -> Step:
-    minute = f"minutes.{c.at.minute:02d}"
-    counts = {f"{minute}.{n}": getattr(c, n) for n in aggregation.COUNTS if getattr(c, n)}
-    return Step(hour_id(c.campaign_id, c.at), key, offset, counts)
-
-
-def _history_fields(doc_id: str) -> Document:
-    campaign_id, hour = doc_id.rsplit(":", 1)
-    return {
-        "campaign_id": campaign_id,
-        "hour": datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=UTC),
-    }
+    increments = minute_increments(c.at, c.counts())
+    return Step(hour_id(c.campaign_id, c.at), key, offset, increments)
 
 
 async def _write(

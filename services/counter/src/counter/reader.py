@@ -14,7 +14,8 @@ from typing import Any
 
 from counter.broadcast import Broadcast, Viewer
 from counter.campaigns import Campaign
-from counter.domain.history import Bucket, Counts, Window, points, window
+from counter.domain.history import Bucket, Window, points, window
+from counter.domain.totals_document import DIMENSIONS, HOUR, MINUTES, UPDATED_AT, Counts
 from counter.repository import TotalsQueries
 from counter.schemas import CountsOut, HistoryOut, Point, TotalsOut
 from mobilise_runtime.cache import TimedCache
@@ -94,9 +95,9 @@ class TotalsReader:
     async def _history(self, campaign: Campaign, span: Window) -> HistoryOut:
         documents = await self._queries.history(campaign.id, span.hours())
         hours = [
-            (document["hour"], document.get("minutes") or {})
+            (document[HOUR], document.get(MINUTES) or {})
             for document in documents
-            if isinstance(document.get("hour"), datetime)
+            if isinstance(document.get(HOUR), datetime)
         ]
         return HistoryOut(
             slug=campaign.slug,
@@ -115,17 +116,14 @@ def totals_from(document: Mapping[str, Any] | None, campaign: Campaign) -> Total
     """The API's totals from the stored document (None: nothing counted yet, all zeros)."""
     document = document or {}
     overall = Counts.of(document)
-    updated_at = document.get("updated_at")
+    updated_at = document.get(UPDATED_AT)
     return TotalsOut(
         slug=campaign.slug,
         goal=campaign.goal,
         signed=overall.signed,
         confirmed=overall.confirmed,
         volunteers=overall.volunteers,
-        by_country=_breakdown(document.get("by_country")),
-        by_region=_breakdown(document.get("by_region")),
-        by_macro_region=_breakdown(document.get("by_macro_region")),
-        by_partner=_breakdown(document.get("by_partner")),
+        **{dimension: _breakdown(document.get(dimension)) for dimension in DIMENSIONS},
         updated_at=updated_at.astimezone(UTC) if isinstance(updated_at, datetime) else None,
     )
 

@@ -12,7 +12,8 @@ import asyncio
 import sys
 
 from counter.bootstrap import stores
-from counter.domain.recount import TotalsCounts, drift, recount, stored
+from counter.domain.recount import drift, recount, stored
+from counter.domain.totals_document import APPLIED, TotalsCounts
 from counter.repository.ledger import LedgerRepository
 from counter.repository.totals import TotalsRepository
 from counter.settings import StoreSettings
@@ -26,7 +27,7 @@ async def reconcile_campaign(
     """The drift found (empty: none); repaired when asked, unless the consumer kept moving."""
     for _ in range(ATTEMPTS):
         doc = await totals.counts(campaign_id)
-        applied: dict[str, int] = (doc or {}).get("applied", {})
+        applied: dict[str, int] = (doc or {}).get(APPLIED, {})
         expected: TotalsCounts = recount(
             [e async for e in ledger.of_campaign(campaign_id)], applied
         )
@@ -34,7 +35,7 @@ async def reconcile_campaign(
         if not found or not repair:
             return found
         version: int = (doc or {}).get("version", 0)
-        if await totals.replace_counts(campaign_id, version, expected):
+        if await totals.replace_counts(campaign_id, version, dict(expected)):
             return [f"{line} (repaired)" for line in found]
     return [f"{campaign_id}: the consumer kept moving; not repaired, try again"]
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import httpx
 from celery import Celery
+from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from mailer.addresses import AddressHasher
@@ -45,6 +46,7 @@ class MailerServices:
     audience: AudienceRepository  # recipients and suppressions, for the mailing previews
     webhook_events: WebhookEvents
     verifier: WebhookVerifier | None  # None: no webhook key configured, the webhook is 503
+    sendgrid: SendGridClient | None  # for sign-in emails; None: no API key, they are 503
 
     async def start(self) -> None:
         await self.kafka.start()
@@ -79,7 +81,14 @@ def bootstrap(settings: Settings, *, service: str) -> MailerServices:
             if key
             else None
         ),
+        sendgrid=SendGridClient.from_settings(settings)
+        if _has(settings.sendgrid_api_key)
+        else None,
     )
+
+
+def _has(key: SecretStr | None) -> bool:
+    return key is not None and bool(key.get_secret_value())
 
 
 @dataclass(frozen=True)

@@ -14,23 +14,52 @@ organiser, a duplicate is not. Everything known not to have been taken
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
+
+from pydantic import ValidationError
 
 from mailer import messages
 from mailer.messages import BodyTemplateError, Recipient, Sender
 from mailer.planning import retry_delay
 from mailer.repository import FAILED, FINAL, RETRYING, SENDING, SENT, UNKNOWN
-from mailer.repository.sending import SendingStore, as_utc
-from mailer.sendgrid import RateLimited, Refused, SendGridClient, Unavailable
+from mailer.repository.sending import as_utc
+from mailer.sendgrid import RateLimited, Refused, Unavailable
 from mailer.settings import Settings
-from mailer.specs import Spec
-from mobilise_events import LocalisedText
+from mailer.specs import NewsletterTask, SignupEmailTask, TaskRecipient, message_of, read_task
 from mobilise_runtime.logging import get_logger
 from mobilise_runtime.mongo import Document
 
 log = get_logger(__name__)
+Task = SignupEmailTask | NewsletterTask
+UNKNOWN_OUTCOME = "outcome unknown: an earlier attempt was cut off mid-request; not resent"
+
+
+class MailClient(Protocol):
+    """SendGrid's mail send (mailer.sendgrid.SendGridClient): its X-Message-Id, or one of its
+    errors (RateLimited, Unavailable, Refused)."""
+
+    def send(self, body: dict[str, Any]) -> str: ...
+
+
+class SendRecords(Protocol):
+    """What a send reads and writes (mailer.repository.sending.SendingStore): the batch, the
+    suppressions, the (supporter, message) claims, the send turns and the dead letters."""
+
+    def batch(self, task: Task) -> Document: ...
+    def existing_batch(self, batch_id: str) -> Document | None: ...
+    def blocked(self, campaign_id: str, recipients: Sequence[TaskRecipient]) -> set[str]: ...
+    def claim(
+        self, message: str, batch_id: str, campaign_id: str, supporter_keys: Sequence[str]
+    ) -> list[str]: ...
+    def start_sending(self, batch_id: str, campaign_id: str, turn: int, attempt: int) -> bool: ...
+    def turn_taken_at(self, batch_id: str, turn: int) -> datetime | None: ...
+    def set_state(self, batch_id: str, state: str, **fields: Any) -> None: ...
+    def dead_letter(self, batch: Document, keys: list[str], reason: str, attempts: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -39,47 +68,49 @@ class Retry:
     reason: str
 
 
-def message_of(spec: Spec) -> str:
-    """What (supporter, message) idempotency is about: a mailing, or one kind of email of a
-    campaign (one confirmation and one welcome per person and campaign, however often they sign)."""
-    if spec["kind"] == "newsletter":
-        return str(spec["mailing_id"])
-    return f"{spec['kind']}:{spec['campaign_id']}"
-
-
 @dataclass
 class Delivery:
-    store: SendingStore
-    client: SendGridClient
+    store: SendRecords
+    client: MailClient
     sender: Sender
     settings: Settings
 
-    def run(self, spec: Spec, attempt: int) -> Retry | None:
-        batch = self.store.batch(spec)
-        keys = [r["supporter_key"] for r in spec["recipients"]]
+    def receive(self, payload: object, attempt: int) -> Retry | None:
+        """Runs the task a worker took, once its payload reads as one. A payload that does not
+        is given up at once with the reason (its batch, if it names one, fails and is not queued
+        again): retrying the same payload would fail the same way."""
+        try:
+            task = read_task(payload)
+        except ValidationError as exc:
+            self._refuse(payload, _why(exc), attempt)
+            return None
+        return self.run(task, attempt)
+
+    def run(self, task: Task, attempt: int) -> Retry | None:
+        batch = self.store.batch(task)
+        keys = [r.supporter_key for r in task.recipients]
         if batch["state"] in FINAL:
             return None
         if batch["state"] == SENDING:
             if self._in_flight(batch.get("updated_at")):
                 return None  # another run of this task is mid-request: it records the outcome
-            reason = "outcome unknown: an earlier attempt was cut off mid-request; not resent"
-            self._give_up(batch, keys, UNKNOWN, reason, attempt)
+            self._give_up(batch, keys, UNKNOWN, UNKNOWN_OUTCOME, attempt)
             return None
-        recipients: list[dict[str, Any]] = spec["recipients"]
-        blocked = self.store.blocked(spec["campaign_id"], recipients)
-        allowed = [r for r in recipients if r["email_hash"] not in blocked]
-        claimed = self.store.claim(message_of(spec), batch["_id"], spec["campaign_id"], allowed)
+        blocked = self.store.blocked(task.campaign_id, task.recipients)
+        allowed = [r.supporter_key for r in task.recipients if r.email_hash not in blocked]
+        held = set(self.store.claim(message_of(task), task.batch_id, task.campaign_id, allowed))
+        claimed = [r for r in task.recipients if r.supporter_key in held]
         if not claimed:
             self._finish(batch, SENT, sent=0)
             return None
         try:
-            body = self._body(spec, claimed)
+            body = self._body(task, claimed)
         except BodyTemplateError as exc:
             self._give_up(batch, keys, FAILED, f"mailing text refused: {exc}", attempt)
             return None
         turn = _turn(batch)
-        if not self.store.start_sending(batch["_id"], spec["campaign_id"], turn, attempt):
-            self._turn_taken(spec, keys, turn, attempt)
+        if not self.store.start_sending(task.batch_id, task.campaign_id, turn, attempt):
+            self._turn_taken(task, keys, turn, attempt)
             return None
         try:
             message_id = self.client.send(body)
@@ -94,8 +125,22 @@ class Delivery:
             self._give_up(batch, keys, FAILED, str(exc), attempt)
             return None
         self._finish(batch, SENT, sent=len(claimed), message_id=message_id, attempts=attempt)
-        log.info("batch sent", batch=batch["_id"], sent=len(claimed), blocked=len(blocked))
+        log.info("batch sent", batch=task.batch_id, sent=len(claimed), blocked=len(blocked))
         return None
+
+    def _refuse(self, payload: object, reason: str, attempt: int) -> None:
+        named = payload.get("batch_id") if isinstance(payload, dict) else None
+        batch = self.store.existing_batch(named) if isinstance(named, str) else None
+        reason = f"task payload refused: {reason}"
+        if batch is None:
+            # No batch to fail: the dead letter alone says what was given up.
+            refused = {"_id": _refused_id(payload), "kind": "refused task"}
+            self.store.dead_letter(refused, [], reason, attempt)
+            log.error("task payload refused", dead_letter=refused["_id"], reason=reason)
+        elif batch["state"] in FINAL:
+            log.error("task payload refused; its batch had ended", batch=named, reason=reason)
+        else:
+            self._give_up(batch, [], FAILED, reason, attempt)
 
     def _in_flight(self, since: Any) -> bool:
         """Its turn taken (or marked "sending") so recently that its request may still be
@@ -104,17 +149,16 @@ class Delivery:
         window = timedelta(seconds=2 * self.settings.sendgrid_timeout_s)
         return since is not None and as_utc(since) > datetime.now(UTC) - window
 
-    def _turn_taken(self, spec: Spec, keys: list[str], turn: int, attempt: int) -> None:
+    def _turn_taken(self, task: Task, keys: list[str], turn: int, attempt: int) -> None:
         """Another run of this task took this send turn: it sends and records the outcome. Given
         up as unknown only if that run went quiet with the turn (cut off mid-request: it may have
         sent), unless the batch moved on meanwhile (finished, or its next turn is a retry's)."""
-        if self._in_flight(self.store.turn_taken_at(spec["batch_id"], turn)):
+        if self._in_flight(self.store.turn_taken_at(task.batch_id, turn)):
             return
-        batch = self.store.batch(spec)
+        batch = self.store.batch(task)
         if batch["state"] in FINAL or _turn(batch) != turn:
             return
-        reason = "outcome unknown: an earlier attempt was cut off mid-request; not resent"
-        self._give_up(batch, keys, UNKNOWN, reason, attempt)
+        self._give_up(batch, keys, UNKNOWN, UNKNOWN_OUTCOME, attempt)
 
     def _retry(
         self, batch: Document, keys: list[str], attempt: int, reason: str, **when: float
@@ -155,23 +199,22 @@ class Delivery:
             batch["_id"], state, sent=sent, failed=failed, suppressed=suppressed, **extra
         )
 
-    def _body(self, spec: Spec, claimed: list[dict[str, Any]]) -> dict[str, Any]:
-        title = LocalisedText(**spec["campaign_title"])
-        people = [_recipient(spec, r) for r in claimed]
-        if spec["kind"] == "newsletter":
+    def _body(self, task: Task, claimed: list[TaskRecipient]) -> dict[str, Any]:
+        people = [_recipient(task, r) for r in claimed]
+        if isinstance(task, NewsletterTask):
             bodies = messages.newsletter(
                 sender=self.sender,
-                mailing_id=spec["mailing_id"],
-                campaign_title=title,
-                subject=LocalisedText(**spec["subject"]),
-                body_template=LocalisedText(**spec["body_template"]),
+                mailing_id=task.mailing_id,
+                campaign_title=task.campaign_title,
+                subject=task.subject,
+                body_template=task.body_template,
                 recipients=people,
             )
             if len(bodies) != 1:  # planned batches hold one language and at most 1,000 people
-                raise ValueError(f"batch {spec['batch_id']} is not one request")
+                raise ValueError(f"batch {task.batch_id} is not one request")
             return bodies[0]
-        build = messages.confirmation if spec["kind"] == "confirmation" else messages.welcome
-        return build(sender=self.sender, campaign_title=title, recipient=people[0])
+        build = messages.confirmation if task.kind == "confirmation" else messages.welcome
+        return build(sender=self.sender, campaign_title=task.campaign_title, recipient=people[0])
 
 
 def _turn(batch: Document) -> int:
@@ -179,14 +222,26 @@ def _turn(batch: Document) -> int:
     return int(batch.get("turn") or 0)
 
 
-def _recipient(spec: Spec, r: dict[str, Any]) -> Recipient:
+def _recipient(task: Task, r: TaskRecipient) -> Recipient:
     return Recipient(
-        email=r["email"],
-        first_name=r["first_name"],
-        locale=r["locale"],
-        supporter_key=r["supporter_key"],
-        unsubscribe_token=r["unsubscribe_token"],
-        confirm_token=r.get("confirm_token"),
-        campaign_id=spec["campaign_id"],
-        signup_id=r.get("signup_id"),
+        email=r.email,
+        first_name=r.first_name,
+        locale=r.locale,
+        supporter_key=r.supporter_key,
+        unsubscribe_token=r.unsubscribe_token,
+        confirm_token=r.confirm_token,
+        campaign_id=task.campaign_id,
+        signup_id=r.signup_id,
     )
+
+
+def _why(exc: ValidationError) -> str:
+    """Where and why, without the values (they may be an address)."""
+    problems = exc.errors(include_input=False, include_url=False)
+    return "; ".join(f"{'.'.join(map(str, p['loc'])) or 'payload'}: {p['msg']}" for p in problems)
+
+
+def _refused_id(payload: object) -> str:
+    """The same for every delivery of the same payload: one dead letter, however often."""
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return "refused:" + hashlib.sha256(text.encode()).hexdigest()[:24]

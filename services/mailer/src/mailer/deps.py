@@ -15,6 +15,7 @@ from mailer.repository.audience import AudienceRepository
 from mailer.repository.mailing_requests import MailingRequests
 from mailer.repository.mailings import MailingsRepository
 from mailer.repository.webhook_events import WebhookEvents
+from mailer.sendgrid import SendGridClient
 from mailer.settings import Settings
 from mailer.signup_client import Organiser, SignupClient
 from mobilise_runtime.access import access_rule
@@ -37,6 +38,9 @@ WebhookEventsDep = Annotated[
 Mailings = Annotated[MailingsRepository, Depends(part_of(MailerServices, lambda s: s.mailings))]
 AudienceDep = Annotated[AudienceRepository, Depends(part_of(MailerServices, lambda s: s.audience))]
 Database = Annotated[ServiceDatabase, Depends(part_of(MailerServices, lambda s: s.database))]
+SendGridDep = Annotated[
+    SendGridClient | None, Depends(part_of(MailerServices, lambda s: s.sendgrid))
+]
 
 
 @access_rule("organiser")

@@ -1,6 +1,9 @@
 """The organisers' sign-in email (the console's one-time link): a SendGrid mail-send body, and
 sending it. Not a supporter's email: no unsubscribe link, no mail log, no retry — a sign-in that
-did not arrive is asked for again, and a link resent later would be one more live credential."""
+did not arrive is asked for again, and a link resent later would be one more live credential.
+
+mailer-api starts without a SendGrid key (its other routes need none): then its composition root
+has no client, and a sign-in email is a 503 that says which setting is missing."""
 
 from __future__ import annotations
 
@@ -12,13 +15,13 @@ from markupsafe import escape
 from mailer.domain.errors import Unavailable
 from mailer.messages import Sender
 from mailer.sendgrid import SendError, SendGridClient
-from mailer.settings import Settings
 from mobilise_runtime.catalogs import N_, wording
 from mobilise_runtime.locales import Locale, direction
 from mobilise_runtime.logging import get_logger
 
 log = get_logger(__name__)
 RETRY_AFTER_S = 10
+NOT_CONFIGURED_RETRY_S = 300
 SUBJECT = N_("Your sign-in link to the mobilise console")
 GREETING = N_("Hello %(name)s,")
 INVITATION = N_("Open this link to sign in to the console. It works once, for %(minutes)s minutes:")
@@ -58,12 +61,16 @@ def sign_in_body(
     }
 
 
-async def send_sign_in(settings: Settings, body: dict[str, Any]) -> None:
+async def send_sign_in(client: SendGridClient | None, body: dict[str, Any]) -> None:
+    if client is None:
+        raise Unavailable(
+            "sign-in emails are not configured: set MAILER_SENDGRID_API_KEY for mailer-api",
+            retry_after_s=NOT_CONFIGURED_RETRY_S,
+        )
     try:
-        client = SendGridClient.from_settings(settings)
         # The official client is blocking: off the event loop.
         await asyncio.to_thread(client.send, body)
-    except (SendError, ValueError) as exc:
+    except SendError as exc:
         log.warning("sign-in email not sent", error=str(exc))
         raise Unavailable(
             "the sign-in email could not be sent; try again shortly", retry_after_s=RETRY_AFTER_S

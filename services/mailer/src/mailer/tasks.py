@@ -10,7 +10,6 @@ from celery import Task
 from mailer import bootstrap
 from mailer.delivery import Delivery, Retry
 from mailer.queue import SEND_BATCH
-from mailer.specs import Spec
 from mailer.worker import app, settings
 
 
@@ -27,8 +26,9 @@ def _delivery() -> Delivery:
 
 
 @app.task(bind=True, name=SEND_BATCH, max_retries=None, ignore_result=True)
-def send_batch(self: Task[Any, Any], spec: Spec) -> None:
-    """Sends one SendGrid request's worth of mail (see mailer.delivery for the guarantees)."""
-    outcome = _delivery().run(spec, attempt=self.request.retries + 1)
+def send_batch(self: Task[Any, Any], payload: object) -> None:
+    """Sends one SendGrid request's worth of mail (mailer.specs' payload, validated here; see
+    mailer.delivery for the guarantees)."""
+    outcome = _delivery().receive(payload, attempt=self.request.retries + 1)
     if isinstance(outcome, Retry):
         raise self.retry(countdown=outcome.delay_s)

@@ -24,16 +24,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from counter.domain.m49 import macro_region
+from counter.domain.totals_document import CountName, Dimension, totals_increments
 from mobilise_events import (
     Event,
     Signup,
     SignupConfirmed,
     SignupsInvalidated,
-    SupporterErased,
     VolunteerRegistered,
 )
 
-COUNTS = ("signed", "confirmed", "volunteers")
 # What one event contributed to one entry's counts: (position, signed, confirmed, volunteers).
 Adjustment = tuple[str, int, int, int]
 
@@ -84,19 +83,21 @@ class Contribution:
     macro_region: str | None
     partner: str | None
 
+    def counts(self) -> dict[CountName, int]:
+        return {"signed": self.signed, "confirmed": self.confirmed, "volunteers": self.volunteers}
+
+    def keys(self) -> dict[Dimension, str | None]:
+        """Where it counts in each dimension of the totals (None: nowhere in that one)."""
+        return {
+            "by_country": self.country,
+            "by_region": self.region,
+            "by_macro_region": self.macro_region,
+            "by_partner": self.partner,
+        }
+
     def increments(self) -> dict[str, int]:
         """`$inc` paths for the campaign's totals document (zero counts left out)."""
-        counts = {c: getattr(self, c) for c in COUNTS if getattr(self, c)}
-        paths: dict[str, int] = dict(counts)
-        for dimension, key in (
-            ("by_country", self.country),
-            ("by_region", self.region),
-            ("by_macro_region", self.macro_region),
-            ("by_partner", self.partner),
-        ):
-            if key is not None:
-                paths.update({f"{dimension}.{key}.{c}": n for c, n in counts.items()})
-        return paths
+        return totals_increments(self.counts(), self.keys())
 
 
 Entries = MutableMapping[str, Entry]
@@ -112,15 +113,6 @@ def touched_entries(event: Event) -> list[str]:
         return [entry_id(event.campaign_id, k) for k in event.supporter_keys]
     if isinstance(event, Signup | SignupConfirmed):
         return [entry_id(event.campaign_id, event.supporter_key)]
-    return []
-
-
-def erased_entries(event: Event) -> list[str]:
-    """The ledger entries an erasure marks. An erasure counts nothing and changes no entry:
-    counts are no one's data, and the entry stays as it is, so that a replayed signup of this
-    person remains a repeat, never a new supporter."""
-    if isinstance(event, SupporterErased):
-        return [entry_id(s.campaign_id, s.supporter_key) for s in event.signups]
     return []
 
 

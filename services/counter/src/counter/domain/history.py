@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from counter.domain.errors import RangeRejected
+from counter.domain.totals_document import ZERO, Counts
 
 Bucket = Literal["minute", "hour"]
 STEP: dict[Bucket, timedelta] = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1)}
@@ -19,35 +20,6 @@ DEFAULT_SPAN: dict[Bucket, timedelta] = {
     "hour": timedelta(hours=24),
 }
 _SPAN_WORDS: dict[Bucket, str] = {"minute": "24 hours", "hour": "7 days"}
-
-
-@dataclass(frozen=True)
-class Counts:
-    signed: int = 0
-    confirmed: int = 0
-    volunteers: int = 0
-
-    @classmethod
-    def of(cls, stored: Any) -> Counts:
-        """Counts from a stored {signed, confirmed, volunteers} map; what is missing counts 0."""
-        if not isinstance(stored, Mapping):
-            return ZERO
-        return cls(*(_count(stored.get(name)) for name in ("signed", "confirmed", "volunteers")))
-
-    def __add__(self, other: Counts) -> Counts:
-        return Counts(
-            self.signed + other.signed,
-            self.confirmed + other.confirmed,
-            self.volunteers + other.volunteers,
-        )
-
-
-ZERO = Counts()
-
-
-def _count(value: Any) -> int:
-    # bool is an int to Python, but never a count.
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def floor(moment: datetime, bucket: Bucket) -> datetime:

@@ -6,14 +6,17 @@ exact even while the consumer runs (the ledger is written before the totals)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from counter.domain.aggregation import COUNTS, Entry, counts_at
-
-DIMENSIONS = ("by_country", "by_region", "by_macro_region", "by_partner")
-# A totals document's numbers (overall and per dimension), as stored or recounted.
-TotalsCounts = dict[str, Any]
+from counter.domain.aggregation import Entry, counts_at
+from counter.domain.totals_document import (
+    COUNTS,
+    DIMENSIONS,
+    Cell,
+    TotalsCounts,
+    zero_counts,
+)
 
 
 def _before(pos: str | None, applied: dict[str, int]) -> bool:
@@ -24,7 +27,7 @@ def _before(pos: str | None, applied: dict[str, int]) -> bool:
 
 
 def recount(entries: Iterable[Entry], applied: dict[str, int]) -> TotalsCounts:
-    totals: TotalsCounts = dict.fromkeys(COUNTS, 0) | {d: {} for d in DIMENSIONS}
+    totals = zero_counts()
     for e in entries:
         # Every position that counted something for the entry, each once (a signup confirmed at
         # once is one position), with what it counted (an invalidation: less than nothing).
@@ -42,22 +45,32 @@ def recount(entries: Iterable[Entry], applied: dict[str, int]) -> TotalsCounts:
                 DIMENSIONS, (e.country, e.region, e.macro_region, e.partner), strict=True
             ):
                 if key is not None:
-                    bucket = totals[dimension].setdefault(key, {})
-                    bucket[name] = bucket.get(name, 0) + n
+                    cell = totals[dimension].setdefault(key, {})
+                    cell[name] = cell.get(name, 0) + n
     return totals
 
 
-def stored(doc: dict[str, Any] | None) -> TotalsCounts:
+def stored(doc: Mapping[str, Any] | None) -> TotalsCounts:
     """The counts of a totals document in recount()'s shape (zeros dropped from the maps)."""
     doc = doc or {}
-    counts: TotalsCounts = {c: doc.get(c, 0) for c in COUNTS}
+    counts = zero_counts()
+    for c in COUNTS:
+        counts[c] = doc.get(c, 0)
     for dimension in DIMENSIONS:
         counts[dimension] = {
-            key: {c: n for c, n in values.items() if n}
-            for key, values in doc.get(dimension, {}).items()
-            if any(values.values())
+            key: _nonzero(cell)
+            for key, cell in doc.get(dimension, {}).items()
+            if any(cell.values())
         }
     return counts
+
+
+def _nonzero(cell: Mapping[str, int]) -> Cell:
+    kept = Cell()
+    for c in COUNTS:
+        if cell.get(c):
+            kept[c] = cell[c]
+    return kept
 
 
 def drift(expected: TotalsCounts, actual: TotalsCounts) -> list[str]:

@@ -10,35 +10,28 @@ from datetime import datetime
 from pymongo.errors import PyMongoError
 
 from counter.domain.errors import Unavailable
-from counter.repository.totals import hour_id
+from counter.domain.totals_document import (
+    HISTORY,
+    READ_HISTORY,
+    READ_TOTALS,
+    TOTALS,
+    hour_id,
+)
 from mobilise_runtime.mongo import Document, ServiceDatabase
 
 RETRY_AFTER_S = 2
-# What the read side shows; `applied` (the Kafka offsets) stays in the database.
-_TOTALS_FIELDS = {
-    "slug": 1,
-    "signed": 1,
-    "confirmed": 1,
-    "volunteers": 1,
-    "by_country": 1,
-    "by_region": 1,
-    "by_macro_region": 1,
-    "by_partner": 1,
-    "updated_at": 1,
-}
-_HISTORY_FIELDS = {"hour": 1, "minutes": 1}
 
 
 class TotalsQueries:
     def __init__(self, database: ServiceDatabase) -> None:
-        self._totals = database.db["totals"]
-        self._history = database.db["history"]
+        self._totals = database.db[TOTALS]
+        self._history = database.db[HISTORY]
 
     async def totals(self, campaign_id: str) -> Document | None:
         """The campaign's totals document (None before its first signup): one read, so its sums
         agree with each other."""
         try:
-            return await self._totals.find_one({"_id": campaign_id}, _TOTALS_FIELDS)
+            return await self._totals.find_one({"_id": campaign_id}, READ_TOTALS)
         except PyMongoError as exc:
             raise _unavailable() from exc
 
@@ -47,7 +40,7 @@ class TotalsQueries:
         # By _id: the primary index serves this, whatever other indexes exist.
         ids = [hour_id(campaign_id, hour) for hour in hours]
         try:
-            return await self._history.find({"_id": {"$in": ids}}, _HISTORY_FIELDS).to_list()
+            return await self._history.find({"_id": {"$in": ids}}, READ_HISTORY).to_list()
         except PyMongoError as exc:
             raise _unavailable() from exc
 

@@ -6,12 +6,12 @@ already applied, and is guarded by the version it read: if any other process wro
 meanwhile (a consumer that lost its partitions but did not know yet), whatever offsets that write
 moved, this one matches nothing and the batch fails instead of writing from a stale view. The
 writes hold the documents' locks (mobilise_runtime.locks): without them, FerretDB lets two
-writers racing from the same version both through."""
+writers racing from the same version both through.
+The documents' shape and ids: domain/totals_document.py."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import NamedTuple
 
 from pymongo import UpdateOne
@@ -19,22 +19,13 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from counter.domain.totals_document import CAMPAIGN_ID, HISTORY, HOUR, SLUG, TOTALS
 from mobilise_runtime.locks import DocumentLocks
 from mobilise_runtime.mongo import Document, bulk_write, only_duplicate_keys
 
 
 class StaleWriter(RuntimeError):
     """Another process applied events to a document this batch meant to write."""
-
-
-def applied_key(topic: str, partition: int) -> str:
-    # Per topic and partition: a document's events of one topic may come from several
-    # partitions (erasures). Topic names hold dots, which Mongo reads as paths.
-    return f"{topic.replace('.', '_')}_{partition}"
-
-
-def hour_id(campaign_id: str, at: datetime) -> str:
-    return f"{campaign_id}:{at.strftime('%Y-%m-%dT%H')}"
 
 
 class Change(NamedTuple):
@@ -102,14 +93,14 @@ class GuardedDocuments:
 
 class TotalsRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self.totals = GuardedDocuments(db["totals"], DocumentLocks(db, "totals"))
-        self.history = GuardedDocuments(db["history"], DocumentLocks(db, "history"))
-        self._totals = db["totals"]
-        self._history = db["history"]
+        self.totals = GuardedDocuments(db[TOTALS], DocumentLocks(db, TOTALS))
+        self.history = GuardedDocuments(db[HISTORY], DocumentLocks(db, HISTORY))
+        self._totals = db[TOTALS]
+        self._history = db[HISTORY]
 
     async def ensure_indexes(self) -> None:
-        await self._totals.create_index("slug")
-        await self._history.create_index([("campaign_id", 1), ("hour", 1)])
+        await self._totals.create_index(SLUG)
+        await self._history.create_index([(CAMPAIGN_ID, 1), (HOUR, 1)])
 
     async def counts(self, campaign_id: str) -> Document | None:
         return await self._totals.find_one({"_id": campaign_id})

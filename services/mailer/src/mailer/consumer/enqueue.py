@@ -1,13 +1,16 @@
-"""Queues the consumer's tasks on Celery (Redis), all of a call's tasks in one go."""
+"""Queues the consumer's send tasks on Celery (Redis), all of a call's tasks in one go, each as
+its JSON payload (mailer.specs)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
+from typing import Any
 
 from celery import Celery
 
 from mailer.queue import SEND_BATCH
-from mailer.specs import Spec
+from mailer.specs import SendTask, task_payload
 
 
 class TaskQueue:
@@ -15,12 +18,14 @@ class TaskQueue:
         self._queue = queue
         self._name = name
 
-    async def enqueue(self, specs: list[Spec]) -> None:
-        if specs:
+    async def enqueue(self, tasks: Sequence[SendTask]) -> None:
+        if tasks:
             # kombu's Redis client blocks: off the event loop, all tasks in one go.
-            await asyncio.to_thread(self._send_tasks, specs)
+            await asyncio.to_thread(self._send_tasks, [task_payload(t) for t in tasks])
 
-    def _send_tasks(self, specs: list[Spec]) -> None:
+    def _send_tasks(self, payloads: list[dict[str, Any]]) -> None:
         with self._queue.producer_or_acquire() as producer:
-            for spec in specs:
-                self._queue.send_task(SEND_BATCH, args=[spec], queue=self._name, producer=producer)
+            for payload in payloads:
+                self._queue.send_task(
+                    SEND_BATCH, args=[payload], queue=self._name, producer=producer
+                )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from mailer.addresses import AddressHasher
 from mailer.repository.audience import AudienceRepository
-from mailer.specs import Spec
+from mailer.specs import SendTask
 from mobilise_events import SupporterErased
 
 
@@ -17,7 +17,7 @@ class Erasure:
     _audience: AudienceRepository
     _hash: AddressHasher
 
-    async def erased(self, events: Sequence[SupporterErased]) -> list[Spec]:
+    async def erased(self, events: Sequence[SupporterErased]) -> list[SendTask]:
         for erased in events:
             keys = [s.supporter_key for s in erased.signups]
             await self._audience.erase(self._hash(erased.email), erased.occurred_at, keys)

@@ -21,7 +21,7 @@ from mailer.consumer.suppressions import Suppressions
 from mailer.repository.audience import AudienceRepository
 from mailer.repository.mailings import MailingsRepository
 from mailer.settings import Settings
-from mailer.specs import Spec
+from mailer.specs import SendTask
 from mobilise_events import (
     Event,
     MailingRequested,
@@ -33,7 +33,7 @@ from mobilise_events import (
 from mobilise_runtime.kafka import Received
 from mobilise_runtime.mongo import ServiceDatabase
 
-Effect = Callable[["MailerConsumer"], Callable[[list[Any]], Awaitable[list[Spec]]]]
+Effect = Callable[["MailerConsumer"], Callable[[list[Any]], Awaitable[Sequence[SendTask]]]]
 
 # Event → effect, in the order a batch applies them: erasures first (this batch's older signups
 # are dropped), mailings last (their plans see this batch's recipients and suppressions).
@@ -95,16 +95,16 @@ class MailerConsumer:
 
     async def handle(self, batch: list[Received]) -> None:
         events = await self._audience.not_anonymised([r.event for r in batch])
-        specs: list[Spec] = []
+        tasks: list[SendTask] = []
         for kind, effect in EFFECTS:
             of_kind = [e for e in events if isinstance(e, kind)]
             if of_kind:
-                specs += await effect(self)(of_kind)
-        await self.tasks.enqueue(specs)
+                tasks += await effect(self)(of_kind)
+        await self.tasks.enqueue(tasks)
 
-    async def confirmed(self, events: Sequence[SignupConfirmed]) -> list[Spec]:
+    async def confirmed(self, events: Sequence[SignupConfirmed]) -> list[SendTask]:
         await self._audience.record_confirmations(events)
         return []
 
-    async def mailings_requested(self, events: Sequence[MailingRequested]) -> list[Spec]:
-        return [spec for event in events for spec in await self.plans.plan(event)]
+    async def mailings_requested(self, events: Sequence[MailingRequested]) -> list[SendTask]:
+        return [task for event in events for task in await self.plans.plan(event)]

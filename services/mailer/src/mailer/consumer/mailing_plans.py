@@ -9,8 +9,8 @@ from mailer.campaigns import CampaignTitles
 from mailer.planning import plan
 from mailer.repository.audience import AudienceRepository
 from mailer.repository.mailings import MailingsRepository
-from mailer.specs import Spec, person
-from mobilise_events import MailingRequested
+from mailer.specs import NewsletterTask, person
+from mobilise_events import LocalisedText, MailingRequested
 from mobilise_runtime.logging import get_logger
 from mobilise_runtime.mongo import Document
 
@@ -24,7 +24,7 @@ class MailingPlans:
     _titles: CampaignTitles
     _batch_size: int
 
-    async def plan(self, event: MailingRequested) -> list[Spec]:
+    async def plan(self, event: MailingRequested) -> list[NewsletterTask]:
         """The mailing's plan (fixed the first time), then a task for each unfinished batch."""
         mailing_id = str(event.mailing_id)
         recipients = await self._audience.of_campaign(event.campaign_id)
@@ -40,26 +40,25 @@ class MailingPlans:
 
     async def batch_tasks(
         self, mailing: Document, batches: list[Document], recipients: list[Document]
-    ) -> list[Spec]:
+    ) -> list[NewsletterTask]:
         if not batches:
             return []
         by_key = {r["supporter_key"]: r for r in recipients}
         slug = next(iter(by_key.values()))["campaign_slug"] if by_key else mailing["campaign_id"]
-        title = (await self._titles.title(slug)).model_dump()
-        common = {
-            "kind": "newsletter",
-            "campaign_id": mailing["campaign_id"],
-            "mailing_id": mailing["_id"],
-            "campaign_title": title,
-            "subject": mailing["subject"],
-            "body_template": mailing["body_template"],
-        }
+        title = await self._titles.title(slug)
+        subject = LocalisedText.model_validate(mailing["subject"])
+        body_template = LocalisedText.model_validate(mailing["body_template"])
         return [
-            {
-                **common,
-                "batch_id": batch["_id"],
+            NewsletterTask(
+                kind="newsletter",
+                batch_id=batch["_id"],
+                campaign_id=mailing["campaign_id"],
+                mailing_id=mailing["_id"],
+                campaign_title=title,
+                subject=subject,
+                body_template=body_template,
                 # Someone erased since the plan is no longer there: left out (and counted so).
-                "recipients": [person(by_key[k]) for k in batch["supporter_keys"] if k in by_key],
-            }
+                recipients=tuple(person(by_key[k]) for k in batch["supporter_keys"] if k in by_key),
+            )
             for batch in batches
         ]

@@ -12,8 +12,15 @@ from mailer.addresses import AddressHasher
 from mailer.campaigns import CampaignTitles
 from mailer.repository.audience import AudienceRepository, recipient_id
 from mailer.repository.mailings import MailingsRepository
-from mailer.specs import CONFIRMATION, WELCOME, Spec, email_spec, email_supporter_key
-from mobilise_events import Signup
+from mailer.specs import (
+    CONFIRMATION,
+    WELCOME,
+    EmailKind,
+    SignupEmailTask,
+    email_supporter_key,
+    email_task,
+)
+from mobilise_events import LocalisedText, Signup
 from mobilise_runtime.mongo import Document
 
 
@@ -24,7 +31,7 @@ class SignupEmails:
     _titles: CampaignTitles
     _hash: AddressHasher
 
-    async def record(self, signups: Sequence[Signup]) -> list[Spec]:
+    async def record(self, signups: Sequence[Signup]) -> list[SignupEmailTask]:
         """The signups' recipients written; their emails' tasks, to be queued."""
         hashed = [(e, self._hash(e.email)) for e in signups]
         # A signup older than its person's erasure is a replay: never written, so it cannot
@@ -41,37 +48,39 @@ class SignupEmails:
         # while the signup was in flight could not name it.
         await self._audience.forget([*dropped, *((e, erased[h]) for e, h in replayed)])
         skip = {id(e) for e, _ in replayed}
-        specs = [await self._email(e, h) for e, h in hashed if id(e) not in skip]
+        tasks = [await self._email(e, h) for e, h in hashed if id(e) not in skip]
         # One task per email even if its person signed twice in this batch (the last one wins,
         # as in their recipient document); its batch recorded before it is queued.
-        specs = list({s["batch_id"]: s for s in specs}.values())
-        await self._mailings.record_emails(specs)
-        return specs
+        tasks = list({t.batch_id: t for t in tasks}.values())
+        await self._mailings.record_emails(tasks)
+        return tasks
 
-    async def _email(self, event: Signup, email_hash: str) -> Spec:
-        kind = CONFIRMATION if event.double_opt_in and event.confirm_token else WELCOME
-        title = (await self._titles.title(event.campaign_slug)).model_dump()
+    async def _email(self, event: Signup, email_hash: str) -> SignupEmailTask:
+        kind: EmailKind = CONFIRMATION if event.double_opt_in and event.confirm_token else WELCOME
+        title = await self._titles.title(event.campaign_slug)
         source = {**event.model_dump(mode="json"), "email_hash": email_hash}
-        return email_spec(kind, event.campaign_id, event.supporter_key, title, source)
+        return email_task(kind, event.campaign_id, event.supporter_key, title, source)
 
-    async def rebuilt(self, batches: list[Document]) -> list[Spec]:
+    async def rebuilt(self, batches: list[Document]) -> list[SignupEmailTask]:
         """Signup emails rebuilt from their recipient documents (all read in one query). One
         erased or forgotten since gets a task that sends nothing: its batch ends "sent" with
         the email counted suppressed, written by the worker like any batch."""
         keys = {b["_id"]: recipient_id(b["campaign_id"], email_supporter_key(b)) for b in batches}
         found = await self._audience.recipients(keys.values())
-        specs = []
+        tasks = []
         for batch in batches:
             campaign_id, recipient = batch["campaign_id"], found.get(keys[batch["_id"]])
             slug = recipient.get("campaign_slug") if recipient else None
             title = (
-                (await self._titles.title(slug)).model_dump()
+                await self._titles.title(slug)
                 if slug
-                else {"fr": campaign_id, "en": campaign_id}  # nothing is sent: no title needed
+                else LocalisedText(
+                    fr=campaign_id, en=campaign_id
+                )  # nothing is sent: no title needed
             )
             key = email_supporter_key(batch)
-            specs.append(email_spec(batch["kind"], campaign_id, key, title, recipient))
-        return specs
+            tasks.append(email_task(batch["kind"], campaign_id, key, title, recipient))
+        return tasks
 
 
 def _erased_after(erasures: dict[str, datetime], signup: Signup, email_hash: str) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from mailer.addresses import AddressHasher
 from mailer.repository.audience import AudienceRepository
-from mailer.specs import Spec
+from mailer.specs import SendTask
 from mobilise_events import SupporterUnsubscribed
 
 
@@ -17,7 +17,7 @@ class Suppressions:
     _audience: AudienceRepository
     _hash: AddressHasher
 
-    async def unsubscribed(self, events: Sequence[SupporterUnsubscribed]) -> list[Spec]:
+    async def unsubscribed(self, events: Sequence[SupporterUnsubscribed]) -> list[SendTask]:
         await self._audience.suppress(
             [
                 {

@@ -22,6 +22,7 @@ from mailer.repository import (
     RETRYING,
     SENDING,
 )
+from mailer.specs import SignupEmailTask
 from mobilise_events import MailingRequested
 from mobilise_runtime.mongo import Document, insert_new
 
@@ -115,22 +116,22 @@ class MailingsRepository:
             return existing
         return mailing
 
-    async def record_emails(self, specs: Sequence[Document]) -> None:
+    async def record_emails(self, tasks: Sequence[SignupEmailTask]) -> None:
         """The batch documents of confirmation and welcome emails, written before their tasks are
         queued so that a lost task leaves a batch `stalled_batches` finds. Insert-once: a replay
         (or the same person signing again) leaves the first, however far its sending went."""
         now = datetime.now(UTC)
         docs = [
             {
-                "_id": spec["batch_id"],
-                "kind": spec["kind"],
+                "_id": task.batch_id,
+                "kind": task.kind,
                 "mailing_id": None,
-                "campaign_id": spec["campaign_id"],
-                "size": len(spec["recipients"]),
+                "campaign_id": task.campaign_id,
+                "size": len(task.recipients),
                 "state": QUEUED,
                 "created_at": now,
             }
-            for spec in specs
+            for task in tasks
         ]
         await insert_new(self._batches, docs)
 

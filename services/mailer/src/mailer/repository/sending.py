@@ -21,6 +21,7 @@ from mailer.repository import (
     QUEUED,
     SUPPRESSIONS,
 )
+from mailer.specs import NewsletterTask, SignupEmailTask, TaskRecipient
 from mobilise_runtime.mongo import Document, already_there
 
 
@@ -40,69 +41,71 @@ class SendingStore:
         self._dead = db[DEAD_LETTERS]
         self._sends = db[MAIL_SENDS]
 
-    def batch(self, spec: dict[str, Any]) -> Document:
+    def batch(self, task: SignupEmailTask | NewsletterTask) -> Document:
         """The batch's document, written by the consumer before it queued the task. Created here
         only for a task queued by a consumer that did not write it yet (an older version)."""
-        found = self._batches.find_one({"_id": spec["batch_id"]})
+        found = self.existing_batch(task.batch_id)
         if found is not None:
             return found
         doc = {
-            "_id": spec["batch_id"],
-            "kind": spec["kind"],
-            "mailing_id": spec.get("mailing_id"),
-            "campaign_id": spec["campaign_id"],
-            "size": len(spec["recipients"]),
+            "_id": task.batch_id,
+            "kind": task.kind,
+            "mailing_id": task.mailing_id if isinstance(task, NewsletterTask) else None,
+            "campaign_id": task.campaign_id,
+            "size": len(task.recipients),
             "state": QUEUED,
             "created_at": _now(),
         }
         try:
             self._batches.insert_one(doc)
         except DuplicateKeyError:
-            return self.batch(spec)
+            return self.batch(task)
         return doc
 
-    def blocked(self, campaign_id: str, recipients: Sequence[dict[str, Any]]) -> set[str]:
+    def existing_batch(self, batch_id: str) -> Document | None:
+        return self._batches.find_one({"_id": batch_id})
+
+    def blocked(self, campaign_id: str, recipients: Sequence[TaskRecipient]) -> set[str]:
         """Email hashes of these recipients that must not be mailed: suppressed for this campaign
         or everywhere, or erased after they signed."""
         if not recipients:
             return set()
-        ids = [i for r in recipients for i in suppression_ids(r["email_hash"], campaign_id)]
+        ids = [i for r in recipients for i in suppression_ids(r.email_hash, campaign_id)]
         found = {d["email_hash"] for d in self._suppressions.find({"_id": {"$in": ids}})}
-        hashes = list({r["email_hash"] for r in recipients})
+        hashes = list({r.email_hash for r in recipients})
         erased = {d["_id"]: d["erased_at"] for d in self._erasures.find({"_id": {"$in": hashes}})}
         for r in recipients:
-            erased_at = erased.get(r["email_hash"])
-            signed_at = r.get("signed_at")
-            if erased_at is not None and (signed_at is None or erased_at >= as_utc(signed_at)):
-                found.add(r["email_hash"])
+            erased_at = erased.get(r.email_hash)
+            if erased_at is not None and (r.signed_at is None or erased_at >= as_utc(r.signed_at)):
+                found.add(r.email_hash)
         return found
 
     def claim(
-        self, message: str, batch_id: str, campaign_id: str, recipients: Sequence[dict[str, Any]]
-    ) -> list[dict[str, Any]]:
-        """The recipients whose (supporter, message) this batch holds: newly claimed, or claimed
+        self, message: str, batch_id: str, campaign_id: str, supporter_keys: Sequence[str]
+    ) -> list[str]:
+        """The supporters whose (supporter, message) this batch holds: newly claimed, or claimed
         by an earlier attempt of this same batch. Anyone claimed by another batch is left out."""
         docs = [
             {
-                "_id": f"{message}:{r['supporter_key']}",
+                "_id": f"{message}:{key}",
                 "batch_id": batch_id,
                 "campaign_id": campaign_id,
-                "supporter_key": r["supporter_key"],
+                "supporter_key": key,
                 "claimed_at": _now(),
             }
-            for r in recipients
+            for key in supporter_keys
         ]
         if not docs:
             return []
         try:
             self._log.insert_many(docs, ordered=False)
-            return list(recipients)
+            return list(supporter_keys)
         except BulkWriteError as exc:
             taken = [docs[i]["_id"] for i in already_there(exc)]
         # A claim reduced by retention (no batch id) was sent long ago, by another batch.
         owners = {d["_id"]: d.get("batch_id") for d in self._log.find({"_id": {"$in": taken}})}
         elsewhere = {i for i, owner in owners.items() if owner != batch_id}
-        return [r for r, d in zip(recipients, docs, strict=True) if d["_id"] not in elsewhere]
+        return [k for k, d in zip(supporter_keys, docs, strict=True) if d["_id"] not in elsewhere]
 
     def start_sending(self, batch_id: str, campaign_id: str, turn: int, attempt: int) -> bool:
         """Takes the batch's send turn, unless another run of its task (a task queued twice) took

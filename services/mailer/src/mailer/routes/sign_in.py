@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from mailer.access import AdminDep
-from mailer.deps import SettingsDep
+from mailer.deps import SendGridDep, SettingsDep
 from mailer.messages import Sender
 from mailer.sign_in_email import send_sign_in, sign_in_body
 from mobilise_runtime.locales import Locale
@@ -31,11 +31,13 @@ class SignInEmailIn(BaseModel):
     responses={
         401: {"description": "No or unknown organiser token"},
         403: {"description": "Not an admin"},
-        503: {"description": "SendGrid did not take the email"},
+        503: {"description": "SendGrid did not take the email, or mailer-api has no SendGrid key"},
     },
     summary="Mail an organiser their one-time console sign-in link (admin: the signup service)",
 )
-async def send_sign_in_email(body: SignInEmailIn, _: AdminDep, settings: SettingsDep) -> Response:
+async def send_sign_in_email(
+    body: SignInEmailIn, _: AdminDep, settings: SettingsDep, sendgrid: SendGridDep
+) -> Response:
     message = sign_in_body(
         sender=Sender.from_settings(settings),
         email=body.email,
@@ -44,5 +46,5 @@ async def send_sign_in_email(body: SignInEmailIn, _: AdminDep, settings: Setting
         minutes=body.minutes,
         locale=body.locale,
     )
-    await send_sign_in(settings, message)
+    await send_sign_in(sendgrid, message)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -42,10 +42,6 @@ class SignInClaim:
     nonce: str
 
 
-def new_key() -> str:
-    return Fernet.generate_key().decode()
-
-
 class Tokens:
     def __init__(self, keys: str, *, confirm_max_age_s: int) -> None:
         try:
