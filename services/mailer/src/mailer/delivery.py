@@ -14,9 +14,10 @@ organiser, a duplicate is not. Everything known not to have been taken
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from mailer import messages
 from mailer.messages import BodyTemplateError, Recipient, Sender
@@ -29,8 +30,10 @@ from mailer.specs import Spec
 from mobilise_events import LocalisedText
 from mobilise_runtime.logging import get_logger
 from mobilise_runtime.mongo import Document
+from mobilise_runtime.store_outage import ride_out_blocking
 
 log = get_logger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -84,18 +87,38 @@ class Delivery:
         try:
             message_id = self.client.send(body)
         except RateLimited as exc:
-            return self._retry(batch, keys, attempt, str(exc), not_before_s=exc.retry_after_s)
+            reason, wait_s = str(exc), exc.retry_after_s
+            return self._record(
+                lambda: self._retry(batch, keys, attempt, reason, not_before_s=wait_s)
+            )
         except Unavailable as exc:
+            reason = str(exc)
             if exc.maybe_sent:
-                self._give_up(batch, keys, UNKNOWN, f"outcome unknown: {exc}", attempt)
+                unknown = f"outcome unknown: {reason}"
+                self._record(lambda: self._give_up(batch, keys, UNKNOWN, unknown, attempt))
                 return None
-            return self._retry(batch, keys, attempt, str(exc))
+            return self._record(lambda: self._retry(batch, keys, attempt, reason))
         except Refused as exc:
-            self._give_up(batch, keys, FAILED, str(exc), attempt)
+            reason = str(exc)
+            self._record(lambda: self._give_up(batch, keys, FAILED, reason, attempt))
             return None
-        self._finish(batch, SENT, sent=len(claimed), message_id=message_id, attempts=attempt)
+        self._record(
+            lambda: self._finish(
+                batch, SENT, sent=len(claimed), message_id=message_id, attempts=attempt
+            )
+        )
         log.info("batch sent", batch=batch["_id"], sent=len(claimed), blocked=len(blocked))
         return None
+
+    def _record(self, outcome: Callable[[], T]) -> T:
+        """A send's outcome, once the request went: written whatever the store's outage (within
+        `store_wait_s`); the task's retry would find its own turn taken and learn nothing."""
+        return ride_out_blocking(
+            outcome,
+            process="mailer-worker",
+            what="a send's outcome",
+            within_s=self.settings.store_wait_s,
+        )
 
     def _in_flight(self, since: Any) -> bool:
         """Its turn taken (or marked "sending") so recently that its request may still be

@@ -12,6 +12,7 @@ from mailer.delivery import Delivery, Retry
 from mailer.queue import SEND_BATCH
 from mailer.specs import Spec
 from mailer.worker import app, settings
+from mobilise_runtime.store_outage import ride_out_blocking
 
 
 @app.task(name="mailer.ping")
@@ -29,6 +30,14 @@ def _delivery() -> Delivery:
 @app.task(bind=True, name=SEND_BATCH, max_retries=None, ignore_result=True)
 def send_batch(self: Task[Any, Any], spec: Spec) -> None:
     """Sends one SendGrid request's worth of mail (see mailer.delivery for the guarantees)."""
-    outcome = _delivery().run(spec, attempt=self.request.retries + 1)
+    attempt = self.request.retries + 1
+    # A store outage is waited out here (bounded): a task failed on it would wait for the
+    # stalled-batch sweep (requeue_after_s) to be queued again.
+    outcome = ride_out_blocking(
+        lambda: _delivery().run(spec, attempt=attempt),
+        process="mailer-worker",
+        what=f"batch {spec['batch_id']}",
+        within_s=settings.store_wait_s,
+    )
     if isinstance(outcome, Retry):
         raise self.retry(countdown=outcome.delay_s)
