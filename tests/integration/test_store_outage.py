@@ -9,12 +9,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 from pymongo import MongoClient
 
 from devstack.config import StackConfig
 from devstack.harness.infra import kill_infra, restart_infra
 from devstack.harness.mailer import Mailer, publish, standin, wait_until
-from devstack.harness.processes import Running, running, service_env
+from devstack.harness.processes import Running, free_port, running, service_env
 from devstack.harness.signup import projector_env, signup_api
 from mobilise_events import PledgeSigned
 from mobilise_runtime.mongo import Document
@@ -41,6 +42,17 @@ def _pledge(campaign: dict[str, Any], n: int) -> PledgeSigned:
     )
 
 
+def _unavailable(port: int) -> float:
+    """counter-consumer's mobilise_store_unavailable, from its metrics port."""
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    (line,) = [
+        line
+        for line in text.splitlines()
+        if line.startswith('mobilise_store_unavailable{process="counter-consumer"}')
+    ]
+    return float(line.rsplit(" ", 1)[1])
+
+
 def _all_said(processes: list[Running], text: str) -> bool:
     return all(text in p.output() for p in processes)
 
@@ -49,10 +61,12 @@ async def test_consumers_wait_for_the_store_and_carry_on(
     stack: StackConfig, shared_settings: SharedSettings, unique: str, tmp_path: Path
 ) -> None:
     counter_db = f"counter_{unique}"
+    metrics = free_port()
     counter_env = service_env(
         shared_settings,
         COUNTER_MONGO_DATABASE=counter_db,
         COUNTER_CONSUMER_GROUP=f"counter-{unique}",
+        MOBILISE_METRICS_PORT=str(metrics),
     )
     mongo: MongoClient[Document] = MongoClient(shared_settings.mongo_url)
     with (
@@ -86,6 +100,7 @@ async def test_consumers_wait_for_the_store_and_carry_on(
                         what="every consumer waiting for the store",
                     )
                     assert all(p.process.poll() is None for p in consumers)
+                    assert _unavailable(metrics) == 1.0
                 finally:
                     restart_infra(stack, "ferretdb")
 
@@ -98,6 +113,7 @@ async def test_consumers_wait_for_the_store_and_carry_on(
 
                 wait_until(lambda: caught_up() or None, what="all caught up", timeout=90)
                 wait_until(lambda: _all_said(consumers, BACK) or None, what="store back logged")
+                assert _unavailable(metrics) == 0.0
                 exited = [p.process.args for p in consumers if p.process.poll() is not None]
                 assert not exited, f"exited during the outage: {exited}"
         finally:
