@@ -5,10 +5,11 @@ once); handlers make their effects idempotent. A message that is not a valid eve
 whose handling raises an error that says it can never be applied (EventRejected, or one of the
 service's `rejects`: a domain or validation error, never an infrastructure one), goes to the
 dead-letter topic with the reason, counted in `mobilise_events_dead_lettered_total`, and the
-partition moves on. A store that does not answer (FerretDB/MongoDB stopped or restarting) is
-waited for: the batch is handed over again with bounded backoff until it is applied
-(mobilise_runtime.store_outage), its offsets still uncommitted. Any other error stops the consumer
-without committing."""
+partition moves on. A commit the group refuses (the partitions went to another member meanwhile)
+is logged and the consumer goes on: the new owner applies the batch again. A store that does not
+answer (FerretDB/MongoDB stopped or restarting) is waited for: the batch is handed over again with
+bounded backoff until it is applied (mobilise_runtime.store_outage), its offsets still
+uncommitted. Any other error stops the consumer without committing."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
+from aiokafka.errors import CommitFailedError, IllegalStateError
 from aiokafka.structs import ConsumerRecord
 from bson.errors import InvalidDocument
 from prometheus_client import Counter
@@ -207,7 +209,21 @@ class EventConsumer:
                 stop=stop,
                 also=self._unavailable,
             )
-        await self._consumer.commit({tp: records[-1].offset + 1 for tp, records in batches.items()})
+        try:
+            await self._consumer.commit(
+                {tp: records[-1].offset + 1 for tp, records in batches.items()}
+            )
+        except (CommitFailedError, IllegalStateError) as exc:
+            # The group gave these partitions to another member while this one applied the batch
+            # (it was frozen, or cut off from the broker, past its session): its writes are
+            # idempotent, and the new owner reads the batch again from the last commit. This
+            # member rejoins and goes on; it used to exit here.
+            log.warning(
+                "batch applied, offsets not committed: the partitions moved to another member",
+                group=self._group_id,
+                partitions=_names(batches),
+                error=f"{type(exc).__name__}: {exc}",
+            )
 
     async def _apply(self, batch: list[tuple[Received, ConsumerRecord]]) -> None:
         """Hand the batch over; if it is refused, find the events that are refused on their own
