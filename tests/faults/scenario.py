@@ -30,6 +30,7 @@ from tests.faults.topics import confirmed_so_far, signed_so_far
 PLEDGES = 300
 TAIL = 80  # of them sent once the fault is over: what supporters see after it
 RATE = 40.0  # requests a second: each part lasts a few seconds
+OUTAGE_S = 150  # the longest a retried call waits (a broker restart took over 60 s at load 29)
 SETTLE_S = 90  # a restarted member waits out the lost one's session (10 s), tasks their requeue
 
 
@@ -87,8 +88,9 @@ def _p99(seconds: list[float]) -> float:
 
 
 async def _retrying(call: Callable[[], httpx.Response], *, what: str) -> httpx.Response:
-    """An organiser's or supporter's call, repeated after a 503 or no answer (bounded)."""
-    deadline = time.monotonic() + 60
+    """An organiser's or supporter's call, repeated after a 503 or no answer (bounded: longer
+    than a broker's restart on a busy machine)."""
+    deadline = time.monotonic() + OUTAGE_S
     while True:
         try:
             response = await asyncio.to_thread(call)
@@ -96,7 +98,7 @@ async def _retrying(call: Callable[[], httpx.Response], *, what: str) -> httpx.R
                 return response
         except httpx.TransportError:
             pass
-        assert time.monotonic() < deadline, f"{what}: no answer but 503 for 60 s"
+        assert time.monotonic() < deadline, f"{what}: no answer but 503 for {OUTAGE_S} s"
         await asyncio.sleep(0.5)
 
 
@@ -312,7 +314,7 @@ async def _run(
 async def _published(stack: Stack, event: MailingRequested) -> None:
     """As the mailer API publishes it (the API is not part of the fault suite), retried while
     Kafka is away."""
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + OUTAGE_S
     while True:
         try:
             await asyncio.wait_for(publish(stack.shared, event, key=event.campaign_id), timeout=10)

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 from prometheus_client import REGISTRY
-from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
+from pymongo.errors import AutoReconnect, OperationFailure, ServerSelectionTimeoutError
 
 from mobilise_runtime import store_outage
 from mobilise_runtime.store_outage import ride_out, ride_out_blocking
@@ -89,3 +89,20 @@ def test_blocking_code_waits_within_its_bound() -> None:
     with pytest.raises(AutoReconnect):
         ride_out_blocking(forever, process="t-b", what="x", within_s=0.2)
     assert 3 < forever.calls < 100
+
+
+async def test_ferretdb_cancelling_requests_as_it_stops_is_an_outage() -> None:
+    """FerretDB stopping answers what it was serving InternalError "context canceled" (the fault
+    suite's FerretDB scenario, seed 920162: signup-projector exited on it)."""
+    canceled = OperationFailure(
+        "[msg_insert.go:168 handler.(*Handler).MsgInsert] [db.go:134 fsql.(*DB).InTransaction] "
+        "context canceled",
+        code=1,
+    )
+    flaky = Flaky(2, canceled)
+    got = await ride_out(flaky.async_call, process="t-c", what="x", stop=asyncio.Event())
+    assert (got, flaky.calls) == ("written", 3)
+    assert ride_out_blocking(Flaky(1, canceled), process="t-c", what="x", within_s=5)
+    other = OperationFailure("InternalError: something else", code=1)
+    with pytest.raises(OperationFailure, match="something else"):
+        await ride_out(Flaky(1, other).async_call, process="t", what="x", stop=asyncio.Event())

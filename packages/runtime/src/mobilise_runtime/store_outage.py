@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from prometheus_client import Counter, Gauge
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, OperationFailure
 
 from mobilise_runtime.logging import get_logger
 
@@ -26,9 +26,25 @@ log = get_logger(__name__)
 T = TypeVar("T")
 
 # PyMongo's errors for "no answer from the store": AutoReconnect (its NetworkTimeout,
-# NotPrimaryError — FerretDB shutting down answers "shutdown in progress" — and
+# NotPrimaryError — MongoDB shutting down answers "shutdown in progress" — and
 # ServerSelectionTimeoutError) and WaitQueueTimeoutError all derive from it.
 STORE_UNAVAILABLE: tuple[type[Exception], ...] = (ConnectionFailure,)
+# FerretDB stopping (SIGTERM) cancels the requests it is serving and answers them InternalError
+# (code 1) "… context canceled": the store going away, not anything wrong with the request.
+INTERNAL_ERROR = 1
+
+
+def unavailable(exc: Exception) -> bool:
+    """Whether `exc` says the store could not serve the call (stopped, restarting, unreachable)."""
+    if isinstance(exc, STORE_UNAVAILABLE):
+        return True
+    return (
+        isinstance(exc, OperationFailure)
+        and exc.code == INTERNAL_ERROR
+        and "context canceled" in str(exc)
+    )
+
+
 FIRST_DELAY_S = 0.5
 MAX_DELAY_S = 5.0
 
@@ -97,8 +113,8 @@ async def ride_out(
     while True:
         try:
             result = await call()
-        except (*STORE_UNAVAILABLE, *also) as exc:
-            if stop.is_set():
+        except Exception as exc:
+            if not (unavailable(exc) or isinstance(exc, also)) or stop.is_set():
                 raise
             delay = backoff.failed(exc)
             with contextlib.suppress(TimeoutError):
@@ -116,7 +132,9 @@ def ride_out_blocking(call: Callable[[], T], *, process: str, what: str, within_
     while True:
         try:
             result = call()
-        except STORE_UNAVAILABLE as exc:
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
             delay = backoff.failed(exc)
             if time.monotonic() + delay > deadline:
                 raise
