@@ -97,11 +97,13 @@ def settle(counter_url: str, want: dict[str, Totals], *, timeout: float, seed: i
         time.sleep(0.5)
 
 
-def wait(check: Callable[[], bool], *, what: str, timeout: float = 60) -> None:
+def wait(
+    check: Callable[[], bool], *, what: str, timeout: float = 60, every_s: float = 0.3
+) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, f"{what}: not after {timeout} s"
-        time.sleep(0.3)
+        time.sleep(every_s)
 
 
 Key = tuple[str, str, str]  # campaign id, email, kind
@@ -145,6 +147,23 @@ def cut_off(stack: Stack, owed: set[Key], keys: dict[tuple[str, str], str]) -> s
         for campaign, email, kind in owed
         if email_batch_id(kind, campaign, keys[(campaign, email)]) in unknown
     }
+
+
+def newsletter_plan(stack: Stack, mailing_id: str) -> tuple[set[str], set[str]]:
+    """The supporter keys of the newsletter's fixed plan, and those of its batches given up as
+    "unknown" (cut off mid-send: the mailer's own record that they may not have gone)."""
+    db = stack.mailer.db
+    mailing = db["mailings"].find_one({"_id": mailing_id})
+    assert mailing is not None, f"the newsletter {mailing_id} was never planned"
+    ours = {"mailing_id": mailing_id, "plan": mailing["plan"]}
+    states = {b["_id"]: b["state"] for b in db["mail_batches"].find(ours, {"state": 1})}
+    planned: set[str] = set()
+    given_up: set[str] = set()
+    for members in db["mail_batch_members"].find(ours):
+        planned |= set(members["supporter_keys"])
+        if states[members["_id"]] == UNKNOWN:
+            given_up |= set(members["supporter_keys"])
+    return planned, given_up
 
 
 def mails_settle(
@@ -201,29 +220,98 @@ def check_mails(
 
 
 def check_newsletter(
-    messages: list[dict[str, Any]], mailing_id: str, *, unsubscribed: str, seed: int
+    messages: list[dict[str, Any]],
+    mailing_id: str,
+    *,
+    required: set[str],
+    audience: set[str],
+    planned: set[str],
+    given_up: set[str],
+    erased: str,
+    unsubscribed: str,
+    seed: int,
 ) -> None:
+    """The newsletter's plan holds everyone opted in whom the mailer knew before it was planned
+    (`required`), nobody outside the campaign's opted-in signups (`audience`), and not who had
+    unsubscribed; it went once to each planned person but those of a batch the mailer gave up as
+    "unknown" (`given_up`: cut off mid-send, it may or may not have gone) and the erased one (left
+    out once erased). Nobody got it twice, whatever was given up, nor outside the plan."""
     got = Counter(m["to"][0] for m in messages if m["custom_args"].get("mailing_id") == mailing_id)
-    assert got, f"seed {seed}: the newsletter reached nobody"
     twice = {email: n for email, n in got.items() if n > 1}
     assert not twice, f"seed {seed}: newsletter recipients mailed twice: {twice}"
-    assert unsubscribed not in got, f"seed {seed}: {unsubscribed} unsubscribed, still mailed"
+    assert unsubscribed not in planned | set(got), (
+        f"seed {seed}: {unsubscribed} unsubscribed before the newsletter was planned, "
+        f"still {'mailed' if unsubscribed in got else 'planned'}"
+    )
+    unplanned = required - planned - {erased}
+    assert not unplanned, f"seed {seed}: opted in, not in the newsletter's plan: {unplanned}"
+    outsiders = planned - audience
+    assert not outsiders, f"seed {seed}: newsletter planned for who did not opt in: {outsiders}"
+    strangers = set(got) - planned
+    assert not strangers, f"seed {seed}: newsletter sent outside its plan: {strangers}"
+    missing = planned - set(got) - given_up - {erased}
+    assert not missing, f"seed {seed}: planned, never sent the newsletter: {sorted(missing)}"
 
 
 def check_erased(
-    stack: Stack, messages: list[dict[str, Any]], email: str, erased_at: float, *, seed: int
+    stack: Stack,
+    messages: list[dict[str, Any]],
+    email: str,
+    recorded_at: float,
+    turn_taken: Callable[[dict[str, Any]], float | None],
+    *,
+    seed: int,
 ) -> None:
-    """Erased (the 202 at `erased_at`, wall clock): no document of any of the scenario's
-    databases names them, and nothing was sent to them afterwards."""
+    """Erased: no document of any of the scenario's databases names them; and no email to them
+    the mailer decided to send once it had recorded the erasure (`recorded_at`, wall clock).
+    The erasure is asynchronous (DESIGN: one event every owner applies): between its 202 and the
+    mailer's tombstone, what the mailer had queued may still go; an email whose send turn
+    (`turn_taken`: the mailer's durable mark that the request leaves) was taken before the
+    tombstone may arrive just after it. Nothing else."""
     holding = {
         (db, collection)
         for db, collection, document in stack.everything_in()
         if email in json.dumps(document, default=str).lower()
     }
     assert not holding, f"seed {seed}: {email} erased, still in {sorted(holding)}"
+    check_mail_after_erasure(messages, email, recorded_at, turn_taken, seed=seed)
+
+
+def check_mail_after_erasure(
+    messages: list[dict[str, Any]],
+    email: str,
+    recorded_at: float,
+    turn_taken: Callable[[dict[str, Any]], float | None],
+    *,
+    seed: int,
+) -> None:
     later = [
-        m["custom_args"]["kind"]
+        (m["custom_args"]["kind"], m["received_at"], turn_taken(m))
         for m in messages
-        if m["to"][0] == email and m["received_at"] > erased_at
+        if m["to"][0] == email and m["received_at"] > recorded_at
     ]
-    assert not later, f"seed {seed}: {email} erased, then sent {later}"
+    decided_later = [
+        (kind, at, turn) for kind, at, turn in later if not turn or turn >= recorded_at
+    ]
+    assert not decided_later, (
+        f"seed {seed}: {email} erased (the mailer knew at {recorded_at:.3f}), then sent "
+        f"(kind, received, send turn taken): {decided_later}"
+    )
+
+
+def turn_taken(stack: Stack, message: dict[str, Any]) -> float | None:
+    """When the send turn of the batch that sent `message` was last taken (wall clock), from the
+    mailer's own records (its turns carry no personal data, and outlive an erasure)."""
+    args = message["custom_args"]
+    key = args["supporter_key"]
+    if args["kind"] == "newsletter":
+        query = {"mailing_id": args["mailing_id"], "supporter_keys": key}
+        members = stack.mailer.db["mail_batch_members"].find(query, {"_id": 1})
+        batch_ids = [b["_id"] for b in members]
+    else:
+        batch_ids = [email_batch_id(args["kind"], args["campaign_id"], key)]
+    taken = [
+        d["taken_at"].timestamp()
+        for d in stack.mailer.db["mail_sends"].find({"batch_id": {"$in": batch_ids}})
+    ]
+    return max(taken, default=None)

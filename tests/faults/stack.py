@@ -16,25 +16,29 @@ from pathlib import Path
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from devstack.config import StackConfig
 from devstack.harness.mailer import Mailer, standin
 from devstack.harness.processes import Running, free_port, running, service_env
 from devstack.harness.signup import SignupService, projector_env, signup_api
-from devstack.infra import INFRA, Service
-from devstack.procs import group_ended, port_open, wait_until
-from devstack.stack import up
 from mobilise_runtime.mongo import Document
 from mobilise_runtime.settings import SharedSettings
 
 # Tasks Redis lost are queued again after this long (MAILER_REQUEUE_AFTER_S; 2 hours in
 # production): the Redis scenario waits for it.
 REQUEUE_AFTER_S = 6
+# What each process prints once it works.
+READY = {
+    "counter-consumer": "partitions assigned",
+    "signup-projector": "partitions assigned",
+    "mailer-consumer": "partitions assigned",
+    "mailer-worker": "ready",
+}
 
 
 class Stack:
     """One scenario's processes, by role; `kill(role)` is kill -9 of that role's first one. A
     process that exits by itself is started again, as compose's `restart: unless-stopped` and
-    Kubernetes do (a consumer exits when FerretDB goes away mid-write; its batch is read again)."""
+    Kubernetes do, and named in `restarted`: the scenario then fails (`make run` has no such
+    supervisor: it stops everything when one process exits)."""
 
     def __init__(self, shared: SharedSettings, unique: str, signup: SignupService, mailer: Mailer):
         self.shared = shared
@@ -52,6 +56,7 @@ class Stack:
         self.roles: dict[str, list[Running]] = {}
         self.exits = ExitStack()
         self.restarted: list[str] = []
+        self.exited: list[tuple[str, Running]] = []  # those, with their output
         self._turn = threading.RLock()
         self._stopping = threading.Event()
         self._supervisor = threading.Thread(target=self._supervise, daemon=True)
@@ -63,6 +68,7 @@ class Stack:
                     for gone in [p for p in processes if p.process.poll() is not None]:
                         processes.remove(gone)
                         self.restarted.append(role)
+                        self.exited.append((role, gone))
                         self.start(role)
 
     def supervise(self) -> None:
@@ -74,17 +80,23 @@ class Stack:
             self._supervisor.join(timeout=90)
 
     def start(self, role: str) -> Running:
-        env, ready = {
-            "counter-consumer": (self.counter_env, "partitions assigned"),
-            "signup-projector": (projector_env(self.signup), "partitions assigned"),
-            "mailer-consumer": (self.mailer.env(), "partitions assigned"),
-            "mailer-worker": (self.mailer.env(), "ready"),
-        }[role]
+        return self.start_all([role])[0]
+
+    def start_all(self, roles: list[str]) -> list[Running]:
+        """Starts these side by side (each spends seconds importing on a busy machine), then
+        waits until each is ready."""
+        env = {
+            "counter-consumer": self.counter_env,
+            "signup-projector": projector_env(self.signup),
+            "mailer-consumer": self.mailer.env(),
+            "mailer-worker": self.mailer.env(),
+        }
         with self._turn:
-            process = self.exits.enter_context(running(role, env))
-            process.wait_for(ready, timeout=60)
-            self.roles.setdefault(role, []).append(process)
-            return process
+            started = [(role, self.exits.enter_context(running(role, env[role]))) for role in roles]
+            for role, process in started:
+                process.wait_for(READY[role], timeout=120)
+                self.roles.setdefault(role, []).append(process)
+            return [process for _, process in started]
 
     def kill(self, role: str) -> None:
         """kill -9 of the role's oldest live process (its whole group: a worker's children too)."""
@@ -93,6 +105,14 @@ class Stack:
             os.killpg(process.process.pid, signal.SIGKILL)
             process.process.wait()
             self.roles[role].remove(process)
+
+    def pids(self) -> dict[str, list[int]]:
+        """The live processes of each role."""
+        with self._turn:
+            return {
+                role: sorted(p.process.pid for p in processes if p.process.poll() is None)
+                for role, processes in self.roles.items()
+            }
 
     def counter_batch_in_hand(self) -> bool:
         """Whether a counter ledger position is ahead of its campaign's totals: a batch written
@@ -109,16 +129,23 @@ class Stack:
         return False
 
     def tails(self, lines: int = 15) -> str:
-        """The end of each process's output (printed with a failure)."""
-        return f"restarted after exiting by themselves: {self.restarted}\n" + "\n".join(
+        """The end of each process's output, those that exited by themselves first (printed with
+        a failure)."""
+        everyone = [
+            *((f"{role}, exited by itself", p) for role, p in self.exited),
+            *((role, p) for role, processes in self.roles.items() for p in processes),
+        ]
+        return "\n".join(
             f"--- {role} (exit {p.process.poll()}):\n" + "".join(p.lines[-lines:])
-            for role, processes in self.roles.items()
-            for p in processes
+            for role, p in everyone
         )
 
-    def counter_api(self) -> None:
-        api = self.exits.enter_context(running("counter-api", self.counter_env))
-        assert api.wait_http(f"{self.counter_url}/readyz", timeout=60).status_code == 200
+    def counter_api(self) -> Running:
+        """counter-api, started (not waited for: see `wait_counter_api`)."""
+        return self.exits.enter_context(running("counter-api", self.counter_env))
+
+    def wait_counter_api(self, api: Running) -> None:
+        assert api.wait_http(f"{self.counter_url}/readyz", timeout=120).status_code == 200
 
     def everything_in(self) -> list[tuple[str, str, Document]]:
         """Every document of the scenario's databases: (database, collection, document)."""
@@ -145,10 +172,11 @@ def whole_stack(shared: SharedSettings, unique: str, outbox: Path) -> Iterator[S
         stack = Stack(shared, unique, signup, mailer)
         try:
             with stack.exits:
-                stack.counter_api()
-                for role in ("signup-projector", "counter-consumer", "mailer-consumer"):
-                    stack.start(role)
-                stack.start("mailer-worker")
+                api = stack.counter_api()
+                stack.start_all(
+                    ["signup-projector", "counter-consumer", "mailer-consumer", "mailer-worker"]
+                )
+                stack.wait_counter_api(api)
                 stack.supervise()
                 try:
                     yield stack
@@ -159,29 +187,3 @@ def whole_stack(shared: SharedSettings, unique: str, outbox: Path) -> Iterator[S
             with MongoClient(shared.mongo_url) as mongo:
                 for name in stack.databases:
                     mongo.drop_database(name)
-
-
-# The infrastructure -----------------------------------------------------------------------------
-
-
-def _service(name: str) -> Service:
-    return next(s for s in INFRA if s.name == name)
-
-
-def kill_infra(cfg: StackConfig, name: str, sig: signal.Signals = signal.SIGKILL) -> None:
-    """`sig` to Kafka, FerretDB or Redis (their whole group), waiting until it is gone."""
-    service = _service(name)
-    daemon = service.daemon(cfg)
-    pid = daemon.pid()
-    assert pid is not None, f"{name} is not running"
-    os.killpg(pid, sig)
-    wait_until(lambda: daemon.pid() is None and group_ended(pid), timeout=60, what=f"{name} ends")
-    # A JVM's leader thread shows as a zombie while its other threads, which hold the sockets,
-    # are still going away.
-    ports = service.ports(cfg)
-    wait_until(lambda: not any(port_open(p) for p in ports), timeout=30, what=f"{name} ports")
-
-
-def restart_infra(cfg: StackConfig, name: str) -> None:
-    """Starts it again and waits until it works (devstack's own readiness check)."""
-    up(cfg, [name])

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from devstack.config import StackConfig
+from devstack.harness.infra import kill_infra, restart_infra
 from mobilise_runtime.settings import SharedSettings
 from tests.faults import scenario
-from tests.faults.stack import Stack, kill_infra, restart_infra, whole_stack
+from tests.faults.stack import Stack, whole_stack
 
 
 @pytest.fixture
@@ -91,12 +92,17 @@ async def test_kafka_broker_killed(whole: Stack, stack: StackConfig, seed: int) 
 
 
 async def test_ferretdb_stopped(whole: Stack, stack: StackConfig, seed: int) -> None:
+    """FerretDB stopped, then started again: every process waits for it (none exits: `make run`
+    would stop everything), and the same processes are caught up afterwards."""
+    before = whole.pids()
+
     def stop_and_start() -> None:
         kill_infra(stack, "ferretdb", signal.SIGTERM)
         time.sleep(random.Random(seed).uniform(1, 5))
         restart_infra(stack, "ferretdb")
 
     await scenario.run(whole, seed, "FerretDB stopped", stop_and_start, refusals_allowed=True)
+    assert whole.pids() == before, f"seed {seed}: processes replaced: {before} → {whole.pids()}"
 
 
 async def test_redis_restarted_empty(whole: Stack, stack: StackConfig, seed: int) -> None:

@@ -1,6 +1,6 @@
 """Events that decode but can never be applied go to the dead-letter topic with the reason, are
-counted for alerting, and the consumer goes on; infrastructure errors still stop it without
-committing (the batch is read again), as exactly-once needs."""
+counted for alerting, and the consumer goes on; a store outage is waited out; any other error
+stops it without committing (the batch is read again), as exactly-once needs."""
 
 from __future__ import annotations
 
@@ -117,7 +117,11 @@ async def test_an_event_the_handler_rejects_is_dead_lettered_and_the_rest_applie
     assert dead_lettered(group, SignupConfirmed.topic, "apply") == 1
 
 
-async def test_an_infrastructure_error_stops_the_consumer_and_commits_nothing(
+class BrokenDependency(Exception):
+    """An error that is neither the event's nor the store's: the consumer cannot judge it."""
+
+
+async def test_any_other_error_stops_the_consumer_and_commits_nothing(
     shared_settings: SharedSettings, unique: str
 ) -> None:
     event = confirmed("c")
@@ -125,9 +129,9 @@ async def test_an_infrastructure_error_stops_the_consumer_and_commits_nothing(
     group = f"g-{unique}"
     seen: list[Received] = []
 
-    async def mongo_down(batch: list[Received]) -> None:
+    async def broken(batch: list[Received]) -> None:
         seen.extend(batch)
-        raise AutoReconnect("the database went away")
+        raise BrokenDependency("something the handler needs is broken")
 
     def consumer(handler: Callable[[list[Received]], Awaitable[None]]) -> EventConsumer:
         shared = shared_settings
@@ -135,8 +139,8 @@ async def test_an_infrastructure_error_stops_the_consumer_and_commits_nothing(
             shared.kafka_bootstrap, shared.topic_prefix, group, SignupConfirmed.topic, handler
         )
 
-    with pytest.raises(AutoReconnect):
-        await asyncio.wait_for(consumer(mongo_down).run(asyncio.Event()), timeout=30)
+    with pytest.raises(BrokenDependency):
+        await asyncio.wait_for(consumer(broken).run(asyncio.Event()), timeout=30)
     assert [r.event for r in seen] == [event]
     assert dead_lettered(group, SignupConfirmed.topic, "apply") == 0
 
@@ -158,6 +162,40 @@ async def test_an_infrastructure_error_stops_the_consumer_and_commits_nothing(
         stop.set()
         await task
     assert [r.event for r in again] == [event]
+
+
+async def test_a_store_outage_is_waited_out_and_the_batch_applied_once_it_ends(
+    shared_settings: SharedSettings, unique: str
+) -> None:
+    event = confirmed("c")
+    await publish(shared_settings, [event])
+    tries: list[Received] = []
+
+    async def store_back_on_the_third_try(batch: list[Received]) -> None:
+        tries.extend(batch)
+        if len(tries) < 3:
+            raise AutoReconnect("the database went away")
+
+    stop = asyncio.Event()
+    consumer = EventConsumer(
+        shared_settings.kafka_bootstrap,
+        group_id=f"g-{unique}",
+        topics=[SignupConfirmed.topic],
+        handler=store_back_on_the_third_try,
+        prefix=shared_settings.topic_prefix,
+        client_id="test",
+    )
+    task = asyncio.create_task(consumer.run(stop))
+
+    async def applied() -> bool:
+        return len(tries) >= 3
+
+    try:
+        await until(applied, task)
+    finally:
+        stop.set()
+        await task  # it did not stop on the outage
+    assert [r.event for r in tries] == [event] * 3
 
 
 async def test_an_odd_address_from_the_webhook_does_not_stop_the_projector(

@@ -4,7 +4,9 @@ import base64
 import contextlib
 import os
 import signal
+import socket
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,10 +14,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_private_key
 
-from devstack import procs
+from devstack import procs, stack
 from devstack.apps import APPS, app_environment, parse_scale, replica_names
 from devstack.config import StackConfig
-from devstack.infra import _kafka_properties
+from devstack.infra import INFRA, _kafka_properties
 from devstack.procs import Daemon, group_ended, start_time, wait_until
 from mailer.domain.webhook import WebhookVerifier, load_verification_key
 
@@ -150,3 +152,43 @@ def test_scale_names_replicas_and_lets_api_replicas_share_their_port(
 def test_scale_refuses_what_cannot_scale(bad: str) -> None:
     with pytest.raises(ValueError, match="--scale"):
         parse_scale([bad])
+
+
+def _listening() -> socket.socket:
+    held = socket.socket()
+    held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    held.bind(("127.0.0.1", 0))
+    held.listen()
+    return held
+
+
+def test_a_start_waits_for_the_ports_a_killed_piece_still_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broker killed with -9 and started again at once: its JVM may hold its port a moment
+    after its pid is gone; the start waits for the port (the last run refused it)."""
+    held = _listening()
+    port = held.getsockname()[1]
+    monkeypatch.setenv("MOBILISE_STATE", str(tmp_path / "state"))
+    monkeypatch.setenv("MOBILISE_REDIS_PORT", str(port))
+    redis = next(s for s in INFRA if s.name == "redis")
+    freed = threading.Timer(1.0, held.close)
+    freed.start()
+    try:
+        stack._ports_free(redis, StackConfig.from_env(), within_s=20)
+    finally:
+        freed.cancel()
+        held.close()
+    assert freed.finished.is_set()
+    assert not procs.port_open(port)
+
+
+def test_a_port_taken_for_good_is_refused_with_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with contextlib.closing(_listening()) as held:
+        monkeypatch.setenv("MOBILISE_STATE", str(tmp_path / "state"))
+        monkeypatch.setenv("MOBILISE_REDIS_PORT", str(held.getsockname()[1]))
+        redis = next(s for s in INFRA if s.name == "redis")
+        with pytest.raises(stack.StackError, match="is taken by a process"):
+            stack._ports_free(redis, StackConfig.from_env(), within_s=0.5)

@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.faults.checker import check_mails, check_newsletter, expected, owed_emails
+from tests.faults.checker import (
+    check_mail_after_erasure,
+    check_mails,
+    check_newsletter,
+    expected,
+    owed_emails,
+)
 from tests.faults.load import Confirm, Pledge
 
 AWA = Pledge("c", "awa@example.org", "SN", "SN-DK", True)
@@ -87,15 +93,67 @@ def test_the_mail_check(
             check()
 
 
-def test_the_newsletter_check() -> None:
-    once = [
-        mail(AWA.email, "newsletter", mailing_id="m"),
-        mail(JO.email, "newsletter", mailing_id="m"),
-    ]
-    check_newsletter(once, "m", unsubscribed="kim@example.org", seed=1)
-    with pytest.raises(AssertionError, match="twice"):
-        check_newsletter([*once, once[0]], "m", unsubscribed="kim@example.org", seed=1)
-    with pytest.raises(AssertionError, match="unsubscribed"):
-        check_newsletter(once, "m", unsubscribed=JO.email, seed=1)
-    with pytest.raises(AssertionError, match="nobody"):
-        check_newsletter(once, "another", unsubscribed=JO.email, seed=1)
+NEWS = {
+    "required": {AWA.email},
+    "audience": {AWA.email, JO.email, "erased@example.org"},
+    "planned": {AWA.email, JO.email, "erased@example.org"},
+    "given_up": set[str](),
+    "erased": "erased@example.org",
+    "unsubscribed": "kim@example.org",
+    "seed": 1,
+}
+
+
+def news(*emails: str) -> list[dict[str, Any]]:
+    return [mail(email, "newsletter", mailing_id="m") for email in emails]
+
+
+@pytest.mark.parametrize(
+    ("messages", "change", "wrong"),
+    [
+        (news(AWA.email, JO.email), {}, None),  # the erased one left out
+        (news(AWA.email, JO.email, "erased@example.org"), {}, None),  # or mailed before
+        (news(AWA.email, JO.email, AWA.email), {}, "twice"),
+        (news(AWA.email), {}, "never sent"),
+        # Its only batch cut off mid-send, given up as unknown by the mailer: nobody may get it.
+        ([], {"given_up": NEWS["planned"]}, None),
+        (news(AWA.email), {"given_up": {JO.email}}, None),
+        # Given up or not, never twice.
+        (news(AWA.email, AWA.email), {"given_up": NEWS["planned"]}, "twice"),
+        (news(AWA.email, JO.email), {"planned": {JO.email}}, "not in the newsletter's plan"),
+        (news(AWA.email, JO.email), {"audience": {AWA.email}}, "did not opt in"),
+        (news(AWA.email, JO.email, "x@example.org"), {}, "outside its plan"),
+        (news(AWA.email, JO.email), {"unsubscribed": JO.email}, "still mailed"),
+        (news(AWA.email), {"unsubscribed": JO.email}, "still planned"),
+    ],
+)
+def test_the_newsletter_check(
+    messages: list[dict[str, Any]], change: dict[str, Any], wrong: str | None
+) -> None:
+    def check() -> None:
+        check_newsletter(messages, "m", **{**NEWS, **change})
+
+    if wrong is None:
+        check()
+    else:
+        with pytest.raises(AssertionError, match=wrong):
+            check()
+
+
+def test_the_check_of_mail_after_an_erasure() -> None:
+    """Allowed after the erasure's 202: what reached the stand-in before the mailer recorded it
+    (at 100.0), or after it from a send turn taken before it; nothing decided later."""
+
+    def at(received: float) -> dict[str, Any]:
+        return {**mail(AWA.email, "welcome"), "received_at": received}
+
+    def taken(at_s: float | None) -> Any:
+        return lambda message: at_s
+
+    check_mail_after_erasure([at(99.0)], AWA.email, 100.0, taken(98.0), seed=1)
+    check_mail_after_erasure([at(100.2)], AWA.email, 100.0, taken(99.9), seed=1)
+    check_mail_after_erasure([at(100.2)], JO.email, 100.0, taken(100.1), seed=1)
+    with pytest.raises(AssertionError, match="erased"):
+        check_mail_after_erasure([at(100.2)], AWA.email, 100.0, taken(100.1), seed=1)
+    with pytest.raises(AssertionError, match="erased"):
+        check_mail_after_erasure([at(100.2)], AWA.email, 100.0, taken(None), seed=1)

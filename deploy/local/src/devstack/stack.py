@@ -74,14 +74,30 @@ def up(cfg: StackConfig, names: Iterable[str] | None = None) -> list[str]:
     return [service.name for service, _ in started]
 
 
-def _start(service: Service, daemon: Daemon, cfg: StackConfig) -> None:
+# A piece just killed may hold its ports a little longer: a JVM's leader is gone (no pid) while
+# its other threads, which hold the sockets, are still going away (a broker killed with -9 and
+# started again at once).
+PORTS_FREED_WITHIN_S = 30.0
+
+
+def _ports_free(service: Service, cfg: StackConfig, *, within_s: float) -> None:
+    """Waits (bounded) until none of the piece's ports is taken; if one stays taken, says so."""
     busy = [p for p in service.ports(cfg) if port_open(p)]
-    if busy:
+    if not busy:
+        return
+    ports = ", ".join(map(str, busy))
+    say(f"{service.name}: waiting up to {within_s:g} s for port {ports} to be free")
+    try:
+        wait_until(lambda: not any(port_open(p) for p in busy), timeout=within_s, what=ports)
+    except TimeoutError:
         raise StackError(
-            f"{service.name}: port {', '.join(map(str, busy))} is taken by a process this "
-            f"checkout did not start. Stop it, or choose other ports "
-            "(see docs/configuration.md)."
-        )
+            f"{service.name}: port {ports} is taken by a process this checkout did not start. "
+            "Stop it, or choose other ports (see docs/configuration.md)."
+        ) from None
+
+
+def _start(service: Service, daemon: Daemon, cfg: StackConfig) -> None:
+    _ports_free(service, cfg, within_s=PORTS_FREED_WITHIN_S)
     try:
         service.prepare(cfg)
     except Exception as exc:

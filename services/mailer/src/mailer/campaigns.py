@@ -17,7 +17,8 @@ ATTEMPTS = 6
 
 
 class CampaignUnavailable(Exception):
-    """signup did not answer: the consumer stops without committing, and reads the batch again."""
+    """signup did not answer (its store may be down): the consumer waits, its batch uncommitted,
+    and applies it again (consumer/process.py)."""
 
 
 class CampaignTitles:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
 
@@ -33,6 +33,7 @@ from mailer.settings import Settings
 from mailer.specs import NewsletterTask, SignupEmailTask, TaskRecipient, message_of, read_task
 from mobilise_runtime.logging import get_logger
 from mobilise_runtime.mongo import Document
+from mobilise_runtime.store_outage import ride_out_blocking
 
 log = get_logger(__name__)
 Task = SignupEmailTask | NewsletterTask
@@ -60,6 +61,7 @@ class SendRecords(Protocol):
     def turn_taken_at(self, batch_id: str, turn: int) -> datetime | None: ...
     def set_state(self, batch_id: str, state: str, **fields: Any) -> None: ...
     def dead_letter(self, batch: Document, keys: list[str], reason: str, attempts: int) -> None: ...
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -115,16 +117,26 @@ class Delivery:
         try:
             message_id = self.client.send(body)
         except RateLimited as exc:
-            return self._retry(batch, keys, attempt, str(exc), not_before_s=exc.retry_after_s)
+            reason, wait_s = str(exc), exc.retry_after_s
+            return self._record(
+                lambda: self._retry(batch, keys, attempt, reason, not_before_s=wait_s)
+            )
         except Unavailable as exc:
+            reason = str(exc)
             if exc.maybe_sent:
-                self._give_up(batch, keys, UNKNOWN, f"outcome unknown: {exc}", attempt)
+                unknown = f"outcome unknown: {reason}"
+                self._record(lambda: self._give_up(batch, keys, UNKNOWN, unknown, attempt))
                 return None
-            return self._retry(batch, keys, attempt, str(exc))
+            return self._record(lambda: self._retry(batch, keys, attempt, reason))
         except Refused as exc:
-            self._give_up(batch, keys, FAILED, str(exc), attempt)
+            reason = str(exc)
+            self._record(lambda: self._give_up(batch, keys, FAILED, reason, attempt))
             return None
-        self._finish(batch, SENT, sent=len(claimed), message_id=message_id, attempts=attempt)
+        self._record(
+            lambda: self._finish(
+                batch, SENT, sent=len(claimed), message_id=message_id, attempts=attempt
+            )
+        )
         log.info("batch sent", batch=task.batch_id, sent=len(claimed), blocked=len(blocked))
         return None
 
@@ -141,6 +153,16 @@ class Delivery:
             log.error("task payload refused; its batch had ended", batch=named, reason=reason)
         else:
             self._give_up(batch, [], FAILED, reason, attempt)
+
+    def _record(self, outcome: Callable[[], T]) -> T:
+        """A send's outcome, once the request went: written whatever the store's outage (within
+        `store_wait_s`); the task's retry would find its own turn taken and learn nothing."""
+        return ride_out_blocking(
+            outcome,
+            process="mailer-worker",
+            what="a send's outcome",
+            within_s=self.settings.store_wait_s,
+        )
 
     def _in_flight(self, since: Any) -> bool:
         """Its turn taken (or marked "sending") so recently that its request may still be

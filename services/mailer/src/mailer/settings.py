@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     send_max_attempts: int = Field(default=8, ge=1)
     send_retry_base_s: float = Field(default=2.0, gt=0)
     send_retry_max_s: float = Field(default=300.0, gt=0)
+    # How long a worker's task waits for the store (FerretDB/MongoDB stopped or restarting)
+    # before giving its task up to the stalled-batch sweep.
+    store_wait_s: float = Field(default=300.0, gt=0)
     shared: SharedSettings = Field(default_factory=SharedSettings)
 
 

@@ -11,6 +11,7 @@ from mailer import bootstrap
 from mailer.delivery import Delivery, Retry
 from mailer.queue import SEND_BATCH
 from mailer.worker import app, settings
+from mobilise_runtime.store_outage import ride_out_blocking
 
 
 @app.task(name="mailer.ping")
@@ -29,6 +30,15 @@ def _delivery() -> Delivery:
 def send_batch(self: Task[Any, Any], payload: object) -> None:
     """Sends one SendGrid request's worth of mail (mailer.specs' payload, validated here; see
     mailer.delivery for the guarantees)."""
-    outcome = _delivery().receive(payload, attempt=self.request.retries + 1)
+    attempt = self.request.retries + 1
+    batch = payload.get("batch_id") if isinstance(payload, dict) else None
+    # A store outage is waited out here (bounded): a task failed on it would wait for the
+    # stalled-batch sweep (requeue_after_s) to be queued again.
+    outcome = ride_out_blocking(
+        lambda: _delivery().receive(payload, attempt=attempt),
+        process="mailer-worker",
+        what=f"batch {batch}",
+        within_s=settings.store_wait_s,
+    )
     if isinstance(outcome, Retry):
         raise self.retry(countdown=outcome.delay_s)

@@ -5,7 +5,11 @@ once); handlers make their effects idempotent. A message that is not a valid eve
 whose handling raises an error that says it can never be applied (EventRejected, or one of the
 service's `rejects`: a domain or validation error, never an infrastructure one), goes to the
 dead-letter topic with the reason, counted in `mobilise_events_dead_lettered_total`, and the
-partition moves on. Any other error stops the consumer without committing, as before."""
+partition moves on. A commit the group refuses (the partitions went to another member meanwhile)
+is logged and the consumer goes on: the new owner applies the batch again. A store that does not
+answer (FerretDB/MongoDB stopped or restarting) is waited for: the batch is handed over again with
+bounded backoff until it is applied (mobilise_runtime.store_outage), its offsets still
+uncommitted. Any other error stops the consumer without committing."""
 
 from __future__ import annotations
 
@@ -16,12 +20,14 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
+from aiokafka.errors import CommitFailedError, IllegalStateError
 from aiokafka.structs import ConsumerRecord
 from bson.errors import InvalidDocument
 from prometheus_client import Counter
 
 from mobilise_events import DEAD_LETTER_TOPIC, Event, EventDecodeError, decode
 from mobilise_runtime.logging import get_logger
+from mobilise_runtime.store_outage import ride_out
 
 log = get_logger(__name__)
 
@@ -117,6 +123,7 @@ class EventConsumer:
         on_revoked: PartitionsHook = _nothing,
         fetch_wait_ms: int = 500,
         rejects: tuple[type[Exception], ...] = (),
+        unavailable: tuple[type[Exception], ...] = (),
         rebalance_timeout_ms: int = REBALANCE_TIMEOUT_MS,
     ) -> None:
         """`co_partitioned`: give one member partition N of every topic (range assignment),
@@ -127,14 +134,18 @@ class EventConsumer:
         wait too, so a low value bounds the latency of a member whose partitions are not all
         busy. `rejects`: the service's errors that mean an event can never be applied (a
         domain or validation error: the same event always raises it); such an event is
-        dead-lettered instead of stopping the consumer. `rebalance_timeout_ms`: how long a
+        dead-lettered instead of stopping the consumer. `unavailable`: the service's errors that
+        mean something the handler needs did not answer (besides the store): waited out like a
+        store outage. `rebalance_timeout_ms`: how long a
         rebalance waits for this member to hand its partitions over (its batch in hand finished
         and committed first); a member slower than that is put out of the group while it still
         writes, so it must outlast the slowest batch."""
         self._prefix = prefix
         self._rejects = (*ALWAYS_REJECTED, *rejects)
+        self._unavailable = unavailable
         self._topics = [prefix + t for t in topics]
         self._group_id = group_id
+        self._client_id = client_id
         self._handler = handler
         self._max_batch = max_batch
         self._in_hand = asyncio.Lock()
@@ -170,13 +181,15 @@ class EventConsumer:
                 batches = await self._consumer.getmany(timeout_ms=500, max_records=self._max_batch)
                 if batches:
                     async with self._in_hand:
-                        await self._process(batches)
+                        await self._process(batches, stop)
         finally:
             await self._consumer.stop()
             await self._dead_letters.stop()
             log.info("consumer stopped", group=self._group_id)
 
-    async def _process(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+    async def _process(
+        self, batches: dict[TopicPartition, list[ConsumerRecord]], stop: asyncio.Event
+    ) -> None:
         received: list[tuple[Received, ConsumerRecord]] = []
         for records in batches.values():
             for record in records:
@@ -189,8 +202,28 @@ class EventConsumer:
                     (Received(event, record.topic, record.partition, record.offset), record)
                 )
         if received:
-            await self._apply(received)
-        await self._consumer.commit({tp: records[-1].offset + 1 for tp, records in batches.items()})
+            await ride_out(
+                lambda: self._apply(received),
+                process=self._client_id,
+                what=f"a batch of {len(received)} events",
+                stop=stop,
+                also=self._unavailable,
+            )
+        try:
+            await self._consumer.commit(
+                {tp: records[-1].offset + 1 for tp, records in batches.items()}
+            )
+        except (CommitFailedError, IllegalStateError) as exc:
+            # The group gave these partitions to another member while this one applied the batch
+            # (it was frozen, or cut off from the broker, past its session): its writes are
+            # idempotent, and the new owner reads the batch again from the last commit. This
+            # member rejoins and goes on; it used to exit here.
+            log.warning(
+                "batch applied, offsets not committed: the partitions moved to another member",
+                group=self._group_id,
+                partitions=_names(batches),
+                error=f"{type(exc).__name__}: {exc}",
+            )
 
     async def _apply(self, batch: list[tuple[Received, ConsumerRecord]]) -> None:
         """Hand the batch over; if it is refused, find the events that are refused on their own

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 
 from mailer.bootstrap import consumer_parts
+from mailer.campaigns import CampaignUnavailable
 from mailer.consumer.handlers import EFFECTS, MailerConsumer
 from mailer.settings import ConsumerSettings
 from mobilise_events import EVENT_TYPES
@@ -41,6 +42,8 @@ async def consume(settings: ConsumerSettings, stop: asyncio.Event) -> None:
         # Signup topics share their partition count: one member owns all of a campaign's
         # recipients (pledge, volunteer and confirmation events write the same documents).
         co_partitioned=True,
+        # signup's API on its store: a store outage reaches the mailer through it too.
+        unavailable=(CampaignUnavailable,),
     )
     sweeper = asyncio.create_task(handler.stalled.sweep(settings.requeue_check_s, stop))
     try:
