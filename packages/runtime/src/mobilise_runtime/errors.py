@@ -10,9 +10,15 @@ from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pymongo.errors import PyMongoError
+
+from mobilise_runtime.store_outage import unavailable
 
 # What a route documents it may answer besides success: FastAPI's `responses=`.
 Responses = dict[int | str, dict[str, Any]]
+# How long a client is told to wait when the store does not answer (FerretDB or MongoDB
+# restarting): about what a restart takes.
+STORE_RETRY_AFTER_S = 5
 # The 401 of every route that needs an organiser's (or the admin) token.
 UNAUTHENTICATED = "No or unknown organiser token"
 
@@ -73,3 +79,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         return error_response(exc)
+
+    @app.exception_handler(PyMongoError)
+    async def _store_error(_request: Request, exc: PyMongoError) -> JSONResponse:
+        # A store that does not answer is a 503 the client may retry, like Kafka not acking;
+        # any other database error is a fault of ours, and stays a 500.
+        if not unavailable(exc):
+            raise exc
+        return error_response(
+            RetryLater(
+                "The database does not answer right now; nothing was changed. Try again shortly.",
+                retry_after_s=STORE_RETRY_AFTER_S,
+            )
+        )
