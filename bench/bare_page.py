@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from mobilise_runtime.mongo import ServiceDatabase
-from signup.rendering import PAGES
+from signup.presentation.rendering import PAGES
 from signup.repository import Repository
 from signup.routes.pages import render_campaign
 from signup.settings import Settings

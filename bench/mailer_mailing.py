@@ -21,9 +21,9 @@ from devstack.config import StackConfig
 from devstack.harness.events import mailing_requested
 from devstack.harness.mailer import EMAIL_HASH_KEY, Mailer, standin, wait_until
 from devstack.harness.signup import signup_api
-from mailer.addresses import AddressHasher
-from mailer.messages import MAX_BATCH, Recipient, Sender, newsletter
-from mailer.sendgrid import SendGridClient
+from mailer.adapters.sendgrid import SendGridClient
+from mailer.domain.addresses import AddressHasher
+from mailer.presentation.messages import MAX_BATCH, Recipient, Sender, newsletter
 from mobilise_events import LocalisedText
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.settings import SharedSettings

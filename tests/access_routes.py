@@ -9,13 +9,13 @@ import console.access
 import counter.access
 import mailer.access
 import signup.access
-from console.main import create_app as console_app
+from console.entrypoints.web import create_app as console_app
 from console.settings import Settings as ConsoleSettings
-from counter.main import create_app as counter_app
-from mailer.main import create_app as mailer_app
+from counter.entrypoints.api import create_app as counter_app
+from mailer.entrypoints.api import create_app as mailer_app
 from mailer.settings import Settings as MailerSettings
 from mobilise_runtime.access import RouteAccess, route_access
-from signup.main import create_app as signup_app
+from signup.entrypoints.api import create_app as signup_app
 from signup.settings import Settings as SignupSettings
 
 

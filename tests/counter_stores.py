@@ -9,7 +9,7 @@ import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from typing import cast
 
-from counter.apply import BatchApplier
+from counter.application.apply import BatchApplier
 from counter.domain.aggregation import Entry
 from counter.domain.facts import Fact, Folder
 from counter.repository.ledger import LedgerRepository

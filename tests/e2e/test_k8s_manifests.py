@@ -64,26 +64,26 @@ def container(workload: Manifest) -> Manifest:
 
 
 def _signup_app() -> FastAPI:
-    from signup.main import create_app
+    from signup.entrypoints.api import create_app
     from signup.settings import Settings
 
     return create_app(Settings(token_keys=Fernet.generate_key().decode(), supporter_key_secret="k"))
 
 
 def _counter_app() -> FastAPI:
-    from counter.main import create_app
+    from counter.entrypoints.api import create_app
 
     return create_app()
 
 
 def _mailer_app() -> FastAPI:
-    from mailer.main import create_app
+    from mailer.entrypoints.api import create_app
 
     return create_app()
 
 
 def _console_app() -> FastAPI:
-    from console.main import create_app
+    from console.entrypoints.web import create_app
     from console.settings import Settings
 
     return create_app(Settings(session_secret="a console session secret"))

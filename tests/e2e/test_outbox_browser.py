@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from devstack.harness.mailer import standin as sendgrid_standin
-from mailer.sendgrid import SendGridClient
+from mailer.adapters.sendgrid import SendGridClient
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 from tests.mailer_api_service import MailerService, mailer_api

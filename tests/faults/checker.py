@@ -16,7 +16,7 @@ import httpx
 
 from counter.domain.m49 import macro_region
 from mailer.repository import FINAL, UNKNOWN
-from mailer.specs import email_batch_id
+from mailer.schemas.specs import email_batch_id
 from tests.faults.load import Confirm, Pledge
 
 if TYPE_CHECKING:

@@ -116,7 +116,7 @@ class Stack:
 
     def counter_batch_in_hand(self) -> bool:
         """Whether a counter ledger position is ahead of its campaign's totals: a batch written
-        to the ledger whose totals write is still to come (see counter.apply)."""
+        to the ledger whose totals write is still to come (see counter.application.apply)."""
         mongo: MongoClient[Document]
         with MongoClient(self.shared.mongo_url) as mongo:
             db: Database[Document] = mongo[self.databases[1]]

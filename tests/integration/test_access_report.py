@@ -10,7 +10,7 @@ import uuid
 from pymongo.asynchronous.database import AsyncDatabase
 
 from devstack.harness.signup import campaign_body
-from mailer.addresses import AddressHasher
+from mailer.domain.addresses import AddressHasher
 from mobilise_runtime.mongo import Document, ServiceDatabase
 from tests.integration.test_mailer_export import AT, EMAIL, HASH_KEY, Services, services
 

@@ -14,23 +14,23 @@ from typing import Any
 import bson
 import pytest
 
-from counter.apply import BatchApplier
+from counter.application.apply import BatchApplier
 from counter.repository.ledger import LedgerRepository
 from counter.repository.totals import TotalsRepository
 from devstack.config import StackConfig
 from devstack.harness.events import signed
-from mailer.addresses import AddressHasher
-from mailer.anonymisation import anonymise_closed
+from mailer.adapters.signup_client import Campaign
+from mailer.application.anonymisation import anonymise_closed
+from mailer.domain.addresses import AddressHasher
 from mailer.domain.errors import NotFound
 from mailer.repository.sending import SendingStore, connect
-from mailer.signup_client import Campaign
 from mobilise_events import PledgeSigned, SupporterUnsubscribed
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.retention import RetentionPolicy
-from signup.projector import Projector
+from signup.entrypoints.projector import Projector
+from signup.entrypoints.retention import anonymise
 from signup.repository import Repository
 from signup.repository.anonymisation import AnonymisationRepository
-from signup.retention import anonymise
 from tests.integration.test_erasure_order import Tasks, batch, mailer_consumer
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)

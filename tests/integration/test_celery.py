@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from devstack.harness.processes import running, service_env
-from mailer.queue import create_celery
+from mailer.adapters.queue import create_celery
 from mailer.settings import Settings
 from mobilise_runtime.settings import SharedSettings
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
-from console.session import SessionCodec
+from console.domain.session import SessionCodec
 from devstack.config import StackConfig
 from tests.console_stack import CONSOLE_SECRET, ConsoleStack, console_stack
 

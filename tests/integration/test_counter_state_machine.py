@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from counter.apply import BatchApplier
+from counter.application.apply import BatchApplier
 from counter.domain.aggregation import entry_id
 from counter.domain.facts import Fact
 from counter.repository.ledger import LedgerRepository

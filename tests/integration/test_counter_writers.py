@@ -12,8 +12,8 @@ from typing import Any, cast
 import pytest
 from pymongo.asynchronous.collection import AsyncCollection
 
-from counter.apply import BatchApplier
-from counter.reconcile import reconcile_campaign
+from counter.application.apply import BatchApplier
+from counter.entrypoints.reconcile import reconcile_campaign
 from counter.repository.ledger import LedgerRepository
 from counter.repository.totals import GuardedDocuments, TotalsRepository
 from mobilise_events import ErasedSignup, Event, SupporterErased

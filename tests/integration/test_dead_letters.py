@@ -26,7 +26,7 @@ from mobilise_events import (
 from mobilise_runtime.kafka import EventConsumer, EventPublisher, EventRejected, Received
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
-from signup.projector import project
+from signup.entrypoints.projector import project
 from signup.settings import ProjectorSettings
 from tests.group_member import group_member
 

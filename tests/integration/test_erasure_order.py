@@ -13,9 +13,9 @@ from typing import Any, cast
 from celery import Celery
 
 from devstack.harness.events import as_batch, signed
-from mailer.addresses import AddressHasher
-from mailer.campaigns import CampaignTitles
-from mailer.consumer import MailerConsumer
+from mailer.adapters.campaigns import CampaignTitles
+from mailer.application.consumer import MailerConsumer
+from mailer.domain.addresses import AddressHasher
 from mailer.settings import Settings
 from mobilise_events import (
     LocalisedText,
@@ -24,7 +24,7 @@ from mobilise_events import (
     VolunteerRegistered,
 )
 from mobilise_runtime.mongo import ServiceDatabase
-from signup.projector import Projector
+from signup.entrypoints.projector import Projector
 from signup.repository import Repository
 from tests.erasure_timeline import EMAIL, T1, T3, erasure
 

@@ -28,13 +28,13 @@ from devstack.harness.signup import (
     projector_env,
     signup_api,
 )
-from mailer.consumer import MailerConsumer
+from mailer.application.consumer import MailerConsumer
 from mobilise_events import PledgeSigned, SignupConfirmed, SupporterErased
 from mobilise_runtime.mongo import Document, ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 from signup.domain.emails import canonical_email
 from signup.domain.supporters import supporter_key
-from signup.projector import Projector
+from signup.entrypoints.projector import Projector
 from signup.repository import Repository
 from tests.integration.test_erasure_order import Tasks, batch, mailer_consumer
 from tests.integration.test_signup_erasure import pledge

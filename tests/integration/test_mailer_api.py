@@ -27,9 +27,9 @@ from devstack.harness.isolation import isolated
 from devstack.harness.mailer import standin as sendgrid_standin
 from devstack.harness.processes import free_port
 from devstack.harness.signup import ADMIN_TOKEN, SignupService, signup_api
-from mailer.messages import Recipient, Sender, confirmation
-from mailer.schemas import MAILING_EXAMPLE, MailingAccepted
-from mailer.sendgrid import SendGridClient
+from mailer.adapters.sendgrid import SendGridClient
+from mailer.presentation.messages import Recipient, Sender, confirmation
+from mailer.schemas.api import MAILING_EXAMPLE, MailingAccepted
 from mobilise_events import Event, LocalisedText, MailingRequested, SupporterUnsubscribed
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings

@@ -15,7 +15,7 @@ import pytest
 from devstack.config import StackConfig
 from devstack.harness.processes import free_port, running, service_env
 from devstack.harness.signup import signup_api
-from mailer.addresses import AddressHasher
+from mailer.domain.addresses import AddressHasher
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 from signup.repository.organisers import OrganiserRepository

@@ -9,7 +9,7 @@ from typing import Any
 
 from devstack.config import StackConfig
 from devstack.harness.events import mailing_requested
-from mailer.planning import plan
+from mailer.domain.planning import plan
 from mailer.repository import QUEUED, SENT
 from mailer.repository.mailings import MailingsRepository
 from mailer.repository.sending import SendingStore, connect

@@ -15,9 +15,9 @@ import pytest
 from redis.asyncio import Redis
 
 from devstack.config import StackConfig
+from mailer.entrypoints.retention import prune, prune_celery_results
 from mailer.repository.mailings import MailingsRepository
 from mailer.repository.sending import SendingStore, connect
-from mailer.retention import prune, prune_celery_results
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.retention import RetentionPolicy
 

@@ -12,13 +12,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from devstack.config import StackConfig
-from mailer.delivery import Delivery
-from mailer.messages import Sender
+from mailer.adapters.sendgrid import SendGridClient
+from mailer.application.delivery import Delivery
+from mailer.presentation.messages import Sender
 from mailer.repository import DEAD_LETTERS, MAIL_BATCHES, MAIL_SENDS, QUEUED, SENT, UNKNOWN
 from mailer.repository.sending import SendingStore, connect
-from mailer.sendgrid import SendGridClient
+from mailer.schemas.specs import WELCOME, email_task, task_payload
 from mailer.settings import Settings
-from mailer.specs import WELCOME, email_task, task_payload
 from mobilise_events import LocalisedText
 from mobilise_runtime.mongo import ServiceDatabase
 

@@ -18,7 +18,7 @@ from redis import Redis
 
 from devstack.harness.events import mailing_requested, of_supporter
 from devstack.harness.mailer import EMAIL_HASH_KEY, Mailer, publish, wait_until
-from mailer.addresses import AddressHasher
+from mailer.domain.addresses import AddressHasher
 from mobilise_events import (
     ErasedSignup,
     Event,

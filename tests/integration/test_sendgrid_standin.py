@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from devstack.harness.processes import Running, free_port, running
-from mailer.messages import Recipient, Sender, confirmation, newsletter
-from mailer.sendgrid import RateLimited, Refused, SendGridClient, Unavailable
+from mailer.adapters.sendgrid import RateLimited, Refused, SendGridClient, Unavailable
+from mailer.presentation.messages import Recipient, Sender, confirmation, newsletter
 from mobilise_events import LocalisedText
 
 SENDER = Sender("campagnes@mobilise.example", "mobilise", "http://127.0.0.1:8000")

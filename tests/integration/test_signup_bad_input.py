@@ -18,7 +18,7 @@ from devstack.harness.isolation import own_topics, shared_settings
 from devstack.harness.signup import ADMIN_TOKEN, SignupService, signup_api
 from mobilise_events import PledgeSigned, VolunteerRegistered
 from mobilise_runtime.mongo import ServiceDatabase
-from signup.signup_schemas import PLEDGE_EXAMPLE
+from signup.schemas.signups import PLEDGE_EXAMPLE
 from tests.kafka_reader import end_offsets
 
 RUN = uuid.uuid4().hex[:8]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from devstack.harness.signup import SignupService
 from mobilise_events import PledgeSigned, VolunteerRegistered
-from signup.signup_schemas import PLEDGE_EXAMPLE
+from signup.schemas.signups import PLEDGE_EXAMPLE
 from tests.kafka_reader import end_offsets, read_events
 
 # Each test gives its campaign's consent text version.

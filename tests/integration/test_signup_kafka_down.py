@@ -21,7 +21,7 @@ from devstack.stack import down, up
 from mobilise_events import PledgeSigned
 from mobilise_runtime.kafka import ensure_topics
 from mobilise_runtime.mongo import ServiceDatabase
-from signup.publisher import RETRY_AFTER_S
+from signup.adapters.publisher import RETRY_AFTER_S
 from tests.kafka_reader import end_offsets, read_events
 
 PUBLISH_TIMEOUT_S = 2

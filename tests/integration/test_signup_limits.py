@@ -21,9 +21,9 @@ from devstack.harness.processes import free_port, running
 from devstack.harness.signup import SignupService, page_form, signup_env
 from mobilise_events import PledgeSigned
 from mobilise_runtime.settings import SharedSettings
+from signup.adapters.limiter import Limiter, Verdict
 from signup.domain.limits import Bucket
 from signup.domain.proof import leading_zero_bits
-from signup.limiter import Limiter, Verdict
 from tests.kafka_reader import end_offsets
 
 

@@ -21,15 +21,13 @@ from schemathesis.core.result import Ok
 from devstack.harness.signup import ADMIN_TOKEN, SignupService, signup_api
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
-from signup import (
-    campaign_schemas,
-    organiser_schemas,
-    partner_schemas,
-    schemas,
-    signup_schemas,
-    supporter_schemas,
-)
-from signup.main import create_app
+from signup.entrypoints.api import create_app
+from signup.schemas import campaigns as campaign_schemas
+from signup.schemas import common as schemas
+from signup.schemas import organisers as organiser_schemas
+from signup.schemas import partners as partner_schemas
+from signup.schemas import signups as signup_schemas
+from signup.schemas import supporters as supporter_schemas
 from signup.settings import Settings
 
 if TYPE_CHECKING:

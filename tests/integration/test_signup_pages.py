@@ -30,8 +30,8 @@ from mobilise_events import (
 from mobilise_runtime.kafka import ensure_topics
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
+from signup.adapters.publisher import RETRY_AFTER_S
 from signup.domain.tokens import ConfirmClaim, Tokens, UnsubscribeClaim
-from signup.publisher import RETRY_AFTER_S
 from tests.counter_totals import counter_totals, totals_of
 from tests.kafka_reader import end_offsets, read_events
 

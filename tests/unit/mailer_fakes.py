@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from mailer.addresses import AddressHasher
-from mailer.campaigns import CampaignTitles
-from mailer.consumer import MailerConsumer
-from mailer.consumer.enqueue import TaskQueue
-from mailer.planning import GLOBAL_SCOPE, Planned, suppression_id
+from mailer.adapters.campaigns import CampaignTitles
+from mailer.application.consumer import MailerConsumer
+from mailer.application.consumer.enqueue import TaskQueue
+from mailer.domain.addresses import AddressHasher
+from mailer.domain.planning import GLOBAL_SCOPE, Planned, suppression_id
 from mailer.repository.audience import AudienceRepository, recipient_id
 from mailer.repository.mailings import MailingsRepository, batch_id
-from mailer.specs import SendTask, SignupEmailTask, task_payload
+from mailer.schemas.specs import SendTask, SignupEmailTask, task_payload
 from mobilise_events import LocalisedText, MailingRequested, Signup, SignupConfirmed
 from mobilise_runtime.mongo import Document
 
@@ -179,7 +179,7 @@ class FakeMailings:
 @dataclass
 class FakeTasks:
     journal: Journal
-    # Each task as the JSON payload the real queue sends (mailer.specs.task_payload).
+    # Each task as the JSON payload the real queue sends (mailer.schemas.specs.task_payload).
     queued: list[dict[str, Any]] = field(default_factory=list)
 
     async def enqueue(self, tasks: Sequence[SendTask]) -> None:

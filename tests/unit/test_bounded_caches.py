@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any, cast
 
-from counter.apply import KNOWN_MAX, KnownOffsets
+from counter.application.apply import KNOWN_MAX, KnownOffsets
 from counter.repository.totals import GuardedDocuments
 from mobilise_runtime.cache import TimedCache
 from mobilise_runtime.locks import LOCKS

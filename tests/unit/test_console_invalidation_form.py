@@ -3,7 +3,12 @@ a datetime-local value (no zone) is sent as UTC, the API's field paths land on t
 
 from __future__ import annotations
 
-from console.invalidation_form import criteria, field_errors, filter_body, filter_values
+from console.presentation.invalidation_form import (
+    criteria,
+    field_errors,
+    filter_body,
+    filter_values,
+)
 
 
 def test_the_filter_sent_is_what_was_filled_in_with_times_in_utc() -> None:

@@ -13,9 +13,9 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
-from console.main import create_app
+from console.entrypoints.web import create_app
+from console.presentation.templating import environments
 from console.settings import Settings
-from console.templating import environments
 from mobilise_runtime.catalogs import CATALOGS_DIR, DOMAIN
 from mobilise_runtime.locales import LOCALES
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from console.main import create_app
-from console.session import COOKIE, SessionCodec, csrf_valid
+from console.domain.session import COOKIE, SessionCodec, csrf_valid
+from console.entrypoints.web import create_app
 from console.settings import Settings
 
 NOW = datetime(2026, 11, 29, 4, 0, tzinfo=UTC)

@@ -3,8 +3,8 @@ without an effect would be consumed for nothing (and joins the consumer's co-par
 
 from __future__ import annotations
 
-from mailer.consumer.handlers import EFFECTS
-from mailer.consumer.process import TOPICS as MAILER_TOPICS
+from mailer.application.consumer.handlers import EFFECTS
+from mailer.entrypoints.consumer import TOPICS as MAILER_TOPICS
 from mobilise_events import EVENT_TYPES, SignupsInvalidated
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from counter.apply import ATTEMPTS
+from counter.application.apply import ATTEMPTS
 from counter.repository.totals import Change, StaleWriter
 from devstack.harness.events import as_batch, signed
 from mobilise_events import (

@@ -9,9 +9,9 @@ import functools
 import time
 from collections.abc import Callable
 
-from counter.broadcast import Broadcast
+from counter.application.broadcast import Broadcast
 from counter.domain.errors import Unavailable
-from counter.schemas import TotalsOut
+from counter.schemas.totals import TotalsOut
 
 EVERY_S = 0.01
 
@@ -45,7 +45,7 @@ class Store:
 
 
 async def watch(broadcast: Broadcast, store: Store, seen: list[int], stop: asyncio.Event) -> None:
-    """A stream's loop, as counter.stream runs it."""
+    """A stream's loop, as counter.presentation.stream runs it."""
     viewer = broadcast.join("c", store.load, after=totals(0))
     try:
         while not stop.is_set() and not viewer.stopping():

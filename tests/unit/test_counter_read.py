@@ -11,18 +11,18 @@ from typing import Any
 import httpx
 import pytest
 
-from counter.campaigns import Campaign, CampaignDirectory
+from counter.adapters.campaigns import Campaign, CampaignDirectory
+from counter.application.reader import totals_from
 from counter.domain.errors import RangeRejected, Unavailable, UnknownCampaign
 from counter.domain.history import Window, floor, points, window
 from counter.domain.totals_document import Counts
-from counter.i18n import (
+from counter.presentation.i18n import (
     country_name,
     format_number,
     format_share,
     macro_region_name,
     region_name,
 )
-from counter.reader import totals_from
 from counter.routes.dashboard import tables
 from mobilise_runtime.cache import TimedCache
 from tests.counter_totals import totals_of

@@ -8,7 +8,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from counter.campaigns import Campaign
+from counter.adapters.campaigns import Campaign
+from counter.application.reader import totals_from
 from counter.domain import aggregation
 from counter.domain.aggregation import Entry
 from counter.domain.history import Window, points
@@ -23,8 +24,7 @@ from counter.domain.totals_document import (
     hour_id,
     minute_increments,
 )
-from counter.reader import totals_from
-from counter.schemas import TotalsOut
+from counter.schemas.totals import TotalsOut
 from mobilise_events import Event, PledgeSigned, SignupConfirmed, VolunteerRegistered
 
 AT = datetime(2026, 3, 8, 10, 41, 7, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.requests import Request
 
-from signup.i18n import countries, format_number, locale_from, negotiate, regions
+from signup.presentation.i18n import countries, format_number, locale_from, negotiate, regions
 
 
 @pytest.mark.parametrize(

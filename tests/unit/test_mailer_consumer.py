@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from devstack.harness.events import as_batch, mailing_requested, signed
-from mailer.specs import CONFIRMATION, WELCOME
+from mailer.schemas.specs import CONFIRMATION, WELCOME
 from mobilise_events import (
     Event,
     MailingRequested,

@@ -1,7 +1,8 @@
-"""mailer.delivery against small typed fakes of its adapters (the send records — batches, claims,
-send turns, dead letters —, the suppressions, SendGrid): a batch is sent once, whatever runs its
-task twice; an outcome it cannot know is given up, never resent; a payload that is not a task is
-dead-lettered with its reason; a task queued by the previous version (today's dict) is sent once."""
+"""mailer.application.delivery against small typed fakes of its adapters (the send records —
+batches, claims, send turns, dead letters —, the suppressions, SendGrid): a batch is sent once,
+whatever runs its task twice; an outcome it cannot know is given up, never resent; a payload that is
+not a task is dead-lettered with its reason; a task queued by the previous version (today's dict) is
+sent once."""
 
 from __future__ import annotations
 
@@ -12,12 +13,11 @@ from typing import Any
 
 import pytest
 
-from mailer.delivery import Delivery, MailClient, Retry, SendRecords
-from mailer.messages import Sender
+from mailer.adapters.sendgrid import RateLimited, Refused, Unavailable
+from mailer.application.delivery import Delivery, MailClient, Retry, SendRecords
+from mailer.presentation.messages import Sender
 from mailer.repository import FAILED, QUEUED, RETRYING, SENDING, SENT, UNKNOWN
-from mailer.sendgrid import RateLimited, Refused, Unavailable
-from mailer.settings import Settings
-from mailer.specs import (
+from mailer.schemas.specs import (
     NewsletterTask,
     SignupEmailTask,
     TaskRecipient,
@@ -25,6 +25,7 @@ from mailer.specs import (
     read_task,
     task_payload,
 )
+from mailer.settings import Settings
 from mobilise_events import LocalisedText
 from mobilise_runtime.mongo import Document
 

@@ -10,8 +10,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from devstack.sendgrid_contract import MAX_SUBSTITUTIONS_BYTES, expand, validate
-from mailer.i18n import Locale
-from mailer.messages import (
+from mailer.presentation.i18n import Locale
+from mailer.presentation.messages import (
     BodyTemplateError,
     Recipient,
     Sender,

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from mailer import schemas
-from mailer.main import create_app
+from mailer.entrypoints.api import create_app
 from mailer.routes.webhooks import WebhookHandled
+from mailer.schemas import api as schemas
 from mailer.settings import Settings
 
 

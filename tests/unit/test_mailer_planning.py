@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from mailer.addresses import AddressHasher, canonical_email
-from mailer.planning import plan, retry_delay, suppression_ids
-from mailer.specs import NewsletterTask, email_task, message_of
+from mailer.domain.addresses import AddressHasher, canonical_email
+from mailer.domain.planning import plan, retry_delay, suppression_ids
+from mailer.schemas.specs import NewsletterTask, email_task, message_of
 from mobilise_events import Audience, LocalisedText
 
 

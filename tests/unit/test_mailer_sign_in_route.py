@@ -11,11 +11,11 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from mailer.access import _admin
+from mailer.adapters.sendgrid import SendGridClient
+from mailer.adapters.signup_client import Organiser
 from mailer.bootstrap import MailerServices
-from mailer.main import create_app
-from mailer.sendgrid import SendGridClient
+from mailer.entrypoints.api import create_app
 from mailer.settings import Settings
-from mailer.signup_client import Organiser
 
 SIGN_IN = {"email": "awa@example.org", "name": "Awa", "link": "https://c.example.org/s?l=x"}
 

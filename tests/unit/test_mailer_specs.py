@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailer.specs import email_batch_id, email_supporter_key, email_task
+from mailer.schemas.specs import email_batch_id, email_supporter_key, email_task
 from mobilise_events import LocalisedText
 
 TITLE = LocalisedText(fr="Femmes", en="Women")

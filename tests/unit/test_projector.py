@@ -23,7 +23,7 @@ from mobilise_events import (
 from mobilise_runtime.kafka import Received
 from signup.domain.emails import canonical_email
 from signup.domain.supporters import person_key
-from signup.projector import ERASURES, TOPICS, WRITES, Projector, writes_for
+from signup.entrypoints.projector import ERASURES, TOPICS, WRITES, Projector, writes_for
 from signup.repository import Repository
 from signup.repository.supporters import Write
 from tests.erasure_timeline import ERASED_AT, T1, T3

@@ -8,11 +8,11 @@ from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from counter.main import create_app as counter_app
+from counter.entrypoints.api import create_app as counter_app
 from counter.settings import Settings as CounterSettings
-from mailer.main import create_app as mailer_app
+from mailer.entrypoints.api import create_app as mailer_app
 from mailer.settings import Settings as MailerSettings
-from signup.main import create_app as signup_app
+from signup.entrypoints.api import create_app as signup_app
 from signup.settings import Settings as SignupSettings
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mailer.messages import Sender
-from mailer.sign_in_email import sign_in_body
+from mailer.application.sign_in_email import sign_in_body
+from mailer.presentation.messages import Sender
 from mobilise_runtime.locales import LOCALES, Locale
 
 SENDER = Sender(email="no-reply@example.org", name="mobilise", links_base="https://m.example.org")

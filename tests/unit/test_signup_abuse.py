@@ -10,13 +10,13 @@ import itertools
 import pytest
 from pydantic import ValidationError
 
-from signup.campaign_schemas import BucketIn, LimitsIn
 from signup.domain.clients import client_address, limited_network, parse_networks
 from signup.domain.errors import ProofRequired, TooManyRequests
 from signup.domain.limits import DEFAULT_ADDRESS, Bucket, Limits
 from signup.domain.proof import ProofOfWork, leading_zero_bits
-from signup.forms import GENERAL, Submitted, refusal_messages, signup_from_form
-from signup.i18n import wording
+from signup.presentation.forms import GENERAL, Submitted, refusal_messages, signup_from_form
+from signup.presentation.i18n import wording
+from signup.schemas.campaigns import BucketIn, LimitsIn
 from signup.settings import Settings
 
 LOOPBACK = parse_networks("127.0.0.1/32,::1/128")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from signup import wording as words
+from signup.adapters.progress import Progress
 from signup.domain.errors import (
     Closed,
     NotFound,
@@ -13,10 +13,10 @@ from signup.domain.errors import (
     SignupError,
     Unavailable,
 )
-from signup.forms import FormInvalid, Submitted, refusal_messages, signup_from_form
-from signup.i18n import LOCALES, wording
-from signup.progress import Progress
-from signup.signup_schemas import VolunteerIn
+from signup.presentation import wording as words
+from signup.presentation.forms import FormInvalid, Submitted, refusal_messages, signup_from_form
+from signup.presentation.i18n import LOCALES, wording
+from signup.schemas.signups import VolunteerIn
 
 PLEDGE = [
     ("consent_text_version", "v1"),

@@ -18,6 +18,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from mobilise_events import Event, PledgeSigned, Signup, VolunteerRegistered
 from mobilise_runtime.kafka import EventPublisher
+from signup.adapters.limiter import Limiter, Outcome, Verdict
+from signup.adapters.publisher import SignupPublisher
+from signup.application.guard import Guard
+from signup.application.intake import Intake
 from signup.domain.campaigns import Campaign, Localised
 from signup.domain.errors import (
     Closed,
@@ -31,12 +35,8 @@ from signup.domain.limits import Bucket
 from signup.domain.proof import ProofOfWork
 from signup.domain.supporters import supporter_key
 from signup.domain.tokens import Tokens
-from signup.guard import Guard
-from signup.intake import Intake
-from signup.limiter import Limiter, Outcome, Verdict
-from signup.publisher import SignupPublisher
 from signup.repository import PartnerRepository
-from signup.signup_schemas import PledgeIn, VolunteerIn
+from signup.schemas.signups import PledgeIn, VolunteerIn
 
 NOW = datetime(2026, 3, 1, 9, tzinfo=UTC)
 SECRET = b"unit-key-secret"

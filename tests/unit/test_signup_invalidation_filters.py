@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from signup.domain.clients import kept_network
-from signup.invalidation_schemas import FilterIn
+from signup.schemas.invalidations import FilterIn
 
 AT = datetime(2026, 3, 8, 9, 30, tzinfo=UTC)
 RECORD: dict[str, Any] = {

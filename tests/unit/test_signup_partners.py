@@ -16,9 +16,9 @@ from signup.domain.partners import (
     parse_origin,
     parse_origins,
 )
-from signup.partner_schemas import PartnerIn, PartnerPatch
-from signup.rendering import STATIC_DIR
-from signup.schemas import PartnerKey
+from signup.presentation.rendering import STATIC_DIR
+from signup.schemas.common import PartnerKey
+from signup.schemas.partners import PartnerIn, PartnerPatch
 
 # 16 KiB since the region list (a select filled from /api/v1/regions): about 5 KiB gzipped.
 WIDGET_MAX_BYTES = 16 * 1024

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from signup.campaign_schemas import CAMPAIGN_EXAMPLE, CampaignIn, CampaignPatch, ConsentTextIn
-from signup.signup_schemas import PLEDGE_EXAMPLE, PledgeIn, VolunteerIn
+from signup.schemas.campaigns import CAMPAIGN_EXAMPLE, CampaignIn, CampaignPatch, ConsentTextIn
+from signup.schemas.signups import PLEDGE_EXAMPLE, PledgeIn, VolunteerIn
 
 VOLUNTEER = {
     **PLEDGE_EXAMPLE,

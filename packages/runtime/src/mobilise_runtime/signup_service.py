@@ -1,7 +1,7 @@
 """The signup service's public HTTP contract, as the counter and the mailer ask it: a campaign by
 slug (GET /api/v1/campaigns/{slug}) and the organiser a token belongs to (GET
 /api/v1/organisers/me). The only module that talks to the signup service; each service wraps it
-with its own cache and errors (counter/campaigns.py, mailer/signup_client.py)."""
+with its own cache and errors (counter/adapters/campaigns.py, mailer/adapters/signup_client.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The console's composition root: its parts assembled once, in one typed object create_app
-(main.py) keeps as `app.state.services`: settings, the three APIs' client, the session codec and
-the pages' environments."""
+(entrypoints/web.py) keeps as `app.state.services`: settings, the three APIs' client, the session
+codec and the pages' environments."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import httpx
 import jinja2
 
-from console.apis import Apis
-from console.i18n import Locale
-from console.session import SessionCodec
+from console.adapters.apis import Apis
+from console.domain.session import SessionCodec
+from console.presentation.i18n import Locale
+from console.presentation.templating import environments
 from console.settings import Settings
-from console.templating import environments
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from console.apis import Apis
+from console.adapters.apis import Apis
 from console.bootstrap import ConsoleServices
-from console.session import COOKIE, Session, SessionCodec, csrf_valid
+from console.domain.session import COOKIE, Session, SessionCodec, csrf_valid
 from console.settings import Settings
 from mobilise_runtime.access import access_rule
 from mobilise_runtime.dependencies import part_of, services_of

@@ -1,7 +1,7 @@
 """The counter's composition root: its parts assembled once, in typed objects every process
 starts from. `stores` (the database, the ledger and the totals) serves counter-consumer and
-counter-reconcile; `bootstrap` is counter-api's read side (main.py): the database, the signup
-service's client and the totals reader."""
+counter-reconcile; `bootstrap` is counter-api's read side (entrypoints/api.py): the database, the
+signup service's client and the totals reader."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from counter.campaigns import CampaignDirectory
-from counter.reader import TotalsReader
+from counter.adapters.campaigns import CampaignDirectory
+from counter.application.reader import TotalsReader
 from counter.repository import TotalsQueries
 from counter.repository.ledger import LedgerRepository
 from counter.repository.totals import TotalsRepository

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 
+from counter.adapters.campaigns import Campaign, CampaignDirectory
+from counter.application.reader import TotalsReader
 from counter.bootstrap import CounterServices
-from counter.campaigns import Campaign, CampaignDirectory
-from counter.reader import TotalsReader
 from mobilise_runtime.dependencies import composed
 
 ServicesDep = Annotated[CounterServices, Depends(composed(CounterServices))]

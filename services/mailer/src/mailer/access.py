@@ -19,10 +19,10 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from mailer.adapters.signup_client import Organiser
 from mailer.deps import Mailings, OrganiserDep
 from mailer.domain.errors import Forbidden, NotFound
 from mailer.repository.mailings import Progress
-from mailer.signup_client import Organiser
 from mobilise_runtime.access import API_PUBLIC_ROUTES, access_rule
 
 PUBLIC_ROUTES = API_PUBLIC_ROUTES | frozenset(

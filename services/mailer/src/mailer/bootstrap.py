@@ -1,8 +1,9 @@
 """The mailer's composition root: its parts assembled once, in typed objects every process
-starts from. `bootstrap`: mailer-api's (main.py) settings, Kafka publisher, database, queue probe,
-signup service's client, repositories and webhook verifier; `consumer_parts`: mailer-consumer's
-database, Celery queue, campaign titles and address hasher; `delivery`: what mailer-worker's
-tasks send with; `retention_parts`: mailer-retention's database, Redis and signup client."""
+starts from. `bootstrap`: mailer-api's (entrypoints/api.py) settings, Kafka publisher, database,
+queue probe, signup service's client, repositories and webhook verifier; `consumer_parts`:
+mailer-consumer's database, Celery queue, campaign titles and address hasher; `delivery`: what
+mailer-worker's tasks send with; `retention_parts`: mailer-retention's database, Redis and signup
+client."""
 
 from __future__ import annotations
 
@@ -13,21 +14,21 @@ from celery import Celery
 from pydantic import SecretStr
 from redis.asyncio import Redis
 
-from mailer.addresses import AddressHasher
-from mailer.campaigns import CampaignTitles
-from mailer.delivery import Delivery
+from mailer.adapters.campaigns import CampaignTitles
+from mailer.adapters.publisher import MailerPublisher
+from mailer.adapters.queue import QueueProbe, create_celery
+from mailer.adapters.sendgrid import SendGridClient
+from mailer.adapters.signup_client import SignupClient
+from mailer.application.delivery import Delivery
+from mailer.domain.addresses import AddressHasher
 from mailer.domain.webhook import WebhookVerifier, load_verification_key
-from mailer.messages import Sender
-from mailer.publisher import MailerPublisher
-from mailer.queue import QueueProbe, create_celery
+from mailer.presentation.messages import Sender
 from mailer.repository.audience import AudienceRepository
 from mailer.repository.mailing_requests import MailingRequests
 from mailer.repository.mailings import MailingsRepository
 from mailer.repository.sending import SendingStore, connect
 from mailer.repository.webhook_events import WebhookEvents
-from mailer.sendgrid import SendGridClient
 from mailer.settings import ConsumerSettings, Settings
-from mailer.signup_client import SignupClient
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.mongo import ServiceDatabase
 

@@ -7,17 +7,17 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from mailer.adapters.publisher import MailerPublisher
+from mailer.adapters.sendgrid import SendGridClient
+from mailer.adapters.signup_client import Organiser, SignupClient
 from mailer.bootstrap import MailerServices
 from mailer.domain.errors import NotAuthenticated
 from mailer.domain.webhook import WebhookVerifier
-from mailer.publisher import MailerPublisher
 from mailer.repository.audience import AudienceRepository
 from mailer.repository.mailing_requests import MailingRequests
 from mailer.repository.mailings import MailingsRepository
 from mailer.repository.webhook_events import WebhookEvents
-from mailer.sendgrid import SendGridClient
 from mailer.settings import Settings
-from mailer.signup_client import Organiser, SignupClient
 from mobilise_runtime.access import access_rule
 from mobilise_runtime.dependencies import composed, part_of
 from mobilise_runtime.mongo import ServiceDatabase

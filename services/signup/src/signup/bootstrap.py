@@ -1,7 +1,8 @@
 """The signup service's composition root: its parts assembled once, in typed objects every
 process starts from. `stores` (the database, its repositories, the Kafka publisher) serves every
 process — signup-api, signup-projector, the `mobilise` CLI, signup-retention; `bootstrap` adds
-what signup-api (main.py) needs besides (tokens, the abuse guard, the intake, the HTTP client)."""
+what signup-api (entrypoints/api.py) needs besides (tokens, the abuse guard, the intake, the HTTP
+client)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ import httpx
 
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.mongo import ServiceDatabase
+from signup.adapters.limiter import Limiter
+from signup.adapters.publisher import SignupPublisher
+from signup.application.guard import Guard
+from signup.application.intake import Intake
 from signup.domain.proof import ProofOfWork
 from signup.domain.tokens import Tokens
-from signup.guard import Guard
-from signup.intake import Intake
-from signup.limiter import Limiter
-from signup.public_page import PublicPages
-from signup.publisher import SignupPublisher
+from signup.presentation.public_page import PublicPages
 from signup.repository import Repository
 from signup.settings import Settings, StoreSettings
 

@@ -8,16 +8,16 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
-from console.apis import ApiRefused, ServiceDown
-from console.campaign_form import (
+from console.adapters.apis import ApiRefused, ServiceDown
+from console.deps import ApisDep, FormSessionDep, SessionDep, SettingsDep
+from console.presentation.campaign_form import (
     campaign_body,
     consent_body,
     form_values,
     patch_body,
     values_of,
 )
-from console.deps import ApisDep, FormSessionDep, SessionDep, SettingsDep
-from console.rendering import redirect, render
+from console.presentation.rendering import redirect, render
 from mobilise_runtime.locales import LOCALES
 
 router = APIRouter(include_in_schema=False)

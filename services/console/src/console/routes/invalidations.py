@@ -9,10 +9,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from console.apis import ApiRefused
+from console.adapters.apis import ApiRefused
 from console.deps import ApisDep, FormSessionDep, SessionDep
-from console.invalidation_form import criteria, field_errors, filter_body, filter_values
-from console.rendering import redirect, render
+from console.presentation.invalidation_form import (
+    criteria,
+    field_errors,
+    filter_body,
+    filter_values,
+)
+from console.presentation.rendering import redirect, render
 from console.routes.campaigns import totals_of
 
 router = APIRouter(include_in_schema=False)

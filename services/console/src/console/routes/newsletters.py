@@ -13,10 +13,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from console.apis import ApiRefused
-from console.campaign_form import localised
+from console.adapters.apis import ApiRefused
 from console.deps import ApisDep, FormSessionDep, SessionDep
-from console.rendering import redirect, render
+from console.presentation.campaign_form import localised
+from console.presentation.rendering import redirect, render
 from mobilise_runtime.locales import LOCALES
 from mobilise_runtime.pages import PAGE_HEADERS
 

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from console.apis import ApiRefused, ServiceDown
+from console.adapters.apis import ApiRefused, ServiceDown
 from console.deps import (
     PRE_SESSION_COOKIE,
     ApisDep,
@@ -21,9 +21,9 @@ from console.deps import (
     SettingsDep,
     current_session,
 )
-from console.i18n import negotiate
-from console.rendering import redirect, render
-from console.session import COOKIE, Session, SessionCodec
+from console.domain.session import COOKIE, Session, SessionCodec
+from console.presentation.i18n import negotiate
+from console.presentation.rendering import redirect, render
 from console.settings import Settings
 
 router = APIRouter(include_in_schema=False)

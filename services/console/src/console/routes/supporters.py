@@ -9,9 +9,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response, StreamingResponse
 
-from console.apis import ApiRefused
+from console.adapters.apis import ApiRefused
 from console.deps import ApisDep, FormSessionDep, SessionDep
-from console.rendering import render
+from console.presentation.rendering import render
 
 router = APIRouter(include_in_schema=False)
 

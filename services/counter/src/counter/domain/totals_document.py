@@ -1,7 +1,8 @@
 """The shape of what the counter stores and shows: a campaign's totals document and its hourly
 history documents — their field names, their typed shape, and the paths a write increments. The
-writer (apply.py, repository/totals.py), the reconcile recount (domain/recount.py), the queries
-(repository/queries.py) and the API's reader (reader.py) all read them here. No I/O.
+writer (application/apply.py, repository/totals.py), the reconcile recount (domain/recount.py), the
+queries (repository/queries.py) and the API's reader (application/reader.py) all read them here. No
+I/O.
 
     totals   {_id: campaign id, slug, signed, confirmed, volunteers,
               by_country|by_region|by_macro_region|by_partner: {key: Cell},

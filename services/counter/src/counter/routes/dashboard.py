@@ -15,10 +15,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from counter.campaigns import Campaign
+from counter.adapters.campaigns import Campaign
 from counter.deps import CampaignsDep, ReaderDep
 from counter.domain.errors import Unavailable, UnknownCampaign
-from counter.i18n import (
+from counter.presentation.i18n import (
     Locale,
     country_name,
     macro_region_name,
@@ -26,8 +26,8 @@ from counter.i18n import (
     region_name,
     script_strings,
 )
-from counter.rendering import render, render_message, render_unavailable
-from counter.schemas import CountsOut, TotalsOut
+from counter.presentation.rendering import render, render_message, render_unavailable
+from counter.schemas.totals import CountsOut, TotalsOut
 from mobilise_runtime.catalogs import N_
 
 router = APIRouter(include_in_schema=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from counter.schemas import ErrorOut
+from counter.schemas.totals import ErrorOut
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {

@@ -10,13 +10,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from counter.application.reader import STREAM_PING_S
 from counter.bootstrap import CounterServices
 from counter.deps import CampaignDep, ReaderDep, SlugPath
 from counter.domain.history import Bucket
-from counter.reader import STREAM_PING_S
+from counter.presentation.stream import TotalsStream
 from counter.routes.errors import NOT_FOUND, UNAVAILABLE
-from counter.schemas import TOTALS_EXAMPLE, HistoryOut, TotalsOut
-from counter.stream import TotalsStream
+from counter.schemas.totals import TOTALS_EXAMPLE, HistoryOut, TotalsOut
 from mobilise_runtime.dependencies import services_of
 
 router = APIRouter(prefix="/api/v1/campaigns/{slug}", tags=["totals"])

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
-from mailer.addresses import signup_could_have
+from mailer.domain.addresses import signup_could_have
 from mailer.domain.errors import BadSignature, Rejected
 from mobilise_events import SupporterUnsubscribed
 

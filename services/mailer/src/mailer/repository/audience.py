@@ -9,7 +9,7 @@ from typing import Any
 from pymongo import DeleteOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from mailer.planning import GLOBAL_SCOPE, suppression_id
+from mailer.domain.planning import GLOBAL_SCOPE, suppression_id
 from mailer.repository import ANONYMISED, ERASURES, MAIL_LOG, RECIPIENTS, SUPPRESSIONS
 from mobilise_events import Signup, SignupConfirmed
 from mobilise_runtime.mongo import Document, bulk_write, insert_new
@@ -46,8 +46,8 @@ class AudienceRepository:
                 "signed_at": event.occurred_at,
             }
             if event.confirm_token:
-                # Kept to build the confirmation again if its task is lost (mailer.consumer);
-                # a later signup without one leaves it.
+                # Kept to build the confirmation again if its task is lost
+                # (mailer.application.consumer); a later signup without one leaves it.
                 fields["confirm_token"] = event.confirm_token
             update: dict[str, Any] = {"$set": fields}
             # With double opt-in only signup.confirmed confirms (it may have come first: the

@@ -11,7 +11,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from mailer.planning import Planned
+from mailer.domain.planning import Planned
 from mailer.repository import (
     FINAL,
     MAIL_BATCH_MEMBERS,
@@ -22,7 +22,7 @@ from mailer.repository import (
     RETRYING,
     SENDING,
 )
-from mailer.specs import SignupEmailTask
+from mailer.schemas.specs import SignupEmailTask
 from mobilise_events import MailingRequested
 from mobilise_runtime.mongo import Document, insert_new
 
@@ -194,7 +194,8 @@ class MailingsRepository:
         counts: dict[str, int] = {"sent": 0, "failed": 0, "suppressed": 0}
         states: list[Any] = []
         fields = {"state": 1, "plan": 1, "sent": 1, "failed": 1, "suppressed": 1}
-        # A mailing finished long ago keeps its counts, its batches go (mailer.retention).
+        # A mailing finished long ago keeps its counts, its batches go
+        # (mailer.entrypoints.retention).
         query = {"mailing_id": "" if "final_counts" in mailing else mailing_id}
         counts.update(mailing.get("final_counts", {}))
         async for batch in self._batches.find(query, fields):

@@ -11,7 +11,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from mailer.planning import suppression_ids
+from mailer.domain.planning import suppression_ids
 from mailer.repository import (
     DEAD_LETTERS,
     ERASURES,
@@ -21,7 +21,7 @@ from mailer.repository import (
     QUEUED,
     SUPPRESSIONS,
 )
-from mailer.specs import NewsletterTask, SignupEmailTask, TaskRecipient
+from mailer.schemas.specs import NewsletterTask, SignupEmailTask, TaskRecipient
 from mobilise_runtime.mongo import Document, already_there
 
 

@@ -10,15 +10,15 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from mailer import messages
+from mailer.adapters.signup_client import Campaign, Organiser
 from mailer.deps import AudienceDep, Mailings, OrganiserDep, SettingsDep, SignupClientDep
 from mailer.domain.errors import Forbidden, Rejected
-from mailer.i18n import LOCALES, Locale
-from mailer.planning import in_audience
+from mailer.domain.planning import in_audience
+from mailer.presentation import messages
+from mailer.presentation.i18n import LOCALES, Locale
 from mailer.routes.mailings import localised_texts
-from mailer.schemas import MailingIn, MailingProgress
+from mailer.schemas.api import MailingIn, MailingProgress
 from mailer.settings import Settings
-from mailer.signup_client import Campaign, Organiser
 from mobilise_events import Audience, LocalisedText
 from mobilise_runtime.errors import UNAUTHENTICATED, described
 

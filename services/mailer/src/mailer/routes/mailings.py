@@ -12,11 +12,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, status
 
 from mailer.access import MailingDep
+from mailer.adapters.signup_client import Campaign
 from mailer.deps import MailingRequestsDep, OrganiserDep, Publisher, SignupClientDep
 from mailer.domain.errors import Forbidden, Rejected
 from mailer.repository.mailing_requests import MailingRequest
-from mailer.schemas import MailingAccepted, MailingIn, MailingProgress
-from mailer.signup_client import Campaign
+from mailer.schemas.api import MailingAccepted, MailingIn, MailingProgress
 from mobilise_events import Audience, LocalisedText, MailingRequested
 from mobilise_runtime.errors import UNAUTHENTICATED, described
 

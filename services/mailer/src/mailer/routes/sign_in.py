@@ -7,9 +7,9 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from mailer.access import AdminDep
+from mailer.application.sign_in_email import send_sign_in, sign_in_body
 from mailer.deps import SendGridDep, SettingsDep
-from mailer.messages import Sender
-from mailer.sign_in_email import send_sign_in, sign_in_body
+from mailer.presentation.messages import Sender
 from mobilise_runtime.locales import Locale
 
 router = APIRouter(prefix="/api/v1", tags=["organisers"])

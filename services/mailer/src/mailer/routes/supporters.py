@@ -10,10 +10,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from mailer.access import AdminDep
-from mailer.addresses import AddressHasher
+from mailer.application.supporter_data import held_about
 from mailer.deps import Database, SettingsDep
+from mailer.domain.addresses import AddressHasher
 from mailer.domain.errors import Unavailable
-from mailer.supporter_data import held_about
 
 router = APIRouter(prefix="/api/v1", tags=["supporters"])
 

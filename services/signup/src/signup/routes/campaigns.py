@@ -10,7 +10,11 @@ from fastapi import APIRouter, status
 
 from mobilise_runtime.errors import UNAUTHENTICATED, Responses, described
 from signup.access import CampaignDep
-from signup.campaign_schemas import (
+from signup.deps import OrganiserDep, Repo
+from signup.domain.campaigns import Campaign, Localised
+from signup.domain.errors import AlreadyExists, Rejected
+from signup.repository import Repository
+from signup.schemas.campaigns import (
     CampaignIn,
     CampaignOut,
     CampaignPatch,
@@ -20,10 +24,6 @@ from signup.campaign_schemas import (
     LimitsIn,
     OrganiserCampaignOut,
 )
-from signup.deps import OrganiserDep, Repo
-from signup.domain.campaigns import Campaign, Localised
-from signup.domain.errors import AlreadyExists, Rejected
-from signup.repository import Repository
 
 router = APIRouter(prefix="/api/v1", tags=["campaigns"])
 ORGANISER_ONLY = described({401: UNAUTHENTICATED})

@@ -12,8 +12,8 @@ from mobilise_events import SignupConfirmed
 from signup.deps import Publisher, TokensDep
 from signup.domain.errors import Unavailable
 from signup.domain.tokens import TokenExpired, TokenInvalid
-from signup.i18n import negotiate
-from signup.rendering import refused_link, render, unavailable
+from signup.presentation.i18n import negotiate
+from signup.presentation.rendering import refused_link, render, unavailable
 
 router = APIRouter(include_in_schema=False)
 

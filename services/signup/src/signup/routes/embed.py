@@ -7,13 +7,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from signup import wording as words
 from signup.deps import IntakeDep, Repo
 from signup.domain.campaigns import Campaign
 from signup.domain.errors import NotFound
 from signup.domain.partners import Embed
-from signup.i18n import Locale, negotiate
-from signup.rendering import render, render_message
+from signup.presentation import wording as words
+from signup.presentation.i18n import Locale, negotiate
+from signup.presentation.rendering import render, render_message
 from signup.repository import Repository
 from signup.routes.pages import render_campaign, sign_with_form
 

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, status
 
 from mobilise_runtime.errors import UNAUTHENTICATED, described
-from signup import invalidation_service
 from signup.access import CampaignDep
+from signup.application import invalidation_service
 from signup.deps import Publisher, Repo
-from signup.invalidation_schemas import (
+from signup.schemas.invalidations import (
     DryRunOut,
     FilterIn,
     InvalidationIn,

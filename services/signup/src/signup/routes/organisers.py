@@ -8,17 +8,17 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Response, status
 
 from mobilise_runtime.errors import Responses, described
-from signup import organiser_service
 from signup.access import AdminDep
+from signup.application import organiser_service
 from signup.deps import OrganiserDep, Repo
-from signup.organiser_schemas import (
+from signup.routes.campaigns import ORGANISER_ONLY
+from signup.schemas.common import OrganiserOut
+from signup.schemas.organisers import (
     OrganiserCreated,
     OrganiserIn,
     OrganiserPatch,
     OrganiserRecordOut,
 )
-from signup.routes.campaigns import ORGANISER_ONLY
-from signup.schemas import OrganiserOut
 
 router = APIRouter(prefix="/api/v1", tags=["organisers"])
 ADMIN_ONLY: Responses = {**ORGANISER_ONLY, **described({403: "Not an admin"})}

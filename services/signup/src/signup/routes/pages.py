@@ -13,18 +13,18 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from mobilise_runtime.dependencies import services_of
 from mobilise_runtime.locales import format_day, shown
-from signup import wording as words
+from signup.adapters.progress import Progress, campaign_progress
+from signup.application.intake import Intake
 from signup.bootstrap import SignupServices
 from signup.deps import IntakeDep, PublicPagesDep, Repo, request_client
 from signup.domain.campaigns import Campaign
 from signup.domain.errors import NotFound, SignupError
 from signup.domain.partners import Embed
-from signup.forms import FormInvalid, Submitted, refusal_messages, signup_from_form
-from signup.i18n import Locale, Wording, countries, negotiate, regions, wording
-from signup.intake import Intake
-from signup.progress import Progress, campaign_progress
-from signup.public_page import NO_STORE, PROGRESS_CACHE_CONTROL
-from signup.rendering import render, render_message
+from signup.presentation import wording as words
+from signup.presentation.forms import FormInvalid, Submitted, refusal_messages, signup_from_form
+from signup.presentation.i18n import Locale, Wording, countries, negotiate, regions, wording
+from signup.presentation.public_page import NO_STORE, PROGRESS_CACHE_CONTROL
+from signup.presentation.rendering import render, render_message
 from signup.repository import Repository
 
 router = APIRouter(include_in_schema=False)

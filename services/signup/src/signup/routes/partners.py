@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, status
 
 from mobilise_runtime.errors import UNAUTHENTICATED, described
-from signup import partner_service
 from signup.access import PartnerDep, narrowed
+from signup.application import partner_service
 from signup.deps import OrganiserDep, Repo, SettingsDep
-from signup.partner_schemas import PartnerIn, PartnerOut, PartnerPatch
+from signup.schemas.partners import PartnerIn, PartnerOut, PartnerPatch
 
 router = APIRouter(prefix="/api/v1/partners", tags=["partners"])
 ORGANISER_ONLY = described(

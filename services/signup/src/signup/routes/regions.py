@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse
 
 from signup.domain.errors import NotFound
 from signup.domain.regions import country_code
-from signup.i18n import regions
-from signup.schemas import Locale
+from signup.presentation.i18n import regions
+from signup.schemas.common import Locale
 
 router = APIRouter(tags=["campaigns"])
 

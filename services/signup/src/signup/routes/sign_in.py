@@ -1,5 +1,5 @@
 """The organisers' console sign-in: ask for a one-time link by email, redeem it for a session
-token, end the session (signup/sign_in.py has the rules)."""
+token, end the session (signup/application/sign_in.py has the rules)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from mobilise_runtime.errors import described
-from signup import organiser_service, sign_in
+from signup.application import organiser_service, sign_in
 from signup.deps import (
     ClientDep,
     GuardDep,
@@ -23,7 +23,7 @@ from signup.deps import (
     bearer_credentials,
 )
 from signup.domain.limits import sign_in_bucket
-from signup.schemas import ORGANISER_EXAMPLE, Locale, OrganiserOut, WriteModel
+from signup.schemas.common import ORGANISER_EXAMPLE, Locale, OrganiserOut, WriteModel
 
 router = APIRouter(prefix="/api/v1", tags=["organisers"])
 ASKED = "if this address is an organiser's, a sign-in link is on its way"

@@ -8,12 +8,12 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Depends, Query, status
 
 from mobilise_runtime.errors import described
+from signup.application.intake import Intake
 from signup.deps import ClientDep, IntakeDep, Repo
 from signup.domain.errors import Rejected
-from signup.intake import Intake
 from signup.repository import Repository
-from signup.schemas import PartnerKey
-from signup.signup_schemas import PledgeIn, SignupAccepted, VolunteerIn
+from signup.schemas.common import PartnerKey
+from signup.schemas.signups import PledgeIn, SignupAccepted, VolunteerIn
 
 S = TypeVar("S", bound=PledgeIn)
 router = APIRouter(prefix="/api/v1/campaigns/{slug}", tags=["signups"])

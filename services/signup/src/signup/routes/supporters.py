@@ -14,19 +14,19 @@ from fastapi.responses import HTMLResponse
 
 from mobilise_runtime.errors import UNAUTHENTICATED, described
 from mobilise_runtime.locales import Locale
-from signup import erasure
 from signup.access import AdminDep
-from signup.access_report import language, render_report
+from signup.adapters.mailer_export import mailer_holds
+from signup.application import erasure
 from signup.deps import HttpDep, Publisher, Repo, SettingsDep
-from signup.mailer_export import mailer_holds
+from signup.presentation.access_report import language, render_report
 from signup.repository import Repository
-from signup.settings import Settings
-from signup.supporter_schemas import (
+from signup.schemas.supporters import (
     ErasureAccepted,
     SupporterEmailIn,
     SupporterExportOut,
     SupporterRecordOut,
 )
+from signup.settings import Settings
 
 router = APIRouter(prefix="/api/v1/supporters", tags=["supporters"])
 

@@ -13,8 +13,8 @@ from mobilise_events import SupporterUnsubscribed
 from signup.deps import Publisher, TokensDep
 from signup.domain.errors import Unavailable
 from signup.domain.tokens import TokenInvalid, UnsubscribeClaim
-from signup.i18n import Locale, negotiate
-from signup.rendering import refused_link, render, unavailable
+from signup.presentation.i18n import Locale, negotiate
+from signup.presentation.rendering import refused_link, render, unavailable
 
 router = APIRouter(include_in_schema=False)
 ONE_CLICK = [("List-Unsubscribe", "One-Click")]

@@ -11,14 +11,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from mobilise_runtime.locales import direction, shown
-from signup import wording as words
 from signup.deps import Repo, SettingsDep
 from signup.domain.errors import Rejected
-from signup.i18n import countries, wording
-from signup.partner_schemas import Choice, ProgressOut, WidgetOut
-from signup.rendering import STATIC_DIR, charter_url
+from signup.presentation import wording as words
+from signup.presentation.i18n import countries, wording
+from signup.presentation.rendering import STATIC_DIR, charter_url
 from signup.routes.pages import progress_of
-from signup.schemas import Locale, PartnerKey
+from signup.schemas.common import Locale, PartnerKey
+from signup.schemas.partners import Choice, ProgressOut, WidgetOut
 
 router = APIRouter(tags=["widget"])
 WIDGET_JS = (STATIC_DIR / "widget.js").read_bytes()

@@ -1,0 +1,40 @@
+"""counter-api: create_app() wires the routers and pages to what bootstrap.py builds."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from counter.bootstrap import bootstrap
+from counter.presentation.rendering import STATIC_DIR
+from counter.routes import dashboard, totals
+from counter.settings import Settings
+from mobilise_runtime.api import service_api
+from mobilise_runtime.compression import compress_responses
+from mobilise_runtime.pages import static_files
+from mobilise_runtime.serve import run_api
+
+SERVICE = "counter-api"
+DESCRIPTION = """Live totals of each campaign — per country, region, UN M49 macro-region and
+partner — now, over time and as a stream (Server-Sent Events); the organisers' dashboard at
+`/dashboard/{slug}`. Aggregate numbers only, without personal data: no token needed.
+Errors are JSON: `{"detail": "..."}`."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    services = bootstrap(settings, service=SERVICE)
+    app = service_api(
+        SERVICE,
+        services,
+        description=DESCRIPTION,
+        routers=[totals.router, dashboard.router],
+        checks={"mongo": services.database.ping},
+        probe_timeout=settings.shared.probe_timeout,
+    )
+    app.mount("/static", static_files(STATIC_DIR), name="static")
+    compress_responses(app)
+    return app
+
+
+def run() -> None:
+    run_api(SERVICE, Settings(), create_app)

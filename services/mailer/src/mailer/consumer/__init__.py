@@ -1,9 +1,0 @@
-"""mailer-consumer: turns signup and mailing events into recipients, suppressions, mailing plans
-and Celery tasks. One module per job: handlers.py (which event has which effect),
-signup_emails.py, suppressions.py, erasure.py, mailing_plans.py, stalled.py (the sweep),
-enqueue.py (Celery), process.py (the entry point)."""
-
-from mailer.consumer.handlers import MailerConsumer
-from mailer.consumer.process import main
-
-__all__ = ["MailerConsumer", "main"]

@@ -1,0 +1,70 @@
+"""The HTML pages' rendering: templates in the request's language, and the headers every page
+carries. The routes of pages.py, confirm.py and unsubscribe.py answer through it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from mobilise_runtime.catalogs import N_
+from mobilise_runtime.dependencies import services_of
+from mobilise_runtime.pages import ServicePages
+from signup.bootstrap import SignupServices
+from signup.domain.errors import Unavailable
+from signup.domain.tokens import TokenExpired, TokenInvalid
+from signup.presentation import wording as words
+from signup.presentation.i18n import Locale
+
+TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
+STATIC_DIR = Path(__file__).parent.parent / "static"
+
+
+def _context(request: Request, locale: Locale) -> dict[str, Any]:
+    # What every page of this service has: the footer's link to the charter.
+    settings = services_of(request, SignupServices).settings
+    return {
+        "charter_url": charter_url(settings.charter_url, locale),
+    }
+
+
+PAGES = ServicePages(
+    TEMPLATES_DIR,
+    stylesheet="signup.css",
+    footer=N_("Campaigns for gender equality."),
+    context=_context,
+)
+render = PAGES.render
+# A page that only says something: `title` and `text` are msgids (signup.presentation.wording).
+render_message = PAGES.message
+
+
+def charter_url(configured: str, locale: Locale) -> str:
+    # A page of this site (the default, /privacy) is asked for in the reader's language.
+    if configured.startswith("/") and not configured.startswith("//"):
+        separator = "&" if "?" in configured else "?"
+        return f"{configured}{separator}{urlencode({'lang': locale})}"
+    return configured
+
+
+def refused_link(
+    request: Request, locale: Locale, exc: TokenInvalid | TokenExpired
+) -> HTMLResponse:
+    if isinstance(exc, TokenExpired):
+        title, text, status = words.LINK_EXPIRED_TITLE, words.LINK_EXPIRED, 410
+    else:
+        title, text, status = words.LINK_INVALID_TITLE, words.LINK_INVALID, 400
+    return render_message(request, locale=locale, title=title, text=text, status_code=status)
+
+
+def unavailable(request: Request, locale: Locale, exc: Unavailable) -> HTMLResponse:
+    return PAGES.unavailable(
+        request,
+        locale=locale,
+        title=words.UNAVAILABLE_TITLE,
+        text=words.UNAVAILABLE,
+        retry_after_s=exc.retry_after_s,
+    )
