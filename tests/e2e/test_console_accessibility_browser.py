@@ -150,6 +150,23 @@ async def test_every_console_page_in_every_language(world: ConsoleStack, browser
         await expect(page.locator("pre.result")).to_be_visible()
         await checked(page, locale)
 
+        # Invalidations: the page (reached from the supporters page), a filter refused (a network
+        # narrower than /24), a dry run matching nothing.
+        await page.locator(f'a[href="/campaigns/{slug}/invalidations"]').first.click()
+        await expect(page).to_have_url(f"{console}/campaigns/{slug}/invalidations")
+        await checked(page, locale)
+        dry_run = page.locator(f"form[action='/campaigns/{slug}/invalidations/dry-run'] button")
+        await page.locator("#network").fill("203.0.113.7/32")
+        await dry_run.click()
+        await expect(page.locator("#network-error")).to_be_visible()
+        await checked(page, locale)
+        await page.locator("#network").fill("")
+        await page.locator("#email_domain").fill("bots.example")
+        await dry_run.click()
+        await expect(page.locator('[data-matched="0"]')).to_be_visible()
+        await checked(page, locale)
+        await screenshots(page, locale, "invalidations")
+
         # What goes wrong: a campaign that is not there.
         await page.goto(f"{console}/campaigns/no-such-campaign/edit")
         await checked(page, locale)
