@@ -9,15 +9,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import httpx
 import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from mobilise_runtime.mongo import ServiceDatabase
+from signup.bootstrap import bootstrap
 from signup.presentation.rendering import PAGES
-from signup.repository import Repository
 from signup.routes.pages import render_campaign
 from signup.settings import Settings
 
@@ -39,18 +37,19 @@ class _Capturing:
 
 
 async def _capture(request: Request) -> None:
-    settings = Settings()
-    database = ServiceDatabase(settings.shared.mongo_url, settings.mongo_database, app_name="bench")
-    repository = Repository(database)
-    templates = PAGES.templates
-    app.state.settings = settings
-    app.state.templates = _Capturing(templates)
-    async with httpx.AsyncClient() as http:
-        app.state.http = http
+    services = bootstrap(Settings(), service="bench-bare-page")
+    app.state.services = services  # what the page's helpers read (its progress bar's client)
+    real = PAGES.templates
+    PAGES.__dict__["templates"] = _Capturing(real)  # the cached_property, for this one render
+    try:
+        repository = services.stores.repository
         campaign = await repository.campaigns.by_slug(os.environ["BENCH_SLUG"])
         await render_campaign(request, repository, campaign, "fr")
-    await database.close()
-    app.state.template = templates.env.get_template(_captured.pop("template"))
+    finally:
+        PAGES.__dict__["templates"] = real
+        await services.http.aclose()
+        await services.stores.database.close()
+    app.state.template = real.env.get_template(_captured.pop("template"))
 
 
 @app.get("/c/{slug}", response_class=HTMLResponse)
