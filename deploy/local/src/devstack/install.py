@@ -227,8 +227,7 @@ def install_kustomize(cfg: StackConfig) -> Path:
     binary = cfg.kustomize_binary
     if binary.exists():
         return binary
-    why = "renders the Kubernetes manifests in tests"
-    go = _go_building(binary, "kustomize", KUSTOMIZE_VERSION, why)
+    go = _go_building(binary, "kustomize", KUSTOMIZE_VERSION, "renders deploy/k8s in tests")
     binary.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=binary.parent) as tmp:
         subprocess.run(
