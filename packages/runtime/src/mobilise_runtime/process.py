@@ -71,16 +71,16 @@ class GroupMember:
     ) -> None:
         """Hands the topics' events to `handler` until `stop`; then `close` releases what the
         handler used, whether the loop ended or failed."""
-        consumer = EventConsumer(
-            self.shared.kafka_bootstrap,
-            group_id=self.group_id,
-            topics=self.topics,
-            handler=handler,
-            prefix=self.shared.topic_prefix,
-            client_id=self.service,
-            **options,
-        )
         try:
+            consumer = EventConsumer(
+                self.shared.kafka_bootstrap,
+                group_id=self.group_id,
+                topics=self.topics,
+                handler=handler,
+                prefix=self.shared.topic_prefix,
+                client_id=self.service,
+                **options,
+            )
             await consumer.run(stop)
         finally:
             await close()
