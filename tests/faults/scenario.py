@@ -11,9 +11,10 @@ import os
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Concatenate, ParamSpec
 
 import httpx
 
@@ -32,6 +33,7 @@ TAIL = 80  # of them sent once the fault is over: what supporters see after it
 RATE = 40.0  # requests a second: each part lasts a few seconds
 OUTAGE_S = 150  # the longest a retried call waits (a broker restart took over 60 s at load 29)
 SETTLE_S = 90  # a restarted member waits out the lost one's session (10 s), tasks their requeue
+P = ParamSpec("P")
 
 
 @dataclass
@@ -102,25 +104,23 @@ async def _retrying(call: Callable[[], httpx.Response], *, what: str) -> httpx.R
         await asyncio.sleep(0.5)
 
 
+def _tails_when_failed(
+    scenario: Callable[Concatenate[Stack, P], Awaitable[Measured]],
+) -> Callable[Concatenate[Stack, P], Awaitable[Measured]]:
+    """A failed check prints the end of every process's log first: what the failure needs."""
+
+    async def run(stack: Stack, /, *args: P.args, **kwargs: P.kwargs) -> Measured:
+        try:
+            return await scenario(stack, *args, **kwargs)
+        except AssertionError:
+            print(stack.tails())
+            raise
+
+    return run
+
+
+@_tails_when_failed
 async def run(
-    stack: Stack,
-    seed: int,
-    name: str,
-    fault: Callable[[], None],
-    *,
-    refusals_allowed: bool = False,
-    may_exit: tuple[str, ...] = (),
-) -> Measured:
-    try:
-        return await _run(
-            stack, seed, name, fault, refusals_allowed=refusals_allowed, may_exit=may_exit
-        )
-    except AssertionError:
-        print(stack.tails())
-        raise
-
-
-async def _run(
     stack: Stack,
     seed: int,
     name: str,
@@ -294,10 +294,10 @@ async def _run(
         given_up={email_of.get(k, f"key {k}") for k in given_up},
         erased=erased[1], unsubscribed=leaving[1], seed=seed,
     )  # fmt: skip
-    checker.check_erased(
-        stack, messages, erased[1], erased_at[0], lambda m: checker.turn_taken(stack, m),
-        seed=seed,
-    )  # fmt: skip
+    checker.check_erased(stack, erased[1], seed=seed)
+    checker.check_mail_after_erasure(
+        messages, erased[1], erased_at[0], lambda m: checker.turn_taken(stack, m), seed=seed
+    )
     exited = sorted(stack.restarted)
     # `may_exit`: a process known to exit on this fault, started again by the suite as compose's
     # and Kubernetes' restart policies do (the checks above hold whatever it did meanwhile).

@@ -6,33 +6,23 @@ browser's address on in X-Forwarded-For, shows the refusal next to the email fie
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
-from devstack.config import StackConfig
-from tests.console_stack import ConsoleStack, console_stack
+from tests.console_stack import ConsoleStack
 
 pytestmark = pytest.mark.integration
 PER_ADDRESS, PER_NETWORK = 5, 30  # SIGNUP_SIGN_IN_LINKS_PER_ADDRESS, _PER_NETWORK defaults
-
-
-@pytest.fixture(scope="module")
-async def world(
-    stack: StackConfig, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[ConsoleStack]:
-    async with console_stack(stack, tmp_path_factory.mktemp("limits")) as built:
-        yield built
 
 
 def nobody() -> str:
     return f"nobody-{uuid.uuid4().hex[:10]}@example.org"
 
 
-def ask(world: ConsoleStack, email: str, client: str) -> httpx.Response:
+def ask(console_world: ConsoleStack, email: str, client: str) -> httpx.Response:
     return httpx.post(
-        f"{world.signup.url}/api/v1/sign-in-links",
+        f"{console_world.signup.url}/api/v1/sign-in-links",
         json={"email": email, "locale": "en"},
         headers={"X-Forwarded-For": client},
         timeout=15,
@@ -47,33 +37,42 @@ def refused(response: httpx.Response) -> int:
     return retry_after
 
 
-async def test_one_address_gets_a_few_links_an_hour(world: ConsoleStack) -> None:
-    awa = world.new_organiser("Awa")
+async def test_one_address_gets_a_few_links_an_hour(console_world: ConsoleStack) -> None:
+    awa = console_world.new_organiser("Awa")
     for n in range(PER_ADDRESS):
         # From a new network each time: the address's own limit.
-        assert ask(world, awa["email"], f"198.51.100.{n + 1}").status_code == 202
-    refused(ask(world, awa["email"], "198.51.100.200"))
+        assert ask(console_world, awa["email"], f"198.51.100.{n + 1}").status_code == 202
+    refused(ask(console_world, awa["email"], "198.51.100.200"))
     # An address that is no organiser's is limited the same way: the answer tells nothing.
     stranger = nobody()
     for n in range(PER_ADDRESS):
-        assert ask(world, stranger, f"198.51.101.{n + 1}").status_code == 202
-    refused(ask(world, stranger, "198.51.101.200"))
+        assert ask(console_world, stranger, f"198.51.101.{n + 1}").status_code == 202
+    refused(ask(console_world, stranger, "198.51.101.200"))
     # Others are not affected.
-    assert ask(world, world.new_organiser("Binta")["email"], "198.51.100.1").status_code == 202
+    assert (
+        ask(
+            console_world, console_world.new_organiser("Binta")["email"], "198.51.100.1"
+        ).status_code
+        == 202
+    )
 
 
-async def test_one_network_asks_for_a_limited_number_of_addresses(world: ConsoleStack) -> None:
+async def test_one_network_asks_for_a_limited_number_of_addresses(
+    console_world: ConsoleStack,
+) -> None:
     for _ in range(PER_NETWORK):
-        assert ask(world, nobody(), "203.0.113.7").status_code == 202
+        assert ask(console_world, nobody(), "203.0.113.7").status_code == 202
     # The same /32 (IPv4 limits count on the address), any email.
-    refused(ask(world, nobody(), "203.0.113.7"))
-    assert ask(world, nobody(), "203.0.113.8").status_code == 202
+    refused(ask(console_world, nobody(), "203.0.113.7"))
+    assert ask(console_world, nobody(), "203.0.113.8").status_code == 202
 
 
-def _console(world: ConsoleStack, client: str) -> httpx.Client:
+def _console(console_world: ConsoleStack, client: str) -> httpx.Client:
     # The console believes X-Forwarded-For from loopback (uvicorn's proxy headers), as it would
     # from the reverse proxy in front of it.
-    return httpx.Client(base_url=world.console, headers={"X-Forwarded-For": client}, timeout=30)
+    return httpx.Client(
+        base_url=console_world.console, headers={"X-Forwarded-For": client}, timeout=30
+    )
 
 
 def _ask_in_console(browser: httpx.Client, email: str) -> httpx.Response:
@@ -82,8 +81,8 @@ def _ask_in_console(browser: httpx.Client, email: str) -> httpx.Response:
     return browser.post("/sign-in", data={"email": email, "csrf_token": csrf})
 
 
-async def test_the_console_shows_the_limit_next_to_the_email(world: ConsoleStack) -> None:
-    with _console(world, "192.0.2.10") as browser:
+async def test_the_console_shows_the_limit_next_to_the_email(console_world: ConsoleStack) -> None:
+    with _console(console_world, "192.0.2.10") as browser:
         for _ in range(PER_NETWORK):
             assert _ask_in_console(browser, nobody()).status_code == 200
         page = _ask_in_console(browser, nobody())
@@ -93,5 +92,5 @@ async def test_the_console_shows_the_limit_next_to_the_email(world: ConsoleStack
     assert "Too many sign-in links were asked for this address or from your network" in page.text
     assert "Traceback" not in page.text
     # The console passed its browser's address on: another browser is not refused.
-    with _console(world, "192.0.2.77") as other:
+    with _console(console_world, "192.0.2.77") as other:
         assert _ask_in_console(other, nobody()).status_code == 200

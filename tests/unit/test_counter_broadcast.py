@@ -11,24 +11,16 @@ from collections.abc import Callable
 
 from counter.application.broadcast import Broadcast
 from counter.domain.errors import Unavailable
+from counter.domain.totals_document import zero_counts
 from counter.schemas.totals import TotalsOut
 
 EVERY_S = 0.01
 
 
 def totals(signed: int) -> TotalsOut:
-    return TotalsOut(
-        slug="c",
-        goal=100,
-        signed=signed,
-        confirmed=0,
-        volunteers=0,
-        by_country={},
-        by_region={},
-        by_macro_region={},
-        by_partner={},
-        updated_at=None,
-    )
+    """Nothing counted but `signed` pledges."""
+    counted = {**zero_counts(), "signed": signed}
+    return TotalsOut.model_validate({"slug": "c", "goal": 100, "updated_at": None, **counted})
 
 
 class Store:

@@ -187,6 +187,8 @@ def test_a_start_cut_short_stops_what_it_started(
             ready=lambda cfg: None,
         )
         monkeypatch.setattr(stack, "INFRA", (first, second))
+        # Taken for good here: no need to wait the half minute a killed piece's ports may take.
+        monkeypatch.setattr(stack, "PORTS_FREED_WITHIN_S", 0.5)
         with pytest.raises(StackError, match=f"port {port} is taken"):
             stack.up(sqlite)
     assert first.daemon(sqlite).pid() is None

@@ -91,12 +91,19 @@ def _go_env(cfg: StackConfig) -> dict[str, str]:
     }
 
 
+def _go_building(binary: Path, name: str, version: str, why: str) -> str:
+    """The go command, once it is said what it builds from its Go module, and why."""
+    go = _require("go", f"to build {name} ({why})")
+    say(f"building {name} {version} from its Go module into {binary.parent} …")
+    return go
+
+
 def install_ferretdb(cfg: StackConfig) -> Path:
     binary = cfg.ferretdb_binary
     if binary.exists():
         return binary
-    go = _require("go", "to build FerretDB (the MongoDB-wire database of the local stack)")
-    say(f"building FerretDB {FERRETDB_VERSION} from its Go module into {binary.parent} …")
+    why = "the MongoDB-wire database of the local stack"
+    go = _go_building(binary, "FerretDB", FERRETDB_VERSION, why)
     env = _go_env(cfg)
     module = f"github.com/FerretDB/FerretDB@{FERRETDB_VERSION}"
     info = subprocess.run(
@@ -220,8 +227,7 @@ def install_kustomize(cfg: StackConfig) -> Path:
     binary = cfg.kustomize_binary
     if binary.exists():
         return binary
-    go = _require("go", "to build kustomize (renders the Kubernetes manifests in tests)")
-    say(f"building kustomize {KUSTOMIZE_VERSION} from its Go module into {binary.parent} …")
+    go = _go_building(binary, "kustomize", KUSTOMIZE_VERSION, "renders deploy/k8s in tests")
     binary.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=binary.parent) as tmp:
         subprocess.run(

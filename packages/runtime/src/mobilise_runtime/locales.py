@@ -8,13 +8,13 @@ import gettext
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from functools import cache
 from typing import Any, Literal, get_args
 
 import babel
 import pycountry
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from starlette.requests import Request
 
@@ -97,10 +97,6 @@ def format_share(percent: float, locale: str) -> str:
 
 def format_day(day: date, locale: str) -> str:
     return format_date(day, format="long", locale=locale)
-
-
-def format_moment(moment: datetime, locale: str) -> str:
-    return format_datetime(moment, format="medium", tzinfo=moment.tzinfo, locale=locale)
 
 
 @cache

@@ -1,15 +1,18 @@
 """Runs a long-lived worker loop until SIGTERM or SIGINT, then lets it finish cleanly; and the
-entry point every consumer process shares (counter-consumer, signup-projector, mailer-consumer)."""
+entry point every consumer process shares (counter-consumer, signup-projector, mailer-consumer):
+its console script (run_consumer_process) and its consumer loop (GroupMember.consume)."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Awaitable, Callable
-from typing import Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, TypeVar, Unpack
 
 from prometheus_client import start_http_server
 
+from mobilise_runtime.kafka import ConsumerOptions, EventConsumer, Handler
 from mobilise_runtime.logging import configure_logging
 from mobilise_runtime.settings import SharedSettings
 
@@ -46,3 +49,38 @@ def run_consumer_process(
     if shared.metrics_port is not None:
         start_http_server(shared.metrics_port, addr=shared.metrics_host)
     run_until_signalled(lambda stop: consume(settings, stop))
+
+
+@dataclass(frozen=True)
+class GroupMember:
+    """One consumer process: its name (its Kafka client id), its consumer group, the topics it
+    reads (under the deployment's prefix) and where the broker is."""
+
+    service: str
+    group_id: str
+    topics: Sequence[str]
+    shared: SharedSettings
+
+    async def consume(
+        self,
+        handler: Handler,
+        stop: asyncio.Event,
+        *,
+        close: Callable[[], Awaitable[None]],
+        **options: Unpack[ConsumerOptions],
+    ) -> None:
+        """Hands the topics' events to `handler` until `stop`; then `close` releases what the
+        handler used, whether the loop ended or failed."""
+        try:
+            consumer = EventConsumer(
+                self.shared.kafka_bootstrap,
+                group_id=self.group_id,
+                topics=self.topics,
+                handler=handler,
+                prefix=self.shared.topic_prefix,
+                client_id=self.service,
+                **options,
+            )
+            await consumer.run(stop)
+        finally:
+            await close()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import TypedDict
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
@@ -105,6 +106,19 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
 
 def _names(partitions: Iterable[TopicPartition]) -> list[str]:
     return sorted(f"{tp.topic}[{tp.partition}]" for tp in partitions)
+
+
+class ConsumerOptions(TypedDict, total=False):
+    """EventConsumer's tuning, each as its constructor explains; a process passes only its own."""
+
+    max_batch: int
+    co_partitioned: bool
+    on_assigned: PartitionsHook
+    on_revoked: PartitionsHook
+    fetch_wait_ms: int
+    rejects: tuple[type[Exception], ...]
+    unavailable: tuple[type[Exception], ...]
+    rebalance_timeout_ms: int
 
 
 class EventConsumer:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal
 
 import httpx
@@ -30,28 +29,10 @@ MAX_ENTRIES = 10_000
 log = get_logger(__name__)
 
 
-@dataclass(frozen=True)
-class Campaign:
-    id: str
-    slug: str
-    kind: Literal["pledge", "volunteer"]
-    title: dict[str, str]
-    description: dict[str, str]
-    goal: int
-    countries: tuple[str, ...]
-    status: str
-    fallback_locale: str = "fr"
-
-    def shown_title(self, locale: str) -> Shown:
-        """The title in `locale`, or in the campaign's fallback language; the slug if none."""
-        title = shown(self.title, locale, self.fallback_locale)
-        return title if title else Shown(self.slug, locale)
-
-
-class _CampaignIn(BaseModel):
+class Campaign(BaseModel):
     """The part of the signup service's public campaign that the counter uses."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     id: str = Field(min_length=1)
     slug: str
@@ -59,9 +40,14 @@ class _CampaignIn(BaseModel):
     title: dict[str, str]
     description: dict[str, str] = Field(default_factory=dict)
     goal: int = Field(ge=1)
-    countries: list[str] = Field(default_factory=list)
+    countries: tuple[str, ...] = ()
     status: str = "open"
     fallback_locale: str = "fr"  # a signup service from before other languages: fr and en
+
+    def shown_title(self, locale: str) -> Shown:
+        """The title in `locale`, or in the campaign's fallback language; the slug if none."""
+        title = shown(self.title, locale, self.fallback_locale)
+        return title if title else Shown(self.slug, locale)
 
 
 class CampaignDirectory:
@@ -100,22 +86,9 @@ class CampaignDirectory:
 
     async def _fetch(self, slug: str) -> Campaign | None:
         try:
-            found = await self._signup.campaign(slug, _CampaignIn)
+            return await self._signup.campaign(slug, Campaign)
         except SignupUnreachable as exc:
             raise self._unavailable() from exc
-        if found is None:
-            return None
-        return Campaign(
-            id=found.id,
-            slug=found.slug,
-            kind=found.kind,
-            title=found.title,
-            description=found.description,
-            goal=found.goal,
-            countries=tuple(found.countries),
-            status=found.status,
-            fallback_locale=found.fallback_locale,
-        )
 
     @staticmethod
     def _unavailable() -> Unavailable:

@@ -15,8 +15,7 @@ from mobilise_events import (
     SupporterErased,
     VolunteerRegistered,
 )
-from mobilise_runtime.kafka import EventConsumer
-from mobilise_runtime.process import run_consumer_process
+from mobilise_runtime.process import GroupMember, run_consumer_process
 
 SERVICE = "counter-consumer"
 # Keyed by campaign, with as many partitions each: partition N of them holds the same campaigns.
@@ -45,24 +44,20 @@ async def consume(settings: StoreSettings, stop: asyncio.Event) -> None:
     async def revoked(partitions: list[tuple[str, int]]) -> None:
         await applier.revoked(_signup_partitions(partitions))
 
-    consumer = EventConsumer(
-        shared.kafka_bootstrap,
-        group_id=settings.consumer_group,
-        topics=TOPICS,
-        handler=applier.apply,
-        prefix=shared.topic_prefix,
-        client_id=SERVICE,
+    member = GroupMember(SERVICE, settings.consumer_group, TOPICS, shared)
+    await member.consume(
+        applier.apply,
+        stop,
+        close=kept.close,
         max_batch=settings.max_batch,
+        rebalance_timeout_ms=settings.rebalance_timeout_ms,
+        fetch_wait_ms=FETCH_WAIT_MS,
+        # One member owns partition N of every signup topic, that is all of a campaign's
+        # events: the ledger it loads for them when they are assigned is its alone.
         co_partitioned=True,
         on_assigned=assigned,
         on_revoked=revoked,
-        fetch_wait_ms=FETCH_WAIT_MS,
-        rebalance_timeout_ms=settings.rebalance_timeout_ms,
     )
-    try:
-        await consumer.run(stop)
-    finally:
-        await kept.close()
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """The signup service, as the mailer asks it: who an organiser's token belongs to and what they
 may act on (GET /api/v1/organisers/me), and what a campaign slug names
-(GET /api/v1/campaigns/{slug}). The only module that talks to the signup service (the API and the
-consumer alike).
+(GET /api/v1/campaigns/{slug}). The mailer's only way to the signup service (the API and the
+consumer alike), over mobilise_runtime.signup_service.
 
 Tokens are never logged and never kept, and neither are the answers: every organiser request asks
 again, so that revoking an organiser, or taking a campaign from them, holds here from the very
@@ -12,26 +12,19 @@ never a 401: the organiser's token may be fine."""
 
 from __future__ import annotations
 
-import asyncio
-import re
 from datetime import datetime
-from typing import Literal, TypeVar
-from urllib.parse import quote
+from typing import Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from mailer.domain.errors import NotAuthenticated, NotFound, Unavailable
 from mobilise_events import LocalisedText
 from mobilise_events.models import Locale
-from mobilise_runtime.logging import get_logger
+from mobilise_runtime.signup_service import SignupService, SignupUnreachable
 
 RETRY_AFTER_S = 5
 TIMEOUT_S = 5.0
-# The signup service's slug rule: anything else is no campaign, and not worth a request.
-SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-log = get_logger(__name__)
-_Answer = TypeVar("_Answer", bound=BaseModel)
 
 
 class Organiser(BaseModel):
@@ -67,47 +60,28 @@ class Campaign(BaseModel):
 
 class SignupClient:
     def __init__(self, client: httpx.AsyncClient, signup_url: str) -> None:
-        self._client = client
-        self._base = signup_url.rstrip("/")
+        self._signup = SignupService(client, signup_url, timeout_s=TIMEOUT_S)
 
     async def organiser(self, token: str) -> Organiser:
         """Whose token this is, now; NotAuthenticated if nobody's (or no longer anybody's),
         Unavailable if signup cannot say."""
-        response = await self._get("/api/v1/organisers/me", {"Authorization": f"Bearer {token}"})
-        if response.status_code == 401:
+        try:
+            found = await self._signup.organiser(token, Organiser)
+        except SignupUnreachable as exc:
+            raise _unavailable() from exc
+        if found is None:
             raise NotAuthenticated("this token is not an organiser's token")
-        return self._parse(Organiser, response)
+        return found
 
     async def campaign(self, slug: str) -> Campaign:
         """The campaign of `slug`; NotFound if there is none."""
-        if not (3 <= len(slug) <= 64 and SLUG.fullmatch(slug)):
-            raise NotFound(f"no campaign {slug!r}", field="campaign")
-        response = await self._get(f"/api/v1/campaigns/{quote(slug, safe='')}", {})
-        if response.status_code == 404:
-            raise NotFound(f"no campaign {slug!r}", field="campaign")
-        return self._parse(Campaign, response)
-
-    async def _get(self, path: str, headers: dict[str, str]) -> httpx.Response:
         try:
-            # httpx's timeout bounds each phase; this bounds the whole exchange.
-            async with asyncio.timeout(TIMEOUT_S):
-                return await self._client.get(self._base + path, headers=headers, timeout=TIMEOUT_S)
-        except (TimeoutError, httpx.HTTPError) as exc:
-            log.warning("signup service unreachable", path=path, error=repr(exc))
+            found = await self._signup.campaign(slug, Campaign)
+        except SignupUnreachable as exc:
             raise _unavailable() from exc
-
-    @staticmethod
-    def _parse(model: type[_Answer], response: httpx.Response) -> _Answer:
-        if response.status_code != 200:
-            log.warning(
-                "signup service refused", path=response.url.path, status=response.status_code
-            )
-            raise _unavailable()
-        try:
-            return model.model_validate_json(response.content)
-        except ValidationError as exc:
-            log.error("signup service sent an unexpected answer", path=response.url.path)
-            raise _unavailable() from exc
+        if found is None:
+            raise NotFound(f"no campaign {slug!r}", field="campaign")
+        return found
 
 
 def _unavailable() -> Unavailable:

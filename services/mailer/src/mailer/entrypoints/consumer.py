@@ -19,8 +19,7 @@ from mailer.application.consumer.handlers import EFFECTS, MailerConsumer
 from mailer.bootstrap import consumer_parts
 from mailer.settings import ConsumerSettings
 from mobilise_events import EVENT_TYPES
-from mobilise_runtime.kafka import EventConsumer
-from mobilise_runtime.process import run_consumer_process
+from mobilise_runtime.process import GroupMember, run_consumer_process
 
 SERVICE = "mailer-consumer"
 # The topics of the events that have an effect here (handlers.py): not signups.invalidated.v1,
@@ -32,26 +31,24 @@ async def consume(settings: ConsumerSettings, stop: asyncio.Event) -> None:
     shared = settings.shared
     parts = consumer_parts(settings, service=SERVICE)
     handler = MailerConsumer.on(settings, parts.database, parts.queue, parts.titles, parts.hasher)
-    consumer = EventConsumer(
-        shared.kafka_bootstrap,
-        group_id=settings.consumer_group,
-        topics=TOPICS,
-        handler=handler.handle,
-        prefix=shared.topic_prefix,
-        client_id=SERVICE,
+    sweeper = asyncio.create_task(handler.stalled.sweep(settings.requeue_check_s, stop))
+
+    async def close() -> None:
+        sweeper.cancel()
+        await asyncio.gather(sweeper, return_exceptions=True)
+        await parts.close()
+
+    member = GroupMember(SERVICE, settings.consumer_group, TOPICS, shared)
+    await member.consume(
+        handler.handle,
+        stop,
+        close=close,
         # Signup topics share their partition count: one member owns all of a campaign's
         # recipients (pledge, volunteer and confirmation events write the same documents).
         co_partitioned=True,
         # signup's API on its store: a store outage reaches the mailer through it too.
         unavailable=(CampaignUnavailable,),
     )
-    sweeper = asyncio.create_task(handler.stalled.sweep(settings.requeue_check_s, stop))
-    try:
-        await consumer.run(stop)
-    finally:
-        sweeper.cancel()
-        await asyncio.gather(sweeper, return_exceptions=True)
-        await parts.close()
 
 
 def main() -> None:

@@ -23,8 +23,8 @@ from mobilise_events import (
     SupporterUnsubscribed,
     VolunteerRegistered,
 )
-from mobilise_runtime.kafka import EventConsumer, Received
-from mobilise_runtime.process import run_consumer_process
+from mobilise_runtime.kafka import Received
+from mobilise_runtime.process import GroupMember, run_consumer_process
 from signup.bootstrap import stores
 from signup.domain.emails import InvalidEmail, canonical_email
 from signup.domain.supporters import person_key
@@ -107,21 +107,15 @@ async def project(settings: ProjectorSettings, stop: asyncio.Event) -> None:
         kept.repository, settings.supporter_key_secret.get_secret_value().encode()
     )
 
-    consumer = EventConsumer(
-        shared.kafka_bootstrap,
-        group_id=settings.projector_group,
-        topics=TOPICS,
-        handler=projector.apply,
-        prefix=shared.topic_prefix,
-        client_id=SERVICE,
+    member = GroupMember(SERVICE, settings.projector_group, TOPICS, shared)
+    await member.consume(
+        projector.apply,
+        stop,
+        close=kept.close,
         # An address no signup could have had (an odd one from SendGrid's webhook): that event
         # is dead-lettered, the others go on.
         rejects=(InvalidEmail,),
     )
-    try:
-        await consumer.run(stop)
-    finally:
-        await kept.close()
 
 
 def main() -> None:
