@@ -74,7 +74,10 @@ async def _watch_changes(
 
 async def run(cfg: StackConfig, prefix: str, report: Report) -> None:
     shared = SharedSettings(
-        kafka_bootstrap=cfg.kafka_bootstrap, mongo_url=cfg.mongo_url, topic_prefix=prefix
+        kafka_bootstrap=cfg.kafka_bootstrap,
+        mongo_url=cfg.mongo_url,
+        redis_url=cfg.redis_url,  # the signup-api it starts checks Redis: this stack's, no other
+        topic_prefix=prefix,
     )
     database = ServiceDatabase(cfg.mongo_url, f"bench_{uuid.uuid4().hex[:8]}", app_name="bench")
     port, bare_port = free_port(), free_port()

@@ -164,6 +164,46 @@ async def test_a_change_is_visible_within_the_250_ms_cache(counter: Counter) -> 
         assert {a.json()["signed"] for a in answers} == {101}
 
 
+async def test_the_totals_name_their_version_and_are_compressed_for_whoever_accepts_it(
+    counter: Counter,
+) -> None:
+    campaign = counter.campaign()
+    await counter.db.totals.insert_one(totals_document(campaign, signed=100))
+    path = f"/api/v1/campaigns/{campaign['slug']}/totals"
+    plain = counter.get(path, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert len(plain.content) >= 500, "large enough to be compressed"
+    assert plain.headers["vary"] == "Accept-Encoding"
+    etag = plain.headers["etag"]
+    unchanged = counter.get(path, headers={"Accept-Encoding": "identity", "If-None-Match": etag})
+    assert (unchanged.status_code, unchanged.content) == (304, b"")
+    assert unchanged.headers["etag"] == etag
+    weak = counter.get(path, headers={"Accept-Encoding": "identity", "If-None-Match": f"W/{etag}"})
+    assert weak.status_code == 304
+
+    zipped = counter.get(path, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.json() == plain.json()
+    assert zipped.headers["etag"] != etag, "each encoding is a representation of its own"
+    assert counter.get(path, headers={"If-None-Match": zipped.headers["etag"]}).status_code == 304
+
+    await counter.db.totals.update_one({"_id": campaign["id"]}, {"$set": {"signed": 101}})
+    for _ in range(200):  # bounded (10 s): 250 ms of cache, on a machine that may be busy
+        changed = counter.get(path, headers={"Accept-Encoding": "identity", "If-None-Match": etag})
+        if changed.status_code != 304:
+            break
+        await asyncio.sleep(0.05)
+    assert (changed.status_code, changed.json()["signed"]) == (200, 101)
+    assert changed.headers["etag"] != etag
+    # Answered in front of the app, and counted in its metrics all the same.
+    metrics = counter.get("/metrics").text
+    for status in (200, 304):
+        assert (
+            'mobilise_http_requests_total{method="GET",route="/api/v1/campaigns/{slug}/totals",'
+            f'service="counter-api",status="{status}"}}'
+        ) in metrics
+
+
 def minute_doc(campaign: dict[str, Any], hour: datetime, minutes: dict[str, Any]) -> dict[str, Any]:
     return {
         "_id": f"{campaign['id']}:{hour:%Y-%m-%dT%H}",

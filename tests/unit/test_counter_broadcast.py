@@ -17,6 +17,16 @@ from counter.schemas.totals import TotalsOut
 EVERY_S = 0.01
 
 
+class JsonFrames:
+    """Frames a test reads back: the totals' JSON, and a fixed keep-alive."""
+
+    def change(self, totals: TotalsOut) -> bytes:
+        return totals.model_dump_json().encode()
+
+    def keep_alive(self) -> bytes:
+        return b"ping"
+
+
 def totals(signed: int) -> TotalsOut:
     """Nothing counted but `signed` pledges."""
     counted = {**zero_counts(), "signed": signed}
@@ -65,7 +75,7 @@ async def until(check: Callable[[], bool]) -> None:
 
 async def test_many_viewers_one_look_per_interval_and_every_change() -> None:
     stop = asyncio.Event()
-    broadcast, store = Broadcast(EVERY_S, stop.is_set, ping_s=60), Store()
+    broadcast, store = Broadcast(EVERY_S, stop.is_set, ping_s=60, frames=JsonFrames()), Store()
     seen: list[list[int]] = [[] for _ in range(200)]
     viewers = [asyncio.create_task(watch(broadcast, store, s, stop)) for s in seen]
     for signed in (1, 2, 3):
@@ -83,7 +93,7 @@ async def test_many_viewers_one_look_per_interval_and_every_change() -> None:
 
 async def test_a_late_viewer_gets_the_current_totals_and_a_hiccup_ends_no_stream() -> None:
     stop = asyncio.Event()
-    broadcast, store = Broadcast(EVERY_S, stop.is_set, ping_s=60), Store()
+    broadcast, store = Broadcast(EVERY_S, stop.is_set, ping_s=60, frames=JsonFrames()), Store()
     first: list[int] = []
     task = asyncio.create_task(watch(broadcast, store, first, stop))
     store.signed = 5
@@ -101,7 +111,7 @@ async def test_a_late_viewer_gets_the_current_totals_and_a_hiccup_ends_no_stream
 
 async def test_a_viewer_that_goes_away_leaves_the_others_watching() -> None:
     stop = asyncio.Event()
-    broadcast, store = Broadcast(EVERY_S, stop.is_set, ping_s=60), Store()
+    broadcast, store = Broadcast(EVERY_S, stop.is_set, ping_s=60, frames=JsonFrames()), Store()
     staying: list[int] = []
     stays = asyncio.create_task(watch(broadcast, store, staying, stop))
     leaves = asyncio.create_task(watch(broadcast, store, [], asyncio.Event()))
@@ -116,7 +126,10 @@ async def test_a_viewer_that_goes_away_leaves_the_others_watching() -> None:
 
 async def test_the_watcher_wakes_every_viewer_for_a_keep_alive_every_ping_interval() -> None:
     stop = asyncio.Event()
-    broadcast, store = Broadcast(EVERY_S, stop.is_set, ping_s=5 * EVERY_S), Store()
+    broadcast, store = (
+        Broadcast(EVERY_S, stop.is_set, ping_s=5 * EVERY_S, frames=JsonFrames()),
+        Store(),
+    )
     viewers = [broadcast.join("c", store.load, after=totals(0)) for _ in range(3)]
     pinged = [0, 0, 0]
 

@@ -11,6 +11,7 @@ import httpx
 
 from counter.adapters.campaigns import CampaignDirectory
 from counter.application.reader import TotalsReader
+from counter.presentation.stream import SseFrames
 from counter.repository import TotalsQueries
 from counter.repository.ledger import LedgerRepository
 from counter.repository.totals import TotalsRepository
@@ -64,5 +65,5 @@ def bootstrap(settings: Settings, *, service: str) -> CounterServices:
         database=database,
         http=http,
         campaigns=CampaignDirectory(http, settings.signup_url),
-        reader=TotalsReader(TotalsQueries(database), shutting_down),
+        reader=TotalsReader(TotalsQueries(database), shutting_down, frames=SseFrames()),
     )

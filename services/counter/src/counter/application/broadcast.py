@@ -1,15 +1,16 @@
 """Live totals for many viewers at once: one watcher per watched campaign looks at its totals
-every few hundred milliseconds and, when they change, encodes them once and wakes every viewer of
-that campaign; it also wakes them every `ping_s` for a keep-alive. A viewer costs one future it
-waits on and a place in a set: no read, comparison, encoding or timer of its own (a timer per
-viewer and per wait filled the collector's oldest generation: 10,000 viewers on one process,
-bench/counter_viewers.py)."""
+every few hundred milliseconds and, when they change, encodes them once (into the very bytes each
+viewer writes: `Frames`) and wakes every viewer of that campaign; it also wakes them every
+`ping_s` for a keep-alive, encoded once too. A viewer costs one future it waits on and a place in
+a set: no read, comparison, encoding or timer of its own (a timer per viewer and per wait filled
+the collector's oldest generation: 10,000 viewers on one process, bench/counter_viewers.py)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from counter.domain.errors import Unavailable
 from counter.schemas.totals import TotalsOut
@@ -20,24 +21,34 @@ Load = Callable[[], Awaitable[TotalsOut]]
 Stopping = Callable[[], bool]
 
 
+class Frames(Protocol):
+    """What a viewer writes for a change and for a keep-alive (counter.presentation.stream)."""
+
+    def change(self, totals: TotalsOut) -> bytes: ...
+    def keep_alive(self) -> bytes: ...
+
+
 @dataclass(eq=False)
 class _Channel:
-    """A campaign's latest totals (and their JSON), a version that grows with each change, and
-    the viewers to wake at each change."""
+    """A campaign's latest totals (and the frame that sends them), a version that grows with
+    each change, the latest keep-alive frame, and the viewers to wake."""
 
+    frames: Frames
     latest: TotalsOut
-    json: str
+    frame: bytes
     version: int = 0
     pings: int = 0
+    keep_alive: bytes = b""
     viewers: set[Viewer] = field(default_factory=set)
     watcher: asyncio.Task[None] | None = None
 
     def publish(self, totals: TotalsOut) -> None:
-        self.latest, self.json, self.version = totals, totals.model_dump_json(), self.version + 1
+        self.latest, self.frame = totals, self.frames.change(totals)
+        self.version += 1
         self.wake()
 
     def ping(self) -> None:
-        self.pings += 1
+        self.keep_alive, self.pings = self.frames.keep_alive(), self.pings + 1
         self.wake()
 
     def wake(self) -> None:
@@ -59,19 +70,20 @@ class Viewer:
     def stopping(self) -> bool:
         return self._broadcast.stopping()
 
-    def pending(self) -> str | None:
-        """The totals' JSON if they changed since this viewer last took them (then taken)."""
+    def pending(self) -> bytes | None:
+        """The frame of the totals if they changed since this viewer last took them (then
+        taken): the same bytes for every viewer."""
         if self._seen == self._channel.version:
             return None
         self._seen = self._channel.version
-        return self._channel.json
+        return self._channel.frame
 
-    def ping_due(self) -> bool:
-        """Whether a keep-alive is due since this viewer last sent one (then sent)."""
+    def ping_due(self) -> bytes | None:
+        """The keep-alive frame if one is due since this viewer last sent one (then sent)."""
         if self._pinged == self._channel.pings:
-            return False
+            return None
         self._pinged = self._channel.pings
-        return True
+        return self._channel.keep_alive
 
     async def wait(self) -> None:
         """Until woken, unless a change or a ping is already waiting."""
@@ -96,9 +108,12 @@ class Viewer:
 class Broadcast:
     """`stopping()`: the server is shutting down, and every viewer is woken to end its stream."""
 
-    def __init__(self, every_s: float, stopping: Stopping, *, ping_s: float) -> None:
+    def __init__(
+        self, every_s: float, stopping: Stopping, *, ping_s: float, frames: Frames
+    ) -> None:
         self._every_s = every_s
         self._ping_s = ping_s
+        self._frames = frames
         self.stopping = stopping
         self._channels: dict[str, _Channel] = {}
 
@@ -107,7 +122,9 @@ class Broadcast:
         after those (changes between two looks coalesced). The viewer must leave()."""
         channel = self._channels.get(key)
         if channel is None:
-            channel = self._channels[key] = _Channel(after, after.model_dump_json())
+            channel = self._channels[key] = _Channel(
+                self._frames, after, self._frames.change(after)
+            )
             channel.watcher = asyncio.create_task(self._watch(key, channel, load))
         viewer = Viewer(self, key, channel, channel.version if channel.latest == after else None)
         channel.viewers.add(viewer)

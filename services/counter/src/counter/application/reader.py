@@ -7,18 +7,21 @@ requests and streams want them."""
 from __future__ import annotations
 
 import functools
+import gzip
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from counter.adapters.campaigns import Campaign
-from counter.application.broadcast import Broadcast, Viewer
+from counter.application.broadcast import Broadcast, Frames, Viewer
 from counter.domain.history import Bucket, Window, points, window
 from counter.domain.totals_document import DIMENSIONS, HOUR, MINUTES, UPDATED_AT, Counts
 from counter.repository import TotalsQueries
 from counter.schemas.totals import CountsOut, HistoryOut, Point, TotalsOut
 from mobilise_runtime.cache import TimedCache
+from mobilise_runtime.compression import LEVEL as GZIP_LEVEL
 from mobilise_runtime.logging import get_logger
 
 TOTALS_MAX_AGE_S = 0.25
@@ -33,33 +36,44 @@ log = get_logger(__name__)
 
 
 @dataclass
-class _Kept:
+class Kept:
+    """One read of a campaign's totals, and what every request answers from it: its JSON (and
+    that gzipped) encoded once, and an entity tag naming that JSON."""
+
     totals: TotalsOut
 
     @functools.cached_property
     def json(self) -> bytes:
         return self.totals.model_dump_json().encode()
 
+    @functools.cached_property
+    def gzipped(self) -> bytes:
+        return gzip.compress(self.json, GZIP_LEVEL, mtime=0)
+
+    @functools.cached_property
+    def etag(self) -> bytes:
+        return b'"%s"' % hashlib.blake2b(self.json, digest_size=12).hexdigest().encode()
+
 
 class TotalsReader:
-    def __init__(self, queries: TotalsQueries, stopping: Callable[[], bool]) -> None:
+    def __init__(
+        self, queries: TotalsQueries, stopping: Callable[[], bool], *, frames: Frames
+    ) -> None:
         self._queries = queries
-        self._totals: TimedCache[str, _Kept] = TimedCache(max_entries=MAX_ENTRIES)
+        self._totals: TimedCache[str, Kept] = TimedCache(max_entries=MAX_ENTRIES)
         self._latest: TimedCache[tuple[str, Bucket], HistoryOut] = TimedCache(
             max_entries=MAX_ENTRIES
         )
-        self._broadcast = Broadcast(STREAM_POLL_S, stopping, ping_s=STREAM_PING_S)
+        self._broadcast = Broadcast(STREAM_POLL_S, stopping, ping_s=STREAM_PING_S, frames=frames)
 
     async def totals(self, campaign: Campaign) -> TotalsOut:
-        return (await self._kept(campaign)).totals
+        return (await self.kept(campaign)).totals
 
-    async def totals_json(self, campaign: Campaign) -> bytes:
-        """The totals as the API's JSON, encoded once per read for every request."""
-        return (await self._kept(campaign)).json
+    async def kept(self, campaign: Campaign) -> Kept:
+        """The totals as the API answers them, encoded once per read for every request."""
 
-    async def _kept(self, campaign: Campaign) -> _Kept:
-        async def load() -> tuple[_Kept, float]:
-            return _Kept(await self._read(campaign)), TOTALS_MAX_AGE_S
+        async def load() -> tuple[Kept, float]:
+            return Kept(await self._read(campaign)), TOTALS_MAX_AGE_S
 
         return await self._totals.get(campaign.id, load)
 

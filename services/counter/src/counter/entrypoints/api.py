@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from counter.bootstrap import bootstrap
 from counter.presentation.rendering import STATIC_DIR
+from counter.presentation.totals_front import TotalsFront
 from counter.routes import dashboard, totals
 from counter.settings import Settings
 from mobilise_runtime.api import service_api
@@ -33,6 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.mount("/static", static_files(STATIC_DIR), name="static")
     compress_responses(app)
+    # Outermost: the live totals skip the app's middleware and compress their own answers.
+    app.add_middleware(TotalsFront, services=services, service=SERVICE)
     return app
 
 

@@ -1,6 +1,7 @@
 """The totals as Server-Sent Events, written by the request's own task: a viewer costs that task,
 one more waiting for the client to go, and a future (sse-starlette's task group of four tasks per
-stream made 10,000 viewers ~3M objects, and the garbage collector's pauses made changes late)."""
+stream made 10,000 viewers ~3M objects, and the garbage collector's pauses made changes late).
+Each change's frame is encoded once for all viewers (`SseFrames`, through the broadcast)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,15 @@ from datetime import UTC, datetime
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from counter.adapters.campaigns import Campaign
 from counter.application.broadcast import Viewer
+from counter.application.reader import TotalsReader
+from counter.schemas.totals import TotalsOut
 from mobilise_runtime.logging import get_logger
 
 log = get_logger(__name__)
+# EventSource reconnects after this many milliseconds when the connection drops.
+RETRY_MS = 3000
 HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
     (b"cache-control", b"no-store"),
@@ -26,15 +32,32 @@ def event(data: str, *, retry_ms: int | None = None) -> bytes:
     return f"event: totals\r\ndata: {data}\r\n{retry}\r\n".encode()
 
 
+class SseFrames:
+    """The broadcast's frames: a `totals` event per change, a comment as keep-alive."""
+
+    def change(self, totals: TotalsOut) -> bytes:
+        return event(totals.model_dump_json())
+
+    def keep_alive(self) -> bytes:
+        return f": ping - {datetime.now(UTC)}\r\n\r\n".encode()
+
+
+def stream_for(reader: TotalsReader, campaign: Campaign, first: TotalsOut) -> TotalsStream:
+    """The stream of `campaign`'s totals for a viewer that was just read `first`."""
+    return TotalsStream(
+        first.model_dump_json(), reader.watch(campaign, after=first), slug=campaign.slug
+    )
+
+
 class TotalsStream(Response):
     """The `first` totals, then each change the viewer is given, and a comment at each of its
     pings (proxies close quiet connections); ends when the client goes or the server stops."""
 
     media_type = "text/event-stream"
 
-    def __init__(self, first: str, viewer: Viewer, *, slug: str, retry_ms: int) -> None:
+    def __init__(self, first: str, viewer: Viewer, *, slug: str) -> None:
         super().__init__(headers={"cache-control": "no-store"})
-        self._first, self._viewer, self._slug, self._retry_ms = first, viewer, slug, retry_ms
+        self._first, self._viewer, self._slug = first, viewer, slug
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         viewer, gone = self._viewer, False
@@ -50,14 +73,11 @@ class TotalsStream(Response):
         listener = asyncio.ensure_future(until_gone())
         try:
             await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
-            await _body(send, event(self._first, retry_ms=self._retry_ms))
+            await _body(send, event(self._first, retry_ms=RETRY_MS))
             while not gone and not viewer.stopping():
-                changed = viewer.pending()
-                if changed is not None:
-                    await _body(send, event(changed))
-                    continue
-                if viewer.ping_due():
-                    await _body(send, f": ping - {datetime.now(UTC)}\r\n\r\n".encode())
+                frame = viewer.pending() or viewer.ping_due()
+                if frame is not None:
+                    await _body(send, frame)
                     continue
                 await viewer.wait()
             if not gone:

@@ -14,19 +14,16 @@ from counter.application.reader import STREAM_PING_S
 from counter.bootstrap import CounterServices
 from counter.deps import CampaignDep, ReaderDep, SlugPath
 from counter.domain.history import Bucket
-from counter.presentation.stream import TotalsStream
+from counter.presentation.stream import RETRY_MS, TotalsStream, stream_for
 from counter.routes.errors import NOT_FOUND, UNAVAILABLE
 from counter.schemas.totals import TOTALS_EXAMPLE, HistoryOut, TotalsOut
 from mobilise_runtime.dependencies import services_of
 
 router = APIRouter(prefix="/api/v1/campaigns/{slug}", tags=["totals"])
-# EventSource reconnects after this many milliseconds when the connection drops.
-STREAM_RETRY_MS = 3000
-
 _EVENT_EXAMPLE = (
     "event: totals\n"
     f"data: {TotalsOut.model_validate(TOTALS_EXAMPLE).model_dump_json()}\n"
-    "retry: 3000\n\n"
+    f"retry: {RETRY_MS}\n\n"
     ": ping - 2026-03-08 10:41:22.104322+00:00\n\n"
 )
 
@@ -39,13 +36,14 @@ _EVENT_EXAMPLE = (
 )
 async def totals(slug: SlugPath, request: Request) -> Response:
     """Totals per campaign, country (ISO 3166-1), region (ISO 3166-2), UN M49 macro-region and
-    partner, from one stored document: sums agree with each other. At most 250 ms old."""
-    # Live pages poll this: the composition root is read here, not through the dependency chain
-    # (a third of a request's time), and the JSON is encoded once per read of the store.
+    partner, from one stored document: sums agree with each other. At most 250 ms old; an
+    `ETag` names them (`If-None-Match`: 304 while they are the same)."""
+    # Its answers are given in front of the app (presentation/totals_front.py): this route
+    # answers what that one passes on (errors), and documents the route.
     services = services_of(request, CounterServices)
     campaign = await services.campaigns.get(slug)
-    body = await services.reader.totals_json(campaign)
-    return Response(body, media_type="application/json")
+    kept = await services.reader.kept(campaign)
+    return Response(kept.json, media_type="application/json", headers={"etag": kept.etag.decode()})
 
 
 @router.get(
@@ -98,10 +96,5 @@ async def history(
 )
 async def totals_stream(campaign: CampaignDep, reader: ReaderDep) -> TotalsStream:
     # Read before answering, so that an unknown campaign or a database down is a plain 404/503.
-    first = await reader.totals(campaign)
-    return TotalsStream(
-        first.model_dump_json(),
-        reader.watch(campaign, after=first),
-        slug=campaign.slug,
-        retry_ms=STREAM_RETRY_MS,
-    )
+    # Its answers are given in front of the app (presentation/totals_front.py) but for those.
+    return stream_for(reader, campaign, await reader.totals(campaign))
