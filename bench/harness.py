@@ -145,15 +145,19 @@ def peak_rss_mb(pid: int) -> float:
     return kib / 1024
 
 
-def largest_peak_rss_mb(pid: int) -> float:
-    """The largest peak resident memory among the process and its children (a Celery worker's
-    pool), each a process of its own."""
+def tree_pids(pid: int) -> list[int]:
+    """The process and its children (a Celery worker's pool), each a process of its own."""
     children = [
         int(child)
         for task in Path(f"/proc/{pid}/task").iterdir()
         for child in (task / "children").read_text().split()
     ]
-    return max([peak_rss_mb(pid), *(peak_rss_mb(child) for child in children)])
+    return [pid, *children]
+
+
+def largest_peak_rss_mb(pid: int) -> float:
+    """The largest peak resident memory among the process and its children."""
+    return max(peak_rss_mb(p) for p in tree_pids(pid))
 
 
 def cpu_seconds(pid: int) -> float:

@@ -51,6 +51,12 @@ def newsletters(mailer: Mailer) -> list[str]:
 
 
 def batches_done(mailer: Mailer, mailing_id: uuid.UUID) -> bool:
+    """Whether the mailing's plan is whole (it is written batch by batch) and each batch done."""
+    if (
+        mailer.db["mailings"].find_one({"_id": str(mailing_id), "planned_at": {"$exists": True}})
+        is None
+    ):
+        return False
     query = {"mailing_id": str(mailing_id)}
     states = [b["state"] for b in mailer.db["mail_batches"].find(query, {"state": 1})]
     return bool(states) and all(s in ("sent", "failed", "unknown") for s in states)

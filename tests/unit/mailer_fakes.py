@@ -2,21 +2,21 @@
 repositories (Mongo), the task queue (Celery on Redis), the campaign titles (the signup API) —
 with the same rules the real ones keep (repository/audience.py, repository/mailings.py): later
 signups of a person win, an erasure covers what is not newer than itself, suppressions and
-email batches are insert-once, a mailing's plan is fixed by its first save. Each call is also
+email batches are insert-once, a mailing's plan is fixed by its first attempt. Each call is also
 written to `steps`, in order."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from mailer.adapters.campaigns import CampaignTitles
 from mailer.application.consumer import MailerConsumer
 from mailer.application.consumer.enqueue import TaskQueue
 from mailer.domain.addresses import AddressHasher
-from mailer.domain.planning import GLOBAL_SCOPE, Planned, suppression_id
+from mailer.domain.planning import GLOBAL_SCOPE, suppression_id
 from mailer.repository.audience import AudienceRepository, recipient_id
 from mailer.repository.mailings import MailingsRepository, batch_id
 from mailer.schemas.specs import SendTask, SignupEmailTask, task_payload
@@ -103,12 +103,10 @@ class FakeAudience:
     async def recipients(self, ids: Iterable[str]) -> dict[str, Document]:
         return {i: self.recipients_by_id[i] for i in ids if i in self.recipients_by_id}
 
-    async def of_campaign(self, campaign_id: str) -> list[Document]:
-        return [
-            d
-            for d in self.recipients_by_id.values()
-            if d.get("campaign_id") == campaign_id and d.get("newsletter_opt_in")
-        ]
+    async def of_campaign(self, campaign_id: str) -> AsyncIterator[Document]:
+        for d in list(self.recipients_by_id.values()):
+            if d.get("campaign_id") == campaign_id and d.get("newsletter_opt_in"):
+                yield d
 
     async def not_anonymised(self, events: list[Any]) -> list[Any]:
         return [
@@ -129,30 +127,56 @@ class FakeMailings:
     async def get(self, mailing_id: str) -> Document | None:
         return self.mailings.get(mailing_id)
 
-    async def save_plan(self, event: MailingRequested, planned: Planned) -> Document:
+    async def fix_plan(self, event: MailingRequested) -> tuple[Document, bool]:
         self.plans += 1
-        mailing_id, plan = str(event.mailing_id), f"plan-{self.plans}"
-        self.journal.steps.append(f"save_plan {len(planned.batches)}")
-        for n, members in enumerate(planned.batches):
-            self.batches[batch_id(mailing_id, plan, n)] = {
-                "_id": batch_id(mailing_id, plan, n),
+        mailing_id = str(event.mailing_id)
+        self.journal.steps.append("fix_plan")
+        if mailing_id in self.mailings:
+            return self.mailings[mailing_id], False
+        self.mailings[mailing_id] = {
+            "_id": mailing_id,
+            "campaign_id": event.campaign_id,
+            "plan": f"plan-{self.plans}",
+            "subject": event.subject.model_dump(),
+            "body_template": event.body_template.model_dump(),
+            "audience": event.audience.model_dump(mode="json"),
+        }
+        return self.mailings[mailing_id], True
+
+    async def add_batches(
+        self, mailing: Document, batches: Sequence[Sequence[Document]], *, first: int, part: str
+    ) -> list[Document]:
+        self.journal.steps.append(f"add_batches {len(batches)}")
+        written = []
+        for n, members in enumerate(batches, start=first):
+            id_ = batch_id(mailing["_id"], mailing["plan"], n, part)
+            self.batches[id_] = {
+                "_id": id_,
                 "kind": "newsletter",
-                "mailing_id": mailing_id,
-                "plan": plan,
+                "mailing_id": mailing["_id"],
+                "plan": mailing["plan"],
+                "size": len(members),
                 "state": "queued",
                 "supporter_keys": [r["supporter_key"] for r in members],
             }
-        return self.mailings.setdefault(
-            mailing_id,
-            {
-                "_id": mailing_id,
-                "campaign_id": event.campaign_id,
-                "plan": plan,
-                "subject": event.subject.model_dump(),
-                "body_template": event.body_template.model_dump(),
-                "suppressed": planned.suppressed,
-            },
-        )
+            written.append(self.batches[id_])
+        return written
+
+    async def complete_plan(self, mailing: Document, *, suppressed: int) -> Document:
+        ours = [b for b in self.batches.values() if b.get("plan") == mailing["plan"]]
+        figures = {"planned": sum(b["size"] for b in ours), "suppressed": suppressed,
+                   "batches": len(ours), "planned_at": datetime.now(UTC)}  # fmt: skip
+        for name, value in figures.items():
+            mailing.setdefault(name, value)
+        return mailing
+
+    async def planned_keys(self, mailing: Document) -> set[str]:
+        return {
+            k
+            for b in self.batches.values()
+            if b.get("plan") == mailing["plan"]
+            for k in b["supporter_keys"]
+        }
 
     async def unfinished_batches(self, mailing: Document) -> list[Document]:
         return [

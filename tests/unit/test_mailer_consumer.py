@@ -10,6 +10,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from devstack.harness.events import as_batch, mailing_requested, signed
 from mailer.schemas.specs import CONFIRMATION, WELCOME
 from mobilise_events import (
@@ -32,7 +34,7 @@ def first_names(specs: list[dict[str, Any]]) -> list[list[str]]:
     return [[r["first_name"] for r in s["recipients"]] for s in specs]
 
 
-async def test_a_batch_applies_the_table_in_order_and_queues_its_tasks_once_at_the_end() -> None:
+async def test_a_batch_applies_the_table_in_order_and_queues_the_tasks_after_the_writes() -> None:
     m = mailer()
     unsubscribed = SupporterUnsubscribed(email="binta@example.org", campaign_id="c-1")
     confirmed = SignupConfirmed(signup_id=uuid.uuid4(), campaign_id="c-1", supporter_key="k-x")
@@ -52,8 +54,10 @@ async def test_a_batch_applies_the_table_in_order_and_queues_its_tasks_once_at_t
         "record_emails 1",
         "record_confirmations 1",
         "suppress 1",
-        "save_plan 1",
-        "enqueue 2",  # the welcome email and the mailing's one batch
+        "fix_plan",
+        "add_batches 1",
+        "enqueue 1",  # the mailing's one batch, queued as soon as it is written
+        "enqueue 1",  # the welcome email
     ]
 
 
@@ -234,3 +238,37 @@ async def test_a_failed_sweep_is_logged_and_the_next_one_runs_until_stopped() ->
     m.mailings.stalled_batches = stalled_batches  # type: ignore[method-assign]
     await asyncio.wait_for(m.consumer.stalled.sweep(0.01, stop), timeout=5)
     assert len(sweeps) == 2
+
+
+async def test_a_plan_cut_off_midway_is_completed_when_read_again_each_person_once() -> None:
+    m = mailer()
+    people = [
+        signed(supporter_key=f"k-{n}", first_name=f"P{n}", email=f"p{n}@example.org")
+        for n in range(5)
+    ]
+    await m.consumer.handle(as_batch(*people))
+    m.tasks.queued.clear()
+    requested = mailing()
+    enqueue = m.tasks.enqueue
+    calls = 0
+
+    async def crashing(tasks: Any) -> None:  # the consumer dies after its first batch's task
+        nonlocal calls
+        calls += 1
+        if calls > 1:
+            raise ConnectionError("killed")
+        await enqueue(tasks)
+
+    m.tasks.enqueue = crashing  # type: ignore[method-assign]
+    with pytest.raises(ConnectionError):
+        await m.consumer.handle(as_batch(requested))
+    fixed = m.mailings.mailings[str(requested.mailing_id)]
+    assert "planned_at" not in fixed  # the plan is not whole yet
+    m.tasks.enqueue = enqueue  # type: ignore[method-assign]
+    await m.consumer.handle(as_batch(requested))  # the event read again
+    plan = [b for b in m.mailings.batches.values() if b.get("plan") == fixed["plan"]]
+    keys = [k for b in plan for k in b["supporter_keys"]]
+    assert sorted(keys) == [f"k-{n}" for n in range(5)]  # everyone, once
+    assert (fixed["planned"], m.mailings.plans) == (5, 1)  # one plan, completed
+    queued = sorted(t["batch_id"] for t in m.tasks.queued)
+    assert queued == sorted([*(b["_id"] for b in plan), plan[0]["_id"]])  # the first again too

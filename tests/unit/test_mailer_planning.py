@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from mailer.domain.addresses import AddressHasher, canonical_email
-from mailer.domain.planning import plan, retry_delay, suppression_ids
+from mailer.domain.planning import Planner, retry_delay, suppression_ids
 from mailer.schemas.specs import NewsletterTask, email_task, message_of
 from mobilise_events import Audience, LocalisedText
 
@@ -26,6 +26,12 @@ def _recipient(n: int, **fields: Any) -> dict[str, Any]:
     }
 
 
+def planned(planner: Planner, people: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Every batch the planner hands out for these people, in order, the partial ones last."""
+    full = [batch for r in people if (batch := planner.add(r)) is not None]
+    return full + planner.rest()
+
+
 def test_the_audience_is_opted_in_filtered_and_unsuppressed() -> None:
     people = [
         _recipient(1),
@@ -37,21 +43,35 @@ def test_the_audience_is_opted_in_filtered_and_unsuppressed() -> None:
         _recipient(7, email=None),  # a confirmation seen before its signup
     ]
     audience = Audience(countries=("FR",), confirmed_only=True, locale="fr")
-    planned = plan(people, audience, {"h6"}, batch_size=1000)
-    assert [[r["email"] for r in b] for b in planned.batches] == [["p1@example.org"]]
-    assert planned.suppressed == 1
-    everyone = plan(people, Audience(), set(), batch_size=1000)
-    assert sum(len(b) for b in everyone.batches) == 5
+    planner = Planner(audience, {"h6"}, 1000)
+    assert [[r["email"] for r in b] for b in planned(planner, people)] == [["p1@example.org"]]
+    assert planner.suppressed == 1
+    everyone = planned(Planner(Audience(), set(), 1000), people)
+    assert sum(len(b) for b in everyone) == 5
 
 
-def test_batches_hold_one_language_at_most_the_batch_size_in_a_stable_order() -> None:
+def test_batches_hold_one_language_at_most_the_batch_size_each_person_once() -> None:
     people = [_recipient(n, locale="en" if n % 3 == 0 else "fr") for n in range(2_500)]
     random.Random(1).shuffle(people)
-    planned = plan(people, Audience(), set(), batch_size=1000)
-    assert [len(b) for b in planned.batches] == [1000, 666, 834]
-    assert [{r["locale"] for r in b} for b in planned.batches] == [{"fr"}, {"fr"}, {"en"}]
-    again = plan(list(reversed(people)), Audience(), set(), batch_size=1000)
-    assert again.batches == planned.batches  # a replay plans the same batches
+    batches = planned(Planner(Audience(), set(), 1000), people + people[:10])
+    assert sorted(len(b) for b in batches) == [666, 834, 1000]
+    assert all(len({r["locale"] for r in b}) == 1 for b in batches)
+    keys = [r["supporter_key"] for b in batches for r in b]
+    assert sorted(keys) == sorted(r["supporter_key"] for r in people)  # each once
+
+
+def test_a_full_batch_is_handed_out_as_soon_as_it_fills() -> None:
+    planner = Planner(Audience(), set(), 2)
+    handed = [planner.add(_recipient(n)) for n in range(3)]
+    emails = [None if b is None else [r["email"] for r in b] for b in handed]
+    assert emails == [None, ["p0@example.org", "p1@example.org"], None]
+    assert [[r["email"] for r in b] for b in planner.rest()] == [["p2@example.org"]]
+
+
+def test_a_continued_plan_leaves_out_whoever_it_holds_already() -> None:
+    planner = Planner(Audience(), set(), 1000, planned_keys={"k0001", "k0003"})
+    batches = planned(planner, [_recipient(n) for n in range(5)])
+    assert [[r["supporter_key"] for r in b] for b in batches] == [["k0000", "k0002", "k0004"]]
 
 
 def test_suppressions_are_global_or_per_campaign() -> None:

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mailer.presentation.i18n import LOCALES
 from mobilise_events import Audience
 
 GLOBAL_SCOPE = "*"  # a suppression from every campaign's mailings
-
-
-@dataclass(frozen=True)
-class Planned:
-    """A mailing cut into SendGrid requests: one language each, at most `batch_size` people."""
-
-    batches: list[list[dict[str, Any]]]
-    suppressed: int  # opted-in people left out because their address is suppressed
 
 
 def in_audience(recipient: dict[str, Any], audience: Audience) -> bool:
@@ -31,28 +22,41 @@ def in_audience(recipient: dict[str, Any], audience: Audience) -> bool:
     return audience.locale is None or recipient.get("locale") == audience.locale
 
 
-def plan(
-    recipients: Iterable[dict[str, Any]],
-    audience: Audience,
-    suppressed_hashes: set[str],
-    *,
-    batch_size: int,
-) -> Planned:
-    """Sorted by supporter key, so that the same recipients always make the same batches."""
-    chosen = [r for r in recipients if in_audience(r, audience)]
-    kept = [r for r in chosen if r["email_hash"] not in suppressed_hashes]
-    kept.sort(key=lambda r: r["supporter_key"])
-    batches = [
-        list(batch)
-        for locale in LOCALES
-        for batch in chunks([r for r in kept if r["locale"] == locale], batch_size)
-    ]
-    return Planned(batches, len(chosen) - len(kept))
+@dataclass
+class Planner:
+    """Cuts a mailing's audience into SendGrid requests as it is read: one language each, at most
+    `batch_size` people. A batch is handed out as soon as it is full, so that sending starts
+    while the audience is still being read; `rest` gives the last, partial ones. Each person once
+    (a supporter key seen again, or already in the plan being continued, is left out)."""
 
+    audience: Audience
+    suppressed_hashes: set[str]
+    batch_size: int
+    # supporter keys already in the plan (a plan continued after an interrupted attempt)
+    planned_keys: set[str] = field(default_factory=set)
+    suppressed: int = 0  # opted-in people left out because their address is suppressed
+    _open: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
-def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+    def add(self, recipient: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """The batch this recipient filled, if it did."""
+        if not in_audience(recipient, self.audience) or recipient.get("locale") not in LOCALES:
+            return None
+        if recipient["email_hash"] in self.suppressed_hashes:
+            self.suppressed += 1
+            return None
+        key = recipient["supporter_key"]
+        if key in self.planned_keys:
+            return None
+        self.planned_keys.add(key)
+        batch = self._open.setdefault(recipient["locale"], [])
+        batch.append(recipient)
+        if len(batch) < self.batch_size:
+            return None
+        return self._open.pop(recipient["locale"])
+
+    def rest(self) -> list[list[dict[str, Any]]]:
+        """The batches not full yet, once the whole audience was read."""
+        return [self._open.pop(locale) for locale in LOCALES if locale in self._open]
 
 
 def suppression_ids(email_hash: str, campaign_id: str | None) -> list[str]:

@@ -8,9 +8,9 @@
   insert-once, no address kept.
 - `erasures`    `{email hash}` tombstones with the last erasure time: replayed signups older than
   it are dropped and nothing is sent to the address.
-- `mailings`    one per mailing, written once when its plan is fixed; `plan` names the batches
-  of that plan (each planning attempt writes its own under its own plan id; the first mailing
-  insert wins, and only its batches are ever queued or counted).
+- `mailings`    one per mailing, inserted when its plan is fixed (the first insert wins: `plan`
+  names the batches of that plan, the only ones ever queued or counted), then marked planned
+  (`planned_at` and counts) by the consumer once the plan is whole.
 - `mail_batches` one per SendGrid request (a newsletter batch, or one confirmation or welcome
   email); created by the consumer before it queues the task (what finds a lost task again), then
   written only by the task that sends it: progress is summed from them, never $inc'ed

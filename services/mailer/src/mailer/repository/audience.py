@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,9 @@ from mailer.domain.planning import GLOBAL_SCOPE, suppression_id
 from mailer.repository import ANONYMISED, ERASURES, MAIL_LOG, RECIPIENTS, SUPPRESSIONS
 from mobilise_events import Signup, SignupConfirmed
 from mobilise_runtime.mongo import Document, bulk_write, insert_new
+
+# Recipients per round trip when a campaign's audience is read: a bounded slice in memory.
+READ_BATCH = 1000
 
 
 def recipient_id(campaign_id: str, supporter_key: str) -> str:
@@ -128,7 +131,9 @@ class AudienceRepository:
             return {}
         return {doc["_id"]: doc async for doc in self._recipients.find({"_id": {"$in": wanted}})}
 
-    async def of_campaign(self, campaign_id: str) -> list[Document]:
+    async def of_campaign(self, campaign_id: str) -> AsyncIterator[Document]:
+        """The campaign's recipients who opted in, streamed in the order the store keeps them
+        (a campaign's audience may not fit in a consumer's memory), with what a mailing needs."""
         cursor = self._recipients.find(
             {"campaign_id": campaign_id, "newsletter_opt_in": True},
             {
@@ -136,8 +141,11 @@ class AudienceRepository:
                 "newsletter_opt_in": 1, "confirmed": 1, "supporter_key": 1,
                 "unsubscribe_token": 1, "campaign_slug": 1, "signed_at": 1,
             },
+            # FerretDB answers a getMore with 250 documents unless told otherwise.
+            batch_size=READ_BATCH,
         )  # fmt: skip
-        return await cursor.to_list()
+        async for recipient in cursor:
+            yield recipient
 
     async def not_anonymised(self, events: list[Any]) -> list[Any]:
         """These events without the signups and confirmations of anonymised campaigns: a

@@ -11,7 +11,6 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from mailer.domain.planning import Planned
 from mailer.repository import (
     FINAL,
     MAIL_BATCH_MEMBERS,
@@ -38,8 +37,9 @@ class Progress:
     suppressed: int
 
 
-def batch_id(mailing_id: str, plan: str, n: int) -> str:
-    return f"{mailing_id}:{plan}:{n:05d}"
+def batch_id(mailing_id: str, plan: str, n: int, part: str = "") -> str:
+    """The plan's batch number `n`; `part` names an attempt that continued an interrupted plan."""
+    return f"{mailing_id}:{plan}:{part}{n:05d}"
 
 
 def of_plan(mailing: Document, batch: Document) -> bool:
@@ -57,64 +57,96 @@ class MailingsRepository:
     async def get(self, mailing_id: str) -> Document | None:
         return await self._mailings.find_one({"_id": mailing_id})
 
-    async def save_plan(self, event: MailingRequested, planned: Planned) -> Document:
-        """Fixes the mailing's plan once, and returns the fixed one. Each attempt writes its
-        batches under a plan id of its own (only ever inserted), then inserts the mailing naming
-        that plan: the first insert wins, and only that plan's batches are ever queued. Nothing
-        is deleted or reset, so an attempt that lost — a consumer that lost the partition and
-        planned late, or one that died before the mailing — can never put back as "queued" a
-        batch that was sent (its claims are the batch's own: it would be sent again)."""
-        mailing_id = str(event.mailing_id)
-        plan = uuid.uuid4().hex
-        now = datetime.now(UTC)
-        batches = [
-            {
-                "_id": batch_id(mailing_id, plan, n),
-                "kind": "newsletter",
-                "mailing_id": mailing_id,
-                "plan": plan,
-                "campaign_id": event.campaign_id,
-                "size": len(batch),
-                "state": QUEUED,
-                "created_at": now,
-            }
-            for n, batch in enumerate(planned.batches)
-        ]
-        members = [
-            {
-                "_id": batch_id(mailing_id, plan, n),
-                "mailing_id": mailing_id,
-                "plan": plan,
-                "supporter_keys": [r["supporter_key"] for r in batch],
-            }
-            for n, batch in enumerate(planned.batches)
-        ]
-        if batches:
-            await self._members.insert_many(members, ordered=True)
-            await self._batches.insert_many(batches, ordered=True)
+    async def fix_plan(self, event: MailingRequested) -> tuple[Document, bool]:
+        """Fixes the mailing's plan, once: the mailing is inserted naming a new plan id before
+        any batch is written, and the first insert wins. Returns the fixed mailing, and whether
+        this attempt fixed it (the others write no plan of their own, so nothing is ever
+        deleted or reset: a batch that was sent can never be put back as "queued", its claims
+        being the batch's own). Until `complete_plan` the plan may still grow."""
         mailing = {
-            "_id": mailing_id,
+            "_id": str(event.mailing_id),
             "campaign_id": event.campaign_id,
-            "plan": plan,
+            "plan": uuid.uuid4().hex,
             "subject": event.subject.model_dump(),
             "body_template": event.body_template.model_dump(),
             "audience": event.audience.model_dump(mode="json"),
             "requested_at": event.requested_at or event.occurred_at,
-            "planned": sum(len(b) for b in planned.batches),
-            "suppressed": planned.suppressed,
-            "batches": len(batches),
-            "planned_at": now,
         }
         try:
             await self._mailings.insert_one(mailing)
         except DuplicateKeyError:
-            # Planned by another attempt first: this one's batches were never queued.
-            await self._batches.delete_many({"mailing_id": mailing_id, "plan": plan})
-            await self._members.delete_many({"mailing_id": mailing_id, "plan": plan})
-            existing = await self.get(mailing_id)
+            existing = await self.get(str(event.mailing_id))
             assert existing is not None
-            return existing
-        return mailing
+            return existing, False
+        return mailing, True
+
+    async def add_batches(
+        self, mailing: Document, batches: Sequence[Sequence[Document]], *, first: int, part: str
+    ) -> list[Document]:
+        """Writes these batches of recipients into the mailing's plan (numbered from `first`),
+        members before batch documents: a batch never exists without its members. Returns the
+        batch documents, each with its `supporter_keys`."""
+        if not batches:
+            return []
+        mailing_id, plan, now = mailing["_id"], mailing["plan"], datetime.now(UTC)
+        ids = [batch_id(mailing_id, plan, first + n, part) for n in range(len(batches))]
+        members = [
+            {
+                "_id": id_,
+                "mailing_id": mailing_id,
+                "plan": plan,
+                "supporter_keys": [r["supporter_key"] for r in batch],
+            }
+            for id_, batch in zip(ids, batches, strict=True)
+        ]
+        docs = [
+            {
+                "_id": id_,
+                "kind": "newsletter",
+                "mailing_id": mailing_id,
+                "plan": plan,
+                "campaign_id": mailing["campaign_id"],
+                "size": len(batch),
+                "state": QUEUED,
+                "created_at": now,
+            }
+            for id_, batch in zip(ids, batches, strict=True)
+        ]
+        await self._members.insert_many(members, ordered=True)
+        await self._batches.insert_many(docs, ordered=True)
+        return [
+            {**d, "supporter_keys": m["supporter_keys"]} for d, m in zip(docs, members, strict=True)
+        ]
+
+    async def complete_plan(self, mailing: Document, *, suppressed: int) -> Document:
+        """Marks the mailing's plan whole (its figures summed from its batches); an attempt that
+        completes it again changes nothing."""
+        mine = {"mailing_id": mailing["_id"], "plan": mailing["plan"]}
+        sizes = [b["size"] async for b in self._batches.find(mine, {"size": 1})]
+        figures = {
+            "planned": sum(sizes),
+            "suppressed": suppressed,
+            "batches": len(sizes),
+            "planned_at": datetime.now(UTC),
+        }
+        await self._mailings.update_one(
+            {"_id": mailing["_id"], "planned_at": {"$exists": False}}, {"$set": figures}
+        )
+        completed = await self.get(mailing["_id"])
+        assert completed is not None
+        return completed
+
+    async def planned_keys(self, mailing: Document) -> set[str]:
+        """The supporter keys already in the mailing's plan: in a batch that was written whole
+        (members written by an attempt that died before their batch document are not)."""
+        mine = {"mailing_id": mailing["_id"], "plan": mailing["plan"]}
+        written = {b["_id"] async for b in self._batches.find(mine, {"_id": 1})}
+        return {
+            k
+            async for m in self._members.find(mine)
+            if m["_id"] in written
+            for k in m["supporter_keys"]
+        }
 
     async def record_emails(self, tasks: Sequence[SignupEmailTask]) -> None:
         """The batch documents of confirmation and welcome emails, written before their tasks are
@@ -193,7 +225,8 @@ class MailingsRepository:
             )
         counts: dict[str, int] = {"sent": 0, "failed": 0, "suppressed": 0}
         states: list[Any] = []
-        fields = {"state": 1, "plan": 1, "sent": 1, "failed": 1, "suppressed": 1}
+        fields = {"state": 1, "plan": 1, "size": 1, "sent": 1, "failed": 1, "suppressed": 1}
+        sizes = 0  # what the plan holds so far, while it is still being written
         # A mailing finished long ago keeps its counts, its batches go
         # (mailer.entrypoints.retention).
         query = {"mailing_id": "" if "final_counts" in mailing else mailing_id}
@@ -202,17 +235,19 @@ class MailingsRepository:
             if not of_plan(mailing, batch):
                 continue
             states.append(batch["state"])
+            sizes += int(batch.get("size") or 0)
             for name in counts:
                 counts[name] += int(batch.get(name) or 0)
         sent, failed = counts["sent"], counts["failed"]
-        queued = int(mailing["planned"]) - sent - failed - counts["suppressed"]
-        if all(s in FINAL for s in states):
+        planned = int(mailing.get("planned", sizes))
+        queued = planned - sent - failed - counts["suppressed"]
+        if "planned_at" in mailing and all(s in FINAL for s in states):
             status = "done"
         elif any(s != QUEUED for s in states):
             status = "sending"
         else:
             status = "queued"
-        suppressed = int(mailing["suppressed"]) + counts["suppressed"]
+        suppressed = int(mailing.get("suppressed", 0)) + counts["suppressed"]
         return Progress(
             mailing_id, mailing["campaign_id"], status, queued, sent, failed, suppressed
         )

@@ -107,13 +107,17 @@ async def preview_mailing(
         confirmed_only=body.audience.confirmed_only,
         locale=body.audience.locale,
     )
-    chosen = [
-        r for r in await audience_repository.of_campaign(campaign.id) if in_audience(r, audience)
-    ]
     blocked = await audience_repository.suppressed_hashes(campaign.id)
-    kept = [r for r in chosen if r["email_hash"] not in blocked]
-    sizes = {locale: sum(1 for r in kept if r.get("locale") == locale) for locale in LOCALES}
-    return MailingPreview(audience=sizes, suppressed=len(chosen) - len(kept), emails=emails)
+    sizes = dict.fromkeys(LOCALES, 0)
+    suppressed = 0
+    async for r in audience_repository.of_campaign(campaign.id):
+        if not in_audience(r, audience):
+            continue
+        if r["email_hash"] in blocked:
+            suppressed += 1
+        elif r.get("locale") in sizes:
+            sizes[r["locale"]] += 1
+    return MailingPreview(audience=sizes, suppressed=suppressed, emails=emails)
 
 
 @router.get(

@@ -1,7 +1,8 @@
 """The mailer consumer's handler: which event has which effect, and in which order a batch
 applies them. Each effect is idempotent and independent of the order the topics were read in (an
 erasure covers the signups older than itself, each by its own time; a confirmation may come
-before its signup); the tasks they ask for are queued once every write of the batch is done."""
+before its signup); the tasks they ask for are queued once every write of the batch is done —
+but a mailing's, which its plan queues batch by batch as it writes them (it is applied last)."""
 
 from __future__ import annotations
 
@@ -67,9 +68,9 @@ class MailerConsumer:
         self.erasure = Erasure(audience, hasher)
         self.signup_emails = SignupEmails(audience, mailings, titles, hasher)
         self.suppressions = Suppressions(audience, hasher)
-        self.plans = MailingPlans(audience, mailings, titles, batch_size)
+        self.plans = MailingPlans(audience, mailings, titles, tasks, batch_size)
         self.stalled = StalledBatches(
-            audience, mailings, self.signup_emails, self.plans, tasks, requeue_after_s
+            mailings, self.signup_emails, self.plans, tasks, requeue_after_s
         )
 
     @classmethod
@@ -107,4 +108,8 @@ class MailerConsumer:
         return []
 
     async def mailings_requested(self, events: Sequence[MailingRequested]) -> list[SendTask]:
-        return [task for event in events for task in await self.plans.plan(event)]
+        # Each plan queues its batches' tasks as it writes them: sending starts while the
+        # audience is still being read, and no whole audience is held in memory.
+        for event in events:
+            await self.plans.plan(event)
+        return []

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from mailer.application.consumer.enqueue import TaskQueue
 from mailer.application.consumer.mailing_plans import MailingPlans
 from mailer.application.consumer.signup_emails import SignupEmails
-from mailer.repository.audience import AudienceRepository
 from mailer.repository.mailings import MailingsRepository, of_plan
 from mobilise_runtime.cache import TimedCache
 from mobilise_runtime.logging import get_logger
@@ -24,7 +23,6 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True)
 class StalledBatches:
-    _audience: AudienceRepository
     _mailings: MailingsRepository
     _emails: SignupEmails
     _plans: MailingPlans
@@ -52,8 +50,7 @@ class StalledBatches:
             batches = [b for b in batches if mailing is not None and of_plan(mailing, b)]
             if mailing is None or not batches:
                 continue  # left by a planning attempt that lost: never queued, never to be
-            recipients = await self._audience.of_campaign(mailing["campaign_id"])
-            await self._tasks.enqueue(await self._plans.batch_tasks(mailing, batches, recipients))
+            await self._plans.requeue(mailing, batches)
             self._requeued_now(batches)
             log.warning("stalled batches queued again", mailing=mailing_id, batches=len(batches))
         if emails:
