@@ -21,9 +21,9 @@ from fastapi import Depends
 
 from mailer.adapters.signup_client import Organiser
 from mailer.deps import Mailings, OrganiserDep
-from mailer.domain.errors import Forbidden, NotFound
 from mailer.repository.mailings import Progress
 from mobilise_runtime.access import API_PUBLIC_ROUTES, access_rule
+from mobilise_runtime.errors import Forbidden, NotFound
 
 PUBLIC_ROUTES = API_PUBLIC_ROUTES | frozenset(
     {

@@ -21,9 +21,9 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from mailer.domain.errors import NotAuthenticated, NotFound, Unavailable
 from mobilise_events import LocalisedText
 from mobilise_events.models import Locale
+from mobilise_runtime.errors import NotAuthenticated, NotFound, Unavailable
 from mobilise_runtime.logging import get_logger
 
 RETRY_AFTER_S = 5

@@ -12,7 +12,6 @@ from pydantic import BaseModel
 
 from mailer.adapters.signup_client import Campaign, Organiser
 from mailer.deps import AudienceDep, Mailings, OrganiserDep, SettingsDep, SignupClientDep
-from mailer.domain.errors import Forbidden, Rejected
 from mailer.domain.planning import in_audience
 from mailer.presentation import messages
 from mailer.presentation.i18n import LOCALES, Locale
@@ -20,7 +19,7 @@ from mailer.routes.mailings import localised_texts
 from mailer.schemas.api import MailingIn, MailingProgress
 from mailer.settings import Settings
 from mobilise_events import Audience, LocalisedText
-from mobilise_runtime.errors import UNAUTHENTICATED, described
+from mobilise_runtime.errors import UNAUTHENTICATED, Forbidden, Rejected, described
 
 router = APIRouter(prefix="/api/v1", tags=["mailings"])
 SAMPLE_NAME = "Awa"  # the first name the previews greet

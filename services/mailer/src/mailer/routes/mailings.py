@@ -14,11 +14,10 @@ from fastapi import APIRouter, Header, status
 from mailer.access import MailingDep
 from mailer.adapters.signup_client import Campaign
 from mailer.deps import MailingRequestsDep, OrganiserDep, Publisher, SignupClientDep
-from mailer.domain.errors import Forbidden, Rejected
 from mailer.repository.mailing_requests import MailingRequest
 from mailer.schemas.api import MailingAccepted, MailingIn, MailingProgress
 from mobilise_events import Audience, LocalisedText, MailingRequested
-from mobilise_runtime.errors import UNAUTHENTICATED, described
+from mobilise_runtime.errors import UNAUTHENTICATED, Forbidden, Rejected, described
 
 router = APIRouter(prefix="/api/v1", tags=["mailings"])
 # The ids of mailings asked with an Idempotency-Key: one per (organiser, key).

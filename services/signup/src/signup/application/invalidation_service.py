@@ -15,10 +15,10 @@ from datetime import datetime
 from typing import Literal
 
 from mobilise_events import SignupsInvalidated
+from mobilise_runtime.errors import Rejected
 from mobilise_runtime.mongo import Document
 from signup.adapters.publisher import SignupPublisher
 from signup.domain.campaigns import Campaign
-from signup.domain.errors import Rejected
 from signup.domain.invalidations import Filter
 from signup.domain.organisers import Organiser
 from signup.repository import Repository

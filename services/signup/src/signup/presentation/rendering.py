@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse
 
 from mobilise_runtime.catalogs import N_
 from mobilise_runtime.dependencies import services_of
+from mobilise_runtime.errors import Unavailable
 from mobilise_runtime.pages import ServicePages
 from signup.bootstrap import SignupServices
-from signup.domain.errors import Unavailable
 from signup.domain.tokens import TokenExpired, TokenInvalid
 from signup.presentation import wording as words
 from signup.presentation.i18n import Locale

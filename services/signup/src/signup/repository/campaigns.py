@@ -9,10 +9,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from mobilise_runtime.cache import TimedCache
+from mobilise_runtime.errors import NotFound
 from mobilise_runtime.locks import DocumentLocks
 from mobilise_runtime.mongo import Document
 from signup.domain.campaigns import Campaign, Localised
-from signup.domain.errors import AlreadyExists, Anonymised, NotFound
+from signup.domain.errors import AlreadyExists, Anonymised
 from signup.domain.limits import Limits
 from signup.domain.reopening import may_reopen
 

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from mobilise_runtime.errors import NotFound
 from mobilise_runtime.locks import DocumentLocks
 from mobilise_runtime.mongo import Document
-from signup.domain.errors import AlreadyExists, NotFound
+from signup.domain.errors import AlreadyExists
 
 # Keys per part: an event stays far below Kafka's 1 MB message limit (a key is 64 characters).
 PART = 2_000

@@ -24,9 +24,10 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from mobilise_runtime.errors import NotFound
 from mobilise_runtime.locks import DocumentLocks
 from mobilise_runtime.mongo import Document
-from signup.domain.errors import AlreadyExists, NotFound
+from signup.domain.errors import AlreadyExists
 from signup.domain.organisers import Organiser, Role
 
 __all__ = ["Organiser", "OrganiserRepository", "token_hash"]

@@ -11,9 +11,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from mobilise_runtime.cache import TimedCache
+from mobilise_runtime.errors import NotFound
 from mobilise_runtime.locks import DocumentLocks
 from mobilise_runtime.mongo import Document
-from signup.domain.errors import AlreadyExists, NotFound
+from signup.domain.errors import AlreadyExists
 
 # The widget's requests read their partner on every call (CORS); an organiser's change reaches
 # every process within this many seconds (and this process's at once).

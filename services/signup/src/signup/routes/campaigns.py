@@ -8,11 +8,11 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from mobilise_runtime.errors import UNAUTHENTICATED, Responses, described
+from mobilise_runtime.errors import UNAUTHENTICATED, Rejected, Responses, described
 from signup.access import CampaignDep
 from signup.deps import OrganiserDep, Repo
 from signup.domain.campaigns import Campaign, Localised
-from signup.domain.errors import AlreadyExists, Rejected
+from signup.domain.errors import AlreadyExists
 from signup.repository import Repository
 from signup.schemas.campaigns import (
     CampaignIn,

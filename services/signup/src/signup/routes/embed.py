@@ -7,9 +7,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from mobilise_runtime.errors import NotFound
 from signup.deps import IntakeDep, Repo
 from signup.domain.campaigns import Campaign
-from signup.domain.errors import NotFound
 from signup.domain.partners import Embed
 from signup.presentation import wording as words
 from signup.presentation.i18n import Locale, negotiate
