@@ -31,6 +31,14 @@ def described(answers: Mapping[int, str]) -> Responses:
     return {status: {"description": text} for status, text in answers.items()}
 
 
+# What the routes for any organiser answer besides their own errors.
+ORGANISER_ONLY = described({401: UNAUTHENTICATED})
+# What the routes for the organisers of one campaign (the one the path or body names) answer.
+CAMPAIGN_ORGANISER = described(
+    {401: UNAUTHENTICATED, 403: "Not one of this organiser's campaigns", 404: "No such campaign"}
+)
+
+
 class DomainError(Exception):
     """Base: the message is safe to show to whoever made the request."""
 
