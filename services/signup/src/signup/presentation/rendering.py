@@ -42,6 +42,20 @@ render = PAGES.render
 render_message = PAGES.message
 
 
+class PageRefused(Exception):
+    """Raised by a page's dependency that answers the request itself (a page that says no):
+    the app answers `page` (entrypoints/api.py installs the handler)."""
+
+    def __init__(self, page: HTMLResponse) -> None:
+        super().__init__(page.status_code)
+        self.page = page
+
+
+async def answer_refused(_request: Request, exc: Exception) -> HTMLResponse:
+    assert isinstance(exc, PageRefused)
+    return exc.page
+
+
 def charter_url(configured: str, locale: Locale) -> str:
     # A page of this site (the default, /privacy) is asked for in the reader's language.
     if configured.startswith("/") and not configured.startswith("//"):
