@@ -1,9 +1,8 @@
 """The services' domain errors and the one handler that turns them into HTTP: JSON `{"detail": …}`.
 
 The refusals every service makes (no token, not yours, no such thing, a contradiction, input
-refused, a dependency down) are written here once; each service's `domain/errors.py` gives them
-to its code and adds its own, each naming its status. Routes raise those, and `install` answers
-them all the same way."""
+refused, a dependency down) are written here once; a service's `domain/errors.py` adds only its
+own, each naming its status. Code raises either, and `install` answers them all the same way."""
 
 from __future__ import annotations
 

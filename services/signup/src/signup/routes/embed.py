@@ -52,33 +52,33 @@ EmbeddedDep = Annotated[Embedded, Depends(_embedded)]
 
 
 @router.get("/embed/{slug}", response_class=HTMLResponse)
-async def embed_page(request: Request, repository: Repo, found: EmbeddedDep) -> Response:
+async def embed_page(request: Request, repository: Repo, embedded: EmbeddedDep) -> Response:
     return await render_campaign(
-        request, repository, found.campaign, found.locale, embed=found.embed
+        request, repository, embedded.campaign, embedded.locale, embed=embedded.embed
     )
 
 
 @router.post("/embed/{slug}", response_class=HTMLResponse)
 async def sign_from_embed(
-    request: Request, repository: Repo, intake: IntakeDep, found: EmbeddedDep
+    request: Request, repository: Repo, intake: IntakeDep, embedded: EmbeddedDep
 ) -> Response:
     return await sign_with_form(
-        request, repository, intake, found.campaign, found.locale, embed=found.embed
+        request, repository, intake, embedded.campaign, embedded.locale, embed=embedded.embed
     )
 
 
 @router.get("/embed/{slug}/thanks", response_class=HTMLResponse)
-async def embed_thanks(request: Request, found: EmbeddedDep) -> Response:
+async def embed_thanks(request: Request, embedded: EmbeddedDep) -> Response:
     pending = request.query_params.get("status") == "pending_confirmation"
     return render(
         request,
         "thanks.html",
-        locale=found.locale,
-        headers=found.embed.headers(),
-        campaign_title=found.campaign.title.shown(found.locale),
-        slug=found.campaign.slug,
+        locale=embedded.locale,
+        headers=embedded.embed.headers(),
+        campaign_title=embedded.campaign.title.shown(embedded.locale),
+        slug=embedded.campaign.slug,
         thanks=words.THANKS["pending_confirmation" if pending else "accepted"],
-        embed=found.embed,
+        embed=embedded.embed,
     )
 
 
