@@ -22,9 +22,9 @@ from devstack.harness.events import signed
 from mailer.adapters.signup_client import Campaign
 from mailer.application.anonymisation import anonymise_closed
 from mailer.domain.addresses import AddressHasher
-from mailer.domain.errors import NotFound
 from mailer.repository.sending import SendingStore, connect
 from mobilise_events import PledgeSigned, SupporterUnsubscribed
+from mobilise_runtime.errors import NotFound
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.retention import RetentionPolicy
 from signup.entrypoints.projector import Projector

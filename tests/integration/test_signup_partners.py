@@ -302,6 +302,9 @@ async def test_signups_record_the_partner_that_brought_them(signup: SignupServic
             page = c.get(refused)
             assert page.status_code == 403
             assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+        unknown = c.get(f"/embed/no-such-campaign?partner={key}")
+        assert unknown.status_code == 404
+        assert "frame-ancestors 'none'" in unknown.headers["content-security-policy"]
     prefix = signup.shared.topic_prefix
     events = await read_events(
         signup.shared.kafka_bootstrap, prefix + PledgeSigned.topic, prefix, count=2

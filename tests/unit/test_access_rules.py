@@ -12,7 +12,7 @@ import counter.access
 import mailer.access
 import signup.access
 from mobilise_runtime.access import PUBLIC, route_access
-from signup.domain.errors import Forbidden
+from mobilise_runtime.errors import Forbidden
 from signup.domain.organisers import (
     ADMIN,
     Organiser,

@@ -10,13 +10,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from mailer.domain.errors import BadSignature, Rejected
+from mailer.domain.errors import BadSignature
 from mailer.domain.webhook import (
     FUTURE_SKEW_S,
     WebhookVerifier,
     load_verification_key,
     parse_events,
 )
+from mobilise_runtime.errors import Rejected
 
 # SendGrid's own test vector, the one its client libraries check against (a real signature).
 SENDGRID_KEY = (

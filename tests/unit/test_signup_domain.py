@@ -12,9 +12,10 @@ from types import SimpleNamespace
 import pytest
 from cryptography.fernet import Fernet
 
+from mobilise_runtime.errors import Rejected
 from signup.domain.campaigns import Campaign, Localised
 from signup.domain.emails import InvalidEmail, canonical_email, parse_email
-from signup.domain.errors import Closed, NotOpenYet, Rejected
+from signup.domain.errors import Closed, NotOpenYet
 from signup.domain.regions import UnknownRegion, country_code, region_code
 from signup.domain.supporters import supporter_key
 from signup.domain.text import InvalidText, clean_name, spreadsheet_safe

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from mobilise_runtime.errors import DomainError, NotFound, Rejected, Unavailable
 from signup.adapters.progress import Progress
-from signup.domain.errors import (
-    Closed,
-    NotFound,
-    NotOpenYet,
-    Rejected,
-    SignupError,
-    Unavailable,
-)
+from signup.domain.errors import Closed, NotOpenYet
 from signup.presentation import wording as words
 from signup.presentation.forms import FormInvalid, Submitted, refusal_messages, signup_from_form
 from signup.presentation.i18n import LOCALES, wording
@@ -122,7 +116,7 @@ def test_what_is_typed_is_kept_to_show_again() -> None:
     ],
 )
 def test_refusals_are_worded_in_the_page_language(
-    error: SignupError, expected: dict[str, str]
+    error: DomainError, expected: dict[str, str]
 ) -> None:
     for locale in LOCALES:
         language = wording(locale)

@@ -17,20 +17,14 @@ from cryptography.fernet import Fernet
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from mobilise_events import Event, PledgeSigned, Signup, VolunteerRegistered
+from mobilise_runtime.errors import Rejected, Unavailable
 from mobilise_runtime.kafka import EventPublisher
 from signup.adapters.limiter import Limiter, Outcome, Verdict
 from signup.adapters.publisher import SignupPublisher
 from signup.application.guard import Guard
 from signup.application.intake import Intake
 from signup.domain.campaigns import Campaign, Localised
-from signup.domain.errors import (
-    Closed,
-    NotOpenYet,
-    ProofRequired,
-    Rejected,
-    TooManyRequests,
-    Unavailable,
-)
+from signup.domain.errors import Closed, NotOpenYet, ProofRequired, TooManyRequests
 from signup.domain.limits import Bucket
 from signup.domain.proof import ProofOfWork
 from signup.domain.supporters import supporter_key

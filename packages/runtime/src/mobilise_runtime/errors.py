@@ -1,7 +1,8 @@
 """The services' domain errors and the one handler that turns them into HTTP: JSON `{"detail": …}`.
 
-Each service subclasses `DomainError` in its own `domain/errors.py` and names a status per class;
-its routes raise those, and `install` answers them all the same way."""
+The refusals every service makes (no token, not yours, no such thing, a contradiction, input
+refused, a dependency down) are written here once; a service's `domain/errors.py` adds only its
+own, each naming its status. Code raises either, and `install` answers them all the same way."""
 
 from __future__ import annotations
 
@@ -29,6 +30,14 @@ def described(answers: Mapping[int, str]) -> Responses:
     return {status: {"description": text} for status, text in answers.items()}
 
 
+# What the routes for any organiser answer besides their own errors.
+ORGANISER_ONLY = described({401: UNAUTHENTICATED})
+# What the routes for the organisers of one campaign (the one the path or body names) answer.
+CAMPAIGN_ORGANISER = described(
+    {401: UNAUTHENTICATED, 403: "Not one of this organiser's campaigns", 404: "No such campaign"}
+)
+
+
 class DomainError(Exception):
     """Base: the message is safe to show to whoever made the request."""
 
@@ -49,8 +58,39 @@ class DomainError(Exception):
         return body
 
 
+class NotAuthenticated(DomainError):
+    """No valid bearer token: 401, with the challenge HTTP asks for."""
+
+    status = 401
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": "Bearer"}
+
+
+class Forbidden(DomainError):
+    """A known caller asking for what their role or campaigns do not cover."""
+
+    status = 403
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    """The request contradicts what is there already (a key taken, an earlier request)."""
+
+    status = 409
+
+
+class Rejected(DomainError):
+    """Well-formed input that the rules refuse (a country the campaign does not cover, …)."""
+
+    status = 422
+
+
 class RetryLater(DomainError):
-    """A dependency is down: not accepted (though what was sent may still land); may retry."""
+    """Not accepted now (though what was sent may still land); may retry after `retry_after_s`."""
 
     status = 503
 
@@ -62,13 +102,8 @@ class RetryLater(DomainError):
         return {"Retry-After": str(self.retry_after_s)}
 
 
-class BearerRefused(DomainError):
-    """No valid bearer token: 401, with the challenge HTTP asks for."""
-
-    status = 401
-
-    def headers(self) -> dict[str, str]:
-        return {"WWW-Authenticate": "Bearer"}
+class Unavailable(RetryLater):
+    """A dependency (Kafka, the database, another service) is down or not configured."""
 
 
 def error_response(exc: DomainError) -> JSONResponse:
@@ -87,7 +122,7 @@ def install(app: FastAPI) -> None:
         if not unavailable(exc):
             raise exc
         return error_response(
-            RetryLater(
+            Unavailable(
                 "The database does not answer right now; nothing was changed. Try again shortly.",
                 retry_after_s=STORE_RETRY_AFTER_S,
             )

@@ -11,7 +11,9 @@ from typing import Any
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from mobilise_runtime.errors import DomainError
 
 Document = dict[str, Any]
 
@@ -58,6 +60,27 @@ async def insert_new(collection: AsyncCollection[Document], docs: Sequence[Docum
     except BulkWriteError as exc:
         return [docs[i]["_id"] for i in already_there(exc)]
     return []
+
+
+async def insert_unique(
+    collection: AsyncCollection[Document], doc: Document, *, taken: DomainError
+) -> None:
+    """Insert `doc`, whose unique key (its `_id`, or a unique index) must be new; raise `taken`
+    (the service's words for it) if it is there already."""
+    try:
+        await collection.insert_one(doc)
+    except DuplicateKeyError as exc:
+        raise taken from exc
+
+
+async def find_existing(
+    collection: AsyncCollection[Document], query: Document, *, missing: DomainError
+) -> Document:
+    """The one document `query` names; raise `missing` (the service's words) if there is none."""
+    doc = await collection.find_one(query)
+    if doc is None:
+        raise missing
+    return doc
 
 
 class ServiceDatabase:

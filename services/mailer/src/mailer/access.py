@@ -19,11 +19,11 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from mailer.adapters.signup_client import Organiser
+from mailer.adapters.signup_client import Campaign, Organiser, SignupClient
 from mailer.deps import Mailings, OrganiserDep
-from mailer.domain.errors import Forbidden, NotFound
 from mailer.repository.mailings import Progress
 from mobilise_runtime.access import API_PUBLIC_ROUTES, access_rule
+from mobilise_runtime.errors import Forbidden, NotFound
 
 PUBLIC_ROUTES = API_PUBLIC_ROUTES | frozenset(
     {
@@ -41,6 +41,15 @@ async def _mailing(mailing_id: uuid.UUID, organiser: OrganiserDep, mailings: Mai
 
 
 MailingDep = Annotated[Progress, Depends(_mailing)]
+
+
+async def campaign_of(organiser: Organiser, signup: SignupClient, slug: str) -> Campaign:
+    """The campaign `slug` names, if `organiser` may act on it (403 otherwise). The routes that
+    take it from the body (a mailing, its preview) are guarded by "organiser" and ask here."""
+    campaign = await signup.campaign(slug)
+    if not organiser.may_act_on(campaign.id):
+        raise Forbidden(f"campaign {campaign.slug!r} is not one of yours", field="campaign")
+    return campaign
 
 
 @access_rule("admin")

@@ -11,7 +11,6 @@ from mailer.adapters.publisher import MailerPublisher
 from mailer.adapters.sendgrid import SendGridClient
 from mailer.adapters.signup_client import Organiser, SignupClient
 from mailer.bootstrap import MailerServices
-from mailer.domain.errors import NotAuthenticated
 from mailer.domain.webhook import WebhookVerifier
 from mailer.repository.audience import AudienceRepository
 from mailer.repository.mailing_requests import MailingRequests
@@ -20,6 +19,7 @@ from mailer.repository.webhook_events import WebhookEvents
 from mailer.settings import Settings
 from mobilise_runtime.access import access_rule
 from mobilise_runtime.dependencies import composed, part_of
+from mobilise_runtime.errors import NotAuthenticated
 from mobilise_runtime.mongo import ServiceDatabase
 
 _bearer = HTTPBearer(auto_error=False, description="An organiser's token (or the admin token)")

@@ -23,9 +23,9 @@ from typing import Annotated
 from fastapi import Depends
 
 from mobilise_runtime.access import API_PUBLIC_ROUTES, access_rule
+from mobilise_runtime.errors import Forbidden
 from signup.deps import OrganiserDep, Repo
 from signup.domain.campaigns import Campaign
-from signup.domain.errors import Forbidden
 from signup.domain.organisers import Organiser
 from signup.repository.partners import Partner
 

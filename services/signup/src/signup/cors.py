@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from signup.domain.errors import NotFound
+from mobilise_runtime.errors import NotFound
 from signup.repository import Repository
 
 # The endpoints widget.js calls: its configuration, the signup itself, the progress counter.

@@ -15,12 +15,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from mobilise_runtime.access import access_rule
 from mobilise_runtime.dependencies import part_of, services_of
+from mobilise_runtime.errors import NotAuthenticated
 from signup.adapters.publisher import SignupPublisher
 from signup.application.guard import Guard
 from signup.application.intake import Intake
 from signup.bootstrap import SignupServices
 from signup.domain.clients import client_address
-from signup.domain.errors import NotAuthenticated
 from signup.domain.organisers import ADMIN
 from signup.domain.tokens import Tokens
 from signup.presentation.public_page import PublicPages

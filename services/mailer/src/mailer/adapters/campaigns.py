@@ -7,8 +7,8 @@ import asyncio
 import time
 
 from mailer.adapters.signup_client import SignupClient
-from mailer.domain.errors import NotFound, Unavailable
 from mobilise_events import LocalisedText
+from mobilise_runtime.errors import NotFound, Unavailable
 from mobilise_runtime.logging import get_logger
 
 log = get_logger(__name__)

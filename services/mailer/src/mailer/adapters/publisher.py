@@ -3,7 +3,7 @@ published durably (acks=all) or not at all."""
 
 from __future__ import annotations
 
-from mailer.domain.errors import Unavailable
+from mobilise_runtime.errors import Unavailable
 from mobilise_runtime.kafka import EventPublisher, TimedPublisher
 
 RETRY_AFTER_S = 5

@@ -18,9 +18,9 @@ from typing import Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from mailer.domain.errors import NotAuthenticated, NotFound, Unavailable
 from mobilise_events import LocalisedText
 from mobilise_events.models import Locale
+from mobilise_runtime.errors import NotAuthenticated, NotFound, Unavailable
 from mobilise_runtime.signup_service import SignupService, SignupUnreachable
 
 RETRY_AFTER_S = 5

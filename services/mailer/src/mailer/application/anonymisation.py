@@ -16,7 +16,6 @@ from typing import Protocol
 from pymongo.asynchronous.database import AsyncDatabase
 
 from mailer.adapters.signup_client import Campaign
-from mailer.domain.errors import NotFound
 from mailer.repository import (
     ANONYMISED,
     DEAD_LETTERS,
@@ -28,6 +27,7 @@ from mailer.repository import (
     RECIPIENTS,
     SUPPRESSIONS,
 )
+from mobilise_runtime.errors import NotFound
 from mobilise_runtime.mongo import Document, insert_new
 from mobilise_runtime.retention import Removed
 

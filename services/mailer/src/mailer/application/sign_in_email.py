@@ -13,9 +13,9 @@ from typing import Any
 from markupsafe import escape
 
 from mailer.adapters.sendgrid import SendError, SendGridClient
-from mailer.domain.errors import Unavailable
 from mailer.presentation.messages import Sender
 from mobilise_runtime.catalogs import N_, wording
+from mobilise_runtime.errors import Unavailable
 from mobilise_runtime.locales import Locale, direction
 from mobilise_runtime.logging import get_logger
 

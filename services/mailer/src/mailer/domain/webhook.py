@@ -20,8 +20,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from mailer.domain.addresses import signup_could_have
-from mailer.domain.errors import BadSignature, Rejected
+from mailer.domain.errors import BadSignature
 from mobilise_events import SupporterUnsubscribed
+from mobilise_runtime.errors import Rejected
 
 SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from mailer.domain.errors import Conflict, Unavailable
+from mobilise_runtime.errors import Conflict, Unavailable
 from mobilise_runtime.logging import get_logger
 from mobilise_runtime.mongo import ServiceDatabase
 

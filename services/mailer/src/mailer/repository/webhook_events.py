@@ -9,8 +9,8 @@ from datetime import datetime
 
 from pymongo.errors import PyMongoError
 
-from mailer.domain.errors import Unavailable
 from mailer.domain.webhook import DeliveryEvent
+from mobilise_runtime.errors import Unavailable
 from mobilise_runtime.logging import get_logger
 from mobilise_runtime.mongo import WRITES_PER_COMMAND, ServiceDatabase, insert_new
 

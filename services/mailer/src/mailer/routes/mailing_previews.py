@@ -10,9 +10,9 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from mailer.adapters.signup_client import Campaign, Organiser
+from mailer.access import campaign_of
+from mailer.adapters.signup_client import Campaign
 from mailer.deps import AudienceDep, Mailings, OrganiserDep, SettingsDep, SignupClientDep
-from mailer.domain.errors import Forbidden, Rejected
 from mailer.domain.planning import in_audience
 from mailer.presentation import messages
 from mailer.presentation.i18n import LOCALES, Locale
@@ -20,13 +20,11 @@ from mailer.routes.mailings import localised_texts
 from mailer.schemas.api import MailingIn, MailingProgress
 from mailer.settings import Settings
 from mobilise_events import Audience, LocalisedText
-from mobilise_runtime.errors import UNAUTHENTICATED, described
+from mobilise_runtime.errors import CAMPAIGN_ORGANISER, Rejected
 
 router = APIRouter(prefix="/api/v1", tags=["mailings"])
 SAMPLE_NAME = "Awa"  # the first name the previews greet
-RESPONSES = described(
-    {401: UNAUTHENTICATED, 403: "Not one of this organiser's campaigns", 404: "No such campaign"}
-)
+RESPONSES = CAMPAIGN_ORGANISER
 
 
 class RenderedEmail(BaseModel):
@@ -45,13 +43,6 @@ class MailingPreview(BaseModel):
 class PastMailing(MailingProgress):
     subject: dict[str, str]
     requested_at: datetime | None
-
-
-async def _campaign(signup: SignupClientDep, organiser: Organiser, slug: str) -> Campaign:
-    campaign = await signup.campaign(slug)
-    if not organiser.may_act_on(campaign.id):
-        raise Forbidden(f"campaign {campaign.slug!r} is not one of yours", field="campaign")
-    return campaign
 
 
 def _rendered(
@@ -96,7 +87,7 @@ async def preview_mailing(
     settings: SettingsDep,
     audience_repository: AudienceDep,
 ) -> MailingPreview:
-    campaign = await _campaign(signup, organiser, body.campaign)
+    campaign = await campaign_of(organiser, signup, body.campaign)
     texts = localised_texts(body, campaign)
     try:
         emails = {locale: _rendered(settings, campaign, texts, locale) for locale in LOCALES}
@@ -132,7 +123,7 @@ async def list_mailings(
     mailings: Mailings,
     limit: int = Query(default=20, ge=1, le=100),
 ) -> list[PastMailing]:
-    campaign = await _campaign(signup, organiser, slug)
+    campaign = await campaign_of(organiser, signup, slug)
     found = []
     for mailing in await mailings.of_campaign(campaign.id, limit=limit):
         progress = await mailings.progress(mailing["_id"])

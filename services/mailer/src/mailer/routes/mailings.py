@@ -11,27 +11,26 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, status
 
-from mailer.access import MailingDep
+from mailer.access import MailingDep, campaign_of
 from mailer.adapters.signup_client import Campaign
 from mailer.deps import MailingRequestsDep, OrganiserDep, Publisher, SignupClientDep
-from mailer.domain.errors import Forbidden, Rejected
 from mailer.repository.mailing_requests import MailingRequest
 from mailer.schemas.api import MailingAccepted, MailingIn, MailingProgress
 from mobilise_events import Audience, LocalisedText, MailingRequested
-from mobilise_runtime.errors import UNAUTHENTICATED, described
+from mobilise_runtime.errors import CAMPAIGN_ORGANISER, Rejected, described
 
 router = APIRouter(prefix="/api/v1", tags=["mailings"])
 # The ids of mailings asked with an Idempotency-Key: one per (organiser, key).
 IDEMPOTENT_MAILINGS = uuid.UUID("5b0e7c1d-8f3a-4e2b-9c6d-0a1b2c3d4e5f")
-RESPONSES = described(
-    {
-        401: UNAUTHENTICATED,
-        403: "Not one of this organiser's campaigns",
-        404: "No such campaign",
-        409: "The Idempotency-Key was used for another mailing",
-        503: "The signup service, the database or Kafka did not answer: retry",
-    }
-)
+RESPONSES = {
+    **CAMPAIGN_ORGANISER,
+    **described(
+        {
+            409: "The Idempotency-Key was used for another mailing",
+            503: "The signup service, the database or Kafka did not answer: retry",
+        }
+    ),
+}
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -60,9 +59,7 @@ async def request_mailing(
 ) -> MailingAccepted:
     """Accepted (202) once the request is durably in Kafka; the mailing's id gives its progress
     (GET /api/v1/mailings/{mailing_id})."""
-    campaign = await signup.campaign(body.campaign)
-    if not organiser.may_act_on(campaign.id):
-        raise Forbidden(f"campaign {campaign.slug!r} is not one of yours", field="campaign")
+    campaign = await campaign_of(organiser, signup, body.campaign)
     countries = tuple(dict.fromkeys(body.audience.countries or ())) or None
     outside = set(countries or ()) - set(campaign.countries)
     if campaign.countries and outside:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from mailer.deps import ServicesDep
-from mailer.domain.errors import NotFound, Unavailable
+from mobilise_runtime.errors import NotFound, Unavailable
 from mobilise_runtime.logging import get_logger
 from mobilise_runtime.pages import page_templates
 

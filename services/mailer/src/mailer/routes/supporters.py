@@ -13,7 +13,7 @@ from mailer.access import AdminDep
 from mailer.application.supporter_data import held_about
 from mailer.deps import Database, SettingsDep
 from mailer.domain.addresses import AddressHasher
-from mailer.domain.errors import Unavailable
+from mobilise_runtime.errors import Unavailable
 
 router = APIRouter(prefix="/api/v1", tags=["supporters"])
 

@@ -12,10 +12,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 
 from mailer.deps import Publisher, Verifier, WebhookEventsDep
-from mailer.domain.errors import Unavailable
 from mailer.domain.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, DeliveryEvent, parse_events
 from mailer.repository.webhook_events import WebhookEvents
-from mobilise_runtime.errors import described
+from mobilise_runtime.errors import Unavailable, described
 
 router = APIRouter(tags=["webhooks"])
 NOT_CONFIGURED_RETRY_S = 60

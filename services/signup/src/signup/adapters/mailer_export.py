@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from signup.domain.errors import Unavailable
+from mobilise_runtime.errors import Unavailable
 
 TIMEOUT_S = 10.0
 RETRY_AFTER_S = 5

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from mobilise_runtime.errors import Unavailable
 from mobilise_runtime.kafka import EventPublisher, TimedPublisher
-from signup.domain.errors import Unavailable
 
 RETRY_AFTER_S = 5
 

@@ -11,14 +11,15 @@ Publishing is at least once: an event published twice changes nothing the second
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from mobilise_events import SignupsInvalidated
+from mobilise_runtime.errors import Rejected
 from mobilise_runtime.mongo import Document
 from signup.adapters.publisher import SignupPublisher
 from signup.domain.campaigns import Campaign
-from signup.domain.errors import Rejected
 from signup.domain.invalidations import Filter
 from signup.domain.organisers import Organiser
 from signup.repository import Repository
@@ -35,84 +36,77 @@ async def matching_keys(repository: Repository, campaign: Campaign, wanted: Filt
     ]
 
 
-async def invalidate(
-    *,
-    repository: Repository,
-    publisher: SignupPublisher,
-    campaign: Campaign,
-    body: InvalidationIn,
-    by: Organiser,
-    now: datetime,
-) -> InvalidationOut:
-    keys = await matching_keys(repository, campaign, body.filter.to_filter())
-    if not keys:
-        raise Rejected("this filter matches no counted signup: nothing to invalidate")
-    invalidation_id = uuid.uuid4()
-    record: Document = {
-        "_id": str(invalidation_id),
-        "campaign_id": campaign.id,
-        "campaign": campaign.slug,
-        "filter": body.filter.model_dump(exclude_none=True, mode="json"),
-        "reason": body.reason,
-        "matched": len(keys),
-        "state": "publishing",
-        "by": by.id,
-        "by_name": by.name,
-        "at": now,
-    }
-    parts = await repository.invalidations.create(record, keys)
-    await _publish(publisher, campaign, invalidation_id, parts, "invalidate", now)
-    await repository.invalidations.set_state(
-        invalidation_id, {"state": "applied"}, was="publishing"
-    )
-    return view(await repository.invalidations.get(campaign.id, invalidation_id))
+@dataclass(frozen=True)
+class Invalidations:
+    """A campaign's invalidations, as the organiser `by` (or the CLI's admin) changes them."""
 
+    repository: Repository
+    publisher: SignupPublisher
+    campaign: Campaign
+    by: Organiser
 
-async def revert(
-    *,
-    repository: Repository,
-    publisher: SignupPublisher,
-    campaign: Campaign,
-    invalidation_id: uuid.UUID,
-    reason: str,
-    by: Organiser,
-    now: datetime,
-) -> InvalidationOut:
-    record = await repository.invalidations.get(campaign.id, invalidation_id)
-    if record["state"] == "reverted":
-        raise Rejected(f"invalidation {invalidation_id} was reverted already")
-    parts = await repository.invalidations.parts(invalidation_id)
-    # Published before the record says so: a failure leaves it revertible, and a revert
-    # published twice puts nothing back twice.
-    await _publish(publisher, campaign, invalidation_id, parts, "revert", now)
-    changes = {"state": "reverted", "reverted_by": by.id, "reverted_by_name": by.name}
-    await repository.invalidations.set_state(
-        invalidation_id,
-        {**changes, "reverted_at": now, "revert_reason": reason},
-        was=record["state"],
-    )
-    return view(await repository.invalidations.get(campaign.id, invalidation_id))
-
-
-async def _publish(
-    publisher: SignupPublisher,
-    campaign: Campaign,
-    invalidation_id: uuid.UUID,
-    parts: list[list[str]],
-    action: Literal["invalidate", "revert"],
-    now: datetime,
-) -> None:
-    for n, keys in enumerate(parts, 1):
-        event = SignupsInvalidated(
-            invalidation_id=invalidation_id,
-            campaign_id=campaign.id,
-            action=action,
-            supporter_keys=tuple(keys),
-            part=n,
-            parts=len(parts),
-            occurred_at=now,
+    async def invalidate(self, body: InvalidationIn, *, now: datetime) -> InvalidationOut:
+        repository, campaign = self.repository, self.campaign
+        keys = await matching_keys(repository, campaign, body.filter.to_filter())
+        if not keys:
+            raise Rejected("this filter matches no counted signup: nothing to invalidate")
+        invalidation_id = uuid.uuid4()
+        record: Document = {
+            "_id": str(invalidation_id),
+            "campaign_id": campaign.id,
+            "campaign": campaign.slug,
+            "filter": body.filter.model_dump(exclude_none=True, mode="json"),
+            "reason": body.reason,
+            "matched": len(keys),
+            "state": "publishing",
+            "by": self.by.id,
+            "by_name": self.by.name,
+            "at": now,
+        }
+        parts = await repository.invalidations.create(record, keys)
+        await self._publish(invalidation_id, parts, "invalidate", now)
+        await repository.invalidations.set_state(
+            invalidation_id, {"state": "applied"}, was="publishing"
         )
-        await publisher.publish(event, campaign_id=campaign.id)
+        return view(await repository.invalidations.get(campaign.id, invalidation_id))
+
+    async def revert(
+        self, invalidation_id: uuid.UUID, *, reason: str, now: datetime
+    ) -> InvalidationOut:
+        repository, campaign = self.repository, self.campaign
+        record = await repository.invalidations.get(campaign.id, invalidation_id)
+        if record["state"] == "reverted":
+            raise Rejected(f"invalidation {invalidation_id} was reverted already")
+        parts = await repository.invalidations.parts(invalidation_id)
+        # Published before the record says so: a failure leaves it revertible, and a revert
+        # published twice puts nothing back twice.
+        await self._publish(invalidation_id, parts, "revert", now)
+        changes = {"state": "reverted", "reverted_by": self.by.id, "reverted_by_name": self.by.name}
+        await repository.invalidations.set_state(
+            invalidation_id,
+            {**changes, "reverted_at": now, "revert_reason": reason},
+            was=record["state"],
+        )
+        return view(await repository.invalidations.get(campaign.id, invalidation_id))
+
+    async def _publish(
+        self,
+        invalidation_id: uuid.UUID,
+        parts: list[list[str]],
+        action: Literal["invalidate", "revert"],
+        now: datetime,
+    ) -> None:
+        for n, keys in enumerate(parts, 1):
+            event = SignupsInvalidated(
+                invalidation_id=invalidation_id,
+                campaign_id=self.campaign.id,
+                action=action,
+                supporter_keys=tuple(keys),
+                part=n,
+                parts=len(parts),
+                occurred_at=now,
+            )
+            await self.publisher.publish(event, campaign_id=self.campaign.id)
 
 
 def view(record: Document) -> InvalidationOut:

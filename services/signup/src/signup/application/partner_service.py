@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from signup.domain.errors import Rejected
+from mobilise_runtime.errors import Rejected
 from signup.domain.organisers import (
     ADMIN,
     Organiser,

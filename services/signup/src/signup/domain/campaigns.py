@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from mobilise_runtime.errors import Rejected
 from mobilise_runtime.locales import Shown, shown
-from signup.domain.errors import Closed, NotOpenYet, Rejected
+from signup.domain.errors import Closed, NotOpenYet
 from signup.domain.limits import Limits
 
 Kind = Literal["pledge", "volunteer"]

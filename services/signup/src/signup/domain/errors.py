@@ -1,70 +1,47 @@
-"""What can go wrong in the signup service, in its own words, each with its HTTP status
-(mobilise_runtime.errors answers them all as JSON)."""
+"""What only the signup service refuses, each with its HTTP status; the refusals every service
+makes (NotFound, Forbidden, Rejected, Unavailable, …) are mobilise_runtime.errors', which answers
+them all as JSON."""
 
 from __future__ import annotations
 
-from mobilise_runtime.errors import BearerRefused, DomainError, RetryLater
+from mobilise_runtime.errors import Conflict, DomainError, RetryLater
+
+# Kept importable from here while application/intake.py (optimised on its own) imports it so.
+from mobilise_runtime.errors import Rejected as Rejected
 
 
-class SignupError(DomainError):
-    """Base: the message is safe to show to the person who made the request."""
+class AlreadyExists(Conflict):
+    """A campaign, partner, organiser or consent text under a key that is taken; a sign-in link
+    used before."""
 
 
-class NotFound(SignupError):
-    status = 404
+class NotOpenYet(Conflict):
+    """A signup before the campaign opens."""
 
 
-class AlreadyExists(SignupError):
-    status = 409
+class Anonymised(Conflict):
+    """A change that would reopen a campaign whose supporters' data was deleted."""
 
 
-class NotOpenYet(SignupError):
-    status = 409
+class Closed(DomainError):
+    """A signup after the campaign closed (or was closed by its organisers)."""
 
-
-class Closed(SignupError):
     status = 410
 
 
-class Anonymised(SignupError):
-    """A change that would reopen a campaign whose supporters' data was deleted."""
-
-    status = 409
-
-
-class Rejected(SignupError):
-    """Well-formed input that the campaign's rules refuse (a country it does not cover, …)."""
-
-    status = 422
-
-
-class LinkRefused(SignupError):
+class LinkRefused(DomainError):
     """An emailed link that is forged, for something else, or expired."""
 
     status = 400
 
 
-class NotAuthenticated(SignupError, BearerRefused):
-    pass
-
-
-class Forbidden(SignupError):
-    """A known organiser asking for what their role or campaigns do not cover."""
-
-    status = 403
-
-
-class Unavailable(SignupError, RetryLater):
-    """A dependency is down: not accepted (though what was sent may still land); may retry."""
-
-
-class TooManyRequests(SignupError, RetryLater):
+class TooManyRequests(RetryLater):
     """Past a hard rate limit: refused, nothing published; may retry after `retry_after_s`."""
 
     status = 429
 
 
-class ProofRequired(SignupError):
+class ProofRequired(DomainError):
     """Past a soft rate limit: the signup needs a solved proof of work (`challenge`, `bits`)."""
 
     status = 428

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from signup.domain.errors import Forbidden
+from mobilise_runtime.errors import Forbidden
 
 Role = Literal["admin", "organiser"]
 ROLES: tuple[Role, ...] = ("admin", "organiser")

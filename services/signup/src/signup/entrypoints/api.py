@@ -11,7 +11,7 @@ from mobilise_runtime.pages import static_files
 from mobilise_runtime.serve import run_api
 from signup.bootstrap import bootstrap
 from signup.cors import PartnerCors
-from signup.presentation.rendering import STATIC_DIR
+from signup.presentation.rendering import STATIC_DIR, PageRefused, answer_refused
 from signup.routes import (
     campaigns,
     confirm,
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Mongo may be down at start: the API still starts (and says so on /readyz).
         background=services.stores.repository.ensure_indexes_eventually,
     )
+    app.add_exception_handler(PageRefused, answer_refused)
     app.mount("/static", static_files(STATIC_DIR), name="static")
     # Partners' pages call the widget's endpoints from their own origins (cors.py).
     app.add_middleware(

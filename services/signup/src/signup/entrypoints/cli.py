@@ -26,10 +26,10 @@ from datetime import UTC, datetime
 
 from pydantic import TypeAdapter, ValidationError
 
+from mobilise_runtime.errors import DomainError
 from signup.application import erasure, organiser_service, partner_service
 from signup.bootstrap import SignupStores, stores
 from signup.domain.emails import InvalidEmail, parse_email
-from signup.domain.errors import SignupError
 from signup.domain.organisers import ROLES, Organiser
 from signup.domain.partners import InvalidOrigin
 from signup.entrypoints import invalidation_cli
@@ -108,7 +108,7 @@ def _instant(raw: str | None) -> datetime | None:
         return None
     instant = _INSTANT.validate_python(raw)
     if instant <= datetime.now(UTC):
-        raise SignupError("--expires-at is in the past")
+        raise DomainError("--expires-at is in the past")
     return instant
 
 
@@ -176,7 +176,7 @@ async def _organiser(
             expires_at = _instant(args.expires_at)
             new = await repository.organisers.new_token(_email(args.email), expires_at=expires_at)
             if new is None:
-                raise SignupError(f"no organiser with email {args.email}")
+                raise DomainError(f"no organiser with email {args.email}")
             return f"new token (shown once):\n{new}"
     raise AssertionError(action)
 
@@ -260,7 +260,7 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         print(asyncio.run(run()))
-    except (SignupError, InvalidEmail, InvalidOrigin) as exc:
+    except (DomainError, InvalidEmail, InvalidOrigin) as exc:
         print(f"mobilise: {exc}", file=sys.stderr)
         sys.exit(1)
     except ValidationError as exc:

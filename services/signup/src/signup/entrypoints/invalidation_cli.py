@@ -74,26 +74,12 @@ async def run(args: argparse.Namespace, kept: SignupStores, by: Organiser) -> st
     await repository.invalidations.ensure_indexes()
     await kept.kafka.start()  # stopped by the CLI's kept.close()
     now = datetime.now(UTC)
+    invalidations = invalidation_service.Invalidations(repository, kept.publisher, campaign, by)
     if args.action == "apply":
         body = InvalidationIn(filter=_filter(args), reason=args.reason)
-        done = await invalidation_service.invalidate(
-            repository=repository,
-            publisher=kept.publisher,
-            campaign=campaign,
-            body=body,
-            by=by,
-            now=now,
-        )
+        done = await invalidations.invalidate(body, now=now)
     else:
-        done = await invalidation_service.revert(
-            repository=repository,
-            publisher=kept.publisher,
-            campaign=campaign,
-            invalidation_id=args.id,
-            reason=args.reason,
-            by=by,
-            now=now,
-        )
+        done = await invalidations.revert(args.id, reason=args.reason, now=now)
     return describe(done)
 
 

@@ -10,16 +10,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from mobilise_runtime.errors import DomainError, Rejected, Unavailable
 from signup.domain.campaigns import Kind
-from signup.domain.errors import (
-    Closed,
-    NotOpenYet,
-    ProofRequired,
-    Rejected,
-    SignupError,
-    TooManyRequests,
-    Unavailable,
-)
+from signup.domain.errors import Closed, NotOpenYet, ProofRequired, TooManyRequests
 from signup.presentation import wording as words
 from signup.presentation.i18n import Locale, Wording
 from signup.schemas.signups import PledgeIn, VolunteerIn
@@ -124,7 +117,7 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
     return errors
 
 
-def refusal_messages(exc: SignupError, language: Wording) -> dict[str, str]:
+def refusal_messages(exc: DomainError, language: Wording) -> dict[str, str]:
     """What the page says, and where, when the campaign's rules refuse a well-formed signup."""
     _ = language.gettext
     if isinstance(exc, Rejected) and exc.field == "country":

@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse
 
 from mobilise_runtime.catalogs import N_
 from mobilise_runtime.dependencies import services_of
+from mobilise_runtime.errors import Unavailable
 from mobilise_runtime.pages import ServicePages
 from signup.bootstrap import SignupServices
-from signup.domain.errors import Unavailable
 from signup.domain.tokens import TokenExpired, TokenInvalid
 from signup.presentation import wording as words
 from signup.presentation.i18n import Locale
@@ -40,6 +40,20 @@ PAGES = ServicePages(
 render = PAGES.render
 # A page that only says something: `title` and `text` are msgids (signup.presentation.wording).
 render_message = PAGES.message
+
+
+class PageRefused(Exception):
+    """Raised by a page's dependency that answers the request itself (a page that says no):
+    the app answers `page` (entrypoints/api.py installs the handler)."""
+
+    def __init__(self, page: HTMLResponse) -> None:
+        super().__init__(page.status_code)
+        self.page = page
+
+
+async def answer_refused(_request: Request, exc: Exception) -> HTMLResponse:
+    assert isinstance(exc, PageRefused)
+    return exc.page
 
 
 def charter_url(configured: str, locale: Locale) -> str:

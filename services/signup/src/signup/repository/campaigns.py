@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from mobilise_runtime.cache import TimedCache
+from mobilise_runtime.errors import NotFound
 from mobilise_runtime.locks import DocumentLocks
-from mobilise_runtime.mongo import Document
+from mobilise_runtime.mongo import Document, find_existing, insert_unique
 from signup.domain.campaigns import Campaign, Localised
-from signup.domain.errors import AlreadyExists, Anonymised, NotFound
+from signup.domain.errors import AlreadyExists, Anonymised
 from signup.domain.limits import Limits
 from signup.domain.reopening import may_reopen
 
@@ -85,18 +85,12 @@ class CampaignRepository:
         await self._campaigns.create_index("slug", unique=True)
 
     async def create(self, campaign: Campaign) -> None:
-        try:
-            await self._campaigns.insert_one(_to_doc(campaign))
-        except DuplicateKeyError as exc:
-            raise AlreadyExists(
-                f"a campaign {campaign.slug!r} exists already", field="slug"
-            ) from exc
+        taken = AlreadyExists(f"a campaign {campaign.slug!r} exists already", field="slug")
+        await insert_unique(self._campaigns, _to_doc(campaign), taken=taken)
 
     async def by_slug(self, slug: str) -> Campaign:
-        doc = await self._campaigns.find_one({"slug": slug})
-        if doc is None:
-            raise NotFound(f"no campaign {slug!r}")
-        return _from_doc(doc)
+        missing = NotFound(f"no campaign {slug!r}")
+        return _from_doc(await find_existing(self._campaigns, {"slug": slug}, missing=missing))
 
     async def by_slug_cached(self, slug: str) -> Campaign:
         async def load() -> tuple[Campaign, float]:
@@ -142,20 +136,17 @@ class ConsentTextRepository:
         self._texts = db["consent_texts"]
 
     async def create(self, version: str, text: dict[str, str], *, by: str, now: datetime) -> None:
-        try:
-            await self._texts.insert_one(
-                {"_id": version, "text": text, "created_at": now, "created_by": by}
-            )
-        except DuplicateKeyError as exc:
-            raise AlreadyExists(
+        await insert_unique(
+            self._texts,
+            {"_id": version, "text": text, "created_at": now, "created_by": by},
+            taken=AlreadyExists(
                 f"consent text {version!r} exists already; publish a new version", field="version"
-            ) from exc
+            ),
+        )
 
     async def get(self, version: str) -> Document:
-        doc = await self._texts.find_one({"_id": version})
-        if doc is None:
-            raise NotFound(f"no consent text {version!r}")
-        return doc
+        missing = NotFound(f"no consent text {version!r}")
+        return await find_existing(self._texts, {"_id": version}, missing=missing)
 
     async def all(self) -> list[Document]:
         return [d async for d in self._texts.find({}).sort("created_at", 1)]

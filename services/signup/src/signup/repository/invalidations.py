@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from mobilise_runtime.errors import NotFound
 from mobilise_runtime.locks import DocumentLocks
-from mobilise_runtime.mongo import Document
-from signup.domain.errors import AlreadyExists, NotFound
+from mobilise_runtime.mongo import Document, find_existing
+from signup.domain.errors import AlreadyExists
 
 # Keys per part: an event stays far below Kafka's 1 MB message limit (a key is 64 characters).
 PART = 2_000
@@ -75,12 +76,11 @@ class InvalidationRepository:
             raise AlreadyExists(f"invalidation {invalidation_id} is no longer {was}")
 
     async def get(self, campaign_id: str, invalidation_id: uuid.UUID) -> Document:
-        found = await self._records.find_one(
-            {"_id": str(invalidation_id), "campaign_id": campaign_id}
+        return await find_existing(
+            self._records,
+            {"_id": str(invalidation_id), "campaign_id": campaign_id},
+            missing=NotFound(f"no invalidation {invalidation_id} in this campaign"),
         )
-        if found is None:
-            raise NotFound(f"no invalidation {invalidation_id} in this campaign")
-        return found
 
     async def of_campaign(self, campaign_id: str) -> list[Document]:
         """The campaign's invalidations, newest first."""

@@ -22,11 +22,11 @@ from datetime import datetime
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
+from mobilise_runtime.errors import NotFound
 from mobilise_runtime.locks import DocumentLocks
-from mobilise_runtime.mongo import Document
-from signup.domain.errors import AlreadyExists, NotFound
+from mobilise_runtime.mongo import Document, find_existing, insert_unique
+from signup.domain.errors import AlreadyExists
 from signup.domain.organisers import Organiser, Role
 
 __all__ = ["Organiser", "OrganiserRepository", "token_hash"]
@@ -83,10 +83,8 @@ class OrganiserRepository:
             "token_expiry": {token_hash(token): expires_at} if expires_at else {},
             "created_at": now,
         }
-        try:
-            await self._organisers.insert_one(doc)
-        except DuplicateKeyError as exc:
-            raise AlreadyExists(f"an organiser with email {email} exists already") from exc
+        taken = AlreadyExists(f"an organiser with email {email} exists already")
+        await insert_unique(self._organisers, doc, taken=taken)
         return _from_doc(doc), token
 
     async def new_token(self, email: str, *, expires_at: datetime | None = None) -> str | None:
@@ -170,16 +168,16 @@ class OrganiserRepository:
         return await self._with_role(doc)
 
     async def get(self, organiser_id: str) -> Organiser:
-        doc = await self._organisers.find_one({"_id": organiser_id})
-        if doc is None:
-            raise NotFound(f"no organiser {organiser_id!r}")
-        return await self._with_role(doc)
+        missing = NotFound(f"no organiser {organiser_id!r}")
+        return await self._with_role(
+            await find_existing(self._organisers, {"_id": organiser_id}, missing=missing)
+        )
 
     async def by_email(self, email: str) -> Organiser:
-        doc = await self._organisers.find_one({"email": email})
-        if doc is None:
-            raise NotFound(f"no organiser with email {email}")
-        return await self._with_role(doc)
+        missing = NotFound(f"no organiser with email {email}")
+        return await self._with_role(
+            await find_existing(self._organisers, {"email": email}, missing=missing)
+        )
 
     async def all(self) -> list[Organiser]:
         return [

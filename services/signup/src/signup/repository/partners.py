@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from mobilise_runtime.cache import TimedCache
+from mobilise_runtime.errors import NotFound
 from mobilise_runtime.locks import DocumentLocks
-from mobilise_runtime.mongo import Document
-from signup.domain.errors import AlreadyExists, NotFound
+from mobilise_runtime.mongo import Document, find_existing, insert_unique
+from signup.domain.errors import AlreadyExists
 
 # The widget's requests read their partner on every call (CORS); an organiser's change reaches
 # every process within this many seconds (and this process's at once).
@@ -57,27 +57,22 @@ class PartnerRepository:
         self._cache: TimedCache[str, Partner | None] = TimedCache(max_entries=MAX_CACHED)
 
     async def create(self, partner: Partner) -> None:
-        try:
-            await self._partners.insert_one(
-                {
-                    "_id": partner.key,
-                    "name": partner.name,
-                    "campaigns": list(partner.campaign_ids),
-                    "origins": list(partner.origins),
-                    "created_at": partner.created_at,
-                    "updated_at": partner.updated_at,
-                    "created_by": partner.created_by,
-                }
-            )
-        except DuplicateKeyError as exc:
-            raise AlreadyExists(f"a partner {partner.key!r} exists already", field="key") from exc
+        doc: Document = {
+            "_id": partner.key,
+            "name": partner.name,
+            "campaigns": list(partner.campaign_ids),
+            "origins": list(partner.origins),
+            "created_at": partner.created_at,
+            "updated_at": partner.updated_at,
+            "created_by": partner.created_by,
+        }
+        taken = AlreadyExists(f"a partner {partner.key!r} exists already", field="key")
+        await insert_unique(self._partners, doc, taken=taken)
         self._cache.pop(partner.key)
 
     async def get(self, key: str) -> Partner:
-        doc = await self._partners.find_one({"_id": key})
-        if doc is None:
-            raise NotFound(f"no partner {key!r}")
-        return _from_doc(doc)
+        missing = NotFound(f"no partner {key!r}")
+        return _from_doc(await find_existing(self._partners, {"_id": key}, missing=missing))
 
     async def get_cached(self, key: str) -> Partner | None:
         async def load() -> tuple[Partner | None, float]:

@@ -9,9 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
-from mobilise_runtime.mongo import Document
+from mobilise_runtime.mongo import Document, insert_unique
 from signup.domain.errors import AlreadyExists
 
 
@@ -21,12 +20,9 @@ class SignInRepository:
 
     async def redeem(self, nonce: str, *, now: datetime, link_expires_at: datetime) -> None:
         """Mark the link used; AlreadyExists if it was, by anyone, before."""
-        try:
-            await self._redeemed.insert_one(
-                {"_id": nonce, "redeemed_at": now, "link_expires_at": link_expires_at}
-            )
-        except DuplicateKeyError as exc:
-            raise AlreadyExists(
-                "this sign-in link has been used already: ask for a new one"
-            ) from exc
+        await insert_unique(
+            self._redeemed,
+            {"_id": nonce, "redeemed_at": now, "link_expires_at": link_expires_at},
+            taken=AlreadyExists("this sign-in link has been used already: ask for a new one"),
+        )
         await self._redeemed.delete_many({"link_expires_at": {"$lt": now}})

@@ -8,11 +8,11 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from mobilise_runtime.errors import UNAUTHENTICATED, Responses, described
+from mobilise_runtime.errors import CAMPAIGN_ORGANISER, ORGANISER_ONLY, Rejected, described
 from signup.access import CampaignDep
 from signup.deps import OrganiserDep, Repo
 from signup.domain.campaigns import Campaign, Localised
-from signup.domain.errors import AlreadyExists, Rejected
+from signup.domain.errors import AlreadyExists
 from signup.repository import Repository
 from signup.schemas.campaigns import (
     CampaignIn,
@@ -26,11 +26,6 @@ from signup.schemas.campaigns import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["campaigns"])
-ORGANISER_ONLY = described({401: UNAUTHENTICATED})
-CAMPAIGN_ORGANISER: Responses = {
-    **ORGANISER_ONLY,
-    **described({403: "Not one of this organiser's campaigns"}),
-}
 NOT_FOUND = described({404: "No such campaign"})
 
 # An anonymised campaign stays closed (domain/reopening.py).
@@ -161,7 +156,7 @@ async def read_campaign(slug: str, repository: Repo) -> CampaignOut:
 
 @router.patch(
     "/campaigns/{slug}",
-    responses={**CAMPAIGN_ORGANISER, **NOT_FOUND, **ANONYMISED},
+    responses={**CAMPAIGN_ORGANISER, **ANONYMISED},
     summary="Change a campaign (its organisers)",
 )
 async def update_campaign(
@@ -185,25 +180,30 @@ async def update_campaign(
         raise Rejected(
             f"the title has no text in the fallback language {fallback!r}", field="title"
         )
-    campaign = await repository.campaigns.update(slug, changes, now=datetime.now(UTC))
-    return await organiser_view(repository, campaign)
+    return await _changed(repository, slug, changes)
 
 
 @router.post(
     "/campaigns/{slug}/close",
-    responses={**CAMPAIGN_ORGANISER, **NOT_FOUND},
+    responses=CAMPAIGN_ORGANISER,
     summary="Stop taking signups now (its organisers)",
 )
 async def close_campaign(slug: str, _: CampaignDep, repository: Repo) -> OrganiserCampaignOut:
-    campaign = await repository.campaigns.update(slug, {"closed": True}, now=datetime.now(UTC))
-    return await organiser_view(repository, campaign)
+    return await _changed(repository, slug, {"closed": True})
 
 
 @router.post(
     "/campaigns/{slug}/open",
-    responses={**CAMPAIGN_ORGANISER, **NOT_FOUND, **ANONYMISED},
+    responses={**CAMPAIGN_ORGANISER, **ANONYMISED},
     summary="Take signups again, within the campaign's dates (its organisers)",
 )
 async def open_campaign(slug: str, _: CampaignDep, repository: Repo) -> OrganiserCampaignOut:
-    campaign = await repository.campaigns.update(slug, {"closed": False}, now=datetime.now(UTC))
+    return await _changed(repository, slug, {"closed": False})
+
+
+async def _changed(
+    repository: Repository, slug: str, changes: dict[str, Any]
+) -> OrganiserCampaignOut:
+    """The campaign once `changes` are made (what PATCH, close and open answer)."""
+    campaign = await repository.campaigns.update(slug, changes, now=datetime.now(UTC))
     return await organiser_view(repository, campaign)

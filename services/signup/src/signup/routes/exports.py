@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
+from mobilise_runtime.errors import CAMPAIGN_ORGANISER
 from mobilise_runtime.mongo import Document
 from signup.access import CampaignDep
 from signup.deps import Repo
@@ -66,9 +67,7 @@ async def _csv(rows: AsyncIterator[Document]) -> AsyncIterator[str]:
     response_class=StreamingResponse,
     responses={
         200: {"content": {"text/csv": {}}, "description": "One row a supporter, oldest first"},
-        401: {"description": "No or unknown organiser token"},
-        403: {"description": "Not one of this organiser's campaigns"},
-        404: {"description": "No such campaign"},
+        **CAMPAIGN_ORGANISER,
     },
     summary="Export a campaign's supporters as CSV (its organisers)",
 )

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
-from mobilise_runtime.errors import UNAUTHENTICATED, described
+from mobilise_runtime.errors import CAMPAIGN_ORGANISER, described
 from signup.access import CampaignDep
 from signup.application import invalidation_service
+from signup.application.invalidation_service import Invalidations
 from signup.deps import Publisher, Repo
 from signup.schemas.invalidations import (
     DryRunOut,
@@ -23,19 +25,21 @@ from signup.schemas.invalidations import (
 
 router = APIRouter(prefix="/api/v1/campaigns/{slug}/invalidations", tags=["invalidations"])
 
-RESPONSES = described(
-    {
-        401: UNAUTHENTICATED,
-        403: "Not one of this organiser's campaigns",
-        404: "No such campaign (or invalidation)",
-    }
-)
+RESPONSES = {**CAMPAIGN_ORGANISER, **described({404: "No such campaign (or invalidation)"})}
 INVALID = described(
     {
         422: "A filter that cannot be answered (none given, a network finer than "
         "/24 or /48, from after until, unknown fields), or one that matches nothing"
     }
 )
+
+
+def _invalidations(access: CampaignDep, repository: Repo, publisher: Publisher) -> Invalidations:
+    return Invalidations(repository, publisher, access.campaign, access.organiser)
+
+
+# The access rule is CampaignDep's: an organiser of the campaign the path names.
+InvalidationsDep = Annotated[Invalidations, Depends(_invalidations)]
 
 
 @router.post(
@@ -58,16 +62,9 @@ async def dry_run(slug: str, body: FilterIn, access: CampaignDep, repository: Re
     "in the history (at the invalidation's minute).",
 )
 async def invalidate(
-    slug: str, body: InvalidationIn, access: CampaignDep, repository: Repo, publisher: Publisher
+    slug: str, body: InvalidationIn, invalidations: InvalidationsDep
 ) -> InvalidationOut:
-    return await invalidation_service.invalidate(
-        repository=repository,
-        publisher=publisher,
-        campaign=access.campaign,
-        body=body,
-        by=access.organiser,
-        now=datetime.now(UTC),
-    )
+    return await invalidations.invalidate(body, now=datetime.now(UTC))
 
 
 @router.get("", responses=RESPONSES, summary="The campaign's invalidations, newest first")
@@ -92,19 +89,6 @@ async def get_invalidation(
     summary="Put an invalidation's signups back into the counts, with a reason (organiser)",
 )
 async def revert(
-    slug: str,
-    invalidation_id: uuid.UUID,
-    body: RevertIn,
-    access: CampaignDep,
-    repository: Repo,
-    publisher: Publisher,
+    slug: str, invalidation_id: uuid.UUID, body: RevertIn, invalidations: InvalidationsDep
 ) -> InvalidationOut:
-    return await invalidation_service.revert(
-        repository=repository,
-        publisher=publisher,
-        campaign=access.campaign,
-        invalidation_id=invalidation_id,
-        reason=body.reason,
-        by=access.organiser,
-        now=datetime.now(UTC),
-    )
+    return await invalidations.revert(invalidation_id, reason=body.reason, now=datetime.now(UTC))

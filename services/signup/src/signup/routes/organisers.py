@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Response, status
 
-from mobilise_runtime.errors import Responses, described
+from mobilise_runtime.errors import ORGANISER_ONLY, Responses, described
 from signup.access import AdminDep
 from signup.application import organiser_service
 from signup.deps import OrganiserDep, Repo
-from signup.routes.campaigns import ORGANISER_ONLY
 from signup.schemas.common import OrganiserOut
 from signup.schemas.organisers import (
     OrganiserCreated,

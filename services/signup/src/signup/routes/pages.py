@@ -12,13 +12,13 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from mobilise_runtime.dependencies import services_of
+from mobilise_runtime.errors import DomainError, NotFound
 from mobilise_runtime.locales import format_day, shown
 from signup.adapters.progress import Progress, campaign_progress
 from signup.application.intake import Intake
 from signup.bootstrap import SignupServices
 from signup.deps import IntakeDep, PublicPagesDep, Repo, request_client
 from signup.domain.campaigns import Campaign
-from signup.domain.errors import NotFound, SignupError
 from signup.domain.partners import Embed
 from signup.presentation import wording as words
 from signup.presentation.forms import FormInvalid, Submitted, refusal_messages, signup_from_form
@@ -96,7 +96,7 @@ async def sign_with_form(
             errors=errors,
             embed=embed,
         )
-    except SignupError as exc:
+    except DomainError as exc:
         return await render_campaign(
             request,
             repository,

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from signup.domain.errors import NotFound
+from mobilise_runtime.errors import NotFound
 from signup.domain.regions import country_code
 from signup.presentation.i18n import regions
 from signup.schemas.common import Locale

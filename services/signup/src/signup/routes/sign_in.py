@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from mobilise_runtime.errors import described
+from mobilise_runtime.errors import ORGANISER_ONLY, described
 from signup.application import organiser_service, sign_in
 from signup.deps import (
     ClientDep,
@@ -143,7 +143,7 @@ async def redeem_link(
 @router.delete(
     "/organisers/me/token",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={401: {"description": "No or unknown organiser token"}},
+    responses=ORGANISER_ONLY,
     summary="Sign out: the token of this request stops working (the admin token cannot)",
 )
 async def drop_token(

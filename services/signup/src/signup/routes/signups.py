@@ -7,10 +7,9 @@ from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Query, status
 
-from mobilise_runtime.errors import described
+from mobilise_runtime.errors import Rejected, described
 from signup.application.intake import Intake
 from signup.deps import ClientDep, IntakeDep, Repo
-from signup.domain.errors import Rejected
 from signup.repository import Repository
 from signup.schemas.common import PartnerKey
 from signup.schemas.signups import PledgeIn, SignupAccepted, VolunteerIn

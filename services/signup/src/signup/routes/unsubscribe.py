@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from mobilise_events import SupporterUnsubscribed
+from mobilise_runtime.errors import Unavailable
 from signup.deps import Publisher, TokensDep
-from signup.domain.errors import Unavailable
 from signup.domain.tokens import TokenInvalid, UnsubscribeClaim
 from signup.presentation.i18n import Locale, negotiate
 from signup.presentation.rendering import refused_link, render, unavailable

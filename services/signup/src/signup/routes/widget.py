@@ -10,9 +10,9 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from mobilise_runtime.errors import Rejected
 from mobilise_runtime.locales import direction, shown
 from signup.deps import Repo, SettingsDep
-from signup.domain.errors import Rejected
 from signup.presentation import wording as words
 from signup.presentation.i18n import countries, wording
 from signup.presentation.rendering import STATIC_DIR, charter_url
