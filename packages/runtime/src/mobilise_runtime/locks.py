@@ -222,7 +222,10 @@ class _Hold:
                 won = await _claim(self._locks, lock["holder"], {lock_id: latest + 1}, self.holder)
                 if won:
                     log.warning("document lock taken over", lock=lock_id, held_by=lock["holder"])
-                    await self._locks.delete_many({"holder": lock["holder"]})
+                    # This lock and its claims only: a lock written before holds were
+                    # renewed names its process, which may hold other locks alive.
+                    gone = [{"_id": lock_id}, {"lock": lock_id}]
+                    await self._locks.delete_many({"holder": lock["holder"], "$or": gone})
                     return
             await asyncio.sleep(POLL_S)
 
