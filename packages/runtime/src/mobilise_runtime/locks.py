@@ -24,15 +24,16 @@ takes the lock as anyone does. So:
   read then a whole write on FerretDB, which a delete can race); claims are deleted only with
   their lock, when the hold is over.
 - A taker may claim only once the latest claim is ABANDONED_AFTER_S old by its clock. The
-  holder stops itself well before: when no claim of its own went in for LEASE_S (half that age,
-  counted from when it sent the claim), it cancels the writes inside the hold and raises
+  holder stops itself well before: when no claim of its own went in for its lease (lease_s(),
+  half that age, counted from when it sent the claim), it cancels the writes inside the hold and raises
   LockLost, keeping the lock (a write it cancelled may still land: nobody may race it before the
   lock ages out). A holder alive that reaches the store is therefore never taken over, however
   long it holds; one that finds a claim of its hold inserted by someone else (clocks further
-  apart than LEASE_S) stops the same way.
-- What this rests on, as any lease does: the processes' clocks agree to well within LEASE_S, and
-  a command the holder sent within its lease (a write, the release) is applied within
-  ABANDONED_AFTER_S - LEASE_S of being sent. A hold that ends past its lease releases nothing
+  apart than the lease) stops the same way. A taker that died between its claim and its delete
+  leaves a claim that ages out like any other: the next taker claims the number after it.
+- What this rests on, as any lease does: the processes' clocks agree to well within the lease,
+  and a command the holder sent within its lease (a write, the release) is applied within
+  ABANDONED_AFTER_S minus the lease of being sent. A hold that ends past its lease releases nothing
   and raises LockLost: its writes went through, but possibly after a takeover.
 - The release deletes the hold's lock documents and claims by `holder` (unique to the hold);
   sent within the lease, no taker can have claimed them.
