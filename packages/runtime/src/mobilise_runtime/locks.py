@@ -23,14 +23,14 @@ takes the lock as anyone does. So:
   exists already, and it loses. Nothing ever updates a lock or a claim (a filtered update is a
   read then a whole write on FerretDB, which a delete can race); claims are deleted only with
   their lock, when the hold is over.
-- A taker may claim only once the latest claim is ABANDONED_AFTER_S old by its clock. The
-  holder stops itself well before: when no claim of its own went in for its lease (lease_s(),
-  half that age, counted from when it sent the claim), it cancels the writes inside the hold and raises
+- A taker may claim only once the latest claim is ABANDONED_AFTER_S old by its clock. The holder
+  stops itself well before: when no claim of its own went in for its lease (lease_s(), half that
+  age, counted from when it sent the claim), it cancels the writes inside the hold and raises
   LockLost, keeping the lock (a write it cancelled may still land: nobody may race it before the
-  lock ages out). A holder alive that reaches the store is therefore never taken over, however
-  long it holds; one that finds a claim of its hold inserted by someone else (clocks further
-  apart than the lease) stops the same way. A taker that died between its claim and its delete
-  leaves a claim that ages out like any other: the next taker claims the number after it.
+  lock ages out). A holder alive that reaches the store is therefore never taken over, however long
+  it holds; one that finds a claim of its hold inserted by someone else (clocks further apart than
+  the lease) stops the same way. A taker that died between its claim and its delete leaves a claim
+  that ages out like any other: the next taker claims the number after it.
 - What this rests on, as any lease does: the processes' clocks agree to well within the lease,
   and a command the holder sent within its lease (a write, the release) is applied within
   ABANDONED_AFTER_S minus the lease of being sent. A hold that ends past its lease releases nothing
