@@ -1,4 +1,4 @@
-"""Applying a batch of events to the totals: the ledger and the history first (at once), then the
+"""Applying a batch of events to the totals: the ledger first, then the history, then the
 totals — each document written once per batch, each write idempotent or guarded (see
 domain/aggregation.py, domain/facts.py, repository/)."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import ChainMap
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import NamedTuple
 
@@ -190,10 +190,12 @@ class BatchApplier:
             for i, after in changed.items()
             for fact in facts.changes(self._owned[partition_of[i]].get(i), after, partition_of[i])
         ]
-        history = await _all(
-            self._ledger.record(recorded),
-            _write(self._history, history_steps, history_fields),
-        )
+        # The ledger first: a history document skips what its applied offsets cover, so it may
+        # only take contributions the ledger holds for good. Written beside a ledger write that
+        # then failed half-way, it kept a contribution the replay computes differently (the
+        # unsaved entries replayed in another interleaving) and lost the new one.
+        await self._ledger.record(recorded)
+        history = await _write(self._history, history_steps, history_fields)
         now = datetime.now(UTC)
 
         def fields(campaign: str) -> Document:
@@ -246,18 +248,6 @@ class KnownOffsets:
 
     def forget(self) -> None:
         self._known.clear()
-
-
-async def _all(ledger: Awaitable[None], history: Awaitable[Changes]) -> Changes:
-    """Both writes at once (independent of each other, both before the totals, the batch's
-    commit point); the history's changes. Both end before the batch goes on or fails, so no
-    write of a failed batch lands during the next one."""
-    recorded, written = await asyncio.gather(ledger, history, return_exceptions=True)
-    for outcome in (recorded, written):
-        if isinstance(outcome, BaseException):
-            raise outcome
-    assert not isinstance(written, BaseException)
-    return written
 
 
 def _applied(done: Applied, doc_id: str, key: str) -> int:
