@@ -53,6 +53,7 @@ async def ask_for_link(request: Request, apis: ApisDep, email: Annotated[str, Fo
             request,
             "sign_in.html",
             status_code=503,
+            headers={"Retry-After": str(exc.retry_after_s)},
             banner="mailer" if exc.answered else exc.service,
             sent=False,
             error=None,
