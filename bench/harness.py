@@ -146,14 +146,14 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def largest_peak_rss_mb(pid: int) -> float:
-    """The largest peak resident memory among the process and its children (a Celery worker's
-    pool), each a process of its own."""
+    """The largest peak resident memory among the process and its descendants (mailer-worker's
+    supervisor, its Celery worker and that one's pool), each a process of its own."""
     children = [
         int(child)
         for task in Path(f"/proc/{pid}/task").iterdir()
         for child in (task / "children").read_text().split()
     ]
-    return max([peak_rss_mb(pid), *(peak_rss_mb(child) for child in children)])
+    return max([peak_rss_mb(pid), *(largest_peak_rss_mb(child) for child in children)])
 
 
 def cpu_seconds(pid: int) -> float:
