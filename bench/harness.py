@@ -146,17 +146,18 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def tree_pids(pid: int) -> list[int]:
-    """The process and its children (a Celery worker's pool), each a process of its own."""
+    """The process and its descendants (mailer-worker's supervisor, its Celery worker and that
+    one's pool), each a process of its own."""
     children = [
         int(child)
         for task in Path(f"/proc/{pid}/task").iterdir()
         for child in (task / "children").read_text().split()
     ]
-    return [pid, *children]
+    return [pid, *(descendant for child in children for descendant in tree_pids(child))]
 
 
 def largest_peak_rss_mb(pid: int) -> float:
-    """The largest peak resident memory among the process and its children."""
+    """The largest peak resident memory among the process and its descendants."""
     return max(peak_rss_mb(p) for p in tree_pids(pid))
 
 

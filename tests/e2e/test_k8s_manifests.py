@@ -6,6 +6,7 @@ gets, and nothing runs as root or without resources."""
 
 from __future__ import annotations
 
+import ipaddress
 import subprocess
 from collections.abc import Callable
 from functools import cache
@@ -256,3 +257,20 @@ def test_tree_has_no_stray_files() -> None:
         used |= {p["path"] for p in listed.get("patches", [])}
         files = {p.name for p in (K8S / tree).glob("*.yaml")} - {"kustomization.yaml"}
         assert files <= used, f"{tree}: unused {sorted(files - used)}"
+
+
+def test_the_signup_service_trusts_the_console_for_its_organisers_addresses() -> None:
+    """The console asks for sign-in links on its organisers' behalf: untrusted, every organiser
+    would share its limit of links per network (docs/production.md)."""
+    from signup.domain.clients import parse_networks
+
+    config = compose_config(dict.fromkeys(REQUIRED_VARIABLES, "x"))
+    services = config["services"]
+    console = ipaddress.ip_address(services["console-web"]["networks"]["default"]["ipv4_address"])
+    (subnet,) = config["networks"]["default"]["ipam"]["config"]
+    assert console in ipaddress.ip_network(subnet["subnet"])
+    trusted = parse_networks(services["signup-api"]["environment"]["SIGNUP_TRUSTED_PROXIES"])
+    assert any(console in network for network in trusted)
+    # Kubernetes: the pod network, where the ingress controller's pods and console-web run.
+    config_maps = {c["metadata"]["name"]: c["data"] for c in production("ConfigMap")}
+    assert parse_networks(config_maps["signup-config"]["SIGNUP_TRUSTED_PROXIES"])

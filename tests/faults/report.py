@@ -33,12 +33,12 @@ and mailed nothing afterwards (see below for what "afterwards" means).
   cannot know whether such a request went through: it never resends it (at most once), marks the
   batch "unknown" and dead-letters it for organisers to see. It is the one way an owed email may
   be missing; the checker accepts nothing else, and never an email twice.
-- No process exits by itself (the suite fails if one does), with one known exception: a
-  mailer-worker may exit when Redis restarts (kombu's Redis transport fails while giving its
-  unacknowledged tasks back; Celery calls it unrecoverable); the suite starts it again, as
-  compose's and Kubernetes' restart policies do, and every check still holds. A consumer or
-  worker that finds FerretDB gone waits for it with bounded backoff (`mobilise_store_unavailable`
-  is 1 meanwhile) and carries on, the same process, once it is back.
+- No process exits by itself (the suite fails if one does). A consumer or worker that finds
+  FerretDB gone waits for it with bounded backoff (`mobilise_store_unavailable` is 1 meanwhile)
+  and carries on, the same process, once it is back. When Redis restarts, the mailer-worker's
+  Celery worker may exit (kombu's Redis transport fails on a channel of the lost connection;
+  Celery calls it unrecoverable): the mailer-worker's own supervisor starts it again, and the
+  mailer-worker stays up.
 - The erased person: nothing the mailer decided to send once it had recorded the erasure (its
   send turn taken after the tombstone). The erasure is asynchronous: between its 202 and the
   mailer's tombstone, an email already queued may still go.

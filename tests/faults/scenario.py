@@ -127,7 +127,6 @@ async def run(
     fault: Callable[[], None],
     *,
     refusals_allowed: bool = False,
-    may_exit: tuple[str, ...] = (),
 ) -> Measured:
     rng = random.Random(seed)
     campaigns = Campaigns.create(stack)
@@ -299,12 +298,7 @@ async def run(
         messages, erased[1], erased_at[0], lambda m: checker.turn_taken(stack, m), seed=seed
     )
     exited = sorted(stack.restarted)
-    # `may_exit`: a process known to exit on this fault, started again by the suite as compose's
-    # and Kubernetes' restart policies do (the checks above hold whatever it did meanwhile).
-    unexpected = sorted(set(exited) - set(may_exit))
-    assert not unexpected, (
-        f"seed {seed}: exited by themselves (restarted by the suite): {unexpected}"
-    )
+    assert not exited, f"seed {seed}: exited by themselves (restarted by the suite): {exited}"
 
     during = [a for a in done.answers if window[0] <= a.started <= window[1]]
     after = last.answers

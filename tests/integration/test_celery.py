@@ -1,11 +1,15 @@
-"""A Celery task round trip through the local Redis, executed by a real `mailer-worker` process."""
+"""A Celery task round trip through the local Redis, executed by a real `mailer-worker` process;
+its Celery worker, exiting by itself, is started again by the mailer-worker's supervisor."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+from devstack.harness.mailer import wait_until
 from devstack.harness.processes import running, service_env
 from mailer.adapters.queue import create_celery
 from mailer.settings import Settings
@@ -37,3 +41,49 @@ def test_a_worker_without_a_sendgrid_key_does_not_start(shared_settings: SharedS
     done = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "sendgrid_api_key" in done.stderr
+
+
+def _celery_worker_of(supervisor: int) -> int | None:
+    """The pid of the Celery worker (celery's own command line) the process runs as a child."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue  # gone meanwhile
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == supervisor and argv[1:4] == [b"-m", b"celery", b"--app"]:
+            return int(entry.name)
+    return None
+
+
+def test_a_celery_worker_that_exits_is_started_again_and_mailer_worker_stays(
+    shared_settings: SharedSettings, unique: str
+) -> None:
+    """kombu's Redis transport can make the Celery worker exit when Redis restarts (an
+    AttributeError Celery calls unrecoverable): mailer-worker, the process compose, Kubernetes
+    and `make run` watch, stays up and its new Celery worker takes the tasks."""
+    queue = f"mailer-{unique}"
+    env = service_env(
+        shared_settings,
+        MAILER_CELERY_QUEUE=queue,
+        MAILER_WORKER_CONCURRENCY="1",
+        MAILER_SENDGRID_API_KEY="test-key",
+    )
+    app = create_celery(Settings(celery_queue=queue, shared=shared_settings))
+    with running("mailer-worker", env) as worker:
+        worker.wait_for("ready", timeout=60)
+        first = _celery_worker_of(worker.process.pid)
+        assert first is not None, "no Celery worker runs under mailer-worker"
+        os.kill(first, signal.SIGKILL)
+        wait_until(
+            lambda: "starting it again" in worker.output() or None,
+            what="the supervisor starting the Celery worker again",
+        )
+        result = app.send_task("mailer.ping", args=[unique], queue=queue)
+        assert result.get(timeout=60) == f"pong:{unique}"
+        assert worker.process.poll() is None
+        assert _celery_worker_of(worker.process.pid) not in (None, first)
+    app.close()

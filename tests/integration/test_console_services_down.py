@@ -31,6 +31,8 @@ def banner(response: httpx.Response, service: str, status: int) -> None:
     where = f"{response.request.method} {response.request.url.path}"
     assert response.status_code == status, f"{where}: {response.status_code} {response.text[-800:]}"
     assert response.headers["content-type"].startswith("text/html"), where
+    if status == 503:  # a page to retry: the browser is told when
+        assert response.headers.get("Retry-After", "").isdigit(), where
     found = BANNER.search(response.text)
     assert found, f"{where}: no banner in {response.text[-1500:]}"
     assert found.group(1) == service, where

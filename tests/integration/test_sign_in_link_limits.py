@@ -68,8 +68,8 @@ async def test_one_network_asks_for_a_limited_number_of_addresses(
 
 
 def _console(console_world: ConsoleStack, client: str) -> httpx.Client:
-    # The console believes X-Forwarded-For from loopback (uvicorn's proxy headers), as it would
-    # from the reverse proxy in front of it.
+    # The console passes X-Forwarded-For on with its peer (loopback) appended, and the signup
+    # service trusts loopback, as it would the console and the reverse proxy in front of it.
     return httpx.Client(
         base_url=console_world.console, headers={"X-Forwarded-For": client}, timeout=30
     )

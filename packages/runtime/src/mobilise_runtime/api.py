@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI
 
+from mobilise_runtime.errors import UnavailablePage
 from mobilise_runtime.errors import install as install_error_handler
 from mobilise_runtime.health import Check, health_router
 from mobilise_runtime.metrics import instrument
@@ -31,10 +32,12 @@ def service_api(
     probe_timeout: float,
     start: Callable[[], Awaitable[None]] | None = None,
     background: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    unavailable_page: UnavailablePage | None = None,
 ) -> FastAPI:
     """The app of `service` ("signup-api": titled "mobilise signup"). `start`: awaited before
     the app takes requests; `background`: runs while the app does (cancelled when it stops), for
-    work the app must not wait for at start."""
+    work the app must not wait for at start; `unavailable_page`: the service's 503 page, for its
+    pages when they must be retried later (the store not answering)."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -51,7 +54,7 @@ def service_api(
     title = f"mobilise {service.split('-')[0]}"
     app = FastAPI(title=title, version="0.1.0", description=description, lifespan=lifespan)
     app.state.services = services
-    install_error_handler(app)
+    install_error_handler(app, unavailable_page=unavailable_page)
     for router in routers:
         app.include_router(router)
     app.include_router(health_router(checks, probe_timeout))

@@ -2,15 +2,18 @@
 
 The refusals every service makes (no token, not yours, no such thing, a contradiction, input
 refused, a dependency down) are written here once; a service's `domain/errors.py` adds only its
-own, each naming its status. Code raises either, and `install` answers them all the same way."""
+own, each naming its status. Code raises either, and `install` answers them all the same way. A
+page (a route answering HTML) that must be retried later is answered with the service's own page
+instead: a supporter reads it in their language, not as JSON."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from pymongo.errors import PyMongoError
 
 from mobilise_runtime.store_outage import unavailable
@@ -106,24 +109,45 @@ class Unavailable(RetryLater):
     """A dependency (Kafka, the database, another service) is down or not configured."""
 
 
+# A service's 503 page, in the request's language, saying to come back after so many seconds
+# (with the Retry-After header).
+UnavailablePage = Callable[[Request, int], Response]
+
+
 def error_response(exc: DomainError) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers())
 
 
-def install(app: FastAPI) -> None:
-    @app.exception_handler(DomainError)
-    async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+def is_page(request: Request) -> bool:
+    """Whether the request went to a route that answers HTML (`response_class=HTMLResponse`)."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return False
+    # Left unset, response_class is FastAPI's placeholder of the app's default (JSON).
+    answers = getattr(route.response_class, "value", route.response_class)
+    return isinstance(answers, type) and issubclass(answers, HTMLResponse)
+
+
+def install(app: FastAPI, *, unavailable_page: UnavailablePage | None = None) -> None:
+    def answer(request: Request, exc: DomainError) -> Response:
+        if isinstance(exc, RetryLater) and unavailable_page is not None and is_page(request):
+            return unavailable_page(request, exc.retry_after_s)
         return error_response(exc)
 
+    @app.exception_handler(DomainError)
+    async def _domain_error(request: Request, exc: DomainError) -> Response:
+        return answer(request, exc)
+
     @app.exception_handler(PyMongoError)
-    async def _store_error(_request: Request, exc: PyMongoError) -> JSONResponse:
+    async def _store_error(request: Request, exc: PyMongoError) -> Response:
         # A store that does not answer is a 503 the client may retry, like Kafka not acking;
         # any other database error is a fault of ours, and stays a 500.
         if not unavailable(exc):
             raise exc
-        return error_response(
+        return answer(
+            request,
             Unavailable(
                 "The database does not answer right now; nothing was changed. Try again shortly.",
                 retry_after_s=STORE_RETRY_AFTER_S,
-            )
+            ),
         )

@@ -14,14 +14,26 @@ import httpx
 from console.settings import Settings
 
 Service = Literal["signup", "counter", "mailer"]
+# What the organiser's browser is told to wait when a service does not say (Retry-After).
+RETRY_AFTER_S = 5
 
 
 class ServiceDown(Exception):
-    def __init__(self, service: Service, *, answered: bool = False) -> None:
+    def __init__(
+        self, service: Service, *, answered: bool = False, retry_after_s: int = RETRY_AFTER_S
+    ) -> None:
         super().__init__(f"the {service} service does not answer")
         self.service = service
         # It answered 5xx: it runs, and says something it depends on does not.
         self.answered = answered
+        self.retry_after_s = retry_after_s
+
+
+def _down(service: Service, response: httpx.Response) -> ServiceDown:
+    """A 5xx answer: the service's own wait (its store restarting) when it says one."""
+    said = response.headers.get("retry-after", "")
+    wait = int(said) if said.isdigit() else RETRY_AFTER_S
+    return ServiceDown(service, answered=True, retry_after_s=wait)
 
 
 @dataclass
@@ -99,7 +111,7 @@ class Apis:
         except httpx.HTTPError as exc:
             raise ServiceDown(service) from exc
         if response.status_code >= 500:
-            raise ServiceDown(service, answered=True)
+            raise _down(service, response)
         if response.status_code >= 400:
             raise _refusal(response)
         return response
@@ -141,7 +153,7 @@ class Apis:
             await response.aread()
             await response.aclose()
             if response.status_code >= 500:
-                raise ServiceDown(service)
+                raise _down(service, response)
             raise _refusal(response)
 
         async def body() -> AsyncIterator[bytes]:

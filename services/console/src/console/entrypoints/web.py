@@ -64,4 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def run() -> None:
-    run_api(SERVICE, Settings(), create_app)
+    # The browser's address is passed on to the signup service with its X-Forwarded-For, whose
+    # own rules (SIGNUP_TRUSTED_PROXIES) read it: uvicorn's would put a forwarded address, which
+    # may be anyone's, in the peer's place.
+    run_api(SERVICE, Settings(), create_app, proxy_headers=False)

@@ -82,7 +82,14 @@ def install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceDown)
     async def _down(request: Request, exc: ServiceDown) -> Response:
-        return render(request, "problem.html", status_code=503, problem="down", banner=exc.service)
+        return render(
+            request,
+            "problem.html",
+            status_code=503,
+            headers={"Retry-After": str(exc.retry_after_s)},
+            problem="down",
+            banner=exc.service,
+        )
 
     @app.exception_handler(ApiRefused)
     async def _refused(request: Request, exc: ApiRefused) -> Response:

@@ -44,7 +44,7 @@ async def ask_for_link(request: Request, apis: ApisDep, email: Annotated[str, Fo
     body = {"email": email.strip(), "locale": negotiate(request)}
     # The signup service limits links per address and per client network: it is told the
     # browser's address (it believes it from the console's address, SIGNUP_TRUSTED_PROXIES).
-    client = {"X-Forwarded-For": request.client.host} if request.client else {}
+    client = forwarded_for(request)
     try:
         await apis.call("signup", "POST", "/api/v1/sign-in-links", json=body, headers=client)
     except ServiceDown as exc:
@@ -53,6 +53,7 @@ async def ask_for_link(request: Request, apis: ApisDep, email: Annotated[str, Fo
             request,
             "sign_in.html",
             status_code=503,
+            headers={"Retry-After": str(exc.retry_after_s)},
             banner="mailer" if exc.answered else exc.service,
             sent=False,
             error=None,
@@ -81,6 +82,18 @@ async def ask_for_link(request: Request, apis: ApisDep, email: Annotated[str, Fo
             email=email,
         )
     return render(request, "sign_in.html", sent=True, error=None, email=email)
+
+
+def forwarded_for(request: Request) -> dict[str, str]:
+    """X-Forwarded-For for a call made on the browser's behalf: the one the console received,
+    its own peer appended, as a proxy does. The signup service reads it from the right, past the
+    proxies it trusts (the console, the proxy in front), so an address a browser wrote itself is
+    never taken for its own. (uvicorn's proxy headers are off: the peer is the connection's.)"""
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+    chain = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    if request.client is not None:
+        chain.append(request.client.host)
+    return {"X-Forwarded-For": ", ".join(chain)} if chain else {}
 
 
 @router.post("/sign-in/token", dependencies=[PreSessionCsrf])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from counter.bootstrap import bootstrap
-from counter.presentation.rendering import STATIC_DIR
+from counter.presentation.rendering import STATIC_DIR, unavailable_page
 from counter.presentation.totals_front import TotalsFront
 from counter.routes import dashboard, totals
 from counter.settings import Settings
@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[totals.router, dashboard.router],
         checks={"mongo": services.database.ping},
         probe_timeout=settings.shared.probe_timeout,
+        unavailable_page=unavailable_page,
     )
     app.mount("/static", static_files(STATIC_DIR), name="static")
     compress_responses(app)

@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from counter.presentation.i18n import Locale, format_share
+from counter.presentation.i18n import Locale, format_share, negotiate
 from mobilise_runtime.catalogs import N_
 from mobilise_runtime.pages import ServicePages
 
@@ -42,3 +42,8 @@ def render_unavailable(request: Request, *, locale: Locale, retry_after_s: int) 
         text=N_("The figures cannot be read just now. Try again in a few seconds."),
         retry_after_s=retry_after_s,
     )
+
+
+def unavailable_page(request: Request, retry_after_s: int) -> HTMLResponse:
+    """The dashboard's answer when it must be retried later (mobilise_runtime.errors)."""
+    return render_unavailable(request, locale=negotiate(request), retry_after_s=retry_after_s)

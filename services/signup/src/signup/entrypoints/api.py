@@ -11,7 +11,7 @@ from mobilise_runtime.pages import static_files
 from mobilise_runtime.serve import run_api
 from signup.bootstrap import bootstrap
 from signup.cors import PartnerCors
-from signup.presentation.rendering import STATIC_DIR, PageRefused, answer_refused
+from signup.presentation.rendering import STATIC_DIR, PageRefused, answer_refused, unavailable_page
 from signup.routes import (
     campaigns,
     confirm,
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         start=services.start,
         # Mongo may be down at start: the API still starts (and says so on /readyz).
         background=services.stores.repository.ensure_indexes_eventually,
+        unavailable_page=unavailable_page,
     )
     app.add_exception_handler(PageRefused, answer_refused)
     app.mount("/static", static_files(STATIC_DIR), name="static")

@@ -17,7 +17,7 @@ from mobilise_runtime.pages import ServicePages
 from signup.bootstrap import SignupServices
 from signup.domain.tokens import TokenExpired, TokenInvalid
 from signup.presentation import wording as words
-from signup.presentation.i18n import Locale
+from signup.presentation.i18n import Locale, negotiate
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
 STATIC_DIR = Path(__file__).parent.parent / "static"
@@ -82,3 +82,10 @@ def unavailable(request: Request, locale: Locale, exc: Unavailable) -> HTMLRespo
         text=words.UNAVAILABLE,
         retry_after_s=exc.retry_after_s,
     )
+
+
+def unavailable_page(request: Request, retry_after_s: int) -> HTMLResponse:
+    """Any page's answer when it must be retried later (the store not answering): the page of
+    Kafka not answering, in the reader's language (mobilise_runtime.errors)."""
+    locale = negotiate(request)
+    return unavailable(request, locale, Unavailable("", retry_after_s=retry_after_s))

@@ -18,12 +18,14 @@ from mobilise_events import Signup, SignupConfirmed
 from mobilise_runtime.kafka import Received
 from mobilise_runtime.mongo import Document
 from signup.repository.campaigns import campaign_lock
+from signup.repository.supporters import SupporterRepository
 
 
 class AnonymisationRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._campaigns = db["campaigns"]
         self._supporters = db["supporters"]
+        self._records = SupporterRepository(db)  # written under their locks
         self._locks = campaign_lock(db)
 
     async def mark_closed_before(self, closed_before: datetime, *, now: datetime) -> int:
@@ -52,11 +54,7 @@ class AnonymisationRepository:
 
     async def forget_networks(self, signed_before: datetime) -> int:
         """Drops the client networks of records first signed before then; how many records."""
-        forgotten = await self._supporters.update_many(
-            {"signed_at": {"$lt": signed_before}, "client_networks": {"$exists": True}},
-            {"$unset": {"client_networks": ""}},
-        )
-        return forgotten.modified_count
+        return await self._records.forget_networks(signed_before)
 
     async def kept(self, batch: Sequence[Received]) -> list[Received]:
         """The batch without the signups and confirmations of anonymised campaigns."""

@@ -1,23 +1,43 @@
 """Supporter records with their consent history, projected from the signup service's own events
 by `signup-projector`; the organiser export reads them.
 
-One document per (campaign, supporter key). A campaign's events share a partition, so one projector
-process writes a given document (single writer), and every write is idempotent: replaying a
-batch after a crash leaves the same document."""
+One document per (campaign, supporter key), and every write is idempotent: replaying a batch
+after a crash leaves the same document. A document has more than one writer: a campaign's
+signups and confirmations share a partition, but unsubscriptions and erasures travel on topics of
+their own (another projector process may read them), and signup-retention drops old client
+networks. FerretDB 1.24 writes a filtered update back whole (mobilise_runtime.locks), so each
+writer holds the locks of the records it writes, and a write by address resolves the address to
+records first."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pymongo import DeleteOne, UpdateMany, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from mobilise_events import Signup, SignupConfirmed, VolunteerRegistered
+from mobilise_runtime.locks import DocumentLocks
 from mobilise_runtime.mongo import Document, bulk_write
 from signup.domain.emails import canonical_email
 
-Write = UpdateOne | UpdateMany | DeleteOne
+
+@dataclass(frozen=True)
+class Write:
+    """One update of supporter records: of the record `query` names by `_id`, or (`query`
+    without one: an unsubscription) of every record matching it."""
+
+    query: Document
+    update: Document
+    upsert: bool = False
+
+    @property
+    def record(self) -> str | None:
+        found = self.query.get("_id")
+        return found if isinstance(found, str) else None
 
 
 def _id(campaign_id: str, supporter_key: str) -> str:
@@ -32,6 +52,7 @@ def _aware(moment: datetime) -> datetime:
 class SupporterRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._supporters = db["supporters"]
+        self._locks = supporter_locks(db)
 
     async def ensure_indexes(self) -> None:
         await self._supporters.create_index([("campaign_id", 1), ("signed_at", 1)])
@@ -73,7 +94,7 @@ class SupporterRepository:
         if event.client_network is not None:
             # Truncated by the signup service (never an address): invalidations match on it.
             added["client_networks"] = event.client_network
-        return UpdateOne(
+        return Write(
             {"_id": _id(event.campaign_id, event.supporter_key)},
             {"$set": details, "$min": {"signed_at": event.occurred_at}, "$addToSet": added},
             upsert=True,
@@ -83,7 +104,7 @@ class SupporterRepository:
     def confirmed(event: SignupConfirmed) -> Write:
         # May arrive before the signup it confirms (another topic): the upsert keeps it, and the
         # signup's own write fills the rest of the document.
-        return UpdateOne(
+        return Write(
             {"_id": _id(event.campaign_id, event.supporter_key)},
             {
                 "$set": {"campaign_id": event.campaign_id, "confirmed": True},
@@ -97,30 +118,71 @@ class SupporterRepository:
         query: Document = {"email_canonical": canonical_email(email)}
         if campaign_id is not None:
             query["campaign_id"] = campaign_id
-        return UpdateMany(
-            query, {"$set": {"newsletter_opt_in": False}, "$max": {"unsubscribed_at": at}}
-        )
+        return Write(query, {"$set": {"newsletter_opt_in": False}, "$max": {"unsubscribed_at": at}})
 
     async def erase(self, canonical: str, records: Sequence[tuple[str, str]], at: datetime) -> None:
         """Erases the person's consents (records found by address, and by key: a confirmation
         alone has no address) given up to `at`, each by its own time: a record left with none
         is deleted; one with a later signup — a new consent, whenever the erasure is read —
         keeps that consent only, and its details (the latest signup's)."""
-        who: list[Document] = [{"email_canonical": canonical}]
-        who += [{"_id": _id(campaign_id, key)} for campaign_id, key in records]
-        writes: list[Write] = []
-        async for doc in self._supporters.find({"$or": who}, {"consents": 1}):
-            kept = [c for c in doc.get("consents", []) if _aware(c["at"]) > at]
-            if not kept:
-                writes.append(DeleteOne({"_id": doc["_id"]}))
-            else:
-                first = min(_aware(c["at"]) for c in kept)
-                update = {"$set": {"consents": kept, "signed_at": first}}
-                writes.append(UpdateOne({"_id": doc["_id"]}, update))
-        await self.apply(writes)
+        who: Document = {"$or": [{"email_canonical": canonical}]}
+        who["$or"] += [{"_id": _id(campaign_id, key)} for campaign_id, key in records]
+        # The consents are read under the locks: a signup written meanwhile keeps its consent.
+        async with self._holding(await self._ids(who)) as held:
+            writes: list[DeleteOne | UpdateOne] = []
+            async for doc in self._supporters.find(_among(held, who), {"consents": 1}):
+                kept = [c for c in doc.get("consents", []) if _aware(c["at"]) > at]
+                if not kept:
+                    writes.append(DeleteOne({"_id": doc["_id"]}))
+                else:
+                    first = min(_aware(c["at"]) for c in kept)
+                    update = {"$set": {"consents": kept, "signed_at": first}}
+                    writes.append(UpdateOne({"_id": doc["_id"]}, update))
+            await bulk_write(self._supporters, writes, ordered=True)
 
     async def apply(self, writes: Sequence[Write]) -> None:
-        await bulk_write(self._supporters, writes, ordered=True)
+        """The writes, in order, under the locks of every record they may change. A write by
+        address changes the records that matched it before the locks were taken, or that an
+        earlier write of the batch makes: a record another process makes meanwhile is as if
+        made after it."""
+        held = {w.record for w in writes if w.record is not None}
+        for write in writes:
+            if write.record is None:
+                held |= await self._ids(write.query)
+        async with self._holding(held):
+            ops = [
+                UpdateOne(w.query, w.update, upsert=w.upsert)
+                if w.record is not None
+                else UpdateMany(_among(held, w.query), w.update)
+                for w in writes
+            ]
+            await bulk_write(self._supporters, ops, ordered=True)
+
+    async def forget_networks(self, signed_before: datetime) -> int:
+        """signup-retention: drops the client networks of the records first signed before then;
+        how many records."""
+        due: Document = {"signed_at": {"$lt": signed_before}, "client_networks": {"$exists": True}}
+        ids = sorted(await self._ids(due))
+        forgotten = 0
+        for start in range(0, len(ids), FORGOTTEN_PER_LOCK):
+            async with self._holding(ids[start : start + FORGOTTEN_PER_LOCK]) as held:
+                done = await self._supporters.update_many(
+                    _among(held, due), {"$unset": {"client_networks": ""}}
+                )
+            forgotten += done.modified_count
+        return forgotten
+
+    async def _ids(self, query: Document) -> set[str]:
+        return {doc["_id"] async for doc in self._supporters.find(query, {"_id": 1})}
+
+    @asynccontextmanager
+    async def _holding(self, ids: Iterable[str]) -> AsyncIterator[list[str]]:
+        held = sorted(set(ids))
+        if not held:
+            yield held
+            return
+        async with self._locks.holding(*held):
+            yield held
 
     async def of_campaign(self, campaign_id: str) -> AsyncIterator[Document]:
         """Signed supporters of a campaign, oldest first (a confirmation alone is not a signup)."""
@@ -134,3 +196,17 @@ class SupporterRepository:
         """Every record of one person (by canonical address), oldest first."""
         cursor = self._supporters.find({"email_canonical": canonical}).sort("signed_at", 1)
         return [doc async for doc in cursor]
+
+
+# Records whose networks one lock round drops: the projector waits at most that many writes.
+FORGOTTEN_PER_LOCK = 200
+
+
+def supporter_locks(db: AsyncDatabase[Document]) -> DocumentLocks:
+    """Every writer of a supporter record holds its lock (mobilise_runtime.locks)."""
+    return DocumentLocks(db, "supporters")
+
+
+def _among(ids: Iterable[str], query: Document) -> Document:
+    """The query, kept to records whose locks are held."""
+    return {**query, "_id": {"$in": sorted(ids)}}
