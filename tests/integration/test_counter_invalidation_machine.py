@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule, run_state_machine_as_test
@@ -27,12 +28,15 @@ from tests.integration.test_counter_state_machine import (
     SETTINGS,
     Campaign,
     CounterMachine,
+    bounded_shrinking,  # noqa: F401 (a fixture: found by name)
     rules_model,
+    time_for,
 )
 
 INVALIDATED = PREFIX + SignupsInvalidated.topic
 # Its invariant reads the whole ledger at every step: fewer examples than the plain machine's.
-FEWER = settings(SETTINGS, max_examples=int(os.environ.get("COUNTER_SM_EXAMPLES", "12")))
+EXAMPLES = int(os.environ.get("COUNTER_SM_EXAMPLES", "12"))
+FEWER = settings(SETTINGS, max_examples=EXAMPLES)
 
 
 def held_out(events: list[Received]) -> set[str]:
@@ -111,6 +115,8 @@ def _of(received: Received, campaign_id: str) -> bool:
     return getattr(received.event, "campaign_id", None) == campaign_id
 
 
+@time_for(EXAMPLES)
+@pytest.mark.usefixtures("bounded_shrinking")
 def test_invalidations_count_once_through_crashes_and_redelivery(stack: StackConfig) -> None:
     factory = lambda: InvalidatingMachine(stack.mongo_url)  # noqa: E731
     run_state_machine_as_test(factory, settings=FEWER)  # type: ignore[arg-type]

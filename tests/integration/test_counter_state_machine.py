@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from hypothesis.internal.conjecture import engine
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from counter.application.apply import BatchApplier
@@ -457,15 +459,37 @@ class CounterMachine(RuleBasedStateMachine):
             }, campaign.id
 
 
+EXAMPLES = int(os.environ.get("COUNTER_SM_EXAMPLES", "30"))
 SETTINGS = settings(
-    max_examples=int(os.environ.get("COUNTER_SM_EXAMPLES", "30")),
+    max_examples=EXAMPLES,
     stateful_step_count=40,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
+# An example is tens of store commands: ~1 s on a quiet machine, 2-4 s on a busy one (measured:
+# 100 examples in 196-342 s, load 20 on 2 cores). Shrinking a failure replays examples too, and
+# Hypothesis gives it up to 5 minutes (MAX_SHRINKING_SECONDS), the whole test's pytest timeout:
+# a failure found on a busy machine was lost to the timeout, unreported. Shrinking is bounded
+# here, so a failure is reported, shrunk as far as the budget went.
+SHRINK_BUDGET_S = 60
+SUITE_TIMEOUT_S = 300  # pyproject.toml's
+# The time an example may take on a busy machine, with room to spare.
+EXAMPLE_BUDGET_S = 6
 
 
+def time_for(examples: int) -> pytest.MarkDecorator:
+    """The test's timeout: the suite's, or what a soak's examples (COUNTER_SM_EXAMPLES) need."""
+    return pytest.mark.timeout(max(SUITE_TIMEOUT_S, examples * EXAMPLE_BUDGET_S + SHRINK_BUDGET_S))
+
+
+@pytest.fixture
+def bounded_shrinking(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "MAX_SHRINKING_SECONDS", SHRINK_BUDGET_S)
+
+
+@time_for(EXAMPLES)
+@pytest.mark.usefixtures("bounded_shrinking")
 def test_counts_survive_crashes_and_redelivery_in_any_order(stack: StackConfig) -> None:
     # Hypothesis takes any factory of machines; its stubs ask for the class.
     factory = lambda: CounterMachine(stack.mongo_url)  # noqa: E731

@@ -130,8 +130,9 @@ async def test_a_consumer_that_lost_its_partition_cannot_record_over_the_new_own
 async def test_a_consumer_that_lost_its_partition_cannot_write_the_totals_twice(
     database: ServiceDatabase,
 ) -> None:
-    """A batch in hand at the old owner when the new owner applies it: the old owner's totals
-    write finds the document moved, and reading it again, the batch applied already."""
+    """A batch in hand at the old owner, its totals write under way, when the new owner applies
+    the same batch: the new owner waits for the document's lock (its holder is alive, however
+    slow), then finds the document moved, and reading it again, the batch applied already."""
     held = HeldCollection(database.db["totals"])
     held_totals = TotalsRepository(database.db)
     held_totals.totals = GuardedDocuments(
@@ -145,11 +146,14 @@ async def test_a_consumer_that_lost_its_partition_cannot_write_the_totals_twice(
     in_hand = asyncio.create_task(old.apply(at(pledge(CAMPAIGN, "second", "SN"), 0, 1)))
     await asyncio.wait_for(held.writing.wait(), 10)
     new = applier(database)
-    await new.apply(at(pledge(CAMPAIGN, "second", "SN"), 0, 1))
-    assert await counts(database) == (2, 0)
+    applying = asyncio.create_task(new.apply(at(pledge(CAMPAIGN, "second", "SN"), 0, 1)))
+    await asyncio.sleep(0.5)  # nothing it may show yet: it must still be waiting for the lock
+    assert not applying.done()
+    assert await counts(database) == (1, 0)
     held.release.set()
     await asyncio.wait_for(in_hand, 10)
-    assert old.reapplied == 1
+    await asyncio.wait_for(applying, 10)
+    assert (old.reapplied, new.reapplied) == (0, 1)
     assert await counts(database) == (2, 0)
 
 
