@@ -36,7 +36,7 @@ def _config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str) -> Stac
 
 @pytest.fixture
 def sqlite(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> StackConfig:
-    return _config(monkeypatch, tmp_path)
+    return _config(monkeypatch, tmp_path, MOBILISE_STORE="sqlite")
 
 
 @pytest.fixture
@@ -46,11 +46,11 @@ def pg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> StackConfig:
     )
 
 
-def test_the_store_is_sqlite_unless_postgresql_is_chosen(
+def test_the_store_is_postgresql_unless_sqlite_is_chosen(
     sqlite: StackConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert sqlite.store == "sqlite"
-    monkeypatch.setenv("MOBILISE_STORE", "postgresql")
+    monkeypatch.delenv("MOBILISE_STORE")
     assert StackConfig.from_env().store == "postgresql"
     monkeypatch.setenv("MOBILISE_STORE", "postgres")
     with pytest.raises(ConfigError, match="sqlite, postgresql"):
