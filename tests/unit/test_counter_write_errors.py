@@ -19,12 +19,20 @@ TYPE_MISMATCH = 14  # MongoDB's code for $inc on a field that is not a number
 
 
 class FailingCollection:
+    """Holds document "c" at version 4; every write to it fails with `code`."""
+
     name = "totals"
 
-    def __init__(self, code: int) -> None:
+    def __init__(self, code: int, version: int = 4) -> None:
         self.code = code
+        self.version = version
+        self.writes: list[Any] = []
+
+    async def find(self, *args: Any) -> AsyncIterator[Document]:
+        yield {"_id": "c", "version": self.version, "applied": {"k": 3}}
 
     async def bulk_write(self, writes: list[Any], *, ordered: bool) -> None:
+        self.writes += writes
         raise BulkWriteError(
             {
                 "writeErrors": [{"index": 0, "code": self.code, "errmsg": f"code {self.code}"}],
@@ -47,9 +55,10 @@ class FreeLocks:
         yield
 
 
-def documents(code: int) -> GuardedDocuments:
+def documents(code: int, collection: FailingCollection | None = None) -> GuardedDocuments:
     return GuardedDocuments(
-        cast(AsyncCollection[Document], FailingCollection(code)), cast(DocumentLocks, FreeLocks())
+        cast(AsyncCollection[Document], collection or FailingCollection(code)),
+        cast(DocumentLocks, FreeLocks()),
     )
 
 
@@ -65,3 +74,10 @@ async def test_any_other_write_error_is_raised_as_it_is() -> None:
     with pytest.raises(BulkWriteError) as raised:
         await documents(TYPE_MISMATCH).write(CHANGE)
     assert not isinstance(raised.value, StaleWriter)
+
+
+async def test_a_version_moved_since_it_was_read_is_a_stale_writer_and_writes_nothing() -> None:
+    moved = FailingCollection(TYPE_MISMATCH, version=5)
+    with pytest.raises(StaleWriter):
+        await documents(TYPE_MISMATCH, moved).write(CHANGE)
+    assert moved.writes == []

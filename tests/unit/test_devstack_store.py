@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pwd
 import socket
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -34,7 +36,7 @@ def _config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str) -> Stac
 
 @pytest.fixture
 def sqlite(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> StackConfig:
-    return _config(monkeypatch, tmp_path)
+    return _config(monkeypatch, tmp_path, MOBILISE_STORE="sqlite")
 
 
 @pytest.fixture
@@ -44,11 +46,11 @@ def pg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> StackConfig:
     )
 
 
-def test_the_store_is_sqlite_unless_postgresql_is_chosen(
+def test_the_store_is_postgresql_unless_sqlite_is_chosen(
     sqlite: StackConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert sqlite.store == "sqlite"
-    monkeypatch.setenv("MOBILISE_STORE", "postgresql")
+    monkeypatch.delenv("MOBILISE_STORE")
     assert StackConfig.from_env().store == "postgresql"
     monkeypatch.setenv("MOBILISE_STORE", "postgres")
     with pytest.raises(ConfigError, match="sqlite, postgresql"):
@@ -78,7 +80,10 @@ def test_ferretdb_on_postgresql_has_a_pool_above_the_largest_write_command(
     assert pool < POSTGRES_MAX_CONNECTIONS
 
 
-def test_postgresql_serves_loopback_only_from_the_checkout(pg: StackConfig) -> None:
+def test_postgresql_serves_loopback_only_from_the_checkout(
+    pg: StackConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(postgres, "_reachable", lambda user, folder: True)
     bin_dir = Path("/usr/lib/postgresql/15/bin")
     server = postgres.server_command(pg, bin_dir)
     assert server[:3] == [str(bin_dir / "postgres"), "-D", str(pg.state / "postgresql" / "data")]
@@ -106,6 +111,30 @@ def test_postgresql_runs_as_the_postgres_user_when_devstack_is_root(
     assert postgres.server_user() is None
     assert as_user(None) == {}
     assert as_user("root") == {"user": 0, "group": 0, "extra_groups": []}
+
+
+def test_a_cluster_the_server_user_cannot_reach_in_the_checkout_lives_in_its_home(
+    pg: StackConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run as root from a checkout in root's home (mode 700), `postgres` cannot enter the state
+    folder: the cluster goes to that user's home instead, one folder per checkout."""
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    asked: list[tuple[str, Path]] = []
+
+    def reachable(user: str, folder: Path) -> bool:
+        asked.append((user, folder))
+        return False
+
+    monkeypatch.setattr(postgres, "_reachable", reachable)
+    # Its home, as Debian's package makes it (the machine running the test may not have it).
+    monkeypatch.setattr(pwd, "getpwnam", lambda name: SimpleNamespace(pw_dir=f"/var/lib/{name}ql"))
+    data = postgres.data_dir(pg)
+    assert (data.name, data.parent.parent) == ("data", Path("/var/lib/postgresql/mobilise"))
+    # The state folder is not made yet: the question is asked of the parent it will be made in.
+    assert asked == [("postgres", pg.state.parent)]
+    assert postgres.data_dir(dataclasses.replace(pg, state=pg.state / "other")) != data
+    monkeypatch.setattr(postgres, "_reachable", lambda user, folder: True)
+    assert postgres.data_dir(pg) == pg.state / "postgresql" / "data"
 
 
 def test_the_newest_installed_postgresql_is_chosen(tmp_path: Path) -> None:

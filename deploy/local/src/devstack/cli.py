@@ -1,7 +1,7 @@
 """devstack: install, start, stop and inspect the local stack.
 
-devstack install       fetch/build what is missing (Kafka jars, FerretDB, Redis; PostgreSQL when
-                       MOBILISE_STORE=postgresql) into the cache; --browser adds Debian's
+devstack install       fetch/build what is missing (Kafka jars, FerretDB, Redis; PostgreSQL unless
+                       MOBILISE_STORE=sqlite) into the cache; --browser adds Debian's
                        chromium and axe-core (npm) for the browser tests, --deploy
                        docker-compose and kustomize for the deployment checks
 devstack up|down       start/stop Kafka, FerretDB (and its PostgreSQL) and Redis in the

@@ -45,13 +45,13 @@ class StackConfig:
     mongo_port: int
     ferretdb_debug_port: int
     redis_port: int
-    store: str = "sqlite"  # one of STORES
+    store: str = "postgresql"  # one of STORES
     postgres_port: int = 15432
 
     @classmethod
     def from_env(cls) -> StackConfig:
         root = Path(os.environ.get("MOBILISE_ROOT", Path(__file__).resolve().parents[4]))
-        store = os.environ.get("MOBILISE_STORE", "sqlite")
+        store = os.environ.get("MOBILISE_STORE", "postgresql")
         if store not in STORES:
             raise ConfigError(f"MOBILISE_STORE={store!r}: choose one of {', '.join(STORES)}")
         default_cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mobilise"

@@ -1,8 +1,8 @@
 """Installs what the local stack runs, once per machine, into the download cache.
 
 Kafka's jars come from Maven Central through mvn; FerretDB is built from its Go module with the
-local Go toolchain; Redis is Debian's redis-server, and PostgreSQL (when FerretDB stores its data
-there: MOBILISE_STORE=postgresql) Debian's postgresql. Each step is skipped when its result is
+local Go toolchain; Redis is Debian's redis-server, and PostgreSQL (where FerretDB stores its data
+unless MOBILISE_STORE=sqlite) Debian's postgresql. Each step is skipped when its result is
 there."""
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pwd
 import shutil
 import subprocess
 from pathlib import Path
@@ -21,7 +23,23 @@ def server_user() -> str | None:
 
 
 def data_dir(cfg: StackConfig) -> Path:
-    return cfg.data("postgresql") / "data"
+    """The cluster's folder: in the checkout's state folder, unless the server's user cannot
+    enter it (a checkout in root's home, mode 700, run as root): then in that user's home, one
+    folder per checkout (`make clean` leaves it; `devstack` says where it is)."""
+    inside = cfg.data("postgresql") / "data"
+    user = server_user()
+    if user is None or _reachable(user, _nearest_existing(cfg.state)):
+        return inside
+    key = hashlib.sha256(str(cfg.state.resolve()).encode()).hexdigest()[:16]
+    return Path(pwd.getpwnam(user).pw_dir) / "mobilise" / key / "data"
+
+
+def _nearest_existing(folder: Path) -> Path:
+    """The folder, or its closest parent that exists (the state folder is made at first use,
+    with the same access as its parent)."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
 
 
 def initdb_command(cfg: StackConfig, bin_dir: Path) -> list[str]:

@@ -4,24 +4,35 @@ Each document carries, per topic, the offset after the last event applied to it 
 `version` that every write moves. A batch's write to a document skips what the document has
 already applied, and is guarded by the version it read: if any other process wrote the document
 meanwhile (a consumer that lost its partitions but did not know yet), whatever offsets that write
-moved, this one matches nothing and the batch fails instead of writing from a stale view. The
-writes hold the documents' locks (mobilise_runtime.locks): without them, FerretDB lets two
-writers racing from the same version both through.
+moved, the batch fails instead of writing from a stale view. Every writer holds the documents'
+locks (mobilise_runtime.locks) from its check of the versions to the end of its writes, so the
+check and the writes are one compare-and-set (FerretDB's own guarded update is none: it lets two
+writers racing from the same version both through).
 The documents' shape and ids: domain/totals_document.py."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 from counter.domain.totals_document import CAMPAIGN_ID, HISTORY, HOUR, SLUG, TOTALS
 from mobilise_runtime.locks import DocumentLocks
-from mobilise_runtime.mongo import Document, bulk_write, only_duplicate_keys
+from mobilise_runtime.mongo import Document, only_duplicate_keys
+
+# FerretDB applies the updates of one command one after another, each its own transaction; it
+# serves a filter that is exactly `{_id: <string>}` from its index on SQLite, while any other
+# filter (a version guard) reads the whole collection for each update. So a write checks the
+# versions in one read under the locks, then updates by `_id` alone, in commands sent a few at a
+# time (PostgreSQL runs them side by side). Updates in flight stay at most
+# UPDATES_PER_COMMAND * COMMANDS_IN_FLIGHT, below FerretDB's pool (docs/store-backends.md).
+UPDATES_PER_COMMAND = 16
+COMMANDS_IN_FLIGHT = 3
 
 
 class StaleWriter(RuntimeError):
@@ -66,29 +77,48 @@ class GuardedDocuments:
         return result.matched_count == 1
 
     async def _write(self, changes: Mapping[str, Change]) -> None:
+        """Under the documents' locks: checks every version, then writes by `_id` alone, a few
+        commands at a time."""
+        found = await self.applied(changes)
+        moved = [i for i, c in changes.items() if found.get(i, (0, {}))[0] != c.version]
+        if moved:
+            raise StaleWriter(f"another writer applied events first to {moved[:5]}")
         writes = []
         for doc_id, change in changes.items():
-            guard: Document = {"_id": doc_id, "version": change.version or {"$exists": False}}
             applied = {f"applied.{k}": v for k, v in change.applied_after.items()}
             update: Document = {
                 "$set": {**applied, **change.fields},
                 "$inc": {**change.increments, "version": 1},
             }
-            writes.append(UpdateOne(guard, update, upsert=True))
-        try:
-            await bulk_write(self._collection, writes, ordered=True)
-        except BulkWriteError as exc:
-            # The guard matched nothing, so the upsert tried to insert an existing _id; any
-            # other write error (a full disk, a bad update) is not another writer's doing.
-            if not only_duplicate_keys(exc):
-                raise
-            raise StaleWriter(f"another writer applied events first: {exc}") from exc
-        except DuplicateKeyError as exc:
-            raise StaleWriter(f"another writer applied events first: {exc}") from exc
-        except KeyError as exc:
-            # The same, from FerretDB 1.x: its answer to that failed update command has no
-            # `nModified`, which PyMongo reads before it reports the duplicate key.
-            raise StaleWriter(f"another writer applied events first (FerretDB: {exc})") from exc
+            writes.append(UpdateOne({"_id": doc_id}, update, upsert=True))
+        commands = [
+            writes[start : start + UPDATES_PER_COMMAND]
+            for start in range(0, len(writes), UPDATES_PER_COMMAND)
+        ]
+        in_flight = asyncio.Semaphore(COMMANDS_IN_FLIGHT)
+
+        async def send(command: list[UpdateOne]) -> None:
+            async with in_flight:
+                await self._collection.bulk_write(command, ordered=True)
+
+        # Every command ends before the write returns or fails: none lands during a later one.
+        outcomes = await asyncio.gather(*map(send, commands), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                _raise_stale_or(outcome)
+
+
+def _raise_stale_or(exc: BaseException) -> NoReturn:
+    """A duplicate key is an upsert that found the document there after all: a writer that does
+    not take the locks created it. Any other write error (a full disk, a bad update) is not
+    another writer's doing."""
+    if isinstance(exc, BulkWriteError) and only_duplicate_keys(exc):
+        raise StaleWriter(f"another writer applied events first: {exc}") from exc
+    if isinstance(exc, KeyError):
+        # The same, from FerretDB 1.x: its answer to that failed update command has no
+        # `nModified`, which PyMongo reads before it reports the duplicate key.
+        raise StaleWriter(f"another writer applied events first (FerretDB: {exc})") from exc
+    raise exc
 
 
 class TotalsRepository:
