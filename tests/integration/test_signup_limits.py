@@ -5,6 +5,7 @@ success and publishes nothing. The buckets' own rules are checked on the Limiter
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 import time
@@ -65,6 +66,33 @@ def solve(challenge: dict[str, Any]) -> str:
         if leading_zero_bits(hashlib.sha256(proof.encode()).digest()) >= challenge["bits"]:
             return proof
     raise AssertionError("unreachable")
+
+
+async def test_a_redis_that_does_not_answer_is_given_up_within_the_timeout() -> None:
+    """The limiter bounds each whole call (redis-py's own socket timeout is off): a server that
+    takes the connection and never answers costs a signup `timeout_s`, then the guard's
+    TimeoutError (an OSError), never a hang."""
+    silent: list[asyncio.StreamWriter] = []
+
+    async def hold(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        silent.append(writer)
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    limiter = Limiter(f"redis://127.0.0.1:{port}", timeout_s=0.5)
+    try:
+        for call in (lambda: limiter.take([("k", Bucket(hard=5, per_hour=5))]), limiter.ping):
+            started = time.monotonic()
+            with pytest.raises(TimeoutError):
+                await call()
+            assert time.monotonic() - started < 3
+        assert silent  # it did connect: the wait was for an answer
+    finally:
+        await limiter.close()
+        for writer in silent:
+            writer.close()
+        server.close()
+        await server.wait_closed()
 
 
 # The Limiter's rules, on Redis ------------------------------------------------------------------

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 import structlog
 
 from mobilise_events import PledgeSigned, Signup, VolunteerRegistered
+from mobilise_runtime.errors import Rejected
 from signup.adapters.publisher import SignupPublisher
 from signup.application.guard import Guard
 from signup.domain.campaigns import Campaign
 from signup.domain.clients import kept_network
 from signup.domain.emails import Email, parse_email
-from signup.domain.errors import Rejected
 from signup.domain.supporters import supporter_key
 from signup.domain.tokens import ConfirmClaim, Tokens, UnsubscribeClaim
 from signup.repository import PartnerRepository

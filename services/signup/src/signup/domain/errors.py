@@ -6,9 +6,6 @@ from __future__ import annotations
 
 from mobilise_runtime.errors import Conflict, DomainError, RetryLater
 
-# Kept importable from here while application/intake.py (optimised on its own) imports it so.
-from mobilise_runtime.errors import Rejected as Rejected
-
 
 class AlreadyExists(Conflict):
     """A campaign, partner, organiser or consent text under a key that is taken; a sign-in link

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
+from mobilise_runtime.dependencies import services_of
 from mobilise_runtime.errors import Rejected, described
 from signup.application.intake import Intake
-from signup.deps import ClientDep, IntakeDep, Repo
+from signup.bootstrap import SignupServices
+from signup.deps import request_client
 from signup.repository import Repository
 from signup.schemas.common import PartnerKey
 from signup.schemas.signups import PledgeIn, SignupAccepted, VolunteerIn
@@ -58,10 +60,12 @@ class Acceptance:
         return await self.intake.accept(campaign, signup, client=self.client)
 
 
-def _acceptance(
-    slug: str, repository: Repo, intake: IntakeDep, client: ClientDep, partner: PartnerQuery = None
-) -> Acceptance:
-    return Acceptance(slug, repository, intake, client, partner)
+# One dependency, no chain of them: the intake is the service's hot path, and FastAPI's solving
+# of each sub-dependency cost more than what they give (docs/benchmarks.md, the intake).
+async def _acceptance(request: Request, slug: str, partner: PartnerQuery = None) -> Acceptance:
+    services = services_of(request, SignupServices)
+    client = request_client(request)
+    return Acceptance(slug, services.stores.repository, services.intake, client, partner)
 
 
 AcceptanceDep = Annotated[Acceptance, Depends(_acceptance)]
