@@ -13,7 +13,7 @@ import sys
 
 from counter.bootstrap import stores
 from counter.domain.recount import drift, recount, stored
-from counter.domain.totals_document import APPLIED, TotalsCounts
+from counter.domain.totals_document import APPLIED, VERSION, TotalsCounts
 from counter.repository.ledger import LedgerRepository
 from counter.repository.totals import TotalsRepository
 from counter.settings import StoreSettings
@@ -34,7 +34,7 @@ async def reconcile_campaign(
         found = drift(expected, stored(doc))
         if not found or not repair:
             return found
-        version: int = (doc or {}).get("version", 0)
+        version: int = (doc or {}).get(VERSION, 0)
         if await totals.replace_counts(campaign_id, version, dict(expected)):
             return [f"{line} (repaired)" for line in found]
     return [f"{campaign_id}: the consumer kept moving; not repaired, try again"]

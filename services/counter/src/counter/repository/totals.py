@@ -21,7 +21,15 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
-from counter.domain.totals_document import CAMPAIGN_ID, HISTORY, HOUR, SLUG, TOTALS
+from counter.domain.totals_document import (
+    APPLIED,
+    CAMPAIGN_ID,
+    HISTORY,
+    HOUR,
+    SLUG,
+    TOTALS,
+    VERSION,
+)
 from mobilise_runtime.locks import DocumentLocks
 from mobilise_runtime.mongo import Document, only_duplicate_keys
 
@@ -59,8 +67,8 @@ class GuardedDocuments:
     async def applied(self, ids: Iterable[str]) -> dict[str, tuple[int, dict[str, int]]]:
         """Per document found: (version, applied offsets); version 0 for one never versioned."""
         wanted = list(set(ids))
-        cursor = self._collection.find({"_id": {"$in": wanted}}, {"applied": 1, "version": 1})
-        return {d["_id"]: (d.get("version", 0), d.get("applied", {})) async for d in cursor}
+        cursor = self._collection.find({"_id": {"$in": wanted}}, {APPLIED: 1, VERSION: 1})
+        return {d["_id"]: (d.get(VERSION, 0), d.get(APPLIED, {})) async for d in cursor}
 
     async def write(self, changes: Mapping[str, Change]) -> None:
         if changes:
@@ -69,10 +77,10 @@ class GuardedDocuments:
 
     async def replace(self, doc_id: str, version: int, fields: Document) -> bool:
         """Overwrites fields of the document if it is still at `version` (and moves it on)."""
-        guard: Document = {"_id": doc_id, "version": version or {"$exists": False}}
+        guard: Document = {"_id": doc_id, VERSION: version or {"$exists": False}}
         async with self._locks.holding(doc_id):
             result = await self._collection.update_one(
-                guard, {"$set": fields, "$inc": {"version": 1}}
+                guard, {"$set": fields, "$inc": {VERSION: 1}}
             )
         return result.matched_count == 1
 
@@ -85,10 +93,10 @@ class GuardedDocuments:
             raise StaleWriter(f"another writer applied events first to {moved[:5]}")
         writes = []
         for doc_id, change in changes.items():
-            applied = {f"applied.{k}": v for k, v in change.applied_after.items()}
+            applied = {f"{APPLIED}.{k}": v for k, v in change.applied_after.items()}
             update: Document = {
                 "$set": {**applied, **change.fields},
-                "$inc": {**change.increments, "version": 1},
+                "$inc": {**change.increments, VERSION: 1},
             }
             writes.append(UpdateOne({"_id": doc_id}, update, upsert=True))
         commands = [
