@@ -21,11 +21,24 @@ from mobilise_runtime.settings import SharedSettings
 SCRIPTS = Path(sys.executable).parent
 
 
+_HANDED_OUT: set[int] = set()
+_HANDING_OUT = threading.Lock()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    """A loopback port free now and never handed out before in this process.
+
+    The kernel may give the same ephemeral port to two bind(0) calls in a row once the first
+    socket is closed, and a test that asks for two ports (Kafka's listener and controller) then
+    gets one twice."""
+    with _HANDING_OUT:
+        while True:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port: int = s.getsockname()[1]
+            if port not in _HANDED_OUT:
+                _HANDED_OUT.add(port)
+                return port
 
 
 def service_env(shared: SharedSettings, **extra: str) -> dict[str, str]:
