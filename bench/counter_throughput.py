@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from bench.counter_process import kill, pledge, poll_until, start_consumer
 from bench.harness import Memory, Report, Result, peak_rss_mb
 from counter.domain import aggregation, facts
+from counter.domain.entries import Entry
 from counter.repository.ledger import LedgerRepository
 from counter.settings import StoreSettings
 from devstack.config import StackConfig
@@ -82,7 +83,7 @@ def _ledger_documents() -> list[Document]:
     documents: list[Document] = []
     for i in range(EVENTS):
         event = pledge(i, CAMPAIGNS)
-        entries: dict[str, aggregation.Entry] = {}
+        entries: dict[str, Entry] = {}
         aggregation.apply(entries, event, aggregation.position("pledge_signed_v1_0", 0, i))
         documents += facts.changes(None, next(iter(entries.values())), i % PARTITIONS)
     return documents

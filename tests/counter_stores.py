@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import cast
 
 from counter.application.apply import BatchApplier
-from counter.domain.aggregation import Entry
+from counter.domain.entries import Entry
 from counter.domain.facts import Fact, Folder
 from counter.repository.ledger import LedgerRepository
 from counter.repository.totals import Change, StaleWriter, TotalsRepository

@@ -14,7 +14,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 
-from counter.domain.aggregation import Entry
+from counter.domain.entries import Entry
 from counter.domain.recount import recount, stored
 from devstack.config import StackConfig
 from mobilise_events import Signup, SignupConfirmed, SignupsInvalidated

@@ -25,7 +25,7 @@ from hypothesis.internal.conjecture import engine
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from counter.application.apply import BatchApplier
-from counter.domain.aggregation import entry_id
+from counter.domain.entries import entry_id
 from counter.domain.facts import Fact
 from counter.repository.ledger import LedgerRepository
 from counter.repository.totals import Change, GuardedDocuments, TotalsRepository

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from counter.domain import aggregation
-from counter.domain.aggregation import Contribution, Entry
+from counter.domain.entries import Contribution, Entry
 from counter.domain.m49 import MACRO_REGION, macro_region
 from counter.domain.recount import drift, recount, stored
 from mobilise_events import (

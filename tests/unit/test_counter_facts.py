@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from counter.domain import aggregation
-from counter.domain.aggregation import Entry
+from counter.domain.entries import Entry
 from counter.domain.facts import Fact, changes, fold
 from tests.unit.test_counter_aggregation import EVENTS, confirm, signup
 

@@ -12,7 +12,7 @@ from typing import Literal
 import pytest
 
 from counter.domain import aggregation
-from counter.domain.aggregation import Entry
+from counter.domain.entries import Entry
 from counter.domain.facts import Fact, changes, fold, recorded
 from counter.domain.recount import recount, stored
 from mobilise_events import ErasedSignup, Event, SignupsInvalidated, SupporterErased

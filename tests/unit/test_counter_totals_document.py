@@ -11,7 +11,7 @@ from typing import Any
 from counter.adapters.campaigns import Campaign
 from counter.application.reader import totals_from
 from counter.domain import aggregation
-from counter.domain.aggregation import Entry
+from counter.domain.entries import Entry
 from counter.domain.history import Window, points
 from counter.domain.recount import drift, recount, stored
 from counter.domain.totals_document import (

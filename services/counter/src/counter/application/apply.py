@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from counter.domain import aggregation, facts
-from counter.domain.aggregation import Contribution, Entry
+from counter.domain.entries import Contribution, Entry
 from counter.domain.totals_document import (
     applied_key,
     history_fields,

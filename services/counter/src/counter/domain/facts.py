@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import fields, replace
 from typing import Any
 
-from counter.domain.aggregation import Entry, entry_id
+from counter.domain.entries import Entry, entry_id
 
 Fact = dict[str, Any]
 # What a signed fact holds; the invalidation state lives in state facts only.

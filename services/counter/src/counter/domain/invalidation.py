@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from counter.domain.aggregation import Contribution, Entries, Entry, contribution, entry_id
+from counter.domain.entries import Contribution, Entries, Entry, contribution, entry_id
 from mobilise_events import SignupsInvalidated
 
 

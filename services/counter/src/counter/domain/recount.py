@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from counter.domain.aggregation import Entry, counts_at
+from counter.domain.entries import Entry, counts_at
 from counter.domain.totals_document import (
     COUNTS,
     DIMENSIONS,

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from counter.domain.aggregation import Entry
+from counter.domain.entries import Entry
 from counter.domain.facts import Fact, Folder
 from counter.repository.totals import StaleWriter
 from mobilise_runtime.mongo import Document, insert_new
