@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from counter.adapters.campaigns import Campaign
@@ -71,11 +72,11 @@ async def _page(
         return _refusal(request, locale, exc)
 
 
+PageDep = Annotated[Page | HTMLResponse, Depends(_page)]
+
+
 @router.get("/dashboard/{slug}", response_class=HTMLResponse)
-async def dashboard(
-    slug: str, request: Request, campaigns: CampaignsDep, reader: ReaderDep
-) -> HTMLResponse:
-    page = await _page(slug, request, campaigns, reader)
+async def dashboard(request: Request, page: PageDep) -> HTMLResponse:
     if isinstance(page, HTMLResponse):
         return page
     locale, campaign, totals = page.locale, page.campaign, page.totals
@@ -100,11 +101,8 @@ async def dashboard(
 
 
 @router.get("/dashboard/{slug}/breakdown", response_class=HTMLResponse)
-async def breakdown(
-    slug: str, request: Request, campaigns: CampaignsDep, reader: ReaderDep
-) -> HTMLResponse:
+async def breakdown(request: Request, page: PageDep) -> HTMLResponse:
     """The page's tables alone, which its script puts in place of the old ones."""
-    page = await _page(slug, request, campaigns, reader)
     if isinstance(page, HTMLResponse):
         return page
     return render(
