@@ -5,7 +5,8 @@ transactions, change streams or TTL indexes, and give every document a single wr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -81,6 +82,18 @@ async def find_existing(
     if doc is None:
         raise missing
     return doc
+
+
+async def erasure_times(
+    tombstones: AsyncCollection[Document], hashes: Iterable[str]
+) -> dict[str, datetime]:
+    """When each of these keyed hashes was erased, for those ever erased: the erasure tombstones
+    of a service are `{_id: hash, erased_at}` documents."""
+    wanted = sorted(set(hashes))
+    if not wanted:
+        return {}
+    cursor = tombstones.find({"_id": {"$in": wanted}})
+    return {doc["_id"]: doc["erased_at"] async for doc in cursor}
 
 
 class ServiceDatabase:

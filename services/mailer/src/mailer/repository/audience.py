@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from mailer.domain.planning import GLOBAL_SCOPE, suppression_id
 from mailer.repository import ANONYMISED, ERASURES, MAIL_LOG, RECIPIENTS, SUPPRESSIONS
 from mobilise_events import Signup, SignupConfirmed
-from mobilise_runtime.mongo import Document, bulk_write, insert_new
+from mobilise_runtime.mongo import Document, bulk_write, erasure_times, insert_new
 
 # Recipients per round trip when a campaign's audience is read: a bounded slice in memory.
 READ_BATCH = 1000
@@ -76,11 +76,7 @@ class AudienceRepository:
 
     async def erased_since(self, hashes: Iterable[str]) -> dict[str, datetime]:
         """Erasure time of each of these addresses that was ever erased."""
-        wanted = list(set(hashes))
-        if not wanted:
-            return {}
-        cursor = self._erasures.find({"_id": {"$in": wanted}})
-        return {doc["_id"]: doc["erased_at"] async for doc in cursor}
+        return await erasure_times(self._erasures, hashes)
 
     async def forget(self, signups: Iterable[tuple[Signup, datetime]]) -> None:
         """Deletes the recipients of these signups that a late-read erasure (at that time)

@@ -10,7 +10,7 @@ from datetime import datetime
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from mobilise_runtime.mongo import Document, bulk_write
+from mobilise_runtime.mongo import Document, bulk_write, erasure_times
 
 
 class ErasureRepository:
@@ -25,8 +25,4 @@ class ErasureRepository:
         await bulk_write(self._erasures, writes, ordered=False)
 
     async def erased_at(self, hashes: Iterable[str]) -> dict[str, datetime]:
-        wanted = sorted(set(hashes))
-        if not wanted:
-            return {}
-        cursor = self._erasures.find({"_id": {"$in": wanted}})
-        return {doc["_id"]: doc["erased_at"] async for doc in cursor}
+        return await erasure_times(self._erasures, hashes)
