@@ -16,7 +16,7 @@ from mobilise_events import SignupConfirmed
 from mobilise_runtime.mongo import Document, ServiceDatabase
 from signup.domain.emails import canonical_email
 from signup.repository import Repository, SupporterRepository
-from signup.repository.supporters import Write
+from signup.repository.supporters import Write, supporter_record
 from tests.integration.racing import together
 
 TRIALS = 8  # each on a new record: one lost write in any fails
@@ -39,7 +39,8 @@ def first_signup(campaign_id: str, email: str) -> Write:
 
 
 async def record(database: ServiceDatabase, campaign_id: str) -> Document:
-    return await database.db["supporters"].find_one({"campaign_id": campaign_id}) or {}
+    found = await database.db["supporters"].find_one({"campaign_id": campaign_id})
+    return {} if found is None else supporter_record(found)
 
 
 async def test_a_confirmation_an_unsubscription_a_signup_and_retention_racing_all_stay(

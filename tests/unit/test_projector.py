@@ -24,6 +24,7 @@ from signup.domain.supporters import person_key
 from signup.entrypoints.projector import ERASURES, TOPICS, WRITES, Projector, writes_for
 from signup.repository import Repository
 from signup.repository.supporters import Write
+from signup.repository.unsubscriptions import Unsubscription
 from tests.erasure_timeline import ERASED_AT, T1, T3
 from tests.erasure_timeline import erasure as timeline_erasure
 
@@ -66,6 +67,25 @@ class FakeErasures:
         return {h: tombstones[h] for h in hashes if h in tombstones}
 
 
+class FakeUnsubscriptions:
+    def __init__(self, journal: Journal) -> None:
+        self._journal = journal
+        self.kept: list[Unsubscription] = []
+
+    async def record(self, unsubscriptions: Iterable[Unsubscription]) -> None:
+        recorded = list(unsubscriptions)
+        if recorded:
+            self._journal.steps.append(f"unsubscriptions {len(recorded)}")
+            self.kept += recorded
+
+    async def of_people(self, people: Iterable[str]) -> list[Unsubscription]:
+        wanted = set(people)
+        return [u for u in self.kept if u[0] in wanted]
+
+    async def forget(self, person: str, until: datetime) -> None:
+        self._journal.steps.append("forget unsubscriptions")
+
+
 class FakeAnonymisation:
     def __init__(self) -> None:
         self.closed: set[str] = set()  # anonymised campaigns
@@ -78,6 +98,7 @@ class FakeRepository:
     def __init__(self, journal: Journal) -> None:
         self.supporters = FakeSupporters(journal)
         self.erasures = FakeErasures(journal)
+        self.unsubscriptions = FakeUnsubscriptions(journal)
         self.anonymisation = FakeAnonymisation()
 
 
@@ -102,7 +123,7 @@ async def test_an_erasure_writes_its_tombstone_then_deletes_then_the_rest_is_wri
     await handler.apply(as_batch(pledge(T1), erasure(), pledge(T3)))
     erase = f"erase {canonical_email(EMAIL)}"
     # The last step: the re-check after writing, deleting what the dropped signup's key left.
-    assert journal.steps == ["tombstones 1", erase, "apply 1", erase]
+    assert journal.steps == ["tombstones 1", erase, "forget unsubscriptions", "apply 1", erase]
     assert journal.tombstones == {person_key(SECRET, canonical_email(EMAIL)): ERASED_AT}
 
 
@@ -122,7 +143,9 @@ async def test_confirmations_and_unsubscribes_are_written_from_the_table() -> No
         email=EMAIL, campaign_id="c-1", source="link", occurred_at=T3
     )
     await handler.apply(as_batch(pledge(T1), confirmed, unsubscribed))
-    assert journal.steps == ["tombstones 0", "apply 3"]
+    # The unsubscription is kept first (a signup read later finds it), and the signup's record
+    # gets every unsubscription kept (here its own, again: the writes are idempotent).
+    assert journal.steps == ["tombstones 0", "unsubscriptions 1", "apply 3", "apply 1"]
 
 
 def test_the_table_writes_each_supporter_event_to_its_record() -> None:
@@ -158,4 +181,5 @@ def test_the_projector_reads_the_topics_of_its_table_and_no_other() -> None:
 async def test_an_anonymised_campaigns_replayed_events_write_nothing() -> None:
     handler, journal = projector(anonymised="c-1")
     await handler.apply(as_batch(pledge(T1), erasure()))
-    assert journal.steps == ["tombstones 1", f"erase {canonical_email(EMAIL)}", "apply 0"]
+    erase = f"erase {canonical_email(EMAIL)}"
+    assert journal.steps == ["tombstones 1", erase, "forget unsubscriptions", "apply 0"]

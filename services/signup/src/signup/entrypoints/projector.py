@@ -3,6 +3,12 @@ service's own events; the organiser export reads them. An erasure deletes a pers
 leaves a tombstone (a keyed hash of the address, the time) that makes older signups replayed later
 count for nothing.
 
+Signups and unsubscriptions travel on different topics, so they are read in either order, and
+replays read them again: a record keeps facts that only accumulate (each signup's consent, the
+latest unsubscription) and its newsletter opt-in is derived from them when read. An
+unsubscription read before the record exists is kept on its own (repository/unsubscriptions.py)
+and copied into the record once a signup writes it.
+
 Applying a batch is idempotent (see repository/supporters.py), so the consumer's at-least-once
 delivery is enough: a batch redelivered after a crash rewrites the same documents."""
 
@@ -63,6 +69,7 @@ class Projector:
     def __init__(self, repository: Repository, key_secret: bytes) -> None:
         self._supporters = repository.supporters
         self._erasures = repository.erasures
+        self._unsubscriptions = repository.unsubscriptions
         self._anonymised = repository.anonymisation
         self._secret = key_secret
 
@@ -78,10 +85,22 @@ class Projector:
         for e in erased:
             records = [(s.campaign_id, s.supporter_key) for s in e.signups]
             await self._supporters.erase(canonical_email(e.email), records, e.occurred_at)
-        signups = [r.event for r in batch if isinstance(r.event, Signup)]
-        keyed = [(e, self._key(e.email)) for e in signups]
+            await self._unsubscriptions.forget(self._key(e.email), e.occurred_at)
+        # Signups and unsubscriptions of an erased person, from before the erasure, are dropped.
+        keyed = [
+            (e, self._key(e.email))
+            for e in (r.event for r in batch)
+            if isinstance(e, Signup | SupporterUnsubscribed)
+        ]
         tombstones = await self._erasures.erased_at(k for _, k in keyed)
         dropped = {id(e) for e, k in keyed if _covered(tombstones, e, k)}
+        # Kept before the records are written: a signup written meanwhile by another process
+        # finds it below (_unsubscribed_since).
+        await self._unsubscriptions.record(
+            (k, e.campaign_id, e.occurred_at)
+            for e, k in keyed
+            if isinstance(e, SupporterUnsubscribed) and id(e) not in dropped
+        )
         await self._supporters.apply(writes_for(batch, dropped=dropped))
         # Checked again after writing: an erasure applied meanwhile by another projector
         # process (another partition) wrote its tombstone before deleting, so one of the two
@@ -90,19 +109,43 @@ class Projector:
         # projected, and so could not name it.
         tombstones = await self._erasures.erased_at(k for _, k in keyed)
         for event, key in keyed:
-            if _covered(tombstones, event, key):
+            if not _covered(tombstones, event, key):
+                continue
+            if isinstance(event, SupporterUnsubscribed):
+                await self._unsubscriptions.forget(key, tombstones[key])
+            else:
                 mine = [(event.campaign_id, event.supporter_key)]
                 await self._supporters.erase(canonical_email(event.email), mine, tombstones[key])
+        await self._unsubscribed_since(
+            [(e, k) for e, k in keyed if isinstance(e, Signup) and not _covered(tombstones, e, k)]
+        )
+
+    async def _unsubscribed_since(self, signups: list[tuple[Signup, str]]) -> None:
+        """Copies into the signups' records the unsubscriptions read before them (or by another
+        process while they were written: each kept its unsubscription before looking for the
+        records to change, so one of the two sees the other)."""
+        facts = await self._unsubscriptions.of_people(k for _, k in signups)
+        writes = [
+            SupporterRepository.unsubscribed_record(e.campaign_id, e.supporter_key, at)
+            for e, key in signups
+            for person, campaign_id, at in facts
+            if person == key and campaign_id in (None, e.campaign_id)
+        ]
+        if writes:
+            await self._supporters.apply(writes)
 
 
-def _covered(tombstones: dict[str, datetime], signup: Signup, key: str) -> bool:
-    return key in tombstones and tombstones[key] >= signup.occurred_at
+def _covered(
+    tombstones: dict[str, datetime], event: Signup | SupporterUnsubscribed, key: str
+) -> bool:
+    return key in tombstones and tombstones[key] >= event.occurred_at
 
 
 async def project(settings: ProjectorSettings, stop: asyncio.Event) -> None:
     shared = settings.shared
     kept = stores(settings, service=SERVICE)
     await kept.repository.supporters.ensure_indexes()
+    await kept.repository.unsubscriptions.ensure_indexes()
     projector = Projector(
         kept.repository, settings.supporter_key_secret.get_secret_value().encode()
     )
