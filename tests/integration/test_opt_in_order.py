@@ -15,7 +15,7 @@ from typing import Any
 from devstack.harness.events import as_batch, signed
 from devstack.harness.processes import running
 from devstack.harness.signup import SignupService, projector_env
-from mobilise_events import Event, SupporterErased, SupporterUnsubscribed
+from mobilise_events import Event, Signup, SignupConfirmed, SupporterErased, SupporterUnsubscribed
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.mongo import Document, ServiceDatabase
 from signup.entrypoints.projector import Projector
@@ -185,3 +185,29 @@ async def test_an_erasure_in_any_order_leaves_only_the_consent_given_after_it(
         }, order
     left = await database.db["unsubscriptions"].count_documents({})
     assert left == 0, "an erased person's unsubscriptions are forgotten"
+
+
+async def test_a_confirmation_before_an_erasure_confirms_no_signup_after_it(
+    database: ServiceDatabase,
+) -> None:
+    """Signup (day 1), its confirmation (day 2), erasure, a new signup (day 3), in any order:
+    the new signup is not confirmed (nobody confirmed it), whether the confirmation was read
+    before the erasure or after it (which leaves it on a record of no signup)."""
+    repository = Repository(database)
+    await repository.ensure_indexes()
+    projector = Projector(repository, b"secret")
+    for n, order in enumerate(itertools.permutations(range(4))):
+        email, campaign_id = f"cyd.{n}@example.org", f"c-{n}"
+        first, _, again, _ = _events(campaign_id, email)
+        assert isinstance(first, Signup)
+        confirmed = SignupConfirmed(
+            signup_id=first.signup_id, campaign_id=campaign_id, supporter_key=first.supporter_key,
+            occurred_at=at(2),
+        )  # fmt: skip
+        erased = SupporterErased(email=email, occurred_at=at(2) + timedelta(hours=1))
+        events = [first, confirmed, erased, again]
+        for i in order:
+            await projector.apply(as_batch(events[i]))
+        [record] = await repository.supporters.of_email(email)
+        assert (record.get("confirmed", False), record.get("confirmed_at")) == (False, None), order
+        assert [c["at"] for c in record["consents"]] == [at(3)], order

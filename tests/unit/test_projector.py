@@ -71,6 +71,8 @@ class FakeUnsubscriptions:
     def __init__(self, journal: Journal) -> None:
         self._journal = journal
         self.kept: list[Unsubscription] = []
+        # Kept by another process once this one has read them the first time.
+        self.after_first_read: Unsubscription | None = None
 
     async def record(self, unsubscriptions: Iterable[Unsubscription]) -> None:
         recorded = list(unsubscriptions)
@@ -80,7 +82,11 @@ class FakeUnsubscriptions:
 
     async def of_people(self, people: Iterable[str]) -> list[Unsubscription]:
         wanted = set(people)
-        return [u for u in self.kept if u[0] in wanted]
+        found = [u for u in self.kept if u[0] in wanted]
+        if self.after_first_read is not None:
+            self.kept.append(self.after_first_read)
+            self.after_first_read = None
+        return found
 
     async def forget(self, person: str, until: datetime) -> None:
         self._journal.steps.append("forget unsubscriptions")
@@ -143,9 +149,25 @@ async def test_confirmations_and_unsubscribes_are_written_from_the_table() -> No
         email=EMAIL, campaign_id="c-1", source="link", occurred_at=T3
     )
     await handler.apply(as_batch(pledge(T1), confirmed, unsubscribed))
-    # The unsubscription is kept first (a signup read later finds it), and the signup's record
-    # gets every unsubscription kept (here its own, again: the writes are idempotent).
-    assert journal.steps == ["tombstones 0", "unsubscriptions 1", "apply 3", "apply 1"]
+    # The unsubscription is kept first (a signup read later finds it); the signup's own write
+    # brings it into its record, so nothing is left to copy after.
+    assert journal.steps == ["tombstones 0", "unsubscriptions 1", "apply 3"]
+    assert journal.writes[0].update["$max"] == {"unsubscribed_at": T3}
+
+
+async def test_an_unsubscription_kept_meanwhile_by_another_process_reaches_the_record() -> None:
+    journal = Journal()
+    repository = FakeRepository(journal)
+    repository.unsubscriptions.after_first_read = (
+        person_key(SECRET, canonical_email(EMAIL)),
+        None,
+        T3,
+    )
+    handler = Projector(cast(Repository, repository), SECRET)
+    await handler.apply(as_batch(pledge(T1)))
+    assert journal.steps == ["tombstones 0", "apply 1", "apply 1"]
+    assert "$max" not in journal.writes[0].update
+    assert journal.writes[1] == Write({"_id": "c-1:k-awa"}, {"$max": {"unsubscribed_at": T3}})
 
 
 def test_the_table_writes_each_supporter_event_to_its_record() -> None:

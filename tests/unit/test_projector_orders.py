@@ -8,6 +8,7 @@ the same orders against FerretDB: tests/integration/test_opt_in_order.py."""
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -15,7 +16,7 @@ from typing import Any, cast
 import pytest
 
 from devstack.harness.events import as_batch, signed
-from mobilise_events import Event, SupporterUnsubscribed
+from mobilise_events import Event, SignupConfirmed, SupporterUnsubscribed
 from mobilise_runtime.kafka import Received
 from mobilise_runtime.mongo import Document
 from signup.entrypoints.projector import Projector
@@ -109,8 +110,18 @@ class StoredRepository:
         self.anonymisation = Everything()
 
 
-def pledge(day: int, *, opt_in: bool) -> Event:
-    return signed(email=EMAIL, occurred_at=at(day), newsletter_opt_in=opt_in)
+def pledge(day: int, *, opt_in: bool, signup_id: uuid.UUID | None = None) -> Event:
+    signup_id = signup_id or uuid.uuid4()
+    return signed(email=EMAIL, occurred_at=at(day), newsletter_opt_in=opt_in, signup_id=signup_id)
+
+
+def confirmed(day: int, signup_id: uuid.UUID) -> Event:
+    return SignupConfirmed(
+        signup_id=signup_id, campaign_id="c-1", supporter_key="k-awa", occurred_at=at(day)
+    )
+
+
+FIRST = uuid.uuid4()
 
 
 def unsubscribed(day: int, campaign_id: str | None) -> Event:
@@ -118,7 +129,8 @@ def unsubscribed(day: int, campaign_id: str | None) -> Event:
 
 
 # Awa signs with the newsletter, unsubscribes from the campaign's mail, signs again with it (a new
-# consent), leaves every campaign's mail; and the same with a last signup without the newsletter.
+# consent), leaves every campaign's mail; the same with a last signup without the newsletter; her
+# confirmation (read before her signup in some orders: another topic).
 STORIES: dict[str, list[Event]] = {
     "unsubscribed from everything last": [
         pledge(1, opt_in=True),
@@ -139,6 +151,12 @@ STORIES: dict[str, list[Event]] = {
         pledge(4, opt_in=False),
     ],
     "unsubscribed from another campaign": [pledge(1, opt_in=True), unsubscribed(2, "c-2")],
+    "confirmed twice, then signed again": [
+        pledge(1, opt_in=True, signup_id=FIRST),
+        confirmed(2, FIRST),
+        confirmed(3, FIRST),
+        pledge(4, opt_in=False),
+    ],
 }
 
 
@@ -152,8 +170,12 @@ async def record_after(*batches: list[Event]) -> Document | None:
 
 
 def _comparable(record: Document) -> dict[str, Any]:
-    # The consents are a set: the order they were added in is the order they were read in.
-    return {**record, "consents": sorted(record["consents"], key=lambda c: c["at"])}
+    # Consents and confirmations are sets: the order they were added in is the order read in.
+    sets = {k: sorted(record.get(k, []), key=lambda c: c["at"]) for k in _SETS}
+    return {**record, **sets}
+
+
+_SETS = ("consents", "confirmations")
 
 
 @pytest.mark.parametrize("story", STORIES)
@@ -197,3 +219,12 @@ async def test_an_unsubscription_from_another_campaign_changes_nothing() -> None
     assert awa is not None
     assert awa["newsletter_opt_in"] is True
     assert "unsubscribed_at" not in awa
+
+
+async def test_a_confirmation_read_before_its_signup_confirms_it() -> None:
+    awa = await record_after([confirmed(2, FIRST)], [pledge(1, opt_in=True, signup_id=FIRST)])
+    assert awa is not None
+    assert (awa["confirmed"], awa["confirmed_at"]) == (True, at(2))
+    unconfirmed = await record_after([confirmed(2, uuid.uuid4())], [pledge(1, opt_in=True)])
+    assert unconfirmed is not None
+    assert (unconfirmed["confirmed"], unconfirmed["confirmed_at"]) == (False, None)

@@ -15,9 +15,10 @@ delivery is enough: a batch redelivered after a crash rewrites the same document
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from mobilise_events import (
@@ -54,14 +55,24 @@ ERASURES: type[Event] = SupporterErased  # Projector.apply's own step, before th
 TOPICS = [t.topic for t in (*WRITES, ERASURES)]
 
 
-def writes_for(batch: list[Received], *, dropped: AbstractSet[int] = frozenset()) -> list[Write]:
-    """The batch's writes but its erasures'; `dropped`: ids of signups an erasure came after."""
+def writes_for(
+    batch: list[Received],
+    *,
+    dropped: AbstractSet[int] = frozenset(),
+    unsubscribed: Mapping[int, datetime] = MappingProxyType({}),
+) -> list[Write]:
+    """The batch's writes but its erasures'; `dropped`: ids of signups an erasure came after;
+    `unsubscribed`: ids of signups whose records take an unsubscription kept before them."""
     writes: list[Write] = []
     for received in batch:
         event = received.event
         write = WRITES.get(type(event))
-        if write is not None and id(event) not in dropped:
-            writes.append(write(event))
+        if write is None or id(event) in dropped:
+            continue
+        made = write(event)
+        if id(event) in unsubscribed:
+            made = SupporterRepository.also_unsubscribed(made, unsubscribed[id(event)])
+        writes.append(made)
     return writes
 
 
@@ -95,13 +106,16 @@ class Projector:
         tombstones = await self._erasures.erased_at(k for _, k in keyed)
         dropped = {id(e) for e, k in keyed if _covered(tombstones, e, k)}
         # Kept before the records are written: a signup written meanwhile by another process
-        # finds it below (_unsubscribed_since).
+        # finds it after its write (below).
         await self._unsubscriptions.record(
             (k, e.campaign_id, e.occurred_at)
             for e, k in keyed
             if isinstance(e, SupporterUnsubscribed) and id(e) not in dropped
         )
-        await self._supporters.apply(writes_for(batch, dropped=dropped))
+        signed = [(e, k) for e, k in keyed if isinstance(e, Signup) and id(e) not in dropped]
+        # In the signup's own write: a reader never sees its record without them.
+        known = await self._unsubscribed(signed)
+        await self._supporters.apply(writes_for(batch, dropped=dropped, unsubscribed=known))
         # Checked again after writing: an erasure applied meanwhile by another projector
         # process (another partition) wrote its tombstone before deleting, so one of the two
         # always sees the other. Whatever a covered signup's key left (a confirmation read
@@ -116,23 +130,27 @@ class Projector:
             else:
                 mine = [(event.campaign_id, event.supporter_key)]
                 await self._supporters.erase(canonical_email(event.email), mine, tombstones[key])
-        await self._unsubscribed_since(
-            [(e, k) for e, k in keyed if isinstance(e, Signup) and not _covered(tombstones, e, k)]
-        )
-
-    async def _unsubscribed_since(self, signups: list[tuple[Signup, str]]) -> None:
-        """Copies into the signups' records the unsubscriptions read before them (or by another
-        process while they were written: each kept its unsubscription before looking for the
-        records to change, so one of the two sees the other)."""
-        facts = await self._unsubscriptions.of_people(k for _, k in signups)
+        # An unsubscription another process kept meanwhile looked for the records before these
+        # were written: it reaches them now.
+        kept = [(e, k) for e, k in signed if not _covered(tombstones, e, k)]
+        later = await self._unsubscribed(kept)
         writes = [
-            SupporterRepository.unsubscribed_record(e.campaign_id, e.supporter_key, at)
-            for e, key in signups
-            for person, campaign_id, at in facts
-            if person == key and campaign_id in (None, e.campaign_id)
+            SupporterRepository.unsubscribed_record(e.campaign_id, e.supporter_key, later[id(e)])
+            for e, _ in kept
+            if id(e) in later and later[id(e)] != known.get(id(e))
         ]
         if writes:
             await self._supporters.apply(writes)
+
+    async def _unsubscribed(self, signups: list[tuple[Signup, str]]) -> dict[int, datetime]:
+        """The latest unsubscription kept for each signup's person from its campaign or all."""
+        facts = await self._unsubscriptions.of_people(k for _, k in signups)
+        latest: dict[int, datetime] = {}
+        for event, key in signups:
+            for person, campaign_id, at in facts:
+                if person == key and campaign_id in (None, event.campaign_id):
+                    latest[id(event)] = max(at, latest.get(id(event), at))
+        return latest
 
 
 def _covered(

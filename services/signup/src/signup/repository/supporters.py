@@ -113,12 +113,14 @@ class SupporterRepository:
     @staticmethod
     def confirmed(event: SignupConfirmed) -> Write:
         # May arrive before the signup it confirms (another topic): the upsert keeps it, and the
-        # signup's own write fills the rest of the document.
+        # signup's own write fills the rest of the document. It confirms its own signup only
+        # (supporter_record): one read after an erasure confirms no signup made since.
+        confirmation = {"signup_id": str(event.signup_id), "at": event.occurred_at}
         return Write(
             {"_id": _id(event.campaign_id, event.supporter_key)},
             {
-                "$set": {"campaign_id": event.campaign_id, "confirmed": True},
-                "$min": {"confirmed_at": event.occurred_at},
+                "$set": {"campaign_id": event.campaign_id},
+                "$addToSet": {"confirmations": confirmation},
             },
             upsert=True,
         )
@@ -129,6 +131,11 @@ class SupporterRepository:
         if campaign_id is not None:
             query["campaign_id"] = campaign_id
         return Write(query, {"$max": {"unsubscribed_at": at}})
+
+    @staticmethod
+    def also_unsubscribed(write: Write, at: datetime) -> Write:
+        """A signup's write that also brings an unsubscription kept before its record existed."""
+        return Write(write.query, {**write.update, "$max": {"unsubscribed_at": at}}, write.upsert)
 
     @staticmethod
     def unsubscribed_record(campaign_id: str, supporter_key: str, at: datetime) -> Write:
@@ -146,7 +153,7 @@ class SupporterRepository:
         # The consents are read under the locks: a signup written meanwhile keeps its consent.
         async with self._holding(await self._ids(who)) as held:
             writes: list[DeleteOne | UpdateOne] = []
-            fields = {"consents": 1, "unsubscribed_at": 1}
+            fields = {"consents": 1, "unsubscribed_at": 1, "confirmations": 1, "confirmed_at": 1}
             async for doc in self._supporters.find(_among(held, who), fields):
                 kept = [c for c in doc.get("consents", []) if _aware(c["at"]) > at]
                 if not kept:
@@ -154,9 +161,14 @@ class SupporterRepository:
                     continue
                 first = min(_aware(c["at"]) for c in kept)
                 update: Document = {"$set": {"consents": kept, "signed_at": first}}
-                unsubscribed = doc.get("unsubscribed_at")
-                if unsubscribed is not None and _aware(unsubscribed) <= at:
-                    update["$unset"] = {"unsubscribed_at": ""}
+                if "confirmations" in doc:
+                    confirmations = [c for c in doc["confirmations"] if _aware(c["at"]) > at]
+                    update["$set"]["confirmations"] = confirmations
+                gone = [f for f in _ERASED_BY_TIME if f in doc and _aware(doc[f]) <= at]
+                if gone:
+                    update["$unset"] = dict.fromkeys(gone, "")
+                    if "confirmed_at" in gone:
+                        update["$unset"]["confirmed"] = ""
                 writes.append(UpdateOne({"_id": doc["_id"]}, update))
             await bulk_write(self._supporters, writes, ordered=True)
 
@@ -227,12 +239,28 @@ def supporter_locks(db: AsyncDatabase[Document]) -> DocumentLocks:
     return DocumentLocks(db, "supporters")
 
 
+# A kept record's times that an erasure after them takes away. `confirmed_at` (with `confirmed`)
+# is what the code before `confirmations` stored.
+_ERASED_BY_TIME = ("unsubscribed_at", "confirmed_at")
+
+
 def supporter_record(doc: Document) -> Document:
     """A stored record as its readers see it: with what is derived from its facts."""
-    consents = [(_aware(c["at"]), bool(c["newsletter_opt_in"])) for c in doc.get("consents", [])]
+    consents = doc.get("consents", [])
+    choices = [(_aware(c["at"]), bool(c["newsletter_opt_in"])) for c in consents]
     unsubscribed = doc.get("unsubscribed_at")
     unsubscribed_at = _aware(unsubscribed) if unsubscribed is not None else None
-    return {**doc, "newsletter_opt_in": newsletter_opt_in(consents, unsubscribed_at)}
+    # Confirmed: one of its signups was (a confirmation of an erased signup confirms nothing).
+    signups = {c["signup_id"] for c in consents}
+    confirmed = [_aware(c["at"]) for c in doc.get("confirmations", []) if c["signup_id"] in signups]
+    if doc.get("confirmed") is True and doc.get("confirmed_at") is not None:
+        confirmed.append(_aware(doc["confirmed_at"]))  # stored by the code before confirmations
+    return {
+        **doc,
+        "newsletter_opt_in": newsletter_opt_in(choices, unsubscribed_at),
+        "confirmed": bool(confirmed),
+        "confirmed_at": min(confirmed, default=None),
+    }
 
 
 def _among(ids: Iterable[str], query: Document) -> Document:
