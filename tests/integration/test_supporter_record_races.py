@@ -16,7 +16,7 @@ from mobilise_events import SignupConfirmed
 from mobilise_runtime.mongo import Document, ServiceDatabase
 from signup.domain.emails import canonical_email
 from signup.repository import Repository, SupporterRepository
-from signup.repository.supporters import Write
+from signup.repository.supporters import Write, supporter_record
 from tests.integration.racing import together
 
 TRIALS = 8  # each on a new record: one lost write in any fails
@@ -31,15 +31,19 @@ def repositories(racers: list[ServiceDatabase]) -> list[Repository]:
     return [Repository(r) for r in racers]
 
 
+FIRST = uuid.uuid4()  # the first signup's id, in every trial (each has a record of its own)
+
+
 def first_signup(campaign_id: str, email: str) -> Write:
     return SupporterRepository.signed(
         signed(campaign_id=campaign_id, email=email, occurred_at=SIGNED,
-               client_network="198.51.100.0/24")
+               client_network="198.51.100.0/24", signup_id=FIRST)
     )  # fmt: skip
 
 
 async def record(database: ServiceDatabase, campaign_id: str) -> Document:
-    return await database.db["supporters"].find_one({"campaign_id": campaign_id}) or {}
+    found = await database.db["supporters"].find_one({"campaign_id": campaign_id})
+    return {} if found is None else supporter_record(found)
 
 
 async def test_a_confirmation_an_unsubscription_a_signup_and_retention_racing_all_stay(
@@ -50,9 +54,7 @@ async def test_a_confirmation_an_unsubscription_a_signup_and_retention_racing_al
     for trial in range(TRIALS):
         campaign_id, email = f"c-{uuid.uuid4().hex[:8]}", f"awa.{trial}@example.org"
         await repositories[0].supporters.apply([first_signup(campaign_id, email)])
-        confirmed = SignupConfirmed(
-            signup_id=uuid.uuid4(), campaign_id=campaign_id, supporter_key="k-awa"
-        )
+        confirmed = SignupConfirmed(signup_id=FIRST, campaign_id=campaign_id, supporter_key="k-awa")
         again = signed(
             campaign_id=campaign_id, email=email, occurred_at=SIGNED_AGAIN, newsletter_opt_in=False
         )

@@ -24,6 +24,7 @@ from signup.domain.supporters import person_key
 from signup.entrypoints.projector import ERASURES, TOPICS, WRITES, Projector, writes_for
 from signup.repository import Repository
 from signup.repository.supporters import Write
+from signup.repository.unsubscriptions import Unsubscription
 from tests.erasure_timeline import ERASED_AT, T1, T3
 from tests.erasure_timeline import erasure as timeline_erasure
 
@@ -66,6 +67,31 @@ class FakeErasures:
         return {h: tombstones[h] for h in hashes if h in tombstones}
 
 
+class FakeUnsubscriptions:
+    def __init__(self, journal: Journal) -> None:
+        self._journal = journal
+        self.kept: list[Unsubscription] = []
+        # Kept by another process once this one has read them the first time.
+        self.after_first_read: Unsubscription | None = None
+
+    async def record(self, unsubscriptions: Iterable[Unsubscription]) -> None:
+        recorded = list(unsubscriptions)
+        if recorded:
+            self._journal.steps.append(f"unsubscriptions {len(recorded)}")
+            self.kept += recorded
+
+    async def of_people(self, people: Iterable[str]) -> list[Unsubscription]:
+        wanted = set(people)
+        found = [u for u in self.kept if u[0] in wanted]
+        if self.after_first_read is not None:
+            self.kept.append(self.after_first_read)
+            self.after_first_read = None
+        return found
+
+    async def forget(self, person: str, until: datetime) -> None:
+        self._journal.steps.append("forget unsubscriptions")
+
+
 class FakeAnonymisation:
     def __init__(self) -> None:
         self.closed: set[str] = set()  # anonymised campaigns
@@ -78,6 +104,7 @@ class FakeRepository:
     def __init__(self, journal: Journal) -> None:
         self.supporters = FakeSupporters(journal)
         self.erasures = FakeErasures(journal)
+        self.unsubscriptions = FakeUnsubscriptions(journal)
         self.anonymisation = FakeAnonymisation()
 
 
@@ -102,7 +129,7 @@ async def test_an_erasure_writes_its_tombstone_then_deletes_then_the_rest_is_wri
     await handler.apply(as_batch(pledge(T1), erasure(), pledge(T3)))
     erase = f"erase {canonical_email(EMAIL)}"
     # The last step: the re-check after writing, deleting what the dropped signup's key left.
-    assert journal.steps == ["tombstones 1", erase, "apply 1", erase]
+    assert journal.steps == ["tombstones 1", erase, "forget unsubscriptions", "apply 1", erase]
     assert journal.tombstones == {person_key(SECRET, canonical_email(EMAIL)): ERASED_AT}
 
 
@@ -122,7 +149,25 @@ async def test_confirmations_and_unsubscribes_are_written_from_the_table() -> No
         email=EMAIL, campaign_id="c-1", source="link", occurred_at=T3
     )
     await handler.apply(as_batch(pledge(T1), confirmed, unsubscribed))
-    assert journal.steps == ["tombstones 0", "apply 3"]
+    # The unsubscription is kept first (a signup read later finds it); the signup's own write
+    # brings it into its record, so nothing is left to copy after.
+    assert journal.steps == ["tombstones 0", "unsubscriptions 1", "apply 3"]
+    assert journal.writes[0].update["$max"] == {"unsubscribed_at": T3}
+
+
+async def test_an_unsubscription_kept_meanwhile_by_another_process_reaches_the_record() -> None:
+    journal = Journal()
+    repository = FakeRepository(journal)
+    repository.unsubscriptions.after_first_read = (
+        person_key(SECRET, canonical_email(EMAIL)),
+        None,
+        T3,
+    )
+    handler = Projector(cast(Repository, repository), SECRET)
+    await handler.apply(as_batch(pledge(T1)))
+    assert journal.steps == ["tombstones 0", "apply 1", "apply 1"]
+    assert "$max" not in journal.writes[0].update
+    assert journal.writes[1] == Write({"_id": "c-1:k-awa"}, {"$max": {"unsubscribed_at": T3}})
 
 
 def test_the_table_writes_each_supporter_event_to_its_record() -> None:
@@ -158,4 +203,5 @@ def test_the_projector_reads_the_topics_of_its_table_and_no_other() -> None:
 async def test_an_anonymised_campaigns_replayed_events_write_nothing() -> None:
     handler, journal = projector(anonymised="c-1")
     await handler.apply(as_batch(pledge(T1), erasure()))
-    assert journal.steps == ["tombstones 1", f"erase {canonical_email(EMAIL)}", "apply 0"]
+    erase = f"erase {canonical_email(EMAIL)}"
+    assert journal.steps == ["tombstones 1", erase, "forget unsubscriptions", "apply 0"]

@@ -182,10 +182,12 @@ class EventConsumer:
         )
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Consume until `stop` is set; the batch in hand is finished and committed first."""
-        await self._dead_letters.start()
-        await self._consumer.start()
+        """Consume until `stop` is set; the batch in hand is finished and committed first.
+        Both clients are closed however it ends, a failed start included (stopping one that
+        never started is a no-op)."""
         try:
+            await self._dead_letters.start()
+            await self._consumer.start()
             listener = _Rebalance(
                 self._group_id, self._in_hand, self._prefix, self._on_assigned, self._on_revoked
             )
@@ -197,8 +199,10 @@ class EventConsumer:
                     async with self._in_hand:
                         await self._process(batches, stop)
         finally:
-            await self._consumer.stop()
-            await self._dead_letters.stop()
+            try:
+                await self._consumer.stop()
+            finally:
+                await self._dead_letters.stop()
             log.info("consumer stopped", group=self._group_id)
 
     async def _process(

@@ -37,7 +37,7 @@ class EventPublisher:
 
     async def start(self) -> None:
         # aiokafka binds its clients to the running event loop: create it inside the loop.
-        self._producer = AIOKafkaProducer(
+        producer = AIOKafkaProducer(
             bootstrap_servers=self._bootstrap,
             client_id=self._client_id,
             # acks=all + idempotence: an accepted signup is on every in-sync replica, and the
@@ -50,7 +50,13 @@ class EventPublisher:
             max_batch_size=512 * 1024,
             partitioner=partition_for,
         )
-        await self._producer.start()
+        try:
+            await producer.start()
+        except BaseException:
+            # Closed here: the caller's stop() cannot reach a producer that never started.
+            await producer.stop()
+            raise
+        self._producer = producer
 
     async def stop(self) -> None:
         if self._producer is not None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
+from datetime import datetime
 
 
 def supporter_key(secret: bytes, campaign_id: str, canonical_email: str) -> str:
@@ -17,3 +19,20 @@ def supporter_key(secret: bytes, campaign_id: str, canonical_email: str) -> str:
 def person_key(secret: bytes, canonical_email: str) -> str:
     """The same HMAC with no campaign: the person across campaigns (erasure tombstones)."""
     return supporter_key(secret, "", canonical_email)
+
+
+def newsletter_opt_in(
+    consents: Iterable[tuple[datetime, bool]], unsubscribed_at: datetime | None
+) -> bool:
+    """Whether a record's newsletter consent stands: its latest opt-in (a signup's consent, at
+    its time) is newer than its latest opt-out (a signup without the newsletter, or an
+    unsubscription). Derived from facts that only accumulate, never stored: the facts reach a
+    record in any order (signups and unsubscriptions travel on different topics), and replays
+    bring them again. At the same time, the opt-out wins."""
+    opted_in = [at for at, opt_in in consents if opt_in]
+    if not opted_in:
+        return False
+    opted_out = [at for at, opt_in in consents if not opt_in]
+    if unsubscribed_at is not None:
+        opted_out.append(unsubscribed_at)
+    return not opted_out or max(opted_in) > max(opted_out)

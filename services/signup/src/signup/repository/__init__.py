@@ -16,6 +16,7 @@ from signup.repository.organisers import OrganiserRepository
 from signup.repository.partners import PartnerRepository
 from signup.repository.sign_ins import SignInRepository
 from signup.repository.supporters import SupporterRepository
+from signup.repository.unsubscriptions import UnsubscriptionRepository
 
 log = get_logger(__name__)
 
@@ -31,6 +32,7 @@ class Repository:
         self.invalidations = InvalidationRepository(database.db)
         self.sign_ins = SignInRepository(database.db)
         self.erasures = ErasureRepository(database.db)
+        self.unsubscriptions = UnsubscriptionRepository(database.db)
         self.anonymisation = AnonymisationRepository(database.db)
 
     async def ensure_indexes_eventually(self) -> None:
@@ -50,6 +52,7 @@ class Repository:
         await self.campaigns.ensure_indexes()
         await self.organisers.ensure_indexes()
         await self.supporters.ensure_indexes()
+        await self.unsubscriptions.ensure_indexes()
         await self.invalidations.ensure_indexes()
 
 

@@ -2,7 +2,11 @@
 by `signup-projector`; the organiser export reads them.
 
 One document per (campaign, supporter key), and every write is idempotent: replaying a batch
-after a crash leaves the same document. A document has more than one writer: a campaign's
+after a crash leaves the same document. What depends on the order the events are read in is not
+stored but derived when read (`supporter_record`): the newsletter opt-in comes from the consents
+(each signup's choice, at its time) and the latest unsubscription, facts that only accumulate.
+Records written before it was derived still carry a stored `newsletter_opt_in`; it is not read,
+and a signup's write drops it. A document has more than one writer: a campaign's
 signups and confirmations share a partition, but unsubscriptions and erasures travel on topics of
 their own (another projector process may read them), and signup-retention drops old client
 networks. FerretDB 1.24 writes a filtered update back whole (mobilise_runtime.locks), so each
@@ -23,6 +27,7 @@ from mobilise_events import Signup, SignupConfirmed, VolunteerRegistered
 from mobilise_runtime.locks import DocumentLocks
 from mobilise_runtime.mongo import Document, bulk_write
 from signup.domain.emails import canonical_email
+from signup.domain.supporters import newsletter_opt_in
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,6 @@ class SupporterRepository:
             "country": event.country,
             "region": event.region,
             "locale": event.locale,
-            "newsletter_opt_in": event.newsletter_opt_in,
         }
         if event.partner is not None:
             details["partner"] = event.partner
@@ -96,19 +100,27 @@ class SupporterRepository:
             added["client_networks"] = event.client_network
         return Write(
             {"_id": _id(event.campaign_id, event.supporter_key)},
-            {"$set": details, "$min": {"signed_at": event.occurred_at}, "$addToSet": added},
+            {
+                "$set": details,
+                "$min": {"signed_at": event.occurred_at},
+                "$addToSet": added,
+                # Derived when read (supporter_record); the old code's stored copy goes.
+                "$unset": {"newsletter_opt_in": ""},
+            },
             upsert=True,
         )
 
     @staticmethod
     def confirmed(event: SignupConfirmed) -> Write:
         # May arrive before the signup it confirms (another topic): the upsert keeps it, and the
-        # signup's own write fills the rest of the document.
+        # signup's own write fills the rest of the document. It confirms its own signup only
+        # (supporter_record): one read after an erasure confirms no signup made since.
+        confirmation = {"signup_id": str(event.signup_id), "at": event.occurred_at}
         return Write(
             {"_id": _id(event.campaign_id, event.supporter_key)},
             {
-                "$set": {"campaign_id": event.campaign_id, "confirmed": True},
-                "$min": {"confirmed_at": event.occurred_at},
+                "$set": {"campaign_id": event.campaign_id},
+                "$addToSet": {"confirmations": confirmation},
             },
             upsert=True,
         )
@@ -118,26 +130,46 @@ class SupporterRepository:
         query: Document = {"email_canonical": canonical_email(email)}
         if campaign_id is not None:
             query["campaign_id"] = campaign_id
-        return Write(query, {"$set": {"newsletter_opt_in": False}, "$max": {"unsubscribed_at": at}})
+        return Write(query, {"$max": {"unsubscribed_at": at}})
+
+    @staticmethod
+    def also_unsubscribed(write: Write, at: datetime) -> Write:
+        """A signup's write that also brings an unsubscription kept before its record existed."""
+        return Write(write.query, {**write.update, "$max": {"unsubscribed_at": at}}, write.upsert)
+
+    @staticmethod
+    def unsubscribed_record(campaign_id: str, supporter_key: str, at: datetime) -> Write:
+        """An unsubscription kept before this record existed (repository/unsubscriptions.py)."""
+        return Write({"_id": _id(campaign_id, supporter_key)}, {"$max": {"unsubscribed_at": at}})
 
     async def erase(self, canonical: str, records: Sequence[tuple[str, str]], at: datetime) -> None:
         """Erases the person's consents (records found by address, and by key: a confirmation
         alone has no address) given up to `at`, each by its own time: a record left with none
         is deleted; one with a later signup — a new consent, whenever the erasure is read —
-        keeps that consent only, and its details (the latest signup's)."""
+        keeps that consent only, its details (the latest signup's), and an unsubscription only
+        if it came after the erasure."""
         who: Document = {"$or": [{"email_canonical": canonical}]}
         who["$or"] += [{"_id": _id(campaign_id, key)} for campaign_id, key in records]
         # The consents are read under the locks: a signup written meanwhile keeps its consent.
         async with self._holding(await self._ids(who)) as held:
             writes: list[DeleteOne | UpdateOne] = []
-            async for doc in self._supporters.find(_among(held, who), {"consents": 1}):
+            fields = {"consents": 1, "unsubscribed_at": 1, "confirmations": 1, "confirmed_at": 1}
+            async for doc in self._supporters.find(_among(held, who), fields):
                 kept = [c for c in doc.get("consents", []) if _aware(c["at"]) > at]
                 if not kept:
                     writes.append(DeleteOne({"_id": doc["_id"]}))
-                else:
-                    first = min(_aware(c["at"]) for c in kept)
-                    update = {"$set": {"consents": kept, "signed_at": first}}
-                    writes.append(UpdateOne({"_id": doc["_id"]}, update))
+                    continue
+                first = min(_aware(c["at"]) for c in kept)
+                update: Document = {"$set": {"consents": kept, "signed_at": first}}
+                if "confirmations" in doc:
+                    confirmations = [c for c in doc["confirmations"] if _aware(c["at"]) > at]
+                    update["$set"]["confirmations"] = confirmations
+                gone = [f for f in _ERASED_BY_TIME if f in doc and _aware(doc[f]) <= at]
+                if gone:
+                    update["$unset"] = dict.fromkeys(gone, "")
+                    if "confirmed_at" in gone:
+                        update["$unset"]["confirmed"] = ""
+                writes.append(UpdateOne({"_id": doc["_id"]}, update))
             await bulk_write(self._supporters, writes, ordered=True)
 
     async def apply(self, writes: Sequence[Write]) -> None:
@@ -190,12 +222,12 @@ class SupporterRepository:
             {"campaign_id": campaign_id, "email": {"$exists": True}}
         ).sort("signed_at", 1)
         async for doc in cursor:
-            yield doc
+            yield supporter_record(doc)
 
     async def of_email(self, canonical: str) -> list[Document]:
         """Every record of one person (by canonical address), oldest first."""
         cursor = self._supporters.find({"email_canonical": canonical}).sort("signed_at", 1)
-        return [doc async for doc in cursor]
+        return [supporter_record(doc) async for doc in cursor]
 
 
 # Records whose networks one lock round drops: the projector waits at most that many writes.
@@ -205,6 +237,30 @@ FORGOTTEN_PER_LOCK = 200
 def supporter_locks(db: AsyncDatabase[Document]) -> DocumentLocks:
     """Every writer of a supporter record holds its lock (mobilise_runtime.locks)."""
     return DocumentLocks(db, "supporters")
+
+
+# A kept record's times that an erasure after them takes away. `confirmed_at` (with `confirmed`)
+# is what the code before `confirmations` stored.
+_ERASED_BY_TIME = ("unsubscribed_at", "confirmed_at")
+
+
+def supporter_record(doc: Document) -> Document:
+    """A stored record as its readers see it: with what is derived from its facts."""
+    consents = doc.get("consents", [])
+    choices = [(_aware(c["at"]), bool(c["newsletter_opt_in"])) for c in consents]
+    unsubscribed = doc.get("unsubscribed_at")
+    unsubscribed_at = _aware(unsubscribed) if unsubscribed is not None else None
+    # Confirmed: one of its signups was (a confirmation of an erased signup confirms nothing).
+    signups = {c["signup_id"] for c in consents}
+    confirmed = [_aware(c["at"]) for c in doc.get("confirmations", []) if c["signup_id"] in signups]
+    if doc.get("confirmed") is True and doc.get("confirmed_at") is not None:
+        confirmed.append(_aware(doc["confirmed_at"]))  # stored by the code before confirmations
+    return {
+        **doc,
+        "newsletter_opt_in": newsletter_opt_in(choices, unsubscribed_at),
+        "confirmed": bool(confirmed),
+        "confirmed_at": min(confirmed, default=None),
+    }
 
 
 def _among(ids: Iterable[str], query: Document) -> Document:
