@@ -96,7 +96,9 @@ def test_each_start_records_its_checkout_and_removes_the_orphans(
     outside: StackConfig, tmp_path: Path
 ) -> None:
     """A cluster made before the record existed gets it at its next start (here: already made,
-    so nothing is installed or initialised)."""
+    so nothing is installed or initialised). The state folder may not be made yet: the cluster
+    is still not taken for an orphan."""
+    outside.state.rmdir()
     own = postgres.data_dir(outside).parent
     cluster(own.parent, own.name, served=None)
     orphan = cluster(own.parent, "orphan", served=tmp_path / "gone" / ".local")

@@ -80,6 +80,8 @@ def prepare(cfg: StackConfig) -> None:
     """A new cluster, the first time (initdb as the server's user, who must own its folder)."""
     data = data_dir(cfg)
     if _outside(cfg, data):
+        # The state folder first: a cluster whose recorded folder does not exist is an orphan.
+        cfg.state.mkdir(parents=True, exist_ok=True)
         clusters.record_owner(data.parent, cfg.state)
         _remove_orphans(data.parent.parent)
     if (data / "PG_VERSION").exists():
