@@ -80,6 +80,7 @@ bench: setup
 	@command -v wrk >/dev/null || (apt-get -q update >/dev/null && apt-get -q install -y wrk >/dev/null)
 	$(BIN)/python -m bench
 
+# devstack clean: down, and the PostgreSQL cluster kept outside the checkout (if any) removed.
 clean:
-	-$(BIN)/devstack down
+	-$(BIN)/devstack clean
 	rm -rf .local

@@ -39,7 +39,7 @@ RECIPIENTS = 100_000
 CAMPAIGN = "bench-mailing-campaign"
 SUBJECT = LocalisedText(fr="Des nouvelles de la campagne", en="News from the campaign")
 BODY = LocalisedText(
-    fr="Bonjour {{ first_name }},\n\nMerci pour votre soutien !",
+    fr="Bonjour {{ first_name }},\n\nMerci pour votre soutien\u202f!",
     en="Hello {{ first_name }},\n\nThank you for your support!",
 )
 TIMEOUT_S = 600

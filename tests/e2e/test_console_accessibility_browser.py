@@ -21,6 +21,7 @@ from devstack.harness.signup import ADMIN_TOKEN
 from mobilise_runtime.locales import LOCALES, direction
 from tests.console_stack import ConsoleStack, console_stack
 from tests.e2e.bidi import unisolated
+from tests.e2e.previews import screenshot_with_previews
 
 pytestmark = pytest.mark.e2e
 DEVICES: dict[str, ViewportSize] = {
@@ -44,11 +45,15 @@ async def checked(page: Page, locale: str) -> None:
     assert await unisolated(page) == [], page.url
 
 
-async def screenshots(page: Page, locale: str, name: str) -> None:
+async def screenshots(page: Page, locale: str, name: str, *, previews: bool = False) -> None:
+    """On each device; with `previews`, once every newsletter preview frame is painted."""
     for device, size in DEVICES.items():
         await page.set_viewport_size(size)
         path = SCREENSHOTS / f"console-{locale}-{name}-{device}.png"
-        await page.screenshot(path=str(path), full_page=True)
+        if previews:
+            await screenshot_with_previews(page, path)
+        else:
+            await page.screenshot(path=str(path), full_page=True)
     await page.set_viewport_size(DEVICES["desktop"])
 
 
@@ -135,7 +140,7 @@ async def test_every_console_page_in_every_language(world: ConsoleStack, browser
         await page.locator("form[data-live-preview] button[type=submit]").click()
         await expect(page.locator("[data-audience]")).to_be_visible()
         await checked(page, locale)
-        await screenshots(page, locale, "newsletter")
+        await screenshots(page, locale, "newsletter", previews=True)
 
         # Supporters: the exports and the GDPR form, refused (erasure unconfirmed), answered.
         await page.goto(f"{console}/supporters")

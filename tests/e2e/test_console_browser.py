@@ -19,6 +19,7 @@ from playwright.async_api import Browser, Page, ViewportSize, expect
 from devstack.config import StackConfig
 from devstack.harness.axe import assert_accessible
 from tests.console_stack import LINK, ConsoleStack, console_stack
+from tests.e2e.previews import previews_shown, screenshot_with_previews
 
 pytestmark = pytest.mark.e2e
 PHONE: ViewportSize = {"width": 360, "height": 740}
@@ -101,11 +102,11 @@ async def see_the_email_as_it_will_be_received(page: Page) -> None:
     await expect(french).to_have_attribute("sandbox", "")
     await expect(french.content_frame.locator("body")).to_contain_text("Bonjour Awa, merci.")
     await assert_accessible(page)
-    await page.screenshot(path=str(SCREENSHOTS / "console-newsletter-check.png"), full_page=True)
+    await screenshot_with_previews(page, SCREENSHOTS / "console-newsletter-check.png")
     await page.set_viewport_size(PHONE)
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{width} px wide on a {PHONE['width']} px phone"
-    await page.screenshot(path=str(SCREENSHOTS / "console-newsletter-phone.png"), full_page=True)
+    await screenshot_with_previews(page, SCREENSHOTS / "console-newsletter-phone.png")
     await page.set_viewport_size(DESKTOP)
 
 
@@ -158,7 +159,9 @@ async def test_an_organiser_runs_a_campaign_from_the_console(
     await page.get_by_label("Only people who confirmed").uncheck()
     # The live preview, while typing.
     await expect(page.locator("[data-preview-pane]")).to_contain_text("Hello Awa, thank you.")
-    await page.screenshot(path=str(SCREENSHOTS / "console-compose.png"), full_page=True)
+    texts = await previews_shown(page)
+    assert any("Bonjour Awa, merci." in text for text in texts), texts
+    await screenshot_with_previews(page, SCREENSHOTS / "console-compose.png")
     await page.get_by_role("button", name="Preview and check the audience").click()
     await expect(page.locator("[data-audience]")).to_contain_text("It will go to 1 person now.")
     await see_the_email_as_it_will_be_received(page)

@@ -88,7 +88,7 @@ async def test_the_dashboard_follows_signups_live(
     await expect(page.locator("#chart-plot rect.bar")).to_have_count(61)
     # (The four may fall in two minutes.)
     await expect(page.locator("#chart-summary")).to_contain_text(
-        "Signatures sur la période\u00a0: 4\u00a0;", timeout=LIVE_TIMEOUT_MS
+        "Signatures sur la période\u00a0: 4\u202f;", timeout=LIVE_TIMEOUT_MS
     )
     await page.screenshot(path=str(SCREENSHOT), full_page=True)
 

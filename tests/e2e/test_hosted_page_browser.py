@@ -156,7 +156,7 @@ async def test_signing_with_javascript_in_french_and_english_then_confirming(
     page = await french.new_page()
     await page.goto(f"{signup.url}/confirm/{signed.confirm_token}")
     await page.get_by_role("button", name="Je confirme").click()
-    await expect(page.get_by_role("heading", level=1)).to_have_text("C'est confirmé !")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("C'est confirmé\u202f!")
     [confirmed] = await events(signup, SignupConfirmed, 1)
     assert confirmed.signup_id == signed.signup_id
     assert confirmed.supporter_key == signed.supporter_key

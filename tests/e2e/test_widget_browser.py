@@ -109,7 +109,7 @@ async def test_the_demo_partner_page_signs_and_counts_through_the_widget(
         await widget.get_by_role("button", name="Signer").focus()
         await page.keyboard.press("Enter")
         thanks = widget.get_by_role("status")
-        await expect(thanks).to_contain_text("Merci !")
+        await expect(thanks).to_contain_text("Merci\u202f!")
         await expect(thanks).to_be_focused()
         await expect(widget.locator("#mw-count")).to_have_text(
             re.compile(r"^2 signatures sur un objectif de 1\u202f000$"), timeout=LIVE_TIMEOUT_MS
@@ -123,7 +123,7 @@ async def test_the_demo_partner_page_signs_and_counts_through_the_widget(
         await expect(frame.get_by_role("heading", level=1)).to_have_text("L'égalité, ça se signe")
         await page.screenshot(path=str(IFRAME_SCREENSHOT))
         await sign_as_fatou(frame, country="FR")
-        await expect(frame.get_by_role("status")).to_contain_text("Merci !")
+        await expect(frame.get_by_role("status")).to_contain_text("Merci\u202f!")
 
         # The counter's partner totals have all three (widget and iframe recorded the partner).
         await counted(chain, 3)

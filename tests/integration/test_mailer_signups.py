@@ -44,7 +44,9 @@ def test_signups_get_their_email_in_their_language_with_working_links(
         messages = mailer.messages()
         (confirm,) = _to(messages, "awa@example.org")
         (welcome,) = _to(messages, "grace@example.org")
-        assert confirm["subject"] == "Confirmez votre inscription à « Femmes du numérique »"
+        assert confirm["subject"] == (
+            "Confirmez votre inscription à «\u00a0Femmes du numérique\u00a0»"
+        )
         assert "Bonjour Awa," in confirm["text"]
         assert welcome["subject"] == "Thank you for supporting “Women in digital”"
         assert "Hello Grace," in welcome["text"]

@@ -127,7 +127,7 @@ async def test_the_form_without_javascript_signs_and_says_thank_you(signup: Sign
         posted = c.post(f"/c/{volunteer['slug']}?lang=fr", data=form)
         assert posted.status_code == 303, posted.text
         thanks = c.get(posted.headers["location"])
-        assert "Merci ! Votre inscription est bien enregistrée." in thanks.text
+        assert "Merci\u202f! Votre inscription est bien enregistrée." in thanks.text
 
     [signed] = await events(signup, PledgeSigned, 1)
     assert signed.campaign_id == pledge["id"]

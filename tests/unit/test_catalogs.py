@@ -1,5 +1,6 @@
 """The gettext catalogs: every word of the code and templates is translated in every language
-(nothing missing, nothing fuzzy, the same placeholders), and each language's plural forms."""
+(nothing missing, nothing fuzzy, the same placeholders), each language's plural forms, and
+French spacing around ; : ! ? « » (in the catalog and in the French written outside it)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from babel.messages.pofile import read_po
 
 from mobilise_runtime.catalogs import CATALOGS_DIR, DOMAIN, Catalogs, wording
 from mobilise_runtime.locales import LOCALES, SOURCE
+from signup.presentation import access_report_text
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = [locale for locale in LOCALES if locale != SOURCE]
@@ -125,3 +127,59 @@ def test_arabic_is_right_to_left_and_the_others_are_not() -> None:
         "ar": "rtl",
         "ro": "ltr",
     }
+
+
+# French spacing (the Imprimerie nationale's): a narrow no-break space (U+202F) before ; ! ?, a
+# no-break space (U+00A0) before : and inside « ». With an ordinary space a line can begin with
+# "; elle ne comptera…"; with none, the text reads as English.
+NARROW, NO_BREAK = "\u202f", "\u00a0"
+# What is not prose: placeholders, HTML tags and entities, URLs, times (10:30).
+NOT_PROSE = re.compile(r"%\(\w+\)s|\{\w+\}|<[^>]*>|&#?\w+;|[a-z][a-z0-9+.-]*://[^\s\"]+|\d:\d")
+FRENCH_SPACES = (
+    (re.compile(r"(?<![\u202f;!?])[;!?]"), "U+202F before ; ! ?"),
+    (re.compile(r"(?<!\u00a0):"), "U+00A0 before :"),
+    (re.compile(r"«(?!\u00a0)"), "U+00A0 after «"),
+    (re.compile(r"(?<!\u00a0)»"), "U+00A0 before »"),
+    (re.compile(r"\s[\u202f\u00a0]|[\u202f\u00a0]\s"), "one space only"),
+)
+
+
+def french_spacing_faults(text: str) -> list[str]:
+    """What breaks French spacing in `text`, with the place: none for good French."""
+    prose = NOT_PROSE.sub("x", text)
+    return [
+        f"{rule}: …{prose[max(0, m.start() - 12) : m.end() + 12]!r}…"
+        for pattern, rule in FRENCH_SPACES
+        for m in pattern.finditer(prose)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "faults"),
+    [
+        ("Réessayez dans un moment ; elle ne comptera qu'une fois.", 1),
+        ("Merci!", 1),
+        ("Merci !", 1),
+        ("Merci\u00a0!", 1),
+        ("Pays : tous", 1),
+        ("« %(campaign)s »", 2),
+        ("Réessayez dans un moment\u202f; elle ne comptera qu'une fois.", 0),
+        ("Merci\u202f! Vraiment\u202f?!", 0),
+        ('Pays\u00a0: tous, à 10:30, voir https://exemple.fr/a?b=c ou <a href="x">', 0),
+        ("«\u00a0%(campaign)s\u00a0»\u00a0: {subject}", 0),
+    ],
+)
+def test_the_french_spacing_rule(text: str, faults: int) -> None:
+    assert len(french_spacing_faults(text)) == faults, french_spacing_faults(text)
+
+
+def test_french_is_spaced_as_french() -> None:
+    texts = {
+        f"catalog {message.id!r}": text
+        for message in _catalog("fr")
+        if message.id
+        for text in _texts(message.string)
+    }
+    texts |= {f"access report {key!r}": text for key, text in access_report_text.FR.items()}
+    faults = {where: f for where, text in texts.items() if (f := french_spacing_faults(text))}
+    assert faults == {}

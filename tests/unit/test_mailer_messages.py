@@ -90,6 +90,16 @@ def test_confirmation_links_to_the_confirm_page_and_explains_it(locale: Locale) 
     assert f'<html lang="{locale}" dir="ltr">' in html
 
 
+def test_subjects_are_one_line_and_keep_french_no_break_spaces() -> None:
+    title = LocalisedText(fr="Femmes\r\n du   numérique\u00a0!", en="x")
+    body = confirmation(sender=SENDER, campaign_title=title, recipient=_recipient(1, "fr"))
+    assert body["personalizations"][0]["subject"] == (
+        "Confirmez votre inscription à «\u00a0Femmes du numérique\u00a0!\u00a0»"
+    )
+    [mail] = _mailing([_recipient(1)], subject=LocalisedText(fr="\tOù en sommes\u202f?\n", en="x"))
+    assert mail["personalizations"][0]["subject"] == "Où en sommes\u202f?"
+
+
 def test_confirmation_needs_a_confirm_token() -> None:
     with pytest.raises(ValueError, match="confirm token"):
         confirmation(sender=SENDER, campaign_title=TITLE, recipient=_recipient(confirm_token=None))

@@ -7,6 +7,8 @@ devstack install       fetch/build what is missing (Kafka jars, FerretDB, Redis;
 devstack up|down       start/stop Kafka, FerretDB (and its PostgreSQL) and Redis in the
                        background (idempotent)
 devstack status        what runs, with pids
+devstack clean         down, then remove this checkout's PostgreSQL cluster if it is kept outside
+                       the checkout, and those of checkouts that are gone (`make clean`)
 devstack run           everything in the foreground: infra, topics, all services; Ctrl-C stops all
                        --scale NAME=N runs N replicas of a process (APIs' replicas share its port)
 """
@@ -21,6 +23,7 @@ import sys
 import threading
 from types import FrameType
 
+from devstack import postgres
 from devstack.apps import (
     APPS,
     Foreground,
@@ -121,7 +124,7 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("command", choices=["install", "up", "down", "status", "run"])
+    parser.add_argument("command", choices=["install", "up", "down", "status", "clean", "run"])
     parser.add_argument(
         "names", nargs="*", help="kafka, postgresql, ferretdb, redis (default: all)"
     )
@@ -158,6 +161,9 @@ def main(argv: list[str] | None = None) -> None:
             say("ready: " + ", ".join(f"{n} (pid {p})" for n, p in status(cfg).items()))
         elif args.command == "down":
             down(cfg, names)
+        elif args.command == "clean":
+            down(cfg)
+            postgres.remove_clusters(cfg)
         elif args.command == "status":
             for name, pid in status(cfg).items():
                 print(f"{name:<11} {'running, pid ' + str(pid) if pid else 'stopped'}")

@@ -53,7 +53,7 @@ PAGE = """<!doctype html>
   <main>
     <article>
       <h2>Rejoignez la campagne</h2>
-      <p>Nous soutenons l'égalité femmes-hommes dans le numérique. Signez avec nous : votre
+      <p>Nous soutenons l'égalité femmes-hommes dans le numérique. Signez avec nous&nbsp;: votre
       signature compte pour la campagne et pour notre association.</p>
       <p><a href="/">widget (script)</a> · <a href="/iframe">iframe</a></p>
     </article>

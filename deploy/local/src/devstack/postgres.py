@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from devstack import clusters
 from devstack.config import POSTGRES_MAX_CONNECTIONS, StackConfig
 from devstack.install import install_postgresql
 from devstack.output import say
@@ -25,13 +26,23 @@ def server_user() -> str | None:
 def data_dir(cfg: StackConfig) -> Path:
     """The cluster's folder: in the checkout's state folder, unless the server's user cannot
     enter it (a checkout in root's home, mode 700, run as root): then in that user's home, one
-    folder per checkout (`make clean` leaves it; `devstack` says where it is)."""
+    folder per checkout (devstack.clusters: `make clean` removes it, and devstack removes it once
+    its checkout is gone)."""
     inside = cfg.data("postgresql") / "data"
     user = server_user()
     if user is None or _reachable(user, _nearest_existing(cfg.state)):
         return inside
     key = hashlib.sha256(str(cfg.state.resolve()).encode()).hexdigest()[:16]
-    return Path(pwd.getpwnam(user).pw_dir) / "mobilise" / key / "data"
+    return clusters_home(user) / key / "data"
+
+
+def clusters_home(user: str) -> Path:
+    """Where the clusters of checkouts `user` cannot enter are kept."""
+    return Path(pwd.getpwnam(user).pw_dir) / "mobilise"
+
+
+def _outside(cfg: StackConfig, data: Path) -> bool:
+    return not data.is_relative_to(cfg.state)
 
 
 def _nearest_existing(folder: Path) -> Path:
@@ -68,6 +79,11 @@ def server_command(cfg: StackConfig, bin_dir: Path) -> list[str]:
 def prepare(cfg: StackConfig) -> None:
     """A new cluster, the first time (initdb as the server's user, who must own its folder)."""
     data = data_dir(cfg)
+    if _outside(cfg, data):
+        # The state folder first: a cluster whose recorded folder does not exist is an orphan.
+        cfg.state.mkdir(parents=True, exist_ok=True)
+        clusters.record_owner(data.parent, cfg.state)
+        _remove_orphans(data.parent.parent)
     if (data / "PG_VERSION").exists():
         return
     bin_dir = install_postgresql()
@@ -89,6 +105,30 @@ def prepare(cfg: StackConfig) -> None:
         cwd=data.parent,
         **as_user(user),
     )
+
+
+def remove_clusters(cfg: StackConfig) -> None:
+    """For `devstack clean`, its server stopped: this checkout's cluster when it is kept outside
+    the checkout (inside, it goes with the state folder), and the orphans of checkouts gone."""
+    user = server_user()
+    if user is None:
+        return
+    try:
+        home = clusters_home(user)
+    except KeyError:  # no such user: PostgreSQL was never installed, so no cluster either
+        return
+    data = data_dir(cfg)
+    if _outside(cfg, data):
+        if clusters.remove_own(data.parent):
+            say(f"removed this checkout's PostgreSQL cluster ({data.parent})")
+        elif data.parent.exists():
+            say(f"kept this checkout's PostgreSQL cluster ({data.parent}): a server runs on it")
+    _remove_orphans(home)
+
+
+def _remove_orphans(home: Path) -> None:
+    for orphan in clusters.remove_orphans(home):
+        say(f"removed the PostgreSQL cluster of a checkout that is gone ({orphan})")
 
 
 def _reachable(user: str, folder: Path) -> bool:

@@ -41,7 +41,8 @@ const emailPreview = (lang, email, labels) => {
   const frame = document.createElement("iframe");
   frame.className = "email-preview__html";
   frame.setAttribute("sandbox", "");
-  frame.title = `${labels.frameLabel || ""}: ${email.subject}`;
+  // The labels carry their language's spacing around the colon (French: a no-break space).
+  frame.title = (labels.frameLabel || "{subject}").replace("{subject}", () => email.subject);
   frame.srcdoc = email.html;
   const details = document.createElement("details");
   details.className = "email-preview__text";
@@ -76,8 +77,8 @@ document.addEventListener("DOMContentLoaded", () => {
       audience.className = "audience";
       // "Audience now: 12 (fr 9, ar 3)", each language's part isolated from the page's direction.
       const parts = sizes.map(([lang, size]) => `\u2068${lang} ${format.format(size)}\u2069`);
-      audience.textContent = `${pane.dataset.audienceLabel || "Audience"}: ` +
-        `${format.format(total)} (${parts.join(", ")})`;
+      audience.textContent = (pane.dataset.audienceLabel || "{total}")
+        .replace("{total}", () => `${format.format(total)} (${parts.join(", ")})`);
       pane.append(audience);
       for (const [lang, email] of Object.entries(shown.emails)) {
         pane.append(emailPreview(lang, email, pane.dataset));

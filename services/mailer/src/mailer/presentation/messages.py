@@ -264,8 +264,13 @@ def _in(text: LocalisedText, locale: Locale) -> str:
     return text.get(locale)
 
 
+# Runs of white space a subject header may not hold (line breaks above all), but not the no-break
+# spaces French puts before ; : ! ? and inside « » (str.split() would drop those too).
+_BREAKABLE_SPACE = re.compile(r"[^\S\u00a0\u2007\u202f]+")
+
+
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return _BREAKABLE_SPACE.sub(" ", text).strip(" ")
 
 
 def _without_keys(value: str) -> str:

@@ -50,9 +50,9 @@ BodyTemplate = Annotated[
 
 MAILING_EXAMPLE: dict[str, Any] = {
     "campaign": "femmes-du-numerique",
-    "subject": {"fr": "Où en sommes-nous ?", "en": "Where we stand"},
+    "subject": {"fr": "Où en sommes-nous\u202f?", "en": "Where we stand"},
     "body_template": {
-        "fr": "Bonjour {{ first_name }},\n\nNous sommes déjà 12 000. Merci !",
+        "fr": "Bonjour {{ first_name }},\n\nNous sommes déjà 12\u202f000. Merci\u202f!",
         "en": "Hello {{ first_name }},\n\nWe are 12,000 already. Thank you!",
     },
     "audience": {"countries": ["FR", "SN"], "confirmed_only": True, "locale": None},

@@ -56,7 +56,9 @@ def render_report(
         if isinstance(value, list):
             return ", ".join(shown(v) for v in value)
         if isinstance(value, dict):
-            return "; ".join(f"{t.get(k, k)}: {shown(v)}" for k, v in value.items())
+            return t["separator"].join(
+                t["labelled"].format(label=t.get(k, k), value=shown(v)) for k, v in value.items()
+            )
         if isinstance(value, str | datetime) and _is_time(value):
             return when(value)
         return "" if value is None else str(value)

@@ -11,6 +11,8 @@ EN: dict[str, str] = {
     "intro": "Everything mobilise holds about {email}, gathered on {at} from each of its "
     "services. Each section names the service that holds the data (its source).",
     "source": "Source",
+    "labelled": "{label}: {value}",
+    "separator": "; ",
     "heading_signup": "Your signatures and consents",
     "heading_mailer": "Emails",
     "heading_counter": "Campaign totals",
@@ -67,6 +69,9 @@ FR: dict[str, str] = {
     "intro": "Tout ce que mobilise détient sur {email}, rassemblé le {at} auprès de chacun de "
     "ses services. Chaque partie nomme le service qui détient les données (sa source).",
     "source": "Source",
+    # French spacing: no-break spaces before ":" and ";" (tests/unit/test_catalogs.py).
+    "labelled": "{label}\u00a0: {value}",
+    "separator": "\u202f; ",
     "heading_signup": "Vos signatures et consentements",
     "heading_mailer": "Courriels",
     "heading_counter": "Totaux des campagnes",
@@ -74,7 +79,7 @@ FR: dict[str, str] = {
     "source_mailer": "le service des courriels (destinataires, journal d'envoi, oppositions, "
     "effacements)",
     "source_counter": "le service des compteurs",
-    "counter_text": "Les totaux vous comptent sans garder ni votre adresse ni votre nom : "
+    "counter_text": "Les totaux vous comptent sans garder ni votre adresse ni votre nom\u00a0: "
     "seulement une empreinte à clé, impossible à relier à vous sans le secret du service des "
     "signatures.",
     "nothing": "Rien.",
@@ -96,7 +101,7 @@ FR: dict[str, str] = {
     "no": "non",
     "rights": "Vous pouvez demander que ces données soient corrigées ou effacées, ou retirer "
     "votre consentement, en écrivant aux organisatrices de la campagne. Combien de temps chaque "
-    "donnée est gardée, et pourquoi :",
+    "donnée est gardée, et pourquoi\u00a0:",
     "charter": "charte de protection des données",
     "kind": "Signé comme",
     "kind_pledge": "signataire de l'engagement",
