@@ -4,6 +4,7 @@ unfinished batches when it is read again."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,10 +53,11 @@ class MailingPlans:
         # A continuing attempt numbers its batches apart: another may still be writing.
         part = f"{uuid.uuid4().hex[:8]}-" if continued else ""
         written = 0
-        async for recipient in self._audience.of_campaign(mailing["campaign_id"]):
-            full = planner.add(recipient)
-            if full is not None:
-                written += await self._hand_out(mailing, [full], written, part)
+        async with contextlib.aclosing(self._audience.of_campaign(mailing["campaign_id"])) as read:
+            async for recipient in read:
+                full = planner.add(recipient)
+                if full is not None:
+                    written += await self._hand_out(mailing, [full], written, part)
         written += await self._hand_out(mailing, planner.rest(), written, part)
         completed = await self._mailings.complete_plan(mailing, suppressed=planner.suppressed)
         log.info(
