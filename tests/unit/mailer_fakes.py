@@ -19,7 +19,7 @@ from mailer.domain.addresses import AddressHasher
 from mailer.domain.planning import GLOBAL_SCOPE, suppression_id
 from mailer.repository.audience import AudienceRepository, recipient_id
 from mailer.repository.mailings import MailingsRepository, batch_id
-from mailer.schemas.specs import SendTask, SignupEmailTask, task_payload
+from mailer.schemas.specs import Payload, SendTask, SignupEmailTask, task_payload
 from mobilise_events import LocalisedText, MailingRequested, Signup, SignupConfirmed
 from mobilise_runtime.mongo import Document
 
@@ -206,9 +206,9 @@ class FakeTasks:
     # Each task as the JSON payload the real queue sends (mailer.schemas.specs.task_payload).
     queued: list[dict[str, Any]] = field(default_factory=list)
 
-    async def enqueue(self, tasks: Sequence[SendTask]) -> None:
+    async def enqueue(self, tasks: Sequence[SendTask | Payload]) -> None:
         self.journal.steps.append(f"enqueue {len(tasks)}")
-        self.queued += [task_payload(t) for t in tasks]
+        self.queued += [t if isinstance(t, dict) else task_payload(t) for t in tasks]
 
 
 class FakeTitles:

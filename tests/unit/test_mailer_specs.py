@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from mailer.schemas.specs import email_batch_id, email_supporter_key, email_task
+from mailer.schemas.specs import (
+    NewsletterTask,
+    email_batch_id,
+    email_supporter_key,
+    email_task,
+    newsletter_payload,
+    person,
+    read_task,
+    task_payload,
+)
 from mobilise_events import LocalisedText
 
 TITLE = LocalisedText(fr="Femmes", en="Women")
@@ -48,3 +59,31 @@ def test_nobody_to_send_to_when_erased_or_without_what_the_email_needs() -> None
     assert email_task("welcome", "c1", "key:1", TITLE, only_confirmed).recipients == ()
     no_token = _recipient(confirm_token=None)
     assert email_task("confirmation", "c1", "key:1", TITLE, no_token).recipients == ()
+
+
+def test_a_newsletter_payload_built_directly_is_the_model_s_json() -> None:
+    signed: list[dict[str, Any]] = [
+        {"signed_at": datetime(2026, 3, 1, 9, 30, 0, 920000, tzinfo=UTC)},
+        {"signed_at": datetime(2026, 3, 1, 9, 30)},  # naive, as some drivers give it
+        {"signed_at": datetime(2026, 3, 1, 9, 30, tzinfo=timezone(timedelta(hours=2)))},
+        {"signed_at": None, "occurred_at": datetime(2026, 3, 2, tzinfo=UTC)},
+        {},
+    ]
+    documents = [
+        _recipient(supporter_key=f"key:{n}", locale=("fr", "en")[n % 2], **when)
+        for n, when in enumerate(signed)
+    ]
+    fields: dict[str, Any] = {
+        "batch_id": "m-1:plan:00000",
+        "campaign_id": "c1",
+        "mailing_id": "m-1",
+        "campaign_title": TITLE,
+        "subject": TITLE,
+        "body_template": LocalisedText(fr="Bonjour {{ first_name }}", en="Hello"),
+    }
+    payload = newsletter_payload(**fields, recipients=iter(documents))
+    model = NewsletterTask(
+        kind="newsletter", **fields, recipients=tuple(person(d) for d in documents)
+    )
+    assert json.dumps(payload) == json.dumps(task_payload(model))
+    assert read_task(payload) == model

@@ -275,7 +275,8 @@ def _one_line(text: str) -> str:
 
 def _without_keys(value: str) -> str:
     """A value holding a substitution key would be substituted again by SendGrid."""
-    while any(key in value for key in _KEYS):
+    # Every key holds a "-": most names have none, and skip the search (once per recipient).
+    while "-" in value and any(key in value for key in _KEYS):
         for key in _KEYS:
             value = value.replace(key, "")
     return value

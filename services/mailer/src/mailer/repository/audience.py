@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pymongo import DeleteOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
@@ -127,7 +129,7 @@ class AudienceRepository:
             return {}
         return {doc["_id"]: doc async for doc in self._recipients.find({"_id": {"$in": wanted}})}
 
-    async def of_campaign(self, campaign_id: str) -> AsyncIterator[Document]:
+    def of_campaign(self, campaign_id: str) -> AsyncGenerator[Document, None]:
         """The campaign's recipients who opted in, streamed in the order the store keeps them
         (a campaign's audience may not fit in a consumer's memory), with what a mailing needs."""
         cursor = self._recipients.find(
@@ -140,8 +142,7 @@ class AudienceRepository:
             # FerretDB answers a getMore with 250 documents unless told otherwise.
             batch_size=READ_BATCH,
         )  # fmt: skip
-        async for recipient in cursor:
-            yield recipient
+        return read_ahead(cursor, READ_BATCH)
 
     async def not_anonymised(self, events: list[Any]) -> list[Any]:
         """These events without the signups and confirmations of anonymised campaigns: a
@@ -155,6 +156,34 @@ class AudienceRepository:
             for e in events
             if not (isinstance(e, (Signup, SignupConfirmed)) and e.campaign_id in marked)
         ]
+
+
+class Pages(Protocol):
+    """A cursor read a page at a time (pymongo's AsyncCursor)."""
+
+    async def to_list(self, length: int | None = None) -> list[Document]: ...
+    async def close(self) -> None: ...
+
+
+async def read_ahead(cursor: Pages, page: int) -> AsyncGenerator[Document, None]:
+    """The cursor's documents, the next page already being read while this one is used: the
+    store decodes page n+1 while the caller writes and queues what it made of page n (a
+    mailing's plan), instead of each waiting for the other. At most two pages in memory."""
+    following: asyncio.Task[list[Document]] | None = None
+    try:
+        current = await cursor.to_list(page)
+        while current:
+            following = asyncio.ensure_future(cursor.to_list(page))
+            for document in current:
+                yield document
+            current = await following
+            following = None
+    finally:
+        if following is not None:
+            following.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await following
+        await cursor.close()
 
 
 def _rid(event: Signup | SignupConfirmed) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 from celery import Celery
 
 from mailer.adapters.queue import SEND_BATCH
-from mailer.schemas.specs import SendTask, task_payload
+from mailer.schemas.specs import Payload, SendTask, task_payload
 
 
 class TaskQueue:
@@ -18,10 +18,12 @@ class TaskQueue:
         self._queue = queue
         self._name = name
 
-    async def enqueue(self, tasks: Sequence[SendTask]) -> None:
+    async def enqueue(self, tasks: Sequence[SendTask | Payload]) -> None:
+        """Tasks, or payloads built already (mailer.schemas.specs.newsletter_payload)."""
         if tasks:
+            payloads = [t if isinstance(t, dict) else task_payload(t) for t in tasks]
             # kombu's Redis client blocks: off the event loop, all tasks in one go.
-            await asyncio.to_thread(self._send_tasks, [task_payload(t) for t in tasks])
+            await asyncio.to_thread(self._send_tasks, payloads)
 
     def _send_tasks(self, payloads: list[dict[str, Any]]) -> None:
         with self._queue.producer_or_acquire() as producer:

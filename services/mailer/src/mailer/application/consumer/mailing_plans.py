@@ -4,6 +4,7 @@ unfinished batches when it is read again."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from mailer.application.consumer.enqueue import TaskQueue
 from mailer.domain.planning import Planner
 from mailer.repository.audience import AudienceRepository
 from mailer.repository.mailings import MailingsRepository
-from mailer.schemas.specs import NewsletterTask, person
+from mailer.schemas.specs import Payload, newsletter_payload
 from mobilise_events import Audience, LocalisedText, MailingRequested
 from mobilise_runtime.logging import get_logger
 from mobilise_runtime.mongo import Document
@@ -52,10 +53,11 @@ class MailingPlans:
         # A continuing attempt numbers its batches apart: another may still be writing.
         part = f"{uuid.uuid4().hex[:8]}-" if continued else ""
         written = 0
-        async for recipient in self._audience.of_campaign(mailing["campaign_id"]):
-            full = planner.add(recipient)
-            if full is not None:
-                written += await self._hand_out(mailing, [full], written, part)
+        async with contextlib.aclosing(self._audience.of_campaign(mailing["campaign_id"])) as read:
+            async for recipient in read:
+                full = planner.add(recipient)
+                if full is not None:
+                    written += await self._hand_out(mailing, [full], written, part)
         written += await self._hand_out(mailing, planner.rest(), written, part)
         completed = await self._mailings.complete_plan(mailing, suppressed=planner.suppressed)
         log.info(
@@ -89,7 +91,7 @@ class MailingPlans:
 
     async def batch_tasks(
         self, mailing: Document, batches: Sequence[Document], by_key: dict[str, Document]
-    ) -> list[NewsletterTask]:
+    ) -> list[Payload]:
         if not batches:
             return []
         slug = next(iter(by_key.values()))["campaign_slug"] if by_key else mailing["campaign_id"]
@@ -97,8 +99,7 @@ class MailingPlans:
         subject = LocalisedText.model_validate(mailing["subject"])
         body_template = LocalisedText.model_validate(mailing["body_template"])
         return [
-            NewsletterTask(
-                kind="newsletter",
+            newsletter_payload(
                 batch_id=batch["_id"],
                 campaign_id=mailing["campaign_id"],
                 mailing_id=mailing["_id"],
@@ -106,7 +107,7 @@ class MailingPlans:
                 subject=subject,
                 body_template=body_template,
                 # Someone erased since the plan is no longer there: left out (and counted so).
-                recipients=tuple(person(by_key[k]) for k in batch["supporter_keys"] if k in by_key),
+                recipients=(by_key[k] for k in batch["supporter_keys"] if k in by_key),
             )
             for batch in batches
         ]
