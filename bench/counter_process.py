@@ -55,13 +55,18 @@ def kill(process: Running) -> None:
 
 
 async def poll_until(
-    done: Callable[[], Awaitable[bool]], cap_s: float, process: Running, what: str
+    done: Callable[[], Awaitable[bool]],
+    cap_s: float,
+    process: Running,
+    what: str,
+    *,
+    every_s: Callable[[], float] = lambda: POLL_S,
 ) -> None:
     deadline = time.monotonic() + cap_s
     while not await done() and time.monotonic() < deadline:
         if process.process.poll() is not None:
             raise RuntimeError(f"counter-consumer died during {what}:\n{process.output()[-3000:]}")
-        await asyncio.sleep(POLL_S)
+        await asyncio.sleep(every_s())
 
 
 async def wait_assigned(process: Running) -> None:
