@@ -170,6 +170,25 @@ async def test_the_takes_of_one_turn_go_together_on_one_connection_each_as_if_al
     assert connections <= 2, connections  # ours; at most one of another's between the reads
 
 
+async def test_a_redis_that_lost_its_scripts_is_given_the_script_again(
+    stack: StackConfig, limiter: Limiter, unique: str
+) -> None:
+    """A restarted Redis has forgotten the script the takes name by its hash: the takes waiting
+    load it again and are answered, not refused."""
+    bucket = (f"test:{unique}:flushed", Bucket(hard=2, per_hour=1))
+    assert (await limiter.take([bucket])).verdict is Verdict.TAKEN
+    redis = Redis.from_url(stack.redis_url)
+    try:
+        await redis.script_flush()
+    finally:
+        await redis.aclose()
+    outcomes = await asyncio.gather(limiter.take([bucket]), limiter.take([bucket]))
+    assert sorted(outcome.verdict.value for outcome in outcomes) == [
+        Verdict.TAKEN.value,
+        Verdict.EMPTY.value,
+    ]
+
+
 # Through the API --------------------------------------------------------------------------------
 
 

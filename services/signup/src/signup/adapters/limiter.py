@@ -118,9 +118,12 @@ class Limiter:
         try:
             async with asyncio.timeout(self._timeout_s):
                 replies = await self._evalsha(takes)
-                if any(isinstance(reply, NoScriptError) for reply in replies):
-                    await self._redis.script_load(_TAKE)  # Redis restarted: once per restart
-                    replies = await self._evalsha(takes)
+                again = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+                if again:  # Redis restarted (or first use): again those it did not run
+                    await self._redis.script_load(_TAKE)
+                    retried = await self._evalsha([takes[i] for i in again])
+                    for i, reply in zip(again, retried, strict=True):
+                        replies[i] = reply
         except asyncio.CancelledError:  # closing
             for _, _, reply in takes:
                 reply.cancel()
