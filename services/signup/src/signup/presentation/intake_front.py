@@ -19,11 +19,12 @@ import time
 from collections.abc import Mapping
 
 from pydantic import ValidationError
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mobilise_runtime import control_characters
 from mobilise_runtime.compression import LEVEL, MINIMUM_BYTES
 from mobilise_runtime.errors import refusal
+from mobilise_runtime.limits import replaying
 from mobilise_runtime.metrics import RequestSeries
 from signup.bootstrap import SignupServices
 from signup.cors import origin_of, same_origin
@@ -70,7 +71,7 @@ class IntakeFront:
         except (ValueError, ValidationError):  # JSON that is no pledge: the app's 422
             signup = None
         if signup is None:
-            await self.app(scope, _replaying(body, receive), send)
+            await self.app(scope, replaying(body, receive), send)
             return
         services = self._services
         client = client_address(
@@ -125,19 +126,6 @@ async def _body(receive: Receive) -> tuple[bytes, bool]:
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(chunks), True
-
-
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    replayed = False
-
-    async def replay() -> Message:
-        nonlocal replayed
-        if replayed:
-            return await receive()
-        replayed = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
 
 
 async def _respond(
