@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from cryptography.fernet import Fernet
+from redis.asyncio import Redis
 
 from devstack.config import StackConfig
 from devstack.harness.processes import free_port, running
@@ -140,6 +141,51 @@ async def test_a_refused_take_takes_from_no_bucket(limiter: Limiter, unique: str
         Verdict.TAKEN,
         Verdict.TAKEN,
         Verdict.EMPTY,
+    ]
+
+
+async def test_the_takes_of_one_turn_go_together_on_one_connection_each_as_if_alone(
+    stack: StackConfig, unique: str
+) -> None:
+    """Signups in flight at once ask Redis together (one pipeline a turn of the event loop, so
+    one connection where there were as many as signups in flight), and each still gets its own
+    bucket's answer: a small bucket empties at its hard limit, another is untouched by it."""
+    redis = Redis.from_url(stack.redis_url)
+    limiter = Limiter(stack.redis_url, timeout_s=5)
+    try:
+        before = (await redis.info("stats"))["total_connections_received"]
+        small = (f"test:{unique}:together-small", Bucket(hard=10, per_hour=1))
+        large = (f"test:{unique}:together-large", Bucket(hard=1_000, per_hour=1))
+        outcomes = await asyncio.gather(
+            *(limiter.take([small]) for _ in range(32)), *(limiter.take([large]) for _ in range(32))
+        )
+        connections = (await redis.info("stats"))["total_connections_received"] - before
+    finally:
+        await limiter.close()
+        await redis.aclose()
+    verdicts = [outcome.verdict for outcome in outcomes]
+    assert verdicts[:32].count(Verdict.TAKEN) == 10
+    assert verdicts[:32].count(Verdict.EMPTY) == 22
+    assert verdicts[32:] == [Verdict.TAKEN] * 32
+    assert connections <= 2, connections  # ours; at most one of another's between the reads
+
+
+async def test_a_redis_that_lost_its_scripts_is_given_the_script_again(
+    stack: StackConfig, limiter: Limiter, unique: str
+) -> None:
+    """A restarted Redis has forgotten the script the takes name by its hash: the takes waiting
+    load it again and are answered, not refused."""
+    bucket = (f"test:{unique}:flushed", Bucket(hard=2, per_hour=1))
+    assert (await limiter.take([bucket])).verdict is Verdict.TAKEN
+    redis = Redis.from_url(stack.redis_url)
+    try:
+        await redis.script_flush()
+    finally:
+        await redis.aclose()
+    outcomes = await asyncio.gather(limiter.take([bucket]), limiter.take([bucket]))
+    assert sorted(outcome.verdict.value for outcome in outcomes) == [
+        Verdict.TAKEN.value,
+        Verdict.EMPTY.value,
     ]
 
 

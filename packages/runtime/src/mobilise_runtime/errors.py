@@ -128,6 +128,20 @@ def is_page(request: Request) -> bool:
     return isinstance(answers, type) and issubclass(answers, HTMLResponse)
 
 
+def refusal(exc: Exception) -> DomainError | None:
+    """What `exc` answers a request with, when it is a refusal and not a fault of ours: a domain
+    error as it is, a store not answering as a 503 the client may retry (any other database
+    error is a fault, a 500)."""
+    if isinstance(exc, DomainError):
+        return exc
+    if isinstance(exc, PyMongoError) and unavailable(exc):
+        return Unavailable(
+            "The database does not answer right now; nothing was changed. Try again shortly.",
+            retry_after_s=STORE_RETRY_AFTER_S,
+        )
+    return None
+
+
 def install(app: FastAPI, *, unavailable_page: UnavailablePage | None = None) -> None:
     def answer(request: Request, exc: DomainError) -> Response:
         if isinstance(exc, RetryLater) and unavailable_page is not None and is_page(request):
@@ -142,12 +156,7 @@ def install(app: FastAPI, *, unavailable_page: UnavailablePage | None = None) ->
     async def _store_error(request: Request, exc: PyMongoError) -> Response:
         # A store that does not answer is a 503 the client may retry, like Kafka not acking;
         # any other database error is a fault of ours, and stays a 500.
-        if not unavailable(exc):
+        refused = refusal(exc)
+        if refused is None:
             raise exc
-        return answer(
-            request,
-            Unavailable(
-                "The database does not answer right now; nothing was changed. Try again shortly.",
-                retry_after_s=STORE_RETRY_AFTER_S,
-            ),
-        )
+        return answer(request, refused)

@@ -50,19 +50,24 @@ class BodyLimit:
             where = control_characters.where_in_json(body)
             await _answer(send, 422, f"{where}: {control_characters.REFUSED}")
             return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body, receive), send)
 
     async def _refuse(self, send: Send) -> None:
         await _answer(send, 413, f"the request body is larger than {self.max_bytes} bytes")
+
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A request's `receive` for the app behind a layer that read the whole `body` first."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 async def _answer(send: Send, status: int, detail: str) -> None:

@@ -32,6 +32,13 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
+def same_origin(origin: str, host: str, own_origin: str) -> bool:
+    """Whether a call with this Origin is the service's own: its pages (campaign.js) post with
+    their own Origin, whichever name the browser reached it by."""
+    origin = origin.lower()
+    return origin == own_origin or urlsplit(origin).netloc == host.lower()
+
+
 class PartnerCors:
     def __init__(self, app: ASGIApp, *, repository: Repository, public_url: str) -> None:
         self.app = app
@@ -45,7 +52,7 @@ class PartnerCors:
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         origin = headers.get("origin")
-        if origin is None or self._same_origin(origin, headers.get("host", "")):
+        if origin is None or same_origin(origin, headers.get("host", ""), self.own_origin):
             await self.app(scope, receive, _with_headers(send, {"Vary": "Origin"}))
             return
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
@@ -70,12 +77,6 @@ class PartnerCors:
             )
             return
         await self.app(scope, receive, _with_headers(send, allowed))
-
-    def _same_origin(self, origin: str, host: str) -> bool:
-        origin = origin.lower()
-        # The service's own pages (campaign.js) post with their own Origin, whichever name
-        # the browser reached it by.
-        return origin == self.own_origin or urlsplit(origin).netloc == host.lower()
 
     async def _refusal(self, origin: str, key: str, slug: str) -> str | None:
         if not key:

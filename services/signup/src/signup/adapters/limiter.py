@@ -1,5 +1,6 @@
 """The only module that talks to Redis: token buckets taken atomically, several at once, by one
-Lua script (Redis's clock, so every API process agrees), and proofs of work spent once."""
+Lua script (Redis's clock, so every API process agrees), and proofs of work spent once. The takes
+of the requests in flight are sent together, one pipeline per turn of the event loop."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import asyncio
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import redis.asyncio as redis
+from redis.exceptions import NoScriptError
 
 from signup.domain.limits import Bucket
 
@@ -60,6 +63,10 @@ class Outcome:
     retry_after_ms: int = 0
 
 
+# One call's script arguments, and the future its outcome is given to.
+_Take = tuple[list[str], list[float | int], "asyncio.Future[list[int]]"]
+
+
 class Limiter:
     def __init__(self, url: str, *, timeout_s: float) -> None:
         # The whole call is bounded here (asyncio.timeout, TimeoutError), not each socket
@@ -70,7 +77,10 @@ class Limiter:
         self._redis = redis.Redis.from_url(
             url, socket_timeout=None, socket_connect_timeout=timeout_s
         )
-        self._take = self._redis.register_script(_TAKE)
+        self._sha = self._redis.register_script(_TAKE).sha
+        # The takes asked in one turn of the event loop, sent together (`_flush`).
+        self._waiting: list[_Take] = []
+        self._sending: set[asyncio.Task[None]] = set()
 
     async def take(
         self,
@@ -85,13 +95,63 @@ class Limiter:
         args: list[float | int] = [proof_ttl_ms if proof else 0]
         for _, bucket in buckets:
             args += [bucket.hard, bucket.rate_per_ms, bucket.proof_floor]
+        loop = asyncio.get_running_loop()
+        reply: asyncio.Future[list[int]] = loop.create_future()
+        if not self._waiting:
+            # After every request ready in this turn has asked: one pipeline for all of them
+            # (one write and one read instead of one each per signup, on one connection).
+            loop.call_soon(self._flush)
+        self._waiting.append((keys, args, reply))
         async with asyncio.timeout(self._timeout_s):
-            verdict, wait_ms = await self._take(keys=keys, args=args)
+            verdict, wait_ms = await reply
         return Outcome(Verdict(int(verdict)), int(wait_ms))
+
+    def _flush(self) -> None:
+        takes, self._waiting = self._waiting, []
+        task = asyncio.create_task(self._send(takes))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _send(self, takes: list[_Take]) -> None:
+        """Each take's own script, one after the other in one pipeline (not a transaction:
+        each script is atomic on its own, as when they came one by one)."""
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                replies = await self._evalsha(takes)
+                again = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+                if again:  # Redis restarted (or first use): again those it did not run
+                    await self._redis.script_load(_TAKE)
+                    retried = await self._evalsha([takes[i] for i in again])
+                    for i, reply in zip(again, retried, strict=True):
+                        replies[i] = reply
+        except asyncio.CancelledError:  # closing
+            for _, _, reply in takes:
+                reply.cancel()
+            raise
+        except Exception as exc:  # RedisError, OSError (TimeoutError): each caller's
+            for _, _, reply in takes:
+                if not reply.done():
+                    reply.set_exception(exc)
+            return
+        for (_, _, future), reply in zip(takes, replies, strict=True):
+            if future.done():
+                continue  # its caller gave up waiting
+            if isinstance(reply, Exception):
+                future.set_exception(reply)
+            else:
+                future.set_result(reply)
+
+    async def _evalsha(self, takes: list[_Take]) -> list[Any]:
+        pipe = self._redis.pipeline(transaction=False)
+        for keys, args, _ in takes:
+            pipe.execute_command("EVALSHA", self._sha, len(keys), *keys, *args)
+        return await pipe.execute(raise_on_error=False)
 
     async def ping(self) -> None:
         async with asyncio.timeout(self._timeout_s):
             await self._redis.ping()
 
     async def close(self) -> None:
+        for task in list(self._sending):
+            task.cancel()
         await self._redis.aclose()

@@ -11,6 +11,7 @@ from mobilise_runtime.pages import static_files
 from mobilise_runtime.serve import run_api
 from signup.bootstrap import bootstrap
 from signup.cors import PartnerCors
+from signup.presentation.intake_front import IntakeFront
 from signup.presentation.rendering import STATIC_DIR, PageRefused, answer_refused, unavailable_page
 from signup.routes import (
     campaigns,
@@ -64,6 +65,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     compress_responses(app)
+    # Outermost: the intake's two routes skip the layers above for what it is sure to answer
+    # as they would (presentation/intake_front.py).
+    app.add_middleware(IntakeFront, services=services, service=SERVICE)
     return app
 
 
