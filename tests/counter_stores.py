@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import cast
 
 from counter.application.apply import BatchApplier
-from counter.domain.entries import Entry
 from counter.domain.facts import Fact, Folder
+from counter.domain.packed_entries import PackedEntries
 from counter.repository.ledger import LedgerRepository
 from counter.repository.totals import Change, StaleWriter, TotalsRepository
 from mobilise_runtime.mongo import Document
@@ -25,7 +25,7 @@ class MemoryLedger:
         self.reading = asyncio.Event()
         self.release = asyncio.Event()
 
-    async def load(self, partitions: Iterable[int]) -> dict[int, dict[str, Entry]]:
+    async def load(self, partitions: Iterable[int]) -> dict[int, PackedEntries]:
         wanted = set(partitions)
         folders = {p: Folder() for p in wanted}
         for fact in list(self.facts.values()):

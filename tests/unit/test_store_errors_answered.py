@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 from pymongo.errors import AutoReconnect, OperationFailure, ServerSelectionTimeoutError
 
-from mobilise_runtime.errors import RetryLater, install
+from mobilise_runtime.error_responses import install
+from mobilise_runtime.errors import RetryLater
 
 RAISED: dict[str, Exception] = {
     "reconnect": AutoReconnect("connection closed"),

@@ -12,8 +12,8 @@ from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI
 
-from mobilise_runtime.errors import UnavailablePage
-from mobilise_runtime.errors import install as install_error_handler
+from mobilise_runtime.error_responses import UnavailablePage
+from mobilise_runtime.error_responses import install as install_error_handler
 from mobilise_runtime.health import Check, health_router
 from mobilise_runtime.metrics import instrument
 

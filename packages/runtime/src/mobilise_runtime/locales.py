@@ -10,15 +10,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import babel
 import pycountry
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
-from starlette.requests import Request
 
 from mobilise_events.models import Locale as Locale
+
+if TYPE_CHECKING:
+    # For annotations only: the consumers and workers import this module for the languages of
+    # emails, and must not load the web stack (a cold start's seconds, megabytes of memory).
+    from starlette.requests import Request
 
 # The languages are configured where the events carry them (mobilise_events.models.Locale).
 LOCALES: tuple[Locale, ...] = get_args(Locale)

@@ -6,18 +6,21 @@ signup service's client and the totals reader."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import httpx
-
-from counter.adapters.campaigns import CampaignDirectory
-from counter.application.reader import TotalsReader
-from counter.presentation.stream import SseFrames
-from counter.repository import TotalsQueries
 from counter.repository.ledger import LedgerRepository
 from counter.repository.totals import TotalsRepository
 from counter.settings import Settings, StoreSettings
 from mobilise_runtime.mongo import ServiceDatabase
-from mobilise_runtime.serve import shutting_down
+
+if TYPE_CHECKING:
+    # The read side's parts are imported where they are built (`bootstrap`): counter-consumer
+    # starts from this module too, and the web stack (FastAPI, uvicorn, httpx) would cost its
+    # every cold start seconds and ~13 MB of memory (tests/unit/test_consumer_imports.py).
+    import httpx
+
+    from counter.adapters.campaigns import CampaignDirectory
+    from counter.application.reader import TotalsReader
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,14 @@ def stores(settings: StoreSettings, *, service: str) -> CounterStores:
 
 
 def bootstrap(settings: Settings, *, service: str) -> CounterServices:
+    import httpx
+
+    from counter.adapters.campaigns import CampaignDirectory
+    from counter.application.reader import TotalsReader
+    from counter.presentation.stream import SseFrames
+    from counter.repository import TotalsQueries
+    from mobilise_runtime.serve import shutting_down
+
     database = ServiceDatabase(settings.shared.mongo_url, settings.mongo_database, app_name=service)
     http = httpx.AsyncClient()
     return CounterServices(

@@ -9,20 +9,25 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-
-import httpx
+from typing import TYPE_CHECKING
 
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.mongo import ServiceDatabase
-from signup.adapters.limiter import Limiter
 from signup.adapters.publisher import SignupPublisher
-from signup.application.guard import Guard
-from signup.application.intake import Intake
-from signup.domain.proof import ProofOfWork
-from signup.domain.tokens import Tokens
-from signup.presentation.public_page import PublicPages
 from signup.repository import Repository
 from signup.settings import Settings, StoreSettings
+
+if TYPE_CHECKING:
+    # signup-api's own parts are imported where they are built (`bootstrap`): signup-projector,
+    # the CLI and retention start from this module too, and must not load the web stack
+    # (FastAPI, httpx, Redis) for nothing (tests/unit/test_consumer_imports.py).
+    import httpx
+
+    from signup.adapters.limiter import Limiter
+    from signup.application.guard import Guard
+    from signup.application.intake import Intake
+    from signup.domain.tokens import Tokens
+    from signup.presentation.public_page import PublicPages
 
 # What a process that publishes without a supporter waiting may wait for Kafka (the CLI's erase).
 PUBLISH_TIMEOUT_S = 30.0
@@ -75,6 +80,15 @@ def stores(
 
 
 def bootstrap(settings: Settings, *, service: str) -> SignupServices:
+    import httpx
+
+    from signup.adapters.limiter import Limiter
+    from signup.application.guard import Guard
+    from signup.application.intake import Intake
+    from signup.domain.proof import ProofOfWork
+    from signup.domain.tokens import Tokens
+    from signup.presentation.public_page import PublicPages
+
     shared = settings.shared
     kept = stores(settings, service=service, publish_timeout_s=settings.publish_timeout_s)
     tokens = Tokens(

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from counter.domain import aggregation, facts
 from counter.domain.entries import Contribution, Entry
+from counter.domain.packed_entries import PackedEntries
 from counter.domain.totals_document import (
     applied_key,
     history_fields,
@@ -88,7 +89,7 @@ class BatchApplier:
         self._totals = KnownOffsets(totals.totals)
         self._history = KnownOffsets(totals.history)
         self._prefix = prefix
-        self._owned: dict[int, dict[str, Entry]] = {}
+        self._owned: dict[int, PackedEntries] = {}
         self._turn = asyncio.Lock()
         # Batches that found their documents moved by another writer and were applied again.
         self.reapplied = 0

@@ -1,5 +1,6 @@
-"""What the read side refuses or cannot do, each with its HTTP status (mobilise_runtime.errors
-answers them all as JSON; the dashboard's page answers them with pages of its own)."""
+"""What the read side refuses or cannot do, each with its HTTP status
+(mobilise_runtime.error_responses answers them all as JSON; the dashboard's page answers them
+with pages of its own)."""
 
 from __future__ import annotations
 

@@ -30,6 +30,7 @@ from dataclasses import fields, replace
 from typing import Any
 
 from counter.domain.entries import Entry, entry_id
+from counter.domain.packed_entries import PackedEntries
 
 Fact = dict[str, Any]
 # What a signed fact holds; the invalidation state lives in state facts only.
@@ -108,12 +109,13 @@ def _shared(name: str, value: Any) -> Any:
 
 class Folder:
     """Entries from their facts, one fact at a time in any order (a ledger is read as it streams
-    in: holding its raw documents would take several times the entries' memory). The signed fact
+    in: holding its raw documents would take several times the entries' memory; the entries are
+    kept packed, as the consumer keeps them). The signed fact
     wins: a confirmation fact counts only for an entry signed unconfirmed (any other was added by
     a stale writer, whose totals write then failed)."""
 
     def __init__(self) -> None:
-        self.entries: dict[str, Entry] = {}
+        self.entries = PackedEntries()
         self._confirmations: dict[str, str] = {}  # entry id -> position, signed fact not read yet
         self._marks: dict[str, int] = {}  # entry id -> version of its latest state fact read
 
@@ -154,4 +156,4 @@ def fold(facts: Iterable[Fact]) -> dict[str, Entry]:
     folder = Folder()
     for fact in facts:
         folder.add(fact)
-    return folder.entries
+    return dict(folder.entries)

@@ -45,5 +45,5 @@ def render_unavailable(request: Request, *, locale: Locale, retry_after_s: int) 
 
 
 def unavailable_page(request: Request, retry_after_s: int) -> HTMLResponse:
-    """The dashboard's answer when it must be retried later (mobilise_runtime.errors)."""
+    """The dashboard's answer when it must be retried later (mobilise_runtime.error_responses)."""
     return render_unavailable(request, locale=negotiate(request), retry_after_s=retry_after_s)

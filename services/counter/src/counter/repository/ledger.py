@@ -9,6 +9,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from counter.domain.entries import Entry
 from counter.domain.facts import Fact, Folder
+from counter.domain.packed_entries import PackedEntries
 from counter.repository.totals import StaleWriter
 from mobilise_runtime.mongo import Document, insert_new
 
@@ -23,7 +24,7 @@ class LedgerRepository:
         await self._ledger.create_index("partition")
         await self._ledger.create_index("campaign_id")
 
-    async def load(self, partitions: Iterable[int]) -> dict[int, dict[str, Entry]]:
+    async def load(self, partitions: Iterable[int]) -> dict[int, PackedEntries]:
         """The entries of the campaigns on these partitions of the signup topics, by partition:
         one query, whatever the ledger's size."""
         wanted = sorted(set(partitions))

@@ -1,6 +1,6 @@
 """What only the mailer refuses, with its HTTP status; the refusals every service makes
-(NotFound, Forbidden, Rejected, Unavailable, …) are mobilise_runtime.errors', which answers them
-all as JSON."""
+(NotFound, Forbidden, Rejected, Unavailable, …) are mobilise_runtime.errors';
+mobilise_runtime.error_responses answers them all as JSON."""
 
 from __future__ import annotations
 

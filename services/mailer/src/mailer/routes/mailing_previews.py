@@ -20,7 +20,8 @@ from mailer.routes.mailings import localised_texts
 from mailer.schemas.api import MailingIn, MailingProgress
 from mailer.settings import Settings
 from mobilise_events import Audience, LocalisedText
-from mobilise_runtime.errors import CAMPAIGN_ORGANISER, Rejected
+from mobilise_runtime.error_responses import CAMPAIGN_ORGANISER
+from mobilise_runtime.errors import Rejected
 
 router = APIRouter(prefix="/api/v1", tags=["mailings"])
 SAMPLE_NAME = "Awa"  # the first name the previews greet

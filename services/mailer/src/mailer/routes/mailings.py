@@ -17,7 +17,8 @@ from mailer.deps import MailingRequestsDep, OrganiserDep, Publisher, SignupClien
 from mailer.repository.mailing_requests import MailingRequest
 from mailer.schemas.api import MailingAccepted, MailingIn, MailingProgress
 from mobilise_events import Audience, LocalisedText, MailingRequested
-from mobilise_runtime.errors import CAMPAIGN_ORGANISER, Rejected, described
+from mobilise_runtime.error_responses import CAMPAIGN_ORGANISER, described
+from mobilise_runtime.errors import Rejected
 
 router = APIRouter(prefix="/api/v1", tags=["mailings"])
 # The ids of mailings asked with an Idempotency-Key: one per (organiser, key).

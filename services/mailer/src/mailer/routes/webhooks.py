@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict
 from mailer.deps import Publisher, Verifier, WebhookEventsDep
 from mailer.domain.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, DeliveryEvent, parse_events
 from mailer.repository.webhook_events import WebhookEvents
-from mobilise_runtime.errors import Unavailable, described
+from mobilise_runtime.error_responses import described
+from mobilise_runtime.errors import Unavailable
 
 router = APIRouter(tags=["webhooks"])
 NOT_CONFIGURED_RETRY_S = 60

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mobilise_runtime import control_characters
 from mobilise_runtime.compression import LEVEL, MINIMUM_BYTES
-from mobilise_runtime.errors import refusal
+from mobilise_runtime.error_responses import refusal
 from mobilise_runtime.limits import replaying
 from mobilise_runtime.metrics import RequestSeries
 from signup.bootstrap import SignupServices

@@ -86,6 +86,6 @@ def unavailable(request: Request, locale: Locale, exc: Unavailable) -> HTMLRespo
 
 def unavailable_page(request: Request, retry_after_s: int) -> HTMLResponse:
     """Any page's answer when it must be retried later (the store not answering): the page of
-    Kafka not answering, in the reader's language (mobilise_runtime.errors)."""
+    Kafka not answering, in the reader's language (mobilise_runtime.error_responses)."""
     locale = negotiate(request)
     return unavailable(request, locale, Unavailable("", retry_after_s=retry_after_s))

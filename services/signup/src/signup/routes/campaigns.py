@@ -8,7 +8,8 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from mobilise_runtime.errors import CAMPAIGN_ORGANISER, ORGANISER_ONLY, Rejected, described
+from mobilise_runtime.error_responses import CAMPAIGN_ORGANISER, ORGANISER_ONLY, described
+from mobilise_runtime.errors import Rejected
 from signup.access import CampaignDep
 from signup.deps import OrganiserDep, Repo
 from signup.domain.campaigns import Campaign, Localised

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from mobilise_runtime.errors import CAMPAIGN_ORGANISER
+from mobilise_runtime.error_responses import CAMPAIGN_ORGANISER
 from mobilise_runtime.mongo import Document
 from signup.access import CampaignDep
 from signup.deps import Repo

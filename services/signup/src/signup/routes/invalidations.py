@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from mobilise_runtime.errors import CAMPAIGN_ORGANISER, described
+from mobilise_runtime.error_responses import CAMPAIGN_ORGANISER, described
 from signup.access import CampaignDep
 from signup.application import invalidation_service
 from signup.application.invalidation_service import Invalidations

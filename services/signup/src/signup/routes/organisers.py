@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Response, status
 
-from mobilise_runtime.errors import ORGANISER_ONLY, Responses, described
+from mobilise_runtime.error_responses import ORGANISER_ONLY, Responses, described
 from signup.access import AdminDep
 from signup.application import organiser_service
 from signup.deps import OrganiserDep, Repo

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, status
 
-from mobilise_runtime.errors import UNAUTHENTICATED, described
+from mobilise_runtime.error_responses import described
+from mobilise_runtime.errors import UNAUTHENTICATED
 from signup.access import PartnerDep, narrowed
 from signup.application import partner_service
 from signup.deps import OrganiserDep, Repo, SettingsDep

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from mobilise_runtime.errors import ORGANISER_ONLY, described
+from mobilise_runtime.error_responses import ORGANISER_ONLY, described
 from signup.application import organiser_service, sign_in
 from signup.deps import (
     ClientDep,

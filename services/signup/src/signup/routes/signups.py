@@ -8,7 +8,8 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from mobilise_runtime.dependencies import services_of
-from mobilise_runtime.errors import Rejected, described
+from mobilise_runtime.error_responses import described
+from mobilise_runtime.errors import Rejected
 from signup.application.intake import Intake
 from signup.bootstrap import SignupServices
 from signup.deps import request_client

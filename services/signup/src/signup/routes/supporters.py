@@ -12,7 +12,8 @@ import httpx
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse
 
-from mobilise_runtime.errors import UNAUTHENTICATED, described
+from mobilise_runtime.error_responses import described
+from mobilise_runtime.errors import UNAUTHENTICATED
 from mobilise_runtime.locales import Locale
 from signup.access import AdminDep
 from signup.adapters.mailer_export import mailer_holds
