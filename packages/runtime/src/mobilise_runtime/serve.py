@@ -9,7 +9,7 @@ from types import FrameType
 from typing import Protocol, TypeVar
 
 import uvicorn
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from mobilise_runtime.logging import configure_logging
 from mobilise_runtime.settings import SharedSettings
@@ -49,7 +49,7 @@ class _Server(uvicorn.Server):
 
 
 def serve(
-    app: FastAPI, *, host: str, port: int, reuse_port: bool = False, proxy_headers: bool = True
+    app: ASGIApp, *, host: str, port: int, reuse_port: bool = False, proxy_headers: bool = True
 ) -> None:
     # log_config=None keeps our structlog handler; uvicorn's own would print plain text.
     config = uvicorn.Config(app, log_config=None, proxy_headers=proxy_headers, lifespan="on")
@@ -76,7 +76,7 @@ S = TypeVar("S", bound=ApiSettings)
 def run_api(
     service: str,
     settings: S,
-    create_app: Callable[[S], FastAPI],
+    create_app: Callable[[S], ASGIApp],
     *,
     proxy_headers: bool = True,
 ) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
-from counter.bootstrap import bootstrap
+from counter.bootstrap import CounterServices, bootstrap
 from counter.presentation.rendering import STATIC_DIR, unavailable_page
 from counter.presentation.totals_front import TotalsFront
 from counter.routes import dashboard, totals
@@ -22,8 +23,19 @@ Errors are JSON: `{"detail": "..."}`."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app alone: its own routes answer every request (in-process tests, OpenAPI)."""
     settings = settings or Settings()
+    return _app(settings, bootstrap(settings, service=SERVICE))
+
+
+def create_served(settings: Settings) -> ASGIApp:
+    """What the process serves: the live totals answered before the app is even entered, which
+    answers the rest (presentation/totals_front.py)."""
     services = bootstrap(settings, service=SERVICE)
+    return TotalsFront(_app(settings, services), services=services, service=SERVICE)
+
+
+def _app(settings: Settings, services: CounterServices) -> FastAPI:
     app = service_api(
         SERVICE,
         services,
@@ -35,10 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.mount("/static", static_files(STATIC_DIR), name="static")
     compress_responses(app)
-    # Outermost: the live totals skip the app's middleware and compress their own answers.
-    app.add_middleware(TotalsFront, services=services, service=SERVICE)
     return app
 
 
 def run() -> None:
-    run_api(SERVICE, Settings(), create_app)
+    run_api(SERVICE, Settings(), create_served)

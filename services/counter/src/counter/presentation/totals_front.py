@@ -1,8 +1,10 @@
 """`GET …/totals` and `GET …/totals/stream` answered in front of the app: every open dashboard and
-live page asks these two, so their answers skip FastAPI's routing, dependencies and middleware
-(each a coroutine per request and per event sent, and the objects a request holds for as long as
-it lasts: a stream, for hours). The totals are the bytes kept per read (`Kept`: their JSON, that
-gzipped, an entity tag, so a repeat is a 304); a stream is written straight to the server.
+live page asks these two, so their answers skip FastAPI and Starlette entirely (routing,
+dependencies, middleware: each a coroutine per request and per event sent, and the frames a
+request holds for as long as it lasts: a stream, for hours). The process serves this front, with
+the app behind it (entrypoints/api.py). The totals are the bytes kept per read (`Kept`: their
+JSON, that gzipped, an entity tag, so a repeat is a 304); a stream is written straight to the
+server.
 
 Only answers that are sure to succeed are given here: an unknown campaign, the signup service
 or the store not answering, anything that raises before the first byte, goes on to the app,
@@ -15,8 +17,10 @@ import time
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from counter.application.broadcast import Viewer
 from counter.bootstrap import CounterServices
-from counter.presentation.stream import stream_for
+from counter.presentation.stream import stream
+from counter.schemas.totals import TotalsOut
 from mobilise_runtime.compression import MINIMUM_BYTES
 from mobilise_runtime.metrics import RequestSeries
 
@@ -38,13 +42,20 @@ class TotalsFront:
             return
         slug, _, rest = path[len(PREFIX) :].partition("/")
         if rest == "totals":
-            answered = await self._totals(scope, send, slug)
+            if await self._totals(scope, send, slug):
+                return
         elif rest == "totals/stream":
-            answered = await self._stream(scope, receive, send, slug)
-        else:
-            answered = False
-        if not answered:
-            await self.app(scope, receive, send)
+            # Streamed from this frame: a stream lasts hours, and each frame it keeps is kept
+            # once per viewer (the lookup's frames are gone by then).
+            started = time.perf_counter()
+            viewed = await self._viewer(slug)
+            if viewed is not None:
+                try:
+                    await stream(*viewed, receive, send, slug=slug)
+                finally:
+                    self._requests.record("GET", STREAM_ROUTE, 200, started)
+                return
+        await self.app(scope, receive, send)
 
     async def _totals(self, scope: Scope, send: Send, slug: str) -> bool:
         started = time.perf_counter()
@@ -72,20 +83,16 @@ class TotalsFront:
         self._requests.record("GET", TOTALS_ROUTE, status, started)
         return True
 
-    async def _stream(self, scope: Scope, receive: Receive, send: Send, slug: str) -> bool:
-        started = time.perf_counter()
+    async def _viewer(self, slug: str) -> tuple[Viewer, TotalsOut] | None:
+        """A viewer of the campaign's totals and the totals it starts from, or None when only
+        the app can answer (404, 503)."""
         reader = self._services.reader
         try:
             campaign = await self._services.campaigns.get(slug)
             first = await reader.totals(campaign)
         except Exception:  # answered by the app (404, 503), as every error of this route was
-            return False
-        stream = stream_for(reader, campaign, first)
-        try:
-            await stream(scope, receive, send)
-        finally:
-            self._requests.record("GET", STREAM_ROUTE, 200, started)
-        return True
+            return None
+        return reader.watch(campaign, after=first), first
 
 
 def _header(scope: Scope, name: bytes) -> bytes:
