@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from typing import cast
+
 from fastapi import FastAPI
 from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from counter.bootstrap import CounterServices, bootstrap
 from counter.presentation.rendering import STATIC_DIR, unavailable_page
@@ -12,6 +16,7 @@ from counter.routes import dashboard, totals
 from counter.settings import Settings
 from mobilise_runtime.api import service_api
 from mobilise_runtime.compression import compress_responses
+from mobilise_runtime.lean_http import LeanHttpToolsProtocol
 from mobilise_runtime.pages import static_files
 from mobilise_runtime.serve import run_api
 
@@ -32,7 +37,11 @@ def create_served(settings: Settings) -> ASGIApp:
     """What the process serves: the live totals answered before the app is even entered, which
     answers the rest (presentation/totals_front.py)."""
     services = bootstrap(settings, service=SERVICE)
-    return TotalsFront(_app(settings, services), services=services, service=SERVICE)
+    # uvicorn's own handling of X-Forwarded-Proto/-For (served with proxy_headers=False), behind
+    # the front: the live totals read neither, and each layer a stream passes is kept per viewer.
+    trusted = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")  # uvicorn's default
+    app = ProxyHeadersMiddleware(_app(settings, services), trusted_hosts=trusted)  # type: ignore[arg-type]
+    return TotalsFront(cast(ASGIApp, app), services=services, service=SERVICE)
 
 
 def _app(settings: Settings, services: CounterServices) -> FastAPI:
@@ -51,4 +60,5 @@ def _app(settings: Settings, services: CounterServices) -> FastAPI:
 
 
 def run() -> None:
-    run_api(SERVICE, Settings(), create_served)
+    # Lighter connections: each live viewer holds one for as long as it watches.
+    run_api(SERVICE, Settings(), create_served, proxy_headers=False, http=LeanHttpToolsProtocol)
