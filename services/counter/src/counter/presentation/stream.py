@@ -49,6 +49,8 @@ def stream_for(reader: TotalsReader, campaign: Campaign, first: TotalsOut) -> To
 
 
 class TotalsStream(Response):
+    """`stream` as a response of the app's route (what OpenAPI documents)."""
+
     media_type = "text/event-stream"
 
     def __init__(self, viewer: Viewer, first: TotalsOut, *, slug: str) -> None:
