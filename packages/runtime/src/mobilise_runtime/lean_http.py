@@ -4,8 +4,9 @@ tracemalloc, uvicorn 0.54 keeps three `collections.deque`s per connection, ~760 
 when empty: the waiters of the request's `message_event` and of the flow control's
 `_is_writable_event` (two `asyncio.Event`s), and the queue of pipelined requests. Here the events
 keep their waiters in a list and the queue is a list: ~2 KB less a connection, the same
-behaviour. uvicorn is pinned (requirements/runtime.txt); tests/unit/test_lean_http.py checks
-the attributes replaced here still exist as this module expects them."""
+behaviour. It replaces attributes of uvicorn's own objects, so it follows uvicorn's pin
+(requirements/runtime.txt): tests/unit/test_lean_http.py serves requests through it (keep-alive,
+pipelined, in pieces, with a body), to be run again on any upgrade."""
 
 from __future__ import annotations
 
