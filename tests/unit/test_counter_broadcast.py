@@ -47,15 +47,19 @@ class Store:
 
 
 async def watch(broadcast: Broadcast, store: Store, seen: list[int], stop: asyncio.Event) -> None:
-    """A stream's loop, as counter.presentation.stream runs it."""
+    """A stream's loop, as counter.presentation.stream runs it: waiting for a client that never
+    goes, woken for each change."""
     viewer = broadcast.join("c", store.load, after=totals(0))
     try:
-        while not stop.is_set() and not viewer.stopping():
+        while True:
             changed = viewer.pending()
             if changed is not None:
                 seen.append(TotalsOut.model_validate_json(changed).signed)
                 continue
-            await viewer.wait()
+            if viewer.stopping():
+                return
+            with viewer.woken():
+                await asyncio.Event().wait()
     finally:
         viewer.leave()
 
@@ -134,10 +138,12 @@ async def test_the_watcher_wakes_every_viewer_for_a_keep_alive_every_ping_interv
     pinged = [0, 0, 0]
 
     async def keep_alive(n: int) -> None:
-        while not stop.is_set():
+        while not viewers[n].stopping():
             if viewers[n].ping_due():
                 pinged[n] += 1
-            await viewers[n].wait()
+                continue
+            with viewers[n].woken():
+                await asyncio.Event().wait()
 
     tasks = [asyncio.create_task(keep_alive(n)) for n in range(3)]
     await until(lambda: min(pinged) >= 2)
@@ -147,3 +153,32 @@ async def test_the_watcher_wakes_every_viewer_for_a_keep_alive_every_ping_interv
     for viewer in viewers:
         viewer.leave()
     assert broadcast._channels == {}
+
+
+async def test_a_wake_up_ends_only_the_wait_in_woken_and_a_real_cancellation_still_cancels() -> (
+    None
+):
+    broadcast = Broadcast(60, lambda: False, ping_s=60, frames=JsonFrames())
+    viewer = broadcast.join("c", Store().load, after=totals(0))
+
+    async def wait() -> str:
+        with viewer.woken():
+            await asyncio.sleep(30)
+            return "slept"
+        return "woken"
+
+    task = asyncio.create_task(wait())
+    await asyncio.sleep(0)
+    viewer.wake()
+    assert await task == "woken"
+    assert task.cancelling() == 0
+
+    viewer.wake()  # outside woken(): nothing to interrupt
+    task = asyncio.create_task(wait())
+    await asyncio.sleep(0)
+    viewer.wake()
+    task.cancel()  # e.g. the server giving up on its open requests, at the same moment
+    await asyncio.gather(task, return_exceptions=True)
+    assert task.cancelled()
+    viewer.leave()
+    await broadcast.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import socket
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from types import FrameType
 from typing import Protocol, TypeVar
 
 import uvicorn
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from mobilise_runtime.logging import configure_logging
 from mobilise_runtime.settings import SharedSettings
@@ -49,10 +50,26 @@ class _Server(uvicorn.Server):
 
 
 def serve(
-    app: FastAPI, *, host: str, port: int, reuse_port: bool = False, proxy_headers: bool = True
+    app: ASGIApp,
+    *,
+    host: str,
+    port: int,
+    reuse_port: bool = False,
+    proxy_headers: bool = True,
+    http: type[asyncio.Protocol] | None = None,
 ) -> None:
+    """`http`: the connection's protocol, if not uvicorn's own (mobilise_runtime.lean_http)."""
     # log_config=None keeps our structlog handler; uvicorn's own would print plain text.
-    config = uvicorn.Config(app, log_config=None, proxy_headers=proxy_headers, lifespan="on")
+    # interface="asgi3": an app may be a plain callable returning the coroutine that answers
+    # (counter.presentation.totals_front), which uvicorn's guess would take for ASGI 2.
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        proxy_headers=proxy_headers,
+        lifespan="on",
+        http=http or "auto",
+        interface="asgi3",
+    )
     listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if reuse_port:
@@ -76,9 +93,10 @@ S = TypeVar("S", bound=ApiSettings)
 def run_api(
     service: str,
     settings: S,
-    create_app: Callable[[S], FastAPI],
+    create_app: Callable[[S], ASGIApp],
     *,
     proxy_headers: bool = True,
+    http: type[asyncio.Protocol] | None = None,
 ) -> None:
     """The console script of every API: its logs, its app, served on its port."""
     configure_logging(service, settings.shared.log_format, settings.shared.log_level)
@@ -88,4 +106,5 @@ def run_api(
         port=settings.port,
         reuse_port=settings.shared.reuse_port,
         proxy_headers=proxy_headers,
+        http=http,
     )

@@ -1,8 +1,8 @@
 """Live totals for many viewers at once: one watcher per watched campaign looks at its totals
 every few hundred milliseconds and, when they change, encodes them once (into the very bytes each
 viewer writes: `Frames`) and wakes every viewer of that campaign; it also wakes them every
-`ping_s` for a keep-alive, encoded once too. A viewer costs one future it waits on and a place in
-a set: no read, comparison, encoding or timer of its own (a timer per viewer and per wait filled
+`ping_s` for a keep-alive, encoded once too. A viewer costs a place in a set: no future, read,
+comparison, encoding or timer of its own (a timer per viewer and per wait filled
 the collector's oldest generation: 10,000 viewers on one process, bench/counter_viewers.py)."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from types import TracebackType
+from typing import Any, Protocol
 
 from counter.domain.errors import Unavailable
 from counter.schemas.totals import TotalsOut
@@ -57,15 +58,19 @@ class _Channel:
 
 
 class Viewer:
-    """One viewer's place in a campaign's channel: what it has seen, and the future it waits on
-    (resolved by a change, a ping, the server stopping, or the viewer's own `wake()`)."""
+    """One viewer's place in a campaign's channel: what it has seen, and how its stream's task is
+    woken while it waits for something else (its client going): `with viewer.woken(): await …`
+    is interrupted by a change, a ping or the server stopping, as `asyncio.timeout` interrupts
+    an await when its time comes (the task is cancelled, then uncancelled). So a stream is one
+    task, the request's own, with no second one waiting for the client and no future per wait."""
 
-    __slots__ = ("_broadcast", "_channel", "_key", "_pinged", "_seen", "_waiter")
+    __slots__ = ("_broadcast", "_channel", "_key", "_pinged", "_seen", "_task", "_woken")
 
     def __init__(self, broadcast: Broadcast, key: str, channel: _Channel, seen: int | None) -> None:
         self._broadcast, self._key, self._channel, self._seen = broadcast, key, channel, seen
         self._pinged = channel.pings
-        self._waiter: asyncio.Future[None] | None = None
+        self._task: asyncio.Task[Any] | None = None  # while in woken()
+        self._woken = False
 
     def stopping(self) -> bool:
         return self._broadcast.stopping()
@@ -85,21 +90,34 @@ class Viewer:
         self._pinged = self._channel.pings
         return self._channel.keep_alive
 
-    async def wait(self) -> None:
-        """Until woken, unless a change or a ping is already waiting."""
-        channel = self._channel
-        if self._seen != channel.version or self._pinged != channel.pings:
-            return
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiter = waiter
-        try:
-            await waiter
-        finally:
-            self._waiter = None
+    def woken(self) -> Viewer:
+        """A context in which the current task's await ends early, quietly, when this viewer is
+        woken. Enter it only with nothing pending (pending(), ping_due() and stopping() looked
+        at just before, with no await in between: a wake-up before entering is not kept)."""
+        return self
+
+    def __enter__(self) -> None:
+        self._task = asyncio.current_task()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        self._task = None
+        if not self._woken:
+            return False
+        self._woken = False
+        # Only the cancellation this viewer asked for is swallowed, as asyncio.timeout does.
+        task = asyncio.current_task()
+        assert task is not None
+        return task.uncancel() == 0 and kind is asyncio.CancelledError
 
     def wake(self) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
+        if self._task is not None and not self._woken:
+            self._woken = True
+            self._task.cancel()
 
     def leave(self) -> None:
         self._broadcast._leave(self._key, self._channel, self)

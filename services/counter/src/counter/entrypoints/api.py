@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import os
+from typing import cast
 
-from counter.bootstrap import bootstrap
+from fastapi import FastAPI
+from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+from counter.bootstrap import CounterServices, bootstrap
 from counter.presentation.rendering import STATIC_DIR, unavailable_page
 from counter.presentation.totals_front import TotalsFront
 from counter.routes import dashboard, totals
 from counter.settings import Settings
 from mobilise_runtime.api import service_api
 from mobilise_runtime.compression import compress_responses
+from mobilise_runtime.lean_http import LeanHttpToolsProtocol
 from mobilise_runtime.pages import static_files
 from mobilise_runtime.serve import run_api
 
@@ -22,8 +28,23 @@ Errors are JSON: `{"detail": "..."}`."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app alone: its own routes answer every request (in-process tests, OpenAPI)."""
     settings = settings or Settings()
+    return _app(settings, bootstrap(settings, service=SERVICE))
+
+
+def create_served(settings: Settings) -> ASGIApp:
+    """What the process serves: the live totals answered before the app is even entered, which
+    answers the rest (presentation/totals_front.py)."""
     services = bootstrap(settings, service=SERVICE)
+    # uvicorn's own handling of X-Forwarded-Proto/-For (served with proxy_headers=False), behind
+    # the front: the live totals read neither, and each layer a stream passes is kept per viewer.
+    trusted = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")  # uvicorn's default
+    app = ProxyHeadersMiddleware(_app(settings, services), trusted_hosts=trusted)  # type: ignore[arg-type]
+    return TotalsFront(cast(ASGIApp, app), services=services, service=SERVICE)
+
+
+def _app(settings: Settings, services: CounterServices) -> FastAPI:
     app = service_api(
         SERVICE,
         services,
@@ -35,10 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.mount("/static", static_files(STATIC_DIR), name="static")
     compress_responses(app)
-    # Outermost: the live totals skip the app's middleware and compress their own answers.
-    app.add_middleware(TotalsFront, services=services, service=SERVICE)
     return app
 
 
 def run() -> None:
-    run_api(SERVICE, Settings(), create_app)
+    # Lighter connections: each live viewer holds one for as long as it watches.
+    run_api(SERVICE, Settings(), create_served, proxy_headers=False, http=LeanHttpToolsProtocol)
