@@ -103,7 +103,9 @@ class FakeAudience:
     async def recipients(self, ids: Iterable[str]) -> dict[str, Document]:
         return {i: self.recipients_by_id[i] for i in ids if i in self.recipients_by_id}
 
-    async def of_campaign(self, campaign_id: str) -> AsyncIterator[Document]:
+    async def of_campaign(
+        self, campaign_id: str, *, confirmed_only: bool = True
+    ) -> AsyncIterator[Document]:
         for d in list(self.recipients_by_id.values()):
             if d.get("campaign_id") == campaign_id and d.get("newsletter_opt_in"):
                 erased_at = self.tombstones.get(d["email_hash"])

@@ -127,10 +127,17 @@ class AudienceRepository:
             return {}
         return {doc["_id"]: doc async for doc in self._recipients.find({"_id": {"$in": wanted}})}
 
-    async def of_campaign(self, campaign_id: str) -> AsyncIterator[Document]:
+    async def of_campaign(
+        self, campaign_id: str, *, confirmed_only: bool = True
+    ) -> AsyncIterator[Document]:
         """The campaign's recipients who opted in, streamed in the order the store keeps them
         (a campaign's audience may not fit in a consumer's memory), with what a mailing needs
-        and their person's erasure time, if ever erased (ERASED_AT)."""
+        and, for a mailing to the confirmed only, their person's erasure time if ever erased
+        (ERASED_AT: one lookup per slice, a third more time over the read on FerretDB)."""
+        if not confirmed_only:
+            async for recipient in self._opted_in(campaign_id):
+                yield recipient
+            return
         chunk: list[Document] = []
         async for recipient in self._opted_in(campaign_id):
             chunk.append(recipient)
