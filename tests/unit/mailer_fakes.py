@@ -16,7 +16,7 @@ from mailer.adapters.campaigns import CampaignTitles
 from mailer.application.consumer import MailerConsumer
 from mailer.application.consumer.enqueue import TaskQueue
 from mailer.domain.addresses import AddressHasher
-from mailer.domain.planning import GLOBAL_SCOPE, suppression_id
+from mailer.domain.planning import ERASED_AT, GLOBAL_SCOPE, suppression_id
 from mailer.repository.audience import AudienceRepository, recipient_id
 from mailer.repository.mailings import MailingsRepository, batch_id
 from mailer.schemas.specs import Payload, SendTask, SignupEmailTask, task_payload
@@ -47,7 +47,7 @@ class FakeAudience:
         self.journal.steps.append(f"record_signups {len(signups)}")
         for event, email_hash in signups:
             rid = recipient_id(event.campaign_id, event.supporter_key)
-            doc = self.recipients_by_id.setdefault(rid, {"_id": rid, "confirmed": False})
+            doc = self.recipients_by_id.setdefault(rid, {"_id": rid})
             doc.update(
                 {
                     **event.model_dump(mode="json"),
@@ -57,7 +57,7 @@ class FakeAudience:
                 }
             )
             if not event.double_opt_in:
-                doc["confirmed"] = True
+                _latest(doc, "confirmed_at", event.occurred_at)
         if self.erased_meanwhile is not None:
             email_hash, at = self.erased_meanwhile
             self.tombstones[email_hash] = at
@@ -70,7 +70,7 @@ class FakeAudience:
             doc = self.recipients_by_id.setdefault(
                 rid, {"_id": rid, "campaign_id": e.campaign_id, "supporter_key": e.supporter_key}
             )
-            doc["confirmed"] = True
+            _latest(doc, "confirmed_at", e.occurred_at)
 
     async def erased_since(self, hashes: Iterable[str]) -> dict[str, datetime]:
         return {h: self.tombstones[h] for h in set(hashes) if h in self.tombstones}
@@ -103,10 +103,13 @@ class FakeAudience:
     async def recipients(self, ids: Iterable[str]) -> dict[str, Document]:
         return {i: self.recipients_by_id[i] for i in ids if i in self.recipients_by_id}
 
-    async def of_campaign(self, campaign_id: str) -> AsyncIterator[Document]:
+    async def of_campaign(
+        self, campaign_id: str, *, confirmed_only: bool = True
+    ) -> AsyncIterator[Document]:
         for d in list(self.recipients_by_id.values()):
             if d.get("campaign_id") == campaign_id and d.get("newsletter_opt_in"):
-                yield d
+                erased_at = self.tombstones.get(d["email_hash"])
+                yield d if erased_at is None else {**d, ERASED_AT: erased_at}
 
     async def not_anonymised(self, events: list[Any]) -> list[Any]:
         return [
@@ -240,3 +243,9 @@ def mailer() -> Mailer:
         requeue_after_s=REQUEUE_AFTER_S,
     )
     return Mailer(consumer, journal, audience, mailings, tasks, hasher)
+
+
+def _latest(doc: Document, name: str, at: datetime) -> None:
+    """Mongo's $max on one field."""
+    if name not in doc or doc[name] < at:
+        doc[name] = at

@@ -67,7 +67,7 @@ def _pages(count: int, size: int) -> list[list[Document]]:
 
 async def test_the_next_page_is_asked_for_before_this_one_is_used() -> None:
     audience, cursor = _audience(_pages(3, 2))
-    read = audience.of_campaign("c-1")
+    read = audience.of_campaign("c-1", confirmed_only=False)
     first = await anext(read)
     await asyncio.sleep(0)  # what the plan awaits while it writes the batch
     assert first["supporter_key"] == "k0-0"
@@ -79,7 +79,7 @@ async def test_the_next_page_is_asked_for_before_this_one_is_used() -> None:
 
 async def test_a_read_left_early_stops_its_page_in_flight_and_closes_the_cursor() -> None:
     audience, cursor = _audience(_pages(3, 2))
-    read = audience.of_campaign("c-1")
+    read = audience.of_campaign("c-1", confirmed_only=False)
     await anext(read)
     await read.aclose()
     assert cursor.closed
@@ -88,5 +88,5 @@ async def test_a_read_left_early_stops_its_page_in_flight_and_closes_the_cursor(
 
 async def test_an_empty_audience_reads_nothing_more() -> None:
     audience, cursor = _audience([])
-    assert [r async for r in audience.of_campaign("c-1")] == []
+    assert [r async for r in audience.of_campaign("c-1", confirmed_only=False)] == []
     assert cursor.closed

@@ -70,7 +70,7 @@ async def test_a_signup_without_double_opt_in_gets_its_welcome() -> None:
     assert spec["campaign_title"]["fr"] == "women-in-tech (fr)"
     [person] = spec["recipients"]
     assert (person["email"], person["email_hash"]) == (EMAIL, m.hash(EMAIL))
-    assert m.audience.recipients_by_id["c-1:k-awa"]["confirmed"] is True
+    assert m.audience.recipients_by_id["c-1:k-awa"]["confirmed_at"] == T1
     assert f"{WELCOME}:c-1:k-awa" in m.mailings.batches  # recorded before it is queued
 
 
@@ -80,7 +80,7 @@ async def test_a_double_opt_in_signup_gets_its_confirmation_with_the_token() -> 
     [spec] = m.tasks.queued
     assert spec["kind"] == CONFIRMATION
     assert spec["recipients"][0]["confirm_token"] == "ct"
-    assert m.audience.recipients_by_id["c-1:k-awa"]["confirmed"] is False
+    assert "confirmed_at" not in m.audience.recipients_by_id["c-1:k-awa"]
 
 
 async def test_a_person_signing_twice_in_a_batch_gets_one_email_the_last_signups() -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from mailer.domain.addresses import AddressHasher, canonical_email
-from mailer.domain.planning import Planner, retry_delay, suppression_ids
+from mailer.domain.planning import ERASED_AT, Planner, is_confirmed, retry_delay, suppression_ids
 from mailer.schemas.specs import NewsletterTask, email_task, message_of
 from mobilise_events import Audience, LocalisedText
 
@@ -24,6 +25,33 @@ def _recipient(n: int, **fields: Any) -> dict[str, Any]:
         "confirmed": True,
         **fields,
     }
+
+
+ERASED = datetime(2026, 3, 2, 9, tzinfo=UTC)
+BEFORE, AFTER = ERASED - timedelta(hours=1), ERASED + timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("recipient", "confirmed"),
+    [
+        ({}, False),
+        ({"confirmed_at": BEFORE}, True),
+        ({"confirmed_at": BEFORE, ERASED_AT: ERASED}, False),  # her old signup's confirmation
+        ({"confirmed_at": ERASED, ERASED_AT: ERASED}, False),
+        ({"confirmed_at": AFTER, ERASED_AT: ERASED}, True),
+        ({ERASED_AT: ERASED}, False),
+        # Written before confirmed_at: a flag of unknown time, trusted only if never erased.
+        ({"confirmed": True}, True),
+        ({"confirmed": False}, False),
+        ({"confirmed": True, ERASED_AT: ERASED}, False),
+        ({"confirmed": True, "confirmed_at": AFTER, ERASED_AT: ERASED}, True),
+        ({"confirmed": False, "confirmed_at": BEFORE}, True),
+    ],
+)
+def test_a_recipient_is_confirmed_by_a_confirmation_after_the_last_erasure(
+    recipient: dict[str, Any], confirmed: bool
+) -> None:
+    assert is_confirmed(recipient) is confirmed
 
 
 def planned(planner: Planner, people: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

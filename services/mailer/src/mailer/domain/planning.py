@@ -12,10 +12,26 @@ from mobilise_events import Audience
 GLOBAL_SCOPE = "*"  # a suppression from every campaign's mailings
 
 
+# Added by the audience read: when the recipient's person was erased, if ever.
+ERASED_AT = "person_erased_at"
+
+
+def is_confirmed(recipient: dict[str, Any]) -> bool:
+    """Confirmed by a confirmation after the person's last erasure: the one of a signup erased
+    since, read whenever, confirms nothing. `confirmed_at` is the latest confirmation's time;
+    `confirmed: true` is how records written before it say confirmed, at an unknown time, so it
+    counts only for a person never erased."""
+    erased_at = recipient.get(ERASED_AT)
+    confirmed_at = recipient.get("confirmed_at")
+    if erased_at is None:
+        return confirmed_at is not None or recipient.get("confirmed") is True
+    return confirmed_at is not None and confirmed_at > erased_at
+
+
 def in_audience(recipient: dict[str, Any], audience: Audience) -> bool:
     if not recipient.get("email") or not recipient.get("newsletter_opt_in"):
         return False
-    if audience.confirmed_only and not recipient.get("confirmed"):
+    if audience.confirmed_only and not is_confirmed(recipient):
         return False
     if audience.countries is not None and recipient.get("country") not in audience.countries:
         return False

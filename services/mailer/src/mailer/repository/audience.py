@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from pymongo import DeleteOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from mailer.domain.planning import GLOBAL_SCOPE, suppression_id
+from mailer.domain.planning import ERASED_AT, GLOBAL_SCOPE, suppression_id
 from mailer.repository import ANONYMISED, ERASURES, MAIL_LOG, RECIPIENTS, SUPPRESSIONS
 from mobilise_events import Signup, SignupConfirmed
 from mobilise_runtime.mongo import Document, bulk_write, erasure_times, insert_new
@@ -56,11 +56,9 @@ class AudienceRepository:
                 fields["confirm_token"] = event.confirm_token
             update: dict[str, Any] = {"$set": fields}
             # With double opt-in only signup.confirmed confirms (it may have come first: the
-            # topics are read in no set order); without, a signup is confirmed.
-            if event.double_opt_in:
-                update["$setOnInsert"] = {"confirmed": False}
-            else:
-                fields["confirmed"] = True
+            # topics are read in no set order); without, a signup is confirmed when made.
+            if not event.double_opt_in:
+                update["$max"] = {"confirmed_at": event.occurred_at}
             writes.append(UpdateOne({"_id": _rid(event)}, update, upsert=True))
         await bulk_write(self._recipients, writes, ordered=True)
 
@@ -68,7 +66,9 @@ class AudienceRepository:
         writes = [
             UpdateOne(
                 {"_id": _rid(e)},
-                {"$set": {"confirmed": True},
+                # The latest confirmation's time, whatever order they are read in: one older
+                # than the person's erasure confirms nothing (domain.planning.is_confirmed).
+                {"$max": {"confirmed_at": e.occurred_at},
                  "$setOnInsert": {"campaign_id": e.campaign_id, "supporter_key": e.supporter_key}},
                 upsert=True,
             )
@@ -129,14 +129,43 @@ class AudienceRepository:
             return {}
         return {doc["_id"]: doc async for doc in self._recipients.find({"_id": {"$in": wanted}})}
 
-    def of_campaign(self, campaign_id: str) -> AsyncGenerator[Document, None]:
+    async def of_campaign(
+        self, campaign_id: str, *, confirmed_only: bool = True
+    ) -> AsyncGenerator[Document, None]:
         """The campaign's recipients who opted in, streamed in the order the store keeps them
-        (a campaign's audience may not fit in a consumer's memory), with what a mailing needs."""
+        (a campaign's audience may not fit in a consumer's memory), with what a mailing needs
+        and, for a mailing to the confirmed only, their person's erasure time if ever erased
+        (ERASED_AT: one lookup per slice, a third more time over the read on FerretDB)."""
+        # Closed with this generator: a plan that stops early cancels the page read ahead.
+        async with contextlib.aclosing(self._opted_in(campaign_id)) as read:
+            if not confirmed_only:
+                async for recipient in read:
+                    yield recipient
+                return
+            chunk: list[Document] = []
+            async for recipient in read:
+                chunk.append(recipient)
+                if len(chunk) == READ_BATCH:
+                    for r in await self._with_erasures(chunk):
+                        yield r
+                    chunk = []
+            for r in await self._with_erasures(chunk):
+                yield r
+
+    async def _with_erasures(self, recipients: list[Document]) -> list[Document]:
+        """One query per slice: a confirmation older than the erasure confirms nothing."""
+        erased = await erasure_times(self._erasures, (r["email_hash"] for r in recipients))
+        for r in recipients:
+            if r["email_hash"] in erased:
+                r[ERASED_AT] = erased[r["email_hash"]]
+        return recipients
+
+    def _opted_in(self, campaign_id: str) -> AsyncGenerator[Document, None]:
         cursor = self._recipients.find(
             {"campaign_id": campaign_id, "newsletter_opt_in": True},
             {
                 "email": 1, "email_hash": 1, "first_name": 1, "locale": 1, "country": 1,
-                "newsletter_opt_in": 1, "confirmed": 1, "supporter_key": 1,
+                "newsletter_opt_in": 1, "confirmed": 1, "confirmed_at": 1, "supporter_key": 1,
                 "unsubscribe_token": 1, "campaign_slug": 1, "signed_at": 1,
             },
             # FerretDB answers a getMore with 250 documents unless told otherwise.

@@ -102,7 +102,9 @@ async def preview_mailing(
     blocked = await audience_repository.suppressed_hashes(campaign.id)
     sizes = dict.fromkeys(LOCALES, 0)
     suppressed = 0
-    async for r in audience_repository.of_campaign(campaign.id):
+    async for r in audience_repository.of_campaign(
+        campaign.id, confirmed_only=audience.confirmed_only
+    ):
         if not in_audience(r, audience):
             continue
         if r["email_hash"] in blocked:

@@ -44,8 +44,9 @@ class MailingPlans:
             await self._write_plan(mailing, continued=not fixed_here)
 
     async def _write_plan(self, mailing: Document, *, continued: bool) -> None:
+        audience = Audience.model_validate(mailing["audience"])
         planner = Planner(
-            audience=Audience.model_validate(mailing["audience"]),
+            audience=audience,
             suppressed_hashes=await self._audience.suppressed_hashes(mailing["campaign_id"]),
             batch_size=self._batch_size,
             planned_keys=await self._mailings.planned_keys(mailing) if continued else set(),
@@ -53,7 +54,10 @@ class MailingPlans:
         # A continuing attempt numbers its batches apart: another may still be writing.
         part = f"{uuid.uuid4().hex[:8]}-" if continued else ""
         written = 0
-        async with contextlib.aclosing(self._audience.of_campaign(mailing["campaign_id"])) as read:
+        read = self._audience.of_campaign(
+            mailing["campaign_id"], confirmed_only=audience.confirmed_only
+        )
+        async with contextlib.aclosing(read):
             async for recipient in read:
                 full = planner.add(recipient)
                 if full is not None:
@@ -84,7 +88,8 @@ class MailingPlans:
         wanted = {k for b in batches for k in b["supporter_keys"]}
         people = {
             r["supporter_key"]: r
-            async for r in self._audience.of_campaign(mailing["campaign_id"])
+            # The plan chose them: no audience rule read again, no erasure time needed.
+            async for r in self._audience.of_campaign(mailing["campaign_id"], confirmed_only=False)
             if r["supporter_key"] in wanted
         }
         await self._tasks.enqueue(await self.batch_tasks(mailing, batches, people))
