@@ -1,15 +1,17 @@
-"""`python -m bench.history_reads [documents] [batch]`: the counter's reads of history documents by
-id, in shapes FerretDB does or does not push down to its backend, timed in a history collection
-of `documents` (20,000 by default, 20 campaigns) on the stack's store (`make up` first;
-MOBILISE_STORE picks the backend). The ids read: one campaign's last 48 hours (the API's history
-read), or with `batch` every campaign's last two hours (a consumer batch). Prints, per shape,
-what FerretDB's `explain` says it pushed down and the median time of reading the same ids. A
-database of its own, dropped after."""
+"""`python -m bench.history_reads [documents] [batch] [sqlite] [quick]`: the counter's reads of
+history documents by id, in shapes FerretDB does or does not push down to its backend, timed in a
+history collection of `documents` (20,000 by default, 20 campaigns) on the stack's store (`make up`
+first), or with `sqlite` on a FerretDB on SQLite of its own (started, then removed). The ids
+read: one campaign's last 48 hours (the API's history read), or with `batch` every campaign's
+last two hours (a consumer batch). Prints, per shape, what FerretDB's `explain` says it pushed
+down and the median time of reading the same ids (`quick`: only the current read, this
+change's and find_one). A database of its own, dropped after."""
 
 from __future__ import annotations
 
 import asyncio
 import random
+import shutil
 import statistics
 import sys
 import time
@@ -18,10 +20,12 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bench.store_backends import scratch_config
 from counter.domain.totals_document import CAMPAIGN_ID, HISTORY, HOUR, READ_HISTORY, hour_id
 from counter.repository.queries import TotalsQueries
 from counter.repository.totals import TotalsRepository
 from devstack.config import StackConfig
+from devstack.stack import down, up
 from mobilise_runtime.mongo import Document, ServiceDatabase
 
 CAMPAIGNS = 20
@@ -57,8 +61,7 @@ def _by(key: str, ids: list[str]) -> dict[str, list[str]]:
     return groups
 
 
-async def main(count: int) -> None:
-    cfg = StackConfig.from_env()
+async def main(cfg: StackConfig, count: int) -> None:
     database = ServiceDatabase(cfg.mongo_url, f"benchhist_{uuid.uuid4().hex[:8]}", app_name="bench")
     history = database.db[HISTORY]
     try:
@@ -147,9 +150,15 @@ async def main(count: int) -> None:
                 lambda i: gathered([one(d) for d in i]),
             ),
         }
-        print(f"{count:,} history documents, {len(ids)} ids of one campaign read each time")
+        print(f"{count:,} history documents ({cfg.store}), {len(ids)} ids read each time")
         if batch:  # the API reads one campaign's hours, never a batch's
             del shapes["this change: the API's read (campaign)"]
+        if "quick" in sys.argv:  # the current read, this change's, and find_one
+            shapes = {
+                k: v
+                for k, v in shapes.items()
+                if k.startswith(("this", "find_one")) or "current" in k
+            }
         for name, (example, read) in shapes.items():
             plan = await database.db.command(
                 "explain", {"find": HISTORY, "filter": example}, verbosity="queryPlanner"
@@ -171,4 +180,15 @@ async def main(count: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 20_000))
+    documents = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 20_000
+    stack = StackConfig.from_env()
+    if "sqlite" in sys.argv:
+        scratch = scratch_config(stack, "sqlite")
+        try:
+            up(scratch, ["ferretdb"])
+            asyncio.run(main(scratch, documents))
+        finally:
+            down(scratch, ["ferretdb"])
+            shutil.rmtree(scratch.state, ignore_errors=True)
+    else:
+        asyncio.run(main(stack, documents))

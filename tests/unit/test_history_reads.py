@@ -5,14 +5,14 @@ documents")."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from counter.domain.totals_document import CAMPAIGN_ID, HISTORY, HOUR, hour_id
 from counter.repository.queries import TotalsQueries
-from counter.repository.totals import TotalsRepository
+from counter.repository.totals import NARROWED_READS_MAX, TotalsRepository
 from mobilise_runtime.mongo import Document, ServiceDatabase
 
 NINE = datetime(2026, 11, 29, 9, tzinfo=UTC)
@@ -55,6 +55,18 @@ async def test_the_consumer_reads_history_versions_one_hour_at_a_time() -> None:
     assert sorted(f[HOUR] for f in filters) == [NINE, TEN]
     for query in filters:
         assert sorted(query["_id"]["$in"]) == sorted(hour_id(c, query[HOUR]) for c in "abc")
+
+
+async def test_a_batch_over_more_hours_than_that_is_read_at_once() -> None:
+    # On SQLite each read by hour decodes the whole collection: a backlog's batch reads it once.
+    db = RecordingDatabase()
+    hours = [NINE + timedelta(hours=h) for h in range(NARROWED_READS_MAX + 1)]
+    ids = [hour_id("a", at) for at in hours]
+    found = await TotalsRepository(cast(AsyncDatabase[Document], db)).history.applied(ids)
+    assert found == dict.fromkeys(ids, (1, {}))
+    [query] = db[HISTORY].filters
+    assert sorted(query["_id"]["$in"]) == sorted(ids)
+    assert HOUR not in query
 
 
 async def test_the_api_reads_a_campaigns_history_with_the_campaign_in_the_filter() -> None:

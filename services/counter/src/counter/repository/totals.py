@@ -47,6 +47,9 @@ COMMANDS_IN_FLIGHT = 3
 # PostgreSQL, so a read of history documents asks one hour at a time: it decodes that hour's
 # documents only, one a campaign (23 ms). docs/counter.md, "Reading history documents".
 READS_IN_FLIGHT = 3
+# On SQLite FerretDB pushes none of it down: each of those reads decodes the whole collection. A
+# batch that spans more hours than this (a backlog caught up) is read in one `$in` instead.
+NARROWED_READS_MAX = 4
 
 # A field every document of a collection holds, and its value, from the document's id.
 Narrowing = Callable[[str], tuple[str, Hashable]]
@@ -85,11 +88,15 @@ class GuardedDocuments:
 
     async def applied(self, ids: Iterable[str]) -> dict[str, tuple[int, dict[str, int]]]:
         """Per document found: (version, applied offsets); version 0 for one never versioned.
-        With a narrowing, one read per value of its field, each also filtered on it."""
+        With a narrowing, one read per value of its field (up to NARROWED_READS_MAX), each also
+        filtered on it."""
+        wanted = set(ids)
         groups: dict[tuple[str, Hashable] | None, list[str]] = {}
-        for doc_id in set(ids):
+        for doc_id in wanted:
             narrowed = self._narrowing(doc_id) if self._narrowing else None
             groups.setdefault(narrowed, []).append(doc_id)
+        if len(groups) > NARROWED_READS_MAX:
+            groups = {None: list(wanted)}
         in_flight = asyncio.Semaphore(READS_IN_FLIGHT)
 
         async def read(narrowed: tuple[str, Hashable] | None, wanted: list[str]) -> list[Document]:
