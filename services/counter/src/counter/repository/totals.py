@@ -47,9 +47,10 @@ COMMANDS_IN_FLIGHT = 3
 # PostgreSQL, so a read of history documents asks one hour at a time: it decodes that hour's
 # documents only, one a campaign (23 ms). docs/counter.md, "Reading history documents".
 READS_IN_FLIGHT = 3
-# On SQLite FerretDB pushes none of it down: each of those reads decodes the whole collection. A
-# batch that spans more hours than this (a backlog caught up) is read in one `$in` instead.
-NARROWED_READS_MAX = 4
+# On SQLite FerretDB pushes none of it down: each of those reads decodes the whole collection (a
+# batch across an hour's end costs two). One that spans more hours than this (a backlog caught
+# up) is read in one `$in` instead.
+NARROWED_READS_MAX = 2
 
 # A field every document of a collection holds, and its value, from the document's id.
 Narrowing = Callable[[str], tuple[str, Hashable]]
