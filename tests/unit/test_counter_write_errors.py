@@ -18,6 +18,14 @@ from mobilise_runtime.mongo import DUPLICATE_KEY, Document
 TYPE_MISMATCH = 14  # MongoDB's code for $inc on a field that is not a number
 
 
+class Found:
+    def __init__(self, documents: list[Document]) -> None:
+        self.documents = documents
+
+    async def to_list(self) -> list[Document]:
+        return self.documents
+
+
 class FailingCollection:
     """Holds document "c" at version 4; every write to it fails with `code`."""
 
@@ -28,8 +36,8 @@ class FailingCollection:
         self.version = version
         self.writes: list[Any] = []
 
-    async def find(self, *args: Any) -> AsyncIterator[Document]:
-        yield {"_id": "c", "version": self.version, "applied": {"k": 3}}
+    def find(self, *args: Any) -> Found:
+        return Found([{"_id": "c", "version": self.version, "applied": {"k": 3}}])
 
     async def bulk_write(self, writes: list[Any], *, ordered: bool) -> None:
         self.writes += writes
