@@ -14,16 +14,9 @@ from pymongo.errors import BulkWriteError
 from counter.repository.totals import Change, GuardedDocuments, StaleWriter
 from mobilise_runtime.locks import DocumentLocks
 from mobilise_runtime.mongo import DUPLICATE_KEY, Document
+from tests.unit.counter_fakes import Found
 
 TYPE_MISMATCH = 14  # MongoDB's code for $inc on a field that is not a number
-
-
-class Found:
-    def __init__(self, documents: list[Document]) -> None:
-        self.documents = documents
-
-    async def to_list(self) -> list[Document]:
-        return self.documents
 
 
 class FailingCollection:

@@ -14,17 +14,10 @@ from counter.domain.totals_document import CAMPAIGN_ID, HISTORY, HOUR, hour_id
 from counter.repository.queries import TotalsQueries
 from counter.repository.totals import NARROWED_READS_MAX, TotalsRepository
 from mobilise_runtime.mongo import Document, ServiceDatabase
+from tests.unit.counter_fakes import Found
 
 NINE = datetime(2026, 11, 29, 9, tzinfo=UTC)
 TEN = datetime(2026, 11, 29, 10, tzinfo=UTC)
-
-
-class Found:
-    def __init__(self, documents: list[Document]) -> None:
-        self.documents = documents
-
-    async def to_list(self) -> list[Document]:
-        return self.documents
 
 
 class RecordingCollection:
