@@ -154,7 +154,7 @@ class AudienceRepository:
 
     async def _with_erasures(self, recipients: list[Document]) -> list[Document]:
         """One query per slice: a confirmation older than the erasure confirms nothing."""
-        erased = await erasure_times(self._erasures, (r["email_hash"] for r in recipients))
+        erased = await self.erased_since(r["email_hash"] for r in recipients)
         for r in recipients:
             if r["email_hash"] in erased:
                 r[ERASED_AT] = erased[r["email_hash"]]
