@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from counter.domain.history import Bucket
+from mobilise_runtime.openapi import with_example
 
 _COUNTS = {"signed": 18432, "confirmed": 15210, "volunteers": 0}
 TOTALS_EXAMPLE: dict[str, Any] = {
@@ -46,7 +47,7 @@ class TotalsOut(BaseModel):
     """A campaign's totals, all read at once from one document: every sum agrees with the
     others. `updated_at` is null until the first signup is counted."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [TOTALS_EXAMPLE]})
+    model_config = with_example(TOTALS_EXAMPLE)
 
     slug: str
     goal: int
@@ -73,7 +74,7 @@ class HistoryOut(BaseModel):
     """Signups per bucket of signup time (not cumulative), one point per bucket, zeros
     included, in time order."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [HISTORY_EXAMPLE]})
+    model_config = with_example(HISTORY_EXAMPLE)
 
     slug: str
     bucket: Bucket

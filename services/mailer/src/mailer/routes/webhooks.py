@@ -9,13 +9,14 @@ import time
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from mailer.deps import Publisher, Verifier, WebhookEventsDep
 from mailer.domain.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, DeliveryEvent, parse_events
 from mailer.repository.webhook_events import WebhookEvents
 from mobilise_runtime.error_responses import described
 from mobilise_runtime.errors import Unavailable
+from mobilise_runtime.openapi import with_example
 
 router = APIRouter(tags=["webhooks"])
 NOT_CONFIGURED_RETRY_S = 60
@@ -29,9 +30,7 @@ RESPONSES = described(
 
 
 class WebhookHandled(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"events": 3, "new": 2, "unsubscribed": 1}]}
-    )
+    model_config = with_example({"events": 3, "new": 2, "unsubscribed": 1})
 
     events: int  # in the batch
     new: int  # not seen before (by sg_event_id)

@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from mailer.presentation.messages import BodyTemplateError, check_body_template
 from mobilise_runtime.locales import Locale
+from mobilise_runtime.openapi import with_example
 
 MAX_SUBJECT_CHARS = 200
 MAX_BODY_CHARS = 20_000
@@ -79,7 +80,7 @@ class AudienceIn(_In):
 
 
 class MailingIn(_In):
-    model_config = ConfigDict(json_schema_extra={"examples": [MAILING_EXAMPLE]})
+    model_config = with_example(MAILING_EXAMPLE)
 
     campaign: str = Field(min_length=1, max_length=64, description="the campaign's slug")
     subject: SubjectIn
@@ -88,27 +89,21 @@ class MailingIn(_In):
 
 
 class MailingAccepted(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"mailing_id": "0b6f8e2a-4c1d-4e5f-8a9b-1c2d3e4f5a6b"}]}
-    )
+    model_config = with_example({"mailing_id": "0b6f8e2a-4c1d-4e5f-8a9b-1c2d3e4f5a6b"})
 
     mailing_id: uuid.UUID
 
 
 class MailingProgress(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "mailing_id": "0b6f8e2a-4c1d-4e5f-8a9b-1c2d3e4f5a6b",
-                    "campaign_id": "3f1c9a7e5b2d4c6e8a0b1c2d3e4f5a6b",
-                    "status": "sending",
-                    "queued": 1000,
-                    "sent": 48_000,
-                    "failed": 12,
-                    "suppressed": 230,
-                }
-            ]
+    model_config = with_example(
+        {
+            "mailing_id": "0b6f8e2a-4c1d-4e5f-8a9b-1c2d3e4f5a6b",
+            "campaign_id": "3f1c9a7e5b2d4c6e8a0b1c2d3e4f5a6b",
+            "status": "sending",
+            "queued": 1000,
+            "sent": 48_000,
+            "failed": 12,
+            "suppressed": 230,
         }
     )
 

@@ -8,9 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field
 
 from mobilise_runtime.error_responses import ORGANISER_ONLY, described
+from mobilise_runtime.openapi import with_example
 from signup.application import organiser_service, sign_in
 from signup.deps import (
     ClientDep,
@@ -30,38 +31,30 @@ ASKED = "if this address is an organiser's, a sign-in link is on its way"
 
 
 class SignInLinkIn(WriteModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"email": "awa@association.example", "locale": "fr"}]}
-    )
+    model_config = with_example({"email": "awa@association.example", "locale": "fr"})
 
     email: EmailStr
     locale: Locale = "en"
 
 
 class SignInLinkAsked(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"detail": ASKED}]})
+    model_config = with_example({"detail": ASKED})
 
     detail: str
 
 
 class RedeemIn(WriteModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"token": "gAAAAABn…(the link's last segment)"}]}
-    )
+    model_config = with_example({"token": "gAAAAABn…(the link's last segment)"})
 
     token: str = Field(min_length=1, max_length=1000)
 
 
 class SessionOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "token": "Q2hhbmdlIG1lOiBhIHJhbmRvbSAyNTYtYml0IHRva2Vu",
-                    "expires_at": "2026-03-08T22:00:00Z",
-                    "organiser": ORGANISER_EXAMPLE,
-                }
-            ]
+    model_config = with_example(
+        {
+            "token": "Q2hhbmdlIG1lOiBhIHJhbmRvbSAyNTYtYml0IHRva2Vu",
+            "expires_at": "2026-03-08T22:00:00Z",
+            "organiser": ORGANISER_EXAMPLE,
         }
     )
 

@@ -10,12 +10,12 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     model_validator,
 )
 
+from mobilise_runtime.openapi import with_example
 from signup.domain.campaigns import Kind, Status
 from signup.domain.limits import DEFAULT_ADDRESS, DEFAULT_PARTNER, DEFAULT_SUPPORTER, Bucket, Limits
 from signup.schemas.common import Country, Locale, Slug, Version, WriteModel
@@ -52,7 +52,7 @@ CONSENT_TEXT_EXAMPLE: dict[str, Any] = {
 
 
 class ConsentTextIn(WriteModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [CONSENT_TEXT_EXAMPLE]})
+    model_config = with_example(CONSENT_TEXT_EXAMPLE)
 
     version: Version
     text: dict[Locale, Annotated[str, StringConstraints(min_length=1, max_length=5000)]] = Field(
@@ -61,11 +61,7 @@ class ConsentTextIn(WriteModel):
 
 
 class ConsentTextOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{**CONSENT_TEXT_EXAMPLE, "created_at": "2026-01-05T09:30:00Z"}]
-        }
-    )
+    model_config = with_example({**CONSENT_TEXT_EXAMPLE, "created_at": "2026-01-05T09:30:00Z"})
 
     version: str
     text: dict[str, str]
@@ -100,9 +96,7 @@ class LimitsIn(WriteModel):
     """Signup rate limits, per client network, per supporter (canonical email) and per partner
     key, each for this campaign. A bucket left out keeps its default."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"address": {"soft": 30, "hard": 600, "per_hour": 600}}]}
-    )
+    model_config = with_example({"address": {"soft": 30, "hard": 600, "per_hour": 600}})
 
     address: BucketIn = Field(default_factory=lambda: BucketIn.of(DEFAULT_ADDRESS))
     supporter: BucketIn = Field(default_factory=lambda: BucketIn.of(DEFAULT_SUPPORTER))
@@ -133,7 +127,7 @@ CAMPAIGN_EXAMPLE: dict[str, Any] = {
 
 
 class CampaignIn(WriteModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [CAMPAIGN_EXAMPLE]})
+    model_config = with_example(CAMPAIGN_EXAMPLE)
 
     slug: Slug
     kind: Kind
@@ -159,9 +153,7 @@ class CampaignIn(WriteModel):
 class CampaignPatch(WriteModel):
     """Fields to change; a campaign's slug and kind never change (links and events use them)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"goal": 60000, "closes_at": "2026-12-31T23:00:00Z"}]}
-    )
+    model_config = with_example({"goal": 60000, "closes_at": "2026-12-31T23:00:00Z"})
 
     title: LocalisedTitle | None = None
     description: LocalisedText | None = None
@@ -202,7 +194,7 @@ CAMPAIGN_OUT_EXAMPLE: dict[str, Any] = {
 class CampaignOut(BaseModel):
     """What anyone may read about a campaign."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [CAMPAIGN_OUT_EXAMPLE]})
+    model_config = with_example(CAMPAIGN_OUT_EXAMPLE)
 
     id: str
     slug: str
@@ -220,18 +212,14 @@ class CampaignOut(BaseModel):
 
 
 class OrganiserCampaignOut(CampaignOut):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **CAMPAIGN_OUT_EXAMPLE,
-                    "consent_text_versions": ["2026-01"],
-                    "created_at": "2026-02-20T14:03:00Z",
-                    "updated_at": "2026-02-20T14:03:00Z",
-                    "created_by": "admin",
-                    "limits": Limits().to_dict(),
-                }
-            ]
+    model_config = with_example(
+        {
+            **CAMPAIGN_OUT_EXAMPLE,
+            "consent_text_versions": ["2026-01"],
+            "created_at": "2026-02-20T14:03:00Z",
+            "updated_at": "2026-02-20T14:03:00Z",
+            "created_by": "admin",
+            "limits": Limits().to_dict(),
         }
     )
 

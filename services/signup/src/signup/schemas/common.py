@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from mobilise_runtime.locales import Locale as Locale
+from mobilise_runtime.openapi import with_example
 from signup.domain.organisers import Role
 from signup.domain.regions import country_code
 
@@ -47,7 +48,7 @@ class OrganiserOut(BaseModel):
     """Who a token belongs to, and what they may act on: the other services ask this to know an
     organiser (GET /api/v1/organisers/me)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [ORGANISER_EXAMPLE]})
+    model_config = with_example(ORGANISER_EXAMPLE)
 
     id: str
     name: str

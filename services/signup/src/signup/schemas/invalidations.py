@@ -6,8 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, StringConstraints, field_validator, model_validator
 
+from mobilise_runtime.openapi import with_example
 from signup.domain.invalidations import Filter, parse_network
 from signup.schemas.campaigns import Instant
 from signup.schemas.common import PartnerKey, WriteModel
@@ -43,7 +44,7 @@ RECORD_EXAMPLE: dict[str, Any] = {
 class FilterIn(WriteModel):
     """Every criterion given must hold; at least one is needed."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [FILTER_EXAMPLE]})
+    model_config = with_example(FILTER_EXAMPLE)
 
     email_domain: Domain | None = None
     network: Annotated[str, StringConstraints(max_length=64)] | None = None
@@ -72,28 +73,20 @@ class FilterIn(WriteModel):
 
 
 class InvalidationIn(WriteModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"filter": FILTER_EXAMPLE, "reason": RECORD_EXAMPLE["reason"]}]
-        }
-    )
+    model_config = with_example({"filter": FILTER_EXAMPLE, "reason": RECORD_EXAMPLE["reason"]})
 
     filter: FilterIn
     reason: Reason
 
 
 class RevertIn(WriteModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"reason": "a school's computer room, checked by phone"}]}
-    )
+    model_config = with_example({"reason": "a school's computer room, checked by phone"})
 
     reason: Reason
 
 
 class DryRunOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"filter": FILTER_EXAMPLE, "matched": 312}]}
-    )
+    model_config = with_example({"filter": FILTER_EXAMPLE, "matched": 312})
 
     filter: FilterIn
     # Counted signups the filter matches, less those another invalidation holds out already.
@@ -101,7 +94,7 @@ class DryRunOut(BaseModel):
 
 
 class InvalidationOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [RECORD_EXAMPLE]})
+    model_config = with_example(RECORD_EXAMPLE)
 
     id: uuid.UUID
     campaign: str

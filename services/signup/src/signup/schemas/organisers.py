@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+from mobilise_runtime.openapi import with_example
 from signup.domain.organisers import Role
 from signup.domain.text import clean_name
 from signup.schemas.campaigns import Instant
@@ -38,7 +39,7 @@ def _unique(campaigns: list[str] | None) -> None:
 
 
 class OrganiserIn(WriteModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [ORGANISER_IN_EXAMPLE]})
+    model_config = with_example(ORGANISER_IN_EXAMPLE)
 
     name: OrganiserName
     email: Email
@@ -59,9 +60,7 @@ class OrganiserIn(WriteModel):
 class OrganiserPatch(WriteModel):
     """What may change: the role and the campaigns (the list replaced whole)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"campaigns": ["femmes-du-numerique"]}]}
-    )
+    model_config = with_example({"campaigns": ["femmes-du-numerique"]})
 
     role: Role | None = None
     campaigns: list[Slug] | None = Field(default=None, max_length=MAX_CAMPAIGNS)
@@ -76,7 +75,7 @@ class OrganiserPatch(WriteModel):
 
 
 class OrganiserRecordOut(OrganiserOut):
-    model_config = ConfigDict(json_schema_extra={"examples": [RECORD_EXAMPLE]})
+    model_config = with_example(RECORD_EXAMPLE)
 
     created_at: datetime | None
     # Set once revoked: none of their tokens works any more (a new one reinstates them).
@@ -84,15 +83,11 @@ class OrganiserRecordOut(OrganiserOut):
 
 
 class OrganiserCreated(OrganiserRecordOut):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **RECORD_EXAMPLE,
-                    "token": "hT3q9c1kZf0v7Yp2wLx8Nd4sRb6mEa5uJg0oKi1tQyc",
-                    "expires_at": None,
-                }
-            ]
+    model_config = with_example(
+        {
+            **RECORD_EXAMPLE,
+            "token": "hT3q9c1kZf0v7Yp2wLx8Nd4sRb6mEa5uJg0oKi1tQyc",
+            "expires_at": None,
         }
     )
 

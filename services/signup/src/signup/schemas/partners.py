@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from mobilise_runtime.openapi import with_example
 from signup.domain.campaigns import Kind, Status
 from signup.domain.partners import parse_origin
 from signup.domain.text import clean_name
@@ -46,7 +47,7 @@ def _unique(values: list[str] | None, what: str) -> None:
 
 
 class PartnerIn(_In):
-    model_config = ConfigDict(json_schema_extra={"examples": [PARTNER_EXAMPLE]})
+    model_config = with_example(PARTNER_EXAMPLE)
 
     name: PartnerName
     # The public key; generated from the name when absent.
@@ -65,9 +66,7 @@ class PartnerIn(_In):
 class PartnerPatch(_In):
     """What may change: the name, the campaigns and the origins (each list replaced whole)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"origins": ["https://dakar-numerique.example"]}]}
-    )
+    model_config = with_example({"origins": ["https://dakar-numerique.example"]})
 
     name: PartnerName | None = None
     campaigns: list[Slug] | None = Field(default=None, min_length=1, max_length=MAX_CAMPAIGNS)
@@ -114,7 +113,7 @@ PARTNER_OUT_EXAMPLE: dict[str, Any] = {
 
 
 class PartnerOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [PARTNER_OUT_EXAMPLE]})
+    model_config = with_example(PARTNER_OUT_EXAMPLE)
 
     key: str
     name: str
@@ -170,7 +169,7 @@ WIDGET_EXAMPLE: dict[str, Any] = {
 class WidgetOut(BaseModel):
     """Everything widget.js shows, in the asked language: it has no words of its own."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [WIDGET_EXAMPLE]})
+    model_config = with_example(WIDGET_EXAMPLE)
 
     slug: str
     kind: Kind

@@ -9,7 +9,6 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationInfo,
@@ -17,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from mobilise_runtime.openapi import with_example
 from signup.domain.emails import parse_email
 from signup.domain.regions import region_code
 from signup.domain.text import clean_name
@@ -55,7 +55,7 @@ PLEDGE_EXAMPLE: dict[str, Any] = {
 
 
 class PledgeIn(WriteModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [PLEDGE_EXAMPLE]})
+    model_config = with_example(PLEDGE_EXAMPLE)
 
     email: Email
     first_name: Annotated[Name, StringConstraints(min_length=1)]
@@ -85,16 +85,12 @@ class PledgeIn(WriteModel):
 
 
 class VolunteerIn(PledgeIn):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **PLEDGE_EXAMPLE,
-                    "skills": ["mentoring", "digital_skills_training"],
-                    "availability": "few_hours_month",
-                    "wants_training": True,
-                }
-            ]
+    model_config = with_example(
+        {
+            **PLEDGE_EXAMPLE,
+            "skills": ["mentoring", "digital_skills_training"],
+            "availability": "few_hours_month",
+            "wants_training": True,
         }
     )
 
@@ -110,12 +106,8 @@ class VolunteerIn(PledgeIn):
 
 
 class SignupAccepted(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"id": "7d9f4c2e-3b1a-4d5e-9f60-1a2b3c4d5e6f", "status": "pending_confirmation"}
-            ]
-        }
+    model_config = with_example(
+        {"id": "7d9f4c2e-3b1a-4d5e-9f60-1a2b3c4d5e6f", "status": "pending_confirmation"}
     )
 
     id: uuid.UUID

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
+from mobilise_runtime.openapi import with_example
 from signup.schemas.common import Locale, WriteModel
 from signup.schemas.signups import PLEDGE_EXAMPLE, Email
 
@@ -36,13 +37,13 @@ RECORD_EXAMPLE: dict[str, Any] = {
 class SupporterEmailIn(WriteModel):
     """Whose data: validated and normalised as a signup's address is."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"email": "awa.diop@example.org"}]})
+    model_config = with_example({"email": "awa.diop@example.org"})
 
     email: Email
 
 
 class ConsentOut(BaseModel):
-    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [CONSENT_EXAMPLE]})
+    model_config = with_example(CONSENT_EXAMPLE, extra="ignore")
 
     signup_id: str
     at: datetime
@@ -54,7 +55,7 @@ class ConsentOut(BaseModel):
 class SupporterRecordOut(BaseModel):
     """One campaign's record of the person, with every consent they gave it."""
 
-    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [RECORD_EXAMPLE]})
+    model_config = with_example(RECORD_EXAMPLE, extra="ignore")
 
     campaign_id: str
     kind: Literal["pledge", "volunteer"]
@@ -77,16 +78,12 @@ class SupporterRecordOut(BaseModel):
 class SupporterExportOut(BaseModel):
     """Everything the signup service holds on one address (an empty list: nothing)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "source": "signup",
-                    "generated_at": "2026-11-29T09:30:00Z",
-                    "email": "awa.diop@example.org",
-                    "records": [RECORD_EXAMPLE],
-                }
-            ]
+    model_config = with_example(
+        {
+            "source": "signup",
+            "generated_at": "2026-11-29T09:30:00Z",
+            "email": "awa.diop@example.org",
+            "records": [RECORD_EXAMPLE],
         }
     )
 
@@ -102,6 +99,6 @@ class ErasureAccepted(BaseModel):
     """The erasure is durably published: one `supporter.erased.v1` per campaign the person
     signed (`campaigns`); every service applies it shortly."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"campaigns": 2}]})
+    model_config = with_example({"campaigns": 2})
 
     campaigns: int
