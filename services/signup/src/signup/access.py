@@ -17,6 +17,7 @@ kind of stranger."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -75,18 +76,6 @@ class CampaignAccess:
     campaign: Campaign
 
 
-@access_rule("campaign")
-async def _campaign(slug: str, organiser: OrganiserDep, repository: Repo) -> CampaignAccess:
-    """An organiser of the campaign the path names (an unknown one: 404, as to anyone)."""
-    campaign = await repository.campaigns.by_slug(slug)
-    if not organiser.may_act_on(campaign.id):
-        raise Forbidden(f"campaign {slug!r} is not one of yours")
-    return CampaignAccess(organiser, campaign)
-
-
-CampaignDep = Annotated[CampaignAccess, Depends(_campaign)]
-
-
 @dataclass(frozen=True)
 class PartnerAccess:
     organiser: Organiser
@@ -94,15 +83,32 @@ class PartnerAccess:
     partner: Partner
 
 
+def _granted(organiser: Organiser, campaign_ids: Iterable[str], refusal: str) -> Organiser:
+    """The rule of campaigns and partners alike: the organiser may act on one of the campaigns
+    of what the path names, or is refused with `refusal` (403)."""
+    if not organiser.may_act_on_any(campaign_ids):
+        raise Forbidden(refusal)
+    return organiser
+
+
+@access_rule("campaign")
+async def _campaign(slug: str, organiser: OrganiserDep, repository: Repo) -> CampaignAccess:
+    """An organiser of the campaign the path names (an unknown one: 404, as to anyone)."""
+    campaign = await repository.campaigns.by_slug(slug)
+    refusal = f"campaign {slug!r} is not one of yours"
+    return CampaignAccess(_granted(organiser, [campaign.id], refusal), campaign)
+
+
 @access_rule("partner")
 async def _partner(key: str, organiser: OrganiserDep, repository: Repo) -> PartnerAccess:
     """An organiser of at least one of the campaigns of the partner the path names."""
     partner = await repository.partners.get(key)
-    if not organiser.may_act_on_any(partner.campaign_ids):
-        raise Forbidden(f"partner {key!r} works for none of your campaigns")
-    return PartnerAccess(organiser, narrowed(partner, organiser))
+    refusal = f"partner {key!r} works for none of your campaigns"
+    granted = _granted(organiser, partner.campaign_ids, refusal)
+    return PartnerAccess(granted, narrowed(partner, granted))
 
 
+CampaignDep = Annotated[CampaignAccess, Depends(_campaign)]
 PartnerDep = Annotated[PartnerAccess, Depends(_partner)]
 
 
