@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
@@ -42,6 +42,12 @@ ACCEPTED = (
     "202 means the signup is durably recorded (acknowledged by every in-sync Kafka replica). "
     "The answer is the same whether or not this address signed before; a repeat counts once."
 )
+# What both routes answer: the same contract for either kind of signup.
+SIGNUP_ROUTE: dict[str, Any] = {
+    "status_code": status.HTTP_202_ACCEPTED,
+    "responses": RESPONSES,
+    "description": ACCEPTED,
+}
 
 
 @dataclass(frozen=True)
@@ -72,24 +78,12 @@ async def _acceptance(request: Request, slug: str, partner: PartnerQuery = None)
 AcceptanceDep = Annotated[Acceptance, Depends(_acceptance)]
 
 
-@router.post(
-    "/pledges",
-    status_code=status.HTTP_202_ACCEPTED,
-    responses=RESPONSES,
-    summary="Sign a pledge campaign",
-    description=ACCEPTED,
-)
+@router.post("/pledges", summary="Sign a pledge campaign", **SIGNUP_ROUTE)
 async def sign_pledge(body: PledgeIn, accept: AcceptanceDep) -> SignupAccepted:
     return await accept(body)
 
 
-@router.post(
-    "/volunteers",
-    status_code=status.HTTP_202_ACCEPTED,
-    responses=RESPONSES,
-    summary="Register as a volunteer",
-    description=ACCEPTED,
-)
+@router.post("/volunteers", summary="Register as a volunteer", **SIGNUP_ROUTE)
 async def register_volunteer(body: VolunteerIn, accept: AcceptanceDep) -> SignupAccepted:
     return await accept(body)
 
