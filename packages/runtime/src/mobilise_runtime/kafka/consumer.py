@@ -71,37 +71,30 @@ async def _nothing(partitions: list[tuple[str, int]]) -> None:
     pass
 
 
+@dataclass(frozen=True)
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(
-        self,
-        group_id: str,
-        in_hand: asyncio.Lock,
-        prefix: str,
-        on_assigned: PartitionsHook,
-        on_revoked: PartitionsHook,
-    ) -> None:
-        self._group_id = group_id
-        self._in_hand = in_hand
-        self._prefix = prefix
-        self._on_assigned = on_assigned
-        self._on_revoked = on_revoked
+    group_id: str
+    in_hand: asyncio.Lock
+    prefix: str
+    on_assigned: PartitionsHook
+    on_revoked: PartitionsHook
 
     def _pairs(self, partitions: Iterable[TopicPartition]) -> list[tuple[str, int]]:
-        return [(tp.topic.removeprefix(self._prefix), tp.partition) for tp in partitions]
+        return [(tp.topic.removeprefix(self.prefix), tp.partition) for tp in partitions]
 
     async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
         # Hand partitions over only once the batch in hand is applied and committed, so the
         # next owner never works on the same documents at the same time.
-        async with self._in_hand:
-            await self._on_revoked(self._pairs(revoked))
-            log.info("partitions revoked", group=self._group_id, partitions=_names(revoked))
+        async with self.in_hand:
+            await self.on_revoked(self._pairs(revoked))
+            log.info("partitions revoked", group=self.group_id, partitions=_names(revoked))
 
     async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
         # Not before their first batch: aiokafka sets the assignment, and getmany may return its
         # records, before it awaits this hook (GroupCoordinator._on_join_complete). A handler
         # that keeps state per partition must order its loads and its batches itself.
-        await self._on_assigned(self._pairs(assigned))
-        log.info("partitions assigned", group=self._group_id, partitions=_names(assigned))
+        await self.on_assigned(self._pairs(assigned))
+        log.info("partitions assigned", group=self.group_id, partitions=_names(assigned))
 
 
 def _names(partitions: Iterable[TopicPartition]) -> list[str]:
