@@ -1,4 +1,5 @@
-"""Settings every mobilise process reads (env prefix MOBILISE_); services add their own."""
+"""Settings every mobilise process reads (env prefix MOBILISE_), and the base each service's own
+settings build on."""
 
 from __future__ import annotations
 
@@ -37,3 +38,13 @@ class SharedSettings(BaseSettings):
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
+
+
+class ServiceSettings(BaseSettings):
+    """Base of a service's settings: each subclass names its env prefix (`SIGNUP_`, …) in its
+    model_config; variables of other services are ignored (one environment may serve every
+    process), and the shared MOBILISE_ ones come along as `shared`."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    shared: SharedSettings = Field(default_factory=SharedSettings)

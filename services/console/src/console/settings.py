@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from mobilise_runtime.settings import SharedSettings
+from mobilise_runtime.settings import ServiceSettings
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CONSOLE_", extra="ignore")
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CONSOLE_")
 
     host: str = "127.0.0.1"
     port: int = 8004
@@ -28,7 +28,6 @@ class Settings(BaseSettings):
     # A session ends after this long whatever the API token's own expiry says.
     session_hours: int = Field(default=12, ge=1, le=24 * 7)
     api_timeout_s: float = Field(default=10.0, gt=0)
-    shared: SharedSettings = Field(default_factory=SharedSettings)
 
     @property
     def secure_cookies(self) -> bool:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from mobilise_runtime.settings import SharedSettings
+from mobilise_runtime.settings import ServiceSettings
 
 
-class StoreSettings(BaseSettings):
+class StoreSettings(ServiceSettings):
     """What the consumer and the reconcile command need: the database and the group."""
 
-    model_config = SettingsConfigDict(env_prefix="COUNTER_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="COUNTER_")
 
     mongo_database: str = "mobilise_counter"
     consumer_group: str = "counter"
@@ -23,7 +23,6 @@ class StoreSettings(BaseSettings):
     # is put out of the group while it still writes (its writes are then refused, see
     # repository/), and its partitions wait.
     rebalance_timeout_ms: int = Field(default=60_000, ge=1000)
-    shared: SharedSettings = Field(default_factory=SharedSettings)
 
 
 class Settings(StoreSettings):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from mobilise_runtime.settings import SharedSettings
+from mobilise_runtime.settings import ServiceSettings
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MAILER_", extra="ignore")
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="MAILER_")
 
     host: str = "127.0.0.1"
     port: int = 8002
@@ -66,7 +66,6 @@ class Settings(BaseSettings):
     # How long a worker's task waits for the store (FerretDB/MongoDB stopped or restarting)
     # before giving its task up to the stalled-batch sweep.
     store_wait_s: float = Field(default=300.0, gt=0)
-    shared: SharedSettings = Field(default_factory=SharedSettings)
 
 
 class ConsumerSettings(Settings):

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from mobilise_runtime.settings import SharedSettings
+from mobilise_runtime.settings import ServiceSettings
 from signup.domain.clients import Network, parse_networks
 
 
-class StoreSettings(BaseSettings):
+class StoreSettings(ServiceSettings):
     """What the processes that only read and write the database need (projector, admin CLI)."""
 
-    model_config = SettingsConfigDict(env_prefix="SIGNUP_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="SIGNUP_")
 
     mongo_database: str = "mobilise_signup"
     projector_group: str = "signup-projector"
-    shared: SharedSettings = Field(default_factory=SharedSettings)
 
 
 class ProjectorSettings(StoreSettings):
