@@ -1,9 +1,9 @@
 """The mailer's composition root: its parts assembled once, in typed objects every process
 starts from. `bootstrap`: mailer-api's (entrypoints/api.py) settings, Kafka publisher, database,
 queue probe, signup service's client, repositories and webhook verifier; `consumer_parts`:
-mailer-consumer's database, Celery queue, campaign titles and address hasher; `delivery`: what
-mailer-worker's tasks send with; `retention_parts`: mailer-retention's database, Redis and signup
-client."""
+mailer-consumer's database, Celery queue, campaign titles and address hasher; `worker_app`:
+mailer-worker's Celery app, and `delivery`: what its tasks send with; `retention_parts`:
+mailer-retention's database, Redis and signup client."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from mailer.repository.mailing_requests import MailingRequests
 from mailer.repository.mailings import MailingsRepository
 from mailer.repository.sending import SendingStore, connect
 from mailer.repository.webhook_events import WebhookEvents
-from mailer.settings import ConsumerSettings, Settings
+from mailer.settings import ConsumerSettings, Settings, WorkerSettings
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.mongo import ServiceDatabase
 
@@ -116,6 +116,12 @@ def consumer_parts(settings: ConsumerSettings, *, service: str) -> ConsumerParts
         titles=CampaignTitles(SignupClient(http, settings.signup_api_url)),
         hasher=AddressHasher(settings.email_hash_key.get_secret_value().encode()),
     )
+
+
+def worker_app(settings: WorkerSettings) -> Celery:
+    """The worker's Celery app, on the queue the consumer and the API fill (its tasks:
+    entrypoints/tasks.py)."""
+    return create_celery(settings)
 
 
 def delivery(settings: Settings) -> Delivery:

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import sys
 
-from mailer.adapters.queue import create_celery
+from mailer.bootstrap import worker_app
 from mailer.entrypoints.supervisor import Supervisor
 from mailer.settings import WorkerSettings
 from mobilise_runtime.logging import configure_logging
 
 SERVICE = "mailer-worker"
 settings = WorkerSettings()
-app = create_celery(settings)
+app = worker_app(settings)
 
 
 def worker_command() -> list[str]:
