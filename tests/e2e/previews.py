@@ -1,5 +1,6 @@
 """The console's newsletter previews (console/templates/_email_preview.html, and console.js while
-typing): each language's HTML part in a `sandbox=""` srcdoc frame. Such a frame has an opaque
+typing), and the mailer's dev outbox (mailer/pages/outbox.html): emails' HTML in `sandbox=""`
+srcdoc frames. Such a frame has an opaque
 origin, and chromium does not render a cross-origin frame while it is outside the viewport, not
 even for a full-page screenshot: a frame below the fold came out blank (a different language in
 different runs). So a screenshot of previews first waits until every frame's document has loaded
@@ -40,11 +41,13 @@ CORNERS = """(frames) => frames.map((frame) => {
 })"""
 
 
-async def previews_shown(page: Page, *, timeout_ms: float = 15_000) -> list[str]:
-    """Waits (bounded) until every preview frame's document has loaded and its body shows text;
-    each frame may run nothing (`sandbox=""`: no script, form, popup or navigation, an opaque
-    origin) and fetched nothing. Returns each frame's text."""
-    frames = page.locator(FRAMES)
+async def previews_shown(
+    page: Page, *, frames_at: str = FRAMES, timeout_ms: float = 15_000
+) -> list[str]:
+    """Waits (bounded) until every preview frame (`frames_at`) has loaded and its body shows
+    text; each frame may run nothing (`sandbox=""`: no script, form, popup or navigation, an
+    opaque origin) and fetched nothing. Returns each frame's text."""
+    frames = page.locator(frames_at)
     await expect(frames.first).to_be_attached(timeout=timeout_ms)
     texts = []
     for handle in await frames.element_handles():
@@ -52,14 +55,16 @@ async def previews_shown(page: Page, *, timeout_ms: float = 15_000) -> list[str]
         frame = await handle.content_frame()
         assert frame is not None, "a preview frame without a document"
         await frame.wait_for_function(SHOWN, timeout=timeout_ms)
-        assert await frame.evaluate(FETCHED) == [], "a preview fetched something"
+        fetched = await frame.evaluate(FETCHED)
+        assert fetched == [], f"a preview fetched something: {fetched}"
         texts.append(await frame.evaluate("() => document.body.innerText"))
     return texts
 
 
-async def screenshot_with_previews(page: Page, path: Path) -> None:
-    """A full-page screenshot in which every preview frame is painted."""
-    await previews_shown(page)
+async def screenshot_with_previews(page: Page, path: Path, *, frames_at: str = FRAMES) -> None:
+    """A full-page screenshot in which every preview frame (`frames_at`) is painted: each shows
+    the email's background (EMAIL_BACKGROUND) near its top left corner."""
+    await previews_shown(page, frames_at=frames_at)
     size = page.viewport_size
     assert size is not None
     height = await page.evaluate("() => document.documentElement.scrollHeight")
@@ -68,7 +73,7 @@ async def screenshot_with_previews(page: Page, path: Path) -> None:
         async with asyncio.timeout(10):  # a rendering update with every frame in the viewport
             await page.evaluate(TWO_FRAMES)
         png = await page.screenshot(path=str(path), full_page=True)
-        corners = await page.locator(FRAMES).evaluate_all(CORNERS)
+        corners = await page.locator(frames_at).evaluate_all(CORNERS)
     finally:
         await page.set_viewport_size(size)
     decoder = await page.context.new_page()

@@ -143,3 +143,44 @@ async def test_a_holder_that_lost_its_lock_stops_before_its_write(
     assert taken_over.is_set()
     assert (await docs.find_one({"_id": 1}) or {})["n"] == 0, "written under a lost lock"
     assert await lock_docs.find_one({"_id": "docs/1"}) is not None
+
+
+async def test_a_hold_whose_write_hangs_stops_at_its_maximum_and_lets_the_next_writer_in(
+    monkeypatch: pytest.MonkeyPatch, racers: list[ServiceDatabase]
+) -> None:
+    """A write that never ends while the renewals land (a hung store call): the hold stops it
+    once it has lasted MAX_HOLD_S, reports the outcome unknown, and keeps its lock until it ages
+    out; only then does the next writer get in, so the two never write at once."""
+    monkeypatch.setattr(locks, "ABANDONED_AFTER_S", SHORT_ABANDONED_S)
+    monkeypatch.setattr(locks, "MAX_HOLD_S", 2.0)
+    hung, other = racers[0].db, racers[1].db
+    await hung["docs"].insert_one({"_id": 1, "n": 0})
+    holds = asyncio.Event()
+    stopped_at: list[float] = []
+    entered_at: list[float] = []
+
+    async def hung_write() -> None:
+        async with DocumentLocks(hung, "docs").holding("1"):
+            holds.set()
+            await asyncio.Event().wait()  # the write that never answers
+            await hung["docs"].replace_one({"_id": 1}, {"n": 100})
+
+    async def hung_writer() -> None:
+        started = time.monotonic()
+        with pytest.raises(ConnectionFailure):
+            await hung_write()
+        stopped_at.append(time.monotonic())
+        # Stopped near its maximum: the renewals alone would have kept it for ever.
+        assert stopped_at[0] - started < 2.0 + SHORT_ABANDONED_S / 2
+
+    async def other_writer() -> None:
+        await holds.wait()
+        async with DocumentLocks(other, "docs").holding("1"):
+            entered_at.append(time.monotonic())
+            await other["docs"].update_one({"_id": 1}, {"$inc": {"n": 1}})
+
+    async with asyncio.timeout(6 * SHORT_ABANDONED_S):
+        await asyncio.gather(hung_writer(), other_writer())
+    assert stopped_at[0] < entered_at[0], "the next writer got in while the hold was on"
+    assert (await hung["docs"].find_one({"_id": 1}) or {})["n"] == 1
+    assert await hung[LOCKS].count_documents({}) == 0

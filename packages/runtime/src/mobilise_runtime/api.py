@@ -41,10 +41,12 @@ def service_api(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if start is not None:
-            await start()
-        task = asyncio.create_task(background()) if background is not None else None
+        task: asyncio.Task[None] | None = None
+        # A start that fails part-way has opened clients and pools already: they are closed too.
         try:
+            if start is not None:
+                await start()
+            task = asyncio.create_task(background()) if background is not None else None
             yield
         finally:
             if task is not None:

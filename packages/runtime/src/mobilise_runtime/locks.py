@@ -39,6 +39,11 @@ takes the lock as anyone does. So:
   sent within the lease, no taker can have claimed them.
 - Locks are taken in one order by every writer, so two never wait for each other; a hold waiting
   for one lock renews those it has taken already.
+- A hold is bounded even while its renewals land: once its writes have gone on for MAX_HOLD_S (a
+  write that hangs: FerretDB's update command can, docs/store-backends.md), it stops them as a lost
+  lease does (LockLost, the lock kept until it ages out), so every other writer waits at most
+  MAX_HOLD_S + ABANDONED_AFTER_S. Each store call of the hold's own (take, wait, release) is
+  bounded by the lease: one that does not answer raises LockLost, keeping what it may have taken.
 
 LockLost is a ConnectionFailure: as when the connection fails mid-write, the outcome of the
 writes is unknown, and callers treat it so (a consumer tries its batch again once the store
@@ -50,9 +55,10 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -66,6 +72,8 @@ log = get_logger(__name__)
 LOCKS = "document_locks"
 ABANDONED_AFTER_S = 15.0
 POLL_S = 0.02
+# Far above any write a hold covers (a batch's ~100 updates, one campaign's marker): only a hang.
+MAX_HOLD_S = 60.0
 
 
 def renew_every_s() -> float:
@@ -77,9 +85,22 @@ def lease_s() -> float:
     return ABANDONED_AFTER_S / 2
 
 
+T = TypeVar("T")
+
+
 class LockLost(ConnectionFailure):
     """A hold ran past its lease (its claims did not reach the store in time) or was taken over:
     the writes inside were stopped or may have raced another writer; their outcome is unknown."""
+
+
+async def _bounded(call: Awaitable[T], what: str) -> T:
+    """A store call of the hold's own, given the lease to answer (the client has no socket
+    timeout: a call may otherwise wait for ever on a store that accepted it)."""
+    try:
+        async with asyncio.timeout(lease_s()):
+            return await call
+    except TimeoutError:
+        raise LockLost(f"{what}: no answer from the store in {lease_s()} s") from None
 
 
 class DocumentLocks:
@@ -127,6 +148,7 @@ class _Hold:
         # lock id -> (latest claim number of this hold, monotonic time it was first sent)
         self._claims: dict[str, tuple[int, float]] = {}
         self._renewing_since: float | None = None  # the first try of the claims being renewed
+        self._writing_since: float | None = None  # every lock taken: the writes under it began
         self.ending = False
         self.stopped_by: str | None = None
         self._renewer = asyncio.create_task(self._keep())
@@ -144,7 +166,7 @@ class _Hold:
             raise LockLost(self.stopped_by)
         if not self.within_lease():
             raise LockLost(f"held past its lease ({lease_s()} s without a claim): kept")
-        await self._locks.delete_many({"holder": self.holder})
+        await _bounded(self._locks.delete_many({"holder": self.holder}), "releasing")
 
     def within_lease(self) -> bool:
         oldest = min((sent for _, sent in self._claims.values()), default=time.monotonic())
@@ -154,9 +176,12 @@ class _Hold:
         while pending:
             sent = time.monotonic()
             try:
-                await self._locks.insert_many(
-                    [{"_id": i, "holder": self.holder, "at": _now()} for i in pending],
-                    ordered=True,
+                await _bounded(
+                    self._locks.insert_many(
+                        [{"_id": i, "holder": self.holder, "at": _now()} for i in pending],
+                        ordered=True,
+                    ),
+                    "taking",
                 )
                 taken, pending = pending, []
             except BulkWriteError as exc:
@@ -167,12 +192,20 @@ class _Hold:
             self._claims.update(dict.fromkeys(taken, (0, sent)))
             if pending:
                 await self._wait(pending[0])
+        self._writing_since = time.monotonic()
 
     async def _keep(self) -> None:
         """Renews the locks taken while the hold lasts; stops the hold when it cannot."""
         while not self.ending:
             oldest = min((s for _, s in self._claims.values()), default=time.monotonic())
-            await asyncio.sleep(max(0.0, oldest + renew_every_s() - time.monotonic()))
+            wake = oldest + renew_every_s()
+            if self._writing_since is not None:
+                wake = min(wake, self._writing_since + MAX_HOLD_S)
+            await asyncio.sleep(max(0.0, wake - time.monotonic()))
+            writing = self._writing_since
+            if writing is not None and time.monotonic() - writing >= MAX_HOLD_S:
+                self._stop(f"its writes went on for {MAX_HOLD_S} s, the most a hold may")
+                return
             if not self._claims:
                 continue
             left = oldest + lease_s() - time.monotonic()
@@ -212,21 +245,26 @@ class _Hold:
         """Until the lock is free to take again (this process's own, kept after a write of
         unknown outcome, too: that write may still be on its way)."""
         while True:
-            lock = await self._locks.find_one({"_id": lock_id})
+            lock = await _bounded(self._locks.find_one({"_id": lock_id}), "waiting")
             if lock is None:
                 return
             latest, at = 0, _utc(lock["at"])
-            async for claim in self._locks.find({"lock": lock_id, "holder": lock["holder"]}):
+            claims = self._locks.find({"lock": lock_id, "holder": lock["holder"]}).to_list()
+            for claim in await _bounded(claims, "waiting"):
                 if claim["n"] > latest:
                     latest, at = claim["n"], _utc(claim["at"])
             if _now() - at > timedelta(seconds=ABANDONED_AFTER_S):
-                won = await _claim(self._locks, lock["holder"], {lock_id: latest + 1}, self.holder)
+                claiming = _claim(self._locks, lock["holder"], {lock_id: latest + 1}, self.holder)
+                won = await _bounded(claiming, "taking over")
                 if won:
                     log.warning("document lock taken over", lock=lock_id, held_by=lock["holder"])
                     # This lock and its claims only: a lock written before holds were
                     # renewed names its process, which may hold other locks alive.
                     gone = [{"_id": lock_id}, {"lock": lock_id}]
-                    await self._locks.delete_many({"holder": lock["holder"], "$or": gone})
+                    await _bounded(
+                        self._locks.delete_many({"holder": lock["holder"], "$or": gone}),
+                        "taking over",
+                    )
                     return
             await asyncio.sleep(POLL_S)
 

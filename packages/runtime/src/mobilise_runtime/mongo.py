@@ -5,7 +5,7 @@ transactions, change streams or TTL indexes, and give every document a single wr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -84,16 +84,35 @@ async def find_existing(
     return doc
 
 
+async def find_in(
+    collection: AsyncCollection[Document], field: str, values: Iterable[Any], *, each_max: int
+) -> AsyncIterator[Document]:
+    """The documents whose `field` is one of `values`. FerretDB 1.24 never pushes `$in` down:
+    one decodes the whole collection, however few values it asks. An equality it pushes down
+    (`_id` on both backends, any field on PostgreSQL), so up to `each_max` values are asked one
+    query each (docs/store-backends.md, "What FerretDB pushes down"); more in one `$in`."""
+    wanted = sorted(set(values))
+    if len(wanted) > each_max:
+        async for doc in collection.find({field: {"$in": wanted}}):
+            yield doc
+        return
+    for value in wanted:
+        async for doc in collection.find({field: value}):
+            yield doc
+
+
+# Erasures come a few at a time (a consumer's batch): a query each costs a lookup by `_id`, where
+# one `$in` decodes every tombstone ever written. A batch of signups under load asks more.
+TOMBSTONES_EACH_MAX = 20
+
+
 async def erasure_times(
     tombstones: AsyncCollection[Document], hashes: Iterable[str]
 ) -> dict[str, datetime]:
     """When each of these keyed hashes was erased, for those ever erased: the erasure tombstones
     of a service are `{_id: hash, erased_at}` documents."""
-    wanted = sorted(set(hashes))
-    if not wanted:
-        return {}
-    cursor = tombstones.find({"_id": {"$in": wanted}})
-    return {doc["_id"]: doc["erased_at"] async for doc in cursor}
+    found = find_in(tombstones, "_id", hashes, each_max=TOMBSTONES_EACH_MAX)
+    return {doc["_id"]: doc["erased_at"] async for doc in found}
 
 
 class ServiceDatabase:

@@ -11,7 +11,12 @@ from counter.domain.entries import Entry
 from counter.domain.facts import Fact, Folder
 from counter.domain.packed_entries import PackedEntries
 from counter.repository.totals import StaleWriter
-from mobilise_runtime.mongo import Document, insert_new
+from mobilise_runtime.mongo import Document, find_in, insert_new
+
+# A query per partition: on PostgreSQL FerretDB decodes that partition's facts only, where a
+# `$in` decodes the whole ledger; on SQLite each decodes the whole ledger, so more partitions than
+# this (one consumer owning most) are read in one `$in`, as the history is (repository/totals.py).
+PARTITIONS_EACH_MAX = 2
 
 
 class LedgerRepository:
@@ -26,12 +31,10 @@ class LedgerRepository:
 
     async def load(self, partitions: Iterable[int]) -> dict[int, PackedEntries]:
         """The entries of the campaigns on these partitions of the signup topics, by partition:
-        one query, whatever the ledger's size."""
-        wanted = sorted(set(partitions))
-        folders = {p: Folder() for p in wanted}
-        if wanted:
-            async for fact in self._ledger.find({"partition": {"$in": wanted}}):
-                folders[fact["partition"]].add(fact)
+        a query per partition for a few (on PostgreSQL FerretDB decodes only theirs), else one."""
+        folders = {p: Folder() for p in set(partitions)}
+        async for fact in find_in(self._ledger, "partition", folders, each_max=PARTITIONS_EACH_MAX):
+            folders[fact["partition"]].add(fact)
         return {p: f.entries for p, f in folders.items()}
 
     async def record(self, facts: Sequence[Fact]) -> None:
