@@ -1,4 +1,4 @@
-"""Signup intake on one process: signup-api (validation, campaign rules, tokens, Kafka acks=all)
+"""Signup intake on one process: signup-api (validation, campaign rules, Kafka acks=all)
 against a bare FastAPI endpoint taking the same JSON body, all loaded by wrk in the same run: the
 bare endpoint taking the body as it comes (the target's baseline), and a second one validating
 it as the spec asks (pydantic's EmailStr, ISO country, locales), so that the table also says how

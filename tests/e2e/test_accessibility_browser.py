@@ -19,8 +19,8 @@ from playwright.async_api import Browser, Page, expect
 from devstack.harness.axe import assert_accessible, audit
 from devstack.harness.signup import ADMIN_TOKEN, pledge_body
 from devstack.partner_demo import demo_origins, register_demo
+from mobilise_runtime.link_tokens import ConfirmClaim, Tokens, UnsubscribeClaim
 from mobilise_runtime.locales import LOCALES
-from signup.domain.tokens import ConfirmClaim, Tokens, UnsubscribeClaim
 from tests.service_chain import Stack, partner_site
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from celery import Celery
+from cryptography.fernet import Fernet
 
 from devstack.harness.events import as_batch, signed
 from mailer.adapters.campaigns import CampaignTitles
@@ -23,6 +24,7 @@ from mobilise_events import (
     Signup,
     VolunteerRegistered,
 )
+from mobilise_runtime.link_tokens import Tokens
 from mobilise_runtime.mongo import ServiceDatabase
 from signup.entrypoints.projector import Projector
 from signup.repository import Repository
@@ -70,6 +72,7 @@ def mailer_consumer(database: ServiceDatabase, tasks: Tasks) -> MailerConsumer:
         cast(Celery, tasks),
         cast(CampaignTitles, Titles()),
         AddressHasher(b"test-key"),
+        Tokens(Fernet.generate_key().decode(), confirm_max_age_s=86_400),
     )
 
 

@@ -1,6 +1,8 @@
 """Signups through the real signup-api reach supporters' inboxes (the SendGrid stand-in) through
 the real mailer-consumer and mailer-worker: the confirmation and welcome emails in French and in
-English with links that work, and a one-click unsubscribe that keeps the next newsletter away."""
+English with links that work (minted by the mailer, opened by the signup service), signup events
+of schema version 1 that carry their own links, and a one-click unsubscribe that keeps the next
+newsletter away."""
 
 from __future__ import annotations
 
@@ -8,14 +10,17 @@ import asyncio
 import re
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
-from devstack.harness.events import mailing_requested
+from devstack.harness.events import mailing_requested, signed
 from devstack.harness.mailer import Mailer, publish, wait_until
 from devstack.harness.signup import ADMIN_TOKEN, SignupService
-from mobilise_events import LocalisedText
+from mobilise_events import LocalisedText, SignupConfirmed
+from mobilise_runtime.link_tokens import ConfirmClaim, Tokens, UnsubscribeClaim
 from mobilise_runtime.settings import SharedSettings
+from tests.kafka_reader import read_events
 
 ORGANISER = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -70,6 +75,65 @@ def test_signups_get_their_email_in_their_language_with_working_links(
             what="the recipient confirmed",
         )
     assert mailer.count() == 2  # one email each, nothing more
+
+
+def test_signups_with_and_without_their_own_links_get_links_that_work(
+    signup: SignupService, mailer: Mailer, shared_settings: SharedSettings
+) -> None:
+    """A signup of schema version 2 carries no links: the mailer mints them with the signup
+    service's keys. One of version 1 (still in a topic after the upgrade) carries the links the
+    signup service minted then: mailed as they are. Both open at the signup service."""
+    campaign = signup.create_campaign(double_opt_in=True)
+    on_campaign = {"campaign_id": campaign["id"], "campaign_slug": campaign["slug"]}
+    new = signed(**on_campaign, double_opt_in=True, supporter_key="k-new", email="new@example.org")
+    assert (new.schema_version, new.confirm_token, new.unsubscribe_token) == (2, None, None)
+    minted_then = Tokens(signup.token_keys, confirm_max_age_s=86_400)
+    old_id = uuid.uuid4()
+    old = signed(
+        **on_campaign,
+        schema_version=1,
+        signup_id=old_id,
+        double_opt_in=True,
+        supporter_key="k-old",
+        email="old@example.org",
+        confirm_token=minted_then.confirm_token(ConfirmClaim(old_id, campaign["id"], "k-old")),
+        unsubscribe_token=minted_then.unsubscribe_token(
+            UnsubscribeClaim("old@example.org", campaign["id"])
+        ),
+    )
+    asyncio.run(publish(shared_settings, new, old, key=campaign["id"]))
+    with mailer.consumer(), mailer.worker():
+        wait_until(lambda: mailer.count() >= 2, what="two confirmation emails")
+        messages = mailer.messages()
+        (to_new,) = _to(messages, "new@example.org")
+        (to_old,) = _to(messages, "old@example.org")
+        assert _link(to_old, "confirm").endswith(f"/confirm/{quote(str(old.confirm_token))}")
+        left_by = quote(str(old.unsubscribe_token))
+        assert _link(to_old, "unsubscribe").endswith(f"/unsubscribe/{left_by}")
+        with httpx.Client(timeout=15) as c:
+            for message in (to_new, to_old):
+                confirmed = c.post(_link(message, "confirm"), headers={"Accept-Language": "en"})
+                assert confirmed.status_code == 200
+                assert "<h1>Confirmed!</h1>" in confirmed.text
+                one_click = message["headers"]["List-Unsubscribe"].strip("<>")
+                left = c.post(one_click, data={"List-Unsubscribe": "One-Click"})
+                assert left.status_code == 200
+        # Each confirmation names its own signup, back through Kafka to its recipient.
+        confirmed_keys = {"campaign_id": campaign["id"], "confirmed_at": {"$exists": True}}
+        wait_until(
+            lambda: mailer.db["recipients"].count_documents(confirmed_keys) == 2,
+            what="both recipients confirmed",
+        )
+        wait_until(
+            lambda: mailer.db["suppressions"].count_documents({}) == 2, what="both unsubscribed"
+        )
+    prefix = signup.shared.topic_prefix
+    confirmations = asyncio.run(
+        read_events(signup.shared.kafka_bootstrap, prefix + SignupConfirmed.topic, prefix, count=2)
+    )
+    assert {
+        (e.signup_id, e.supporter_key) for e in confirmations if isinstance(e, SignupConfirmed)
+    } == {(new.signup_id, "k-new"), (old_id, "k-old")}
 
 
 def test_one_click_unsubscribe_stops_the_next_newsletter(

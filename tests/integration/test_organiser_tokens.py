@@ -11,11 +11,11 @@ import pytest
 from cryptography.fernet import Fernet
 
 from devstack.config import StackConfig
+from mobilise_runtime.link_tokens import SignInClaim, Tokens
 from mobilise_runtime.mongo import Document, ServiceDatabase
 from mobilise_runtime.retention import RetentionPolicy
 from mobilise_runtime.settings import SharedSettings
 from signup.application import sign_in
-from signup.domain.tokens import SignInClaim, Tokens
 from signup.entrypoints import retention
 from signup.repository import Repository
 from signup.repository.organisers import token_hash

@@ -75,6 +75,7 @@ def test_consumer_joins_its_group_and_stops_cleanly(
     env = service_env(
         shared_settings,
         MAILER_EMAIL_HASH_KEY="test-key",
+        MAILER_TOKEN_KEYS=Fernet.generate_key().decode(),
         MOBILISE_METRICS_PORT=str(port),
         **{group_env: f"{script}-{unique}"},
     )

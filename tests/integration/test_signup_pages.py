@@ -29,10 +29,10 @@ from mobilise_events import (
     VolunteerRegistered,
 )
 from mobilise_runtime.kafka import ensure_topics
+from mobilise_runtime.link_tokens import ConfirmClaim, Tokens, UnsubscribeClaim
 from mobilise_runtime.mongo import ServiceDatabase
 from mobilise_runtime.settings import SharedSettings
 from signup.adapters.publisher import RETRY_AFTER_S
-from signup.domain.tokens import ConfirmClaim, Tokens, UnsubscribeClaim
 from tests.counter_totals import counter_totals, totals_of
 from tests.kafka_reader import end_offsets, read_events
 
@@ -252,7 +252,7 @@ async def signed_on_its_page(signup: SignupService) -> tuple[dict[str, Any], Ple
 async def test_confirming_needs_the_button_not_the_link(signup: SignupService) -> None:
     campaign, signed = await signed_on_its_page(signup)
     with signup.client() as c:
-        url = f"/confirm/{signed.confirm_token}"
+        url = f"/confirm/{signup.links(signed).confirm_token}"
         before = await offsets(signup, SignupConfirmed)
 
         page = c.get(url, headers=EN)  # what a mail scanner does
@@ -298,7 +298,7 @@ async def test_bad_and_expired_links_get_friendly_pages(signup: SignupService) -
 async def test_one_click_unsubscribe(signup: SignupService) -> None:
     campaign, signed = await signed_on_its_page(signup)
     with signup.client() as c:
-        url = f"/unsubscribe/{signed.unsubscribe_token}"
+        url = f"/unsubscribe/{signup.links(signed).unsubscribe_token}"
         page = c.get(url, headers=EN)
         assert page.status_code == 200
         assert "You will no longer receive this campaign's emails." in unescape(page.text)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from cryptography.fernet import Fernet
+
 from mailer.adapters.campaigns import CampaignTitles
 from mailer.application.consumer import MailerConsumer
 from mailer.application.consumer.enqueue import TaskQueue
@@ -21,9 +23,12 @@ from mailer.repository.audience import AudienceRepository, recipient_id
 from mailer.repository.mailings import MailingsRepository, batch_id
 from mailer.schemas.specs import Payload, SendTask, SignupEmailTask, task_payload
 from mobilise_events import LocalisedText, MailingRequested, Signup, SignupConfirmed
+from mobilise_runtime.link_tokens import Tokens
 from mobilise_runtime.mongo import Document
 
 HASH_KEY = b"unit-hash-key"
+# The signup service's link keys, which the mailer mints its links with.
+TOKENS = Tokens(Fernet.generate_key().decode(), confirm_max_age_s=30 * 86_400)
 BATCH_SIZE = 2
 REQUEUE_AFTER_S = 60.0
 
@@ -239,6 +244,7 @@ def mailer() -> Mailer:
         tasks=cast(TaskQueue, tasks),
         titles=cast(CampaignTitles, FakeTitles()),
         hasher=hasher,
+        tokens=TOKENS,
         batch_size=BATCH_SIZE,
         requeue_after_s=REQUEUE_AFTER_S,
     )

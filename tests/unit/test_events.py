@@ -41,8 +41,6 @@ SIGNUP = {
     "newsletter_opt_in": True,
     "consent_text_version": "2026-01",
     "double_opt_in": True,
-    "confirm_token": "gAAAAconfirm",
-    "unsubscribe_token": "gAAAAunsubscribe",
 }
 
 SAMPLES: list[Event] = [
@@ -93,8 +91,25 @@ def test_every_event_carries_id_time_and_version() -> None:
     event = SAMPLES[0]
     payload = json.loads(event.encode())
     assert uuid.UUID(payload["event_id"]) == event.event_id
-    assert payload["schema_version"] == 1
+    assert payload["schema_version"] == 2  # signups: version 2 carries no link tokens
+    assert payload["confirm_token"] is payload["unsubscribe_token"] is None
     assert datetime.fromisoformat(payload["occurred_at"]).utcoffset() == timedelta(0)
+    assert json.loads(SAMPLES[2].encode())["schema_version"] == 1
+
+
+def test_a_signup_of_schema_version_1_with_its_link_tokens_is_still_read() -> None:
+    """Before version 2 the signup service minted the links: such events may still be in the
+    topics when the mailer that mints them is deployed."""
+    payload = {
+        **json.loads(SAMPLES[0].encode()),
+        "schema_version": 1,
+        "confirm_token": "gAAAAconfirm",
+        "unsubscribe_token": "gAAAAunsubscribe",
+    }
+    event = decode(PledgeSigned.topic, json.dumps(payload).encode())
+    assert isinstance(event, PledgeSigned)
+    assert event.schema_version == 1
+    assert (event.confirm_token, event.unsubscribe_token) == ("gAAAAconfirm", "gAAAAunsubscribe")
 
 
 def test_occurred_at_is_normalised_to_utc() -> None:

@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from devstack.harness.events import as_batch, mailing_requested, signed
 from mailer.schemas.specs import CONFIRMATION, WELCOME
+from mailer.settings import ConsumerSettings
 from mobilise_events import (
     Event,
     MailingRequested,
@@ -22,8 +24,9 @@ from mobilise_events import (
     SupporterUnsubscribed,
     VolunteerRegistered,
 )
+from mobilise_runtime.link_tokens import ConfirmClaim, UnsubscribeClaim
 from tests.erasure_timeline import EMAIL, ERASED_AT, T1, T3, erasure
-from tests.unit.mailer_fakes import mailer
+from tests.unit.mailer_fakes import TOKENS, mailer
 
 
 def mailing(**audience: Any) -> MailingRequested:
@@ -74,13 +77,42 @@ async def test_a_signup_without_double_opt_in_gets_its_welcome() -> None:
     assert f"{WELCOME}:c-1:k-awa" in m.mailings.batches  # recorded before it is queued
 
 
-async def test_a_double_opt_in_signup_gets_its_confirmation_with_the_token() -> None:
+async def test_a_double_opt_in_signup_gets_its_confirmation_with_links_minted_here() -> None:
     m = mailer()
-    await m.consumer.handle(as_batch(signed(double_opt_in=True, confirm_token="ct")))
+    event = signed(double_opt_in=True)  # schema version 2: the event carries no links
+    await m.consumer.handle(as_batch(event))
     [spec] = m.tasks.queued
     assert spec["kind"] == CONFIRMATION
-    assert spec["recipients"][0]["confirm_token"] == "ct"
-    assert "confirmed_at" not in m.audience.recipients_by_id["c-1:k-awa"]
+    [person] = spec["recipients"]
+    confirm = TOKENS.read_confirm(person["confirm_token"])
+    assert confirm == ConfirmClaim(event.signup_id, "c-1", "k-awa")
+    assert TOKENS.read_unsubscribe(person["unsubscribe_token"]) == UnsubscribeClaim(EMAIL, "c-1")
+    recipient = m.audience.recipients_by_id["c-1:k-awa"]
+    assert "confirmed_at" not in recipient
+    # Kept with the recipient: a rebuilt confirmation and every newsletter carry the same links.
+    kept = (recipient["confirm_token"], recipient["unsubscribe_token"])
+    assert kept == (person["confirm_token"], person["unsubscribe_token"])
+
+
+async def test_a_welcome_gets_an_unsubscribe_link_minted_here() -> None:
+    m = mailer()
+    await m.consumer.handle(as_batch(signed()))
+    [person] = m.tasks.queued[0]["recipients"]
+    assert TOKENS.read_unsubscribe(person["unsubscribe_token"]) == UnsubscribeClaim(EMAIL, "c-1")
+    assert person["confirm_token"] is None
+
+
+async def test_a_signup_of_schema_version_1_is_mailed_the_links_it_carries() -> None:
+    """Minted by the signup service before version 2; such events may still be in the topics."""
+    m = mailer()
+    old = signed(schema_version=1, double_opt_in=True, confirm_token="ct", unsubscribe_token="ut")
+    await m.consumer.handle(as_batch(old))
+    [spec] = m.tasks.queued
+    assert spec["kind"] == CONFIRMATION
+    [person] = spec["recipients"]
+    assert (person["confirm_token"], person["unsubscribe_token"]) == ("ct", "ut")
+    recipient = m.audience.recipients_by_id["c-1:k-awa"]
+    assert (recipient["confirm_token"], recipient["unsubscribe_token"]) == ("ct", "ut")
 
 
 async def test_a_person_signing_twice_in_a_batch_gets_one_email_the_last_signups() -> None:
@@ -272,3 +304,13 @@ async def test_a_plan_cut_off_midway_is_completed_when_read_again_each_person_on
     assert (fixed["planned"], m.mailings.plans) == (5, 1)  # one plan, completed
     queued = sorted(t["batch_id"] for t in m.tasks.queued)
     assert queued == sorted([*(b["_id"] for b in plan), plan[0]["_id"]])  # the first again too
+
+
+def test_the_consumer_does_not_start_without_the_link_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """It mints the links of every signup email (MAILER_TOKEN_KEYS = SIGNUP_TOKEN_KEYS)."""
+    monkeypatch.setenv("MAILER_EMAIL_HASH_KEY", "hash-key")
+    monkeypatch.delenv("MAILER_TOKEN_KEYS", raising=False)
+    with pytest.raises(ValidationError, match="token_keys"):
+        ConsumerSettings()
+    monkeypatch.setenv("MAILER_TOKEN_KEYS", "k")
+    assert ConsumerSettings().token_keys.get_secret_value() == "k"

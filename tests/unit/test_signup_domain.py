@@ -1,13 +1,10 @@
-"""The signup service's pure rules: emails, ISO 3166 codes, free text, link tokens, supporter keys
-and a campaign's acceptance rules. No I/O."""
+"""The signup service's pure rules: emails, ISO 3166 codes, free text, supporter keys and a
+campaign's acceptance rules. No I/O."""
 
 from __future__ import annotations
 
-import time
-import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 from cryptography.fernet import Fernet
@@ -19,13 +16,6 @@ from signup.domain.errors import Closed, NotOpenYet
 from signup.domain.regions import UnknownRegion, country_code, region_code
 from signup.domain.supporters import supporter_key
 from signup.domain.text import InvalidText, clean_name, spreadsheet_safe
-from signup.domain.tokens import (
-    ConfirmClaim,
-    TokenExpired,
-    TokenInvalid,
-    Tokens,
-    UnsubscribeClaim,
-)
 
 
 def new_key() -> str:
@@ -168,143 +158,6 @@ def test_spreadsheet_formula_starts_are_prefixed(value: str) -> None:
 @pytest.mark.parametrize("value", ["Awa", "", "a=b", "awa@example.org", "2026-01-01T00:00:00"])
 def test_ordinary_cells_are_unchanged(value: str) -> None:
     assert spreadsheet_safe(value) == value
-
-
-# Tokens -----------------------------------------------------------------------------------------
-
-MAX_AGE_S = 30 * 86_400
-CONFIRM = ConfirmClaim(uuid.uuid4(), "campaign-1", "k" * 64)
-UNSUBSCRIBE = UnsubscribeClaim("Awa@example.org", "campaign-1")
-
-
-class FrozenClock:
-    """Stands in for the `time` module inside cryptography.fernet: tokens made and read at will."""
-
-    def __init__(self, at: float) -> None:
-        self.now = at
-
-    def time(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
-    frozen = FrozenClock(time.time())
-    monkeypatch.setattr("cryptography.fernet.time", SimpleNamespace(time=frozen.time))
-    return frozen
-
-
-def test_confirm_token_round_trip() -> None:
-    tokens = Tokens(new_key(), confirm_max_age_s=MAX_AGE_S)
-    token = tokens.confirm_token(CONFIRM)
-    assert tokens.read_confirm(token) == CONFIRM
-    # Encrypted: the link gives away neither the ids nor the key.
-    assert CONFIRM.campaign_id not in token
-    assert str(CONFIRM.signup_id) not in token
-
-
-def test_unsubscribe_token_round_trip_with_and_without_a_campaign() -> None:
-    tokens = Tokens(new_key(), confirm_max_age_s=MAX_AGE_S)
-    assert tokens.read_unsubscribe(tokens.unsubscribe_token(UNSUBSCRIBE)) == UNSUBSCRIBE
-    everywhere = UnsubscribeClaim("awa@example.org", None)
-    assert tokens.read_unsubscribe(tokens.unsubscribe_token(everywhere)) == everywhere
-    assert "example.org" not in tokens.unsubscribe_token(UNSUBSCRIBE)
-
-
-def test_confirm_token_expires(clock: FrozenClock) -> None:
-    tokens = Tokens(new_key(), confirm_max_age_s=MAX_AGE_S)
-    token = tokens.confirm_token(CONFIRM)
-    clock.now += MAX_AGE_S - 60
-    assert tokens.read_confirm(token) == CONFIRM
-    clock.now += 120
-    with pytest.raises(TokenExpired, match="this link has expired"):
-        tokens.read_confirm(token)
-
-
-def test_unsubscribe_token_never_expires(clock: FrozenClock) -> None:
-    tokens = Tokens(new_key(), confirm_max_age_s=MAX_AGE_S)
-    token = tokens.unsubscribe_token(UNSUBSCRIBE)
-    clock.now += 10 * 365 * 86_400
-    assert tokens.read_unsubscribe(token) == UNSUBSCRIBE
-
-
-def test_token_made_with_encrypt_at_time_in_the_past_is_expired() -> None:
-    """The same, without a patched clock: a token sealed 31 days ago by the same key."""
-    key = new_key()
-    tokens = Tokens(key, confirm_max_age_s=MAX_AGE_S)
-    fresh = tokens.confirm_token(CONFIRM)
-    payload = Fernet(key).decrypt(fresh)
-    old = Fernet(key).encrypt_at_time(payload, int(time.time()) - 31 * 86_400).decode()
-    with pytest.raises(TokenExpired):
-        tokens.read_confirm(old)
-
-
-def _tamper(token: str) -> str:
-    middle = len(token) // 2
-    return token[:middle] + ("A" if token[middle] != "A" else "B") + token[middle + 1 :]
-
-
-@pytest.mark.parametrize(
-    "bad",
-    [
-        "",
-        "garbage",
-        "gAAAAABnot-a-real-token",
-        "ü-not-ascii",
-        Fernet.generate_key().decode(),
-    ],
-)
-def test_garbage_tokens_are_invalid(bad: str) -> None:
-    tokens = Tokens(new_key(), confirm_max_age_s=MAX_AGE_S)
-    with pytest.raises(TokenInvalid, match="this link is not valid"):
-        tokens.read_confirm(bad)
-    with pytest.raises(TokenInvalid, match="this link is not valid"):
-        tokens.read_unsubscribe(bad)
-
-
-def test_tampered_tokens_are_invalid() -> None:
-    tokens = Tokens(new_key(), confirm_max_age_s=MAX_AGE_S)
-    with pytest.raises(TokenInvalid):
-        tokens.read_confirm(_tamper(tokens.confirm_token(CONFIRM)))
-    with pytest.raises(TokenInvalid):
-        tokens.read_unsubscribe(_tamper(tokens.unsubscribe_token(UNSUBSCRIBE)))
-
-
-def test_a_token_of_another_key_is_invalid() -> None:
-    ours = Tokens(new_key(), confirm_max_age_s=MAX_AGE_S)
-    theirs = Tokens(new_key(), confirm_max_age_s=MAX_AGE_S)
-    with pytest.raises(TokenInvalid):
-        ours.read_confirm(theirs.confirm_token(CONFIRM))
-    with pytest.raises(TokenInvalid):
-        ours.read_unsubscribe(theirs.unsubscribe_token(UNSUBSCRIBE))
-
-
-def test_confirm_and_unsubscribe_tokens_are_not_interchangeable() -> None:
-    tokens = Tokens(new_key(), confirm_max_age_s=MAX_AGE_S)
-    with pytest.raises(TokenInvalid):
-        tokens.read_unsubscribe(tokens.confirm_token(CONFIRM))
-    with pytest.raises(TokenInvalid):
-        tokens.read_confirm(tokens.unsubscribe_token(UNSUBSCRIBE))
-
-
-def test_key_rotation_keeps_old_links_working() -> None:
-    old_key, new = new_key(), new_key()
-    before = Tokens(old_key, confirm_max_age_s=MAX_AGE_S)
-    confirm, unsubscribe = before.confirm_token(CONFIRM), before.unsubscribe_token(UNSUBSCRIBE)
-
-    rotated = Tokens(f"{new}, {old_key}", confirm_max_age_s=MAX_AGE_S)
-    assert rotated.read_confirm(confirm) == CONFIRM
-    assert rotated.read_unsubscribe(unsubscribe) == UNSUBSCRIBE
-    # The first key signs: a new link does not open with the old key alone.
-    with pytest.raises(TokenInvalid):
-        before.read_confirm(rotated.confirm_token(CONFIRM))
-    assert Tokens(new, confirm_max_age_s=MAX_AGE_S).read_confirm(rotated.confirm_token(CONFIRM))
-
-
-@pytest.mark.parametrize("keys", ["", " , ", "not-a-fernet-key", f"{new_key()},short"])
-def test_bad_key_configuration_is_refused(keys: str) -> None:
-    with pytest.raises(ValueError, match="token key"):
-        Tokens(keys, confirm_max_age_s=MAX_AGE_S)
 
 
 # Supporter keys ---------------------------------------------------------------------------------

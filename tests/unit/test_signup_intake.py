@@ -13,7 +13,6 @@ from typing import Any, cast
 
 import pytest
 from aiokafka.errors import KafkaConnectionError
-from cryptography.fernet import Fernet
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from mobilise_events import Event, PledgeSigned, Signup, VolunteerRegistered
@@ -28,7 +27,6 @@ from signup.domain.errors import Closed, NotOpenYet, ProofRequired, TooManyReque
 from signup.domain.limits import Bucket
 from signup.domain.proof import ProofOfWork
 from signup.domain.supporters import supporter_key
-from signup.domain.tokens import Tokens
 from signup.repository import PartnerRepository
 from signup.schemas.signups import PledgeIn, VolunteerIn
 
@@ -80,7 +78,6 @@ class World:
     kafka: FakeKafka
     limiter: FakeLimiter
     partners: FakePartners
-    tokens: Tokens
 
 
 def published(w: World) -> Signup:
@@ -93,16 +90,14 @@ def published(w: World) -> Signup:
 
 def world(*, timeout_s: float = 5.0) -> World:
     kafka, limiter, partners = FakeKafka(), FakeLimiter(), FakePartners()
-    tokens = Tokens(Fernet.generate_key().decode(), confirm_max_age_s=3600)
     proofs = ProofOfWork(b"unit-proofs", bits=8, ttl_s=60)
     intake = Intake(
         publisher=SignupPublisher(cast(EventPublisher, kafka), timeout_s=timeout_s),
         partners=cast(PartnerRepository, partners),
-        tokens=tokens,
         key_secret=SECRET,
         guard=Guard(limiter=cast(Limiter, limiter), proofs=proofs, key=b"unit-abuse"),
     )
-    return World(intake, kafka, limiter, partners, tokens)
+    return World(intake, kafka, limiter, partners)
 
 
 def campaign(**changes: Any) -> Campaign:
@@ -159,24 +154,19 @@ async def test_an_accepted_pledge_is_published_keyed_by_its_campaign_before_the_
         NOW,
     )
     assert event.client_network == "203.0.113.0/24"
-    assert event.confirm_token is None  # no double opt-in
-    claim = w.tokens.read_unsubscribe(event.unsubscribe_token)
-    assert (claim.email, claim.campaign_id) == ("Awa.Diop@example.org", "c-1")
+    # No links: the mailer mints them (mobilise_runtime.link_tokens), not every request.
+    assert (event.schema_version, event.confirm_token, event.unsubscribe_token) == (2, None, None)
 
 
-async def test_a_double_opt_in_signup_is_pending_and_carries_its_confirm_link() -> None:
+async def test_a_double_opt_in_signup_is_pending_and_says_so_to_the_mailer() -> None:
     w = world()
     accepted = await w.intake.accept(campaign(double_opt_in=True), pledge(), client=CLIENT, now=NOW)
     assert accepted.status == "pending_confirmation"
     event = published(w)
+    # What the mailer mints the confirm link from (tests/unit/test_link_tokens.py).
     assert event.double_opt_in
-    assert event.confirm_token is not None
-    claim = w.tokens.read_confirm(event.confirm_token)
-    assert (claim.signup_id, claim.campaign_id, claim.supporter_key) == (
-        event.signup_id,
-        "c-1",
-        event.supporter_key,
-    )
+    assert (event.signup_id, event.campaign_id) == (accepted.id, "c-1")
+    assert event.confirm_token is None
 
 
 async def test_a_volunteer_signup_publishes_its_skills() -> None:

@@ -153,6 +153,8 @@ def app_environment(cfg: StackConfig, scale: dict[str, int] | None = None) -> di
     env.setdefault("SIGNUP_TRUSTED_PROXIES", LOOPBACK)
     env.setdefault("MAILER_SIGNUP_PUBLIC_URL", env["SIGNUP_PUBLIC_URL"])
     env.setdefault("MAILER_CONFIRM_LINK_DAYS", env.get("SIGNUP_CONFIRM_LINK_DAYS", "30"))
+    # The mailer mints the links the signup service opens: the same keys.
+    env.setdefault("MAILER_TOKEN_KEYS", env["SIGNUP_TOKEN_KEYS"])
     # The mailer sends to the stand-in, which takes any key; a real SendGrid needs both set.
     env.setdefault("MAILER_SENDGRID_HOST", f"http://127.0.0.1:{ports['sendgrid-standin']}")
     env.setdefault("MAILER_SENDGRID_API_KEY", "dev")

@@ -42,10 +42,12 @@ class Signup(Event):
     consent_text_version: str
     partner: str | None = None
     double_opt_in: bool
-    # Links the mailer puts in its emails; signed (and encrypted) by the signup service, which
-    # alone holds the keys. confirm_token is None when the campaign has no double opt-in.
+    # Version 2: no link tokens; the mailer mints them from the fields above when it records the
+    # recipient (mobilise_runtime.link_tokens). Version 1 carried them, minted by the signup
+    # service (confirm_token None without double opt-in): still read, and used as they are.
+    schema_version: int = 2
     confirm_token: str | None = None
-    unsubscribe_token: str
+    unsubscribe_token: str | None = None
     # The client's network truncated to /24 (IPv4) or /48 (IPv6), never its address: what an
     # organiser's invalidation by network matches on (None when the address was unknown).
     client_network: str | None = None

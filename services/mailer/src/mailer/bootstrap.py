@@ -1,9 +1,9 @@
 """The mailer's composition root: its parts assembled once, in typed objects every process
 starts from. `bootstrap`: mailer-api's (entrypoints/api.py) settings, Kafka publisher, database,
 queue probe, signup service's client, repositories and webhook verifier; `consumer_parts`:
-mailer-consumer's database, Celery queue, campaign titles and address hasher; `worker_app`:
-mailer-worker's Celery app, and `delivery`: what its tasks send with; `retention_parts`:
-mailer-retention's database, Redis and signup client."""
+mailer-consumer's database, Celery queue, campaign titles, address hasher and link tokens;
+`worker_app`: mailer-worker's Celery app, and `delivery`: what its tasks send with;
+`retention_parts`: mailer-retention's database, Redis and signup client."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from mailer.repository.sending import SendingStore, connect
 from mailer.repository.webhook_events import WebhookEvents
 from mailer.settings import ConsumerSettings, Settings, WorkerSettings
 from mobilise_runtime.kafka import EventPublisher
+from mobilise_runtime.link_tokens import Tokens
 from mobilise_runtime.mongo import ServiceDatabase
 
 
@@ -99,6 +100,7 @@ class ConsumerParts:
     http: httpx.AsyncClient  # one connection pool for the campaigns' titles
     titles: CampaignTitles
     hasher: AddressHasher
+    tokens: Tokens  # mints the links of signup emails
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -115,6 +117,10 @@ def consumer_parts(settings: ConsumerSettings, *, service: str) -> ConsumerParts
         http=http,
         titles=CampaignTitles(SignupClient(http, settings.signup_api_url)),
         hasher=AddressHasher(settings.email_hash_key.get_secret_value().encode()),
+        tokens=Tokens(
+            settings.token_keys.get_secret_value(),
+            confirm_max_age_s=settings.confirm_link_days * 86_400,
+        ),
     )
 
 

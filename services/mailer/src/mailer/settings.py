@@ -50,6 +50,10 @@ class Settings(ServiceSettings):
     # Key of the hash that names an address in suppressions and erasure tombstones (so neither
     # keeps the address itself). Required by mailer-consumer (ConsumerSettings); keep it stable.
     email_hash_key: SecretStr | None = None
+    # The signup service's link keys (SIGNUP_TOKEN_KEYS, the same list in the same order): the
+    # consumer mints each signup's confirm and unsubscribe links with the first, and the signup
+    # service opens them. Required by mailer-consumer (ConsumerSettings).
+    token_keys: SecretStr | None = None
     # Seconds before Redis gives a task taken by a worker that vanished (kill -9, lost machine) to
     # another worker. Longer than any send; tests shorten it.
     celery_visibility_timeout_s: int = Field(default=3600, ge=1)
@@ -69,10 +73,11 @@ class Settings(ServiceSettings):
 
 
 class ConsumerSettings(Settings):
-    """mailer-consumer's: it names every address by its keyed hash, so it does not start without
-    the key."""
+    """mailer-consumer's: it names every address by its keyed hash and mints the links of each
+    signup's emails, so it does not start without both keys."""
 
     email_hash_key: SecretStr
+    token_keys: SecretStr
 
 
 class WorkerSettings(Settings):

@@ -23,10 +23,10 @@ if TYPE_CHECKING:
     # (FastAPI, httpx, Redis) for nothing (tests/unit/test_consumer_imports.py).
     import httpx
 
+    from mobilise_runtime.link_tokens import Tokens
     from signup.adapters.limiter import Limiter
     from signup.application.guard import Guard
     from signup.application.intake import Intake
-    from signup.domain.tokens import Tokens
     from signup.presentation.public_page import PublicPages
 
 # What a process that publishes without a supporter waiting may wait for Kafka (the CLI's erase).
@@ -82,11 +82,11 @@ def stores(
 def bootstrap(settings: Settings, *, service: str) -> SignupServices:
     import httpx
 
+    from mobilise_runtime.link_tokens import Tokens
     from signup.adapters.limiter import Limiter
     from signup.application.guard import Guard
     from signup.application.intake import Intake
     from signup.domain.proof import ProofOfWork
-    from signup.domain.tokens import Tokens
     from signup.presentation.public_page import PublicPages
 
     shared = settings.shared
@@ -114,7 +114,6 @@ def bootstrap(settings: Settings, *, service: str) -> SignupServices:
         intake=Intake(
             publisher=kept.publisher,
             partners=kept.repository.partners,
-            tokens=tokens,
             key_secret=secret,
             guard=guard,
         ),

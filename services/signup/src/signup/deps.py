@@ -16,13 +16,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from mobilise_runtime.access import access_rule
 from mobilise_runtime.dependencies import part_of, services_of
 from mobilise_runtime.errors import NotAuthenticated
+from mobilise_runtime.link_tokens import Tokens
 from signup.adapters.publisher import SignupPublisher
 from signup.application.guard import Guard
 from signup.application.intake import Intake
 from signup.bootstrap import SignupServices
 from signup.domain.clients import client_address
 from signup.domain.organisers import ADMIN
-from signup.domain.tokens import Tokens
 from signup.presentation.public_page import PublicPages
 from signup.repository import Repository
 from signup.repository.organisers import Organiser

@@ -37,7 +37,8 @@ class Settings(ProjectorSettings):
     # The mailer service, asked for its part of an access request (server to server); None: the
     # export answers this service's records only.
     mailer_url: str | None = None
-    # Comma-separated Fernet keys for the links we email; the first signs, all are accepted.
+    # Comma-separated Fernet keys of the links we email; the first signs, all are accepted. The
+    # mailer mints the confirm and unsubscribe links with the same keys (MAILER_TOKEN_KEYS).
     token_keys: SecretStr
     confirm_link_days: int = Field(default=30, ge=1)
     # The organisers' console: the base of its sign-in links, their lifetime, and how long the

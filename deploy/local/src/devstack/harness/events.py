@@ -33,7 +33,6 @@ def signed(kind: type[Signup] = PledgeSigned, **fields: Any) -> Signup:
         "newsletter_opt_in": True,
         "consent_text_version": "v1",
         "double_opt_in": False,
-        "unsubscribe_token": "u",
     }
     return kind(**(values | fields))
 
@@ -47,7 +46,7 @@ def of_supporter(
     kind: type[S], campaign_id: str, key: str, *, double_opt_in: bool, **fields: Any
 ) -> S:
     """Supporter `key`'s signup to a campaign, as a counter test or benchmark counts it: its
-    address made of the key, its slug the campaign id, a confirm link with double opt-in."""
+    address made of the key, its slug the campaign id."""
     values: dict[str, Any] = {
         "campaign_id": campaign_id,
         "campaign_slug": campaign_id,
@@ -55,8 +54,6 @@ def of_supporter(
         "email": f"{key}@example.org",
         "consent_text_version": "2026-01",
         "double_opt_in": double_opt_in,
-        "confirm_token": "confirm" if double_opt_in else None,
-        "unsubscribe_token": "unsubscribe",
     }
     return signed(kind, **(values | fields))
 

@@ -17,6 +17,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from devstack.harness.processes import Running, free_port, running, service_env
+from devstack.harness.signup import TOKEN_KEYS
 from mobilise_events import Event
 from mobilise_runtime.kafka import EventPublisher
 from mobilise_runtime.mongo import Document
@@ -61,6 +62,7 @@ class Mailer:
             "MAILER_SIGNUP_API_URL": self.signup_url,
             "MAILER_SIGNUP_PUBLIC_URL": self.signup_url,
             "MAILER_EMAIL_HASH_KEY": EMAIL_HASH_KEY,
+            "MAILER_TOKEN_KEYS": TOKEN_KEYS,
             "MAILER_WORKER_CONCURRENCY": "2",
             # Quick retries, redeliveries and requeues: tests wait for them.
             "MAILER_SEND_RETRY_BASE_S": "0.2",

@@ -12,10 +12,15 @@ import httpx
 from cryptography.fernet import Fernet
 
 from devstack.harness.processes import Running, free_port, running, service_env
+from mobilise_events import Signup
+from mobilise_runtime.link_tokens import SignupLinks, Tokens
 from mobilise_runtime.settings import SharedSettings
 
 ADMIN_TOKEN = "test-admin-token"
 SUPPORTER_KEY_SECRET = "test-supporter-key-secret"
+# The link keys of every signup-api and mailer this test process starts: what a mailer mints, any
+# signup service opens.
+TOKEN_KEYS = Fernet.generate_key().decode()
 
 
 @dataclass
@@ -25,6 +30,11 @@ class SignupService:
     database: str
     token_keys: str
     process: Running
+
+    def links(self, signup: Signup) -> SignupLinks:
+        """The links of `signup`'s emails as a mailer holding this service's keys mints them
+        (mailer-consumer, through mobilise_runtime.link_tokens), for tests without a mailer."""
+        return Tokens(self.token_keys, confirm_max_age_s=86_400).signup_links(signup)
 
     def client(self, *, organiser: bool = False) -> httpx.Client:
         headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"} if organiser else {}
@@ -115,12 +125,11 @@ def signup_env(shared: SharedSettings, database: str, port: int, token_keys: str
 @contextmanager
 def signup_api(shared: SharedSettings, database: str, **env: str) -> Iterator[SignupService]:
     port = free_port()
-    token_keys = Fernet.generate_key().decode()
-    with running("signup-api", {**signup_env(shared, database, port, token_keys), **env}) as api:
+    with running("signup-api", {**signup_env(shared, database, port, TOKEN_KEYS), **env}) as api:
         url = f"http://127.0.0.1:{port}"
         ready = api.wait_http(f"{url}/readyz", timeout=60)
         assert ready.status_code == 200, ready.text
-        yield SignupService(url, shared, database, token_keys, api)
+        yield SignupService(url, shared, database, TOKEN_KEYS, api)
 
 
 def projector_env(service: SignupService) -> dict[str, str]:

@@ -30,7 +30,9 @@ TOPICS = [t.topic for t in EVENT_TYPES if any(issubclass(t, kind) for kind, _ in
 async def consume(settings: ConsumerSettings, stop: asyncio.Event) -> None:
     shared = settings.shared
     parts = consumer_parts(settings, service=SERVICE)
-    handler = MailerConsumer.on(settings, parts.database, parts.queue, parts.titles, parts.hasher)
+    handler = MailerConsumer.on(
+        settings, parts.database, parts.queue, parts.titles, parts.hasher, parts.tokens
+    )
     sweeper = asyncio.create_task(handler.stalled.sweep(settings.requeue_check_s, stop))
 
     async def close() -> None:

@@ -33,7 +33,8 @@ class AudienceRepository:
         self._anonymised = db[ANONYMISED]
 
     async def record_signups(self, signups: Sequence[tuple[Signup, str]]) -> None:
-        """(event, email hash) pairs, in offset order: later signups of a person win."""
+        """(event, email hash) pairs, in offset order: later signups of a person win. Each
+        event with its link tokens (SignupEmails mints those a signup does not carry)."""
         writes = []
         for event, email_hash in signups:
             fields = {

@@ -1,5 +1,6 @@
 """Accepting a pledge or a volunteer: the campaign's rules, the rate limits, the supporter key,
-the links to email, and the event, published before anyone is told "accepted"."""
+and the event, published before anyone is told "accepted". The links its emails carry are minted
+by the mailer, which mails them (mobilise_runtime.link_tokens)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from signup.domain.campaigns import Campaign
 from signup.domain.clients import kept_network
 from signup.domain.emails import Email, parse_email
 from signup.domain.supporters import supporter_key
-from signup.domain.tokens import ConfirmClaim, Tokens, UnsubscribeClaim
 from signup.repository import PartnerRepository
 from signup.schemas.signups import PledgeIn, SignupAccepted, VolunteerIn
 
@@ -29,14 +29,12 @@ class Intake:
         *,
         publisher: SignupPublisher,
         partners: PartnerRepository,
-        tokens: Tokens,
         key_secret: bytes,
         guard: Guard,
     ) -> None:
         self._guard = guard
         self._publisher = publisher
         self._partners = partners
-        self._tokens = tokens
         self._key_secret = key_secret
 
     async def accept(
@@ -80,9 +78,8 @@ class Intake:
         now: datetime,
         network: str | None,
     ) -> Signup:
-        signup_id = uuid.uuid4()
         fields = {
-            "signup_id": signup_id,
+            "signup_id": uuid.uuid4(),
             "occurred_at": now,
             "campaign_id": campaign.id,
             "campaign_slug": campaign.slug,
@@ -98,14 +95,6 @@ class Intake:
             "partner": signup.partner,
             "double_opt_in": campaign.double_opt_in,
             "client_network": network,
-            "confirm_token": (
-                self._tokens.confirm_token(ConfirmClaim(signup_id, campaign.id, key))
-                if campaign.double_opt_in
-                else None
-            ),
-            "unsubscribe_token": self._tokens.unsubscribe_token(
-                UnsubscribeClaim(email.address, campaign.id)
-            ),
         }
         if isinstance(signup, VolunteerIn):
             return VolunteerRegistered(

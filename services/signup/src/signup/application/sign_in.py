@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 import httpx
 
 from mobilise_runtime.errors import NotFound
+from mobilise_runtime.link_tokens import SignInClaim, TokenExpired, TokenInvalid, Tokens
 from mobilise_runtime.locales import Locale
 from mobilise_runtime.logging import get_logger
 from signup.adapters.mailer_export import mail_sign_in_link
 from signup.domain.errors import LinkRefused
 from signup.domain.organisers import Organiser
-from signup.domain.tokens import SignInClaim, TokenExpired, TokenInvalid, Tokens
 from signup.repository import Repository
 from signup.settings import Settings
 

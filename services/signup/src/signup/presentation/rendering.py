@@ -13,9 +13,9 @@ from fastapi.responses import HTMLResponse
 from mobilise_runtime.catalogs import N_
 from mobilise_runtime.dependencies import services_of
 from mobilise_runtime.errors import Unavailable
+from mobilise_runtime.link_tokens import TokenExpired, TokenInvalid
 from mobilise_runtime.pages import ServicePages
 from signup.bootstrap import SignupServices
-from signup.domain.tokens import TokenExpired, TokenInvalid
 from signup.presentation import wording as words
 from signup.presentation.i18n import Locale, negotiate
 

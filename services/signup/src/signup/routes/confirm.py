@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse
 
 from mobilise_events import SignupConfirmed
 from mobilise_runtime.errors import Unavailable
+from mobilise_runtime.link_tokens import TokenExpired, TokenInvalid
 from signup.deps import Publisher, TokensDep
-from signup.domain.tokens import TokenExpired, TokenInvalid
 from signup.presentation.i18n import negotiate
 from signup.presentation.rendering import refused_link, render, unavailable
 

@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse
 
 from mobilise_events import SupporterUnsubscribed
 from mobilise_runtime.errors import Unavailable
+from mobilise_runtime.link_tokens import TokenInvalid, UnsubscribeClaim
 from signup.deps import Publisher, TokensDep
-from signup.domain.tokens import TokenInvalid, UnsubscribeClaim
 from signup.presentation.i18n import Locale, negotiate
 from signup.presentation.rendering import refused_link, render, unavailable
 

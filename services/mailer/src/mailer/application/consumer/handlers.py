@@ -32,6 +32,7 @@ from mobilise_events import (
     SupporterUnsubscribed,
 )
 from mobilise_runtime.kafka import Received
+from mobilise_runtime.link_tokens import Tokens
 from mobilise_runtime.mongo import ServiceDatabase
 
 Effect = Callable[["MailerConsumer"], Callable[[list[Any]], Awaitable[Sequence[SendTask]]]]
@@ -60,13 +61,14 @@ class MailerConsumer:
         tasks: TaskQueue,
         titles: CampaignTitles,
         hasher: AddressHasher,
+        tokens: Tokens,
         batch_size: int,
         requeue_after_s: float,
     ) -> None:
         self._audience = audience
         self.tasks = tasks
         self.erasure = Erasure(audience, hasher)
-        self.signup_emails = SignupEmails(audience, mailings, titles, hasher)
+        self.signup_emails = SignupEmails(audience, mailings, titles, hasher, tokens)
         self.suppressions = Suppressions(audience, hasher)
         self.plans = MailingPlans(audience, mailings, titles, tasks, batch_size)
         self.stalled = StalledBatches(
@@ -81,6 +83,7 @@ class MailerConsumer:
         queue: Celery,
         titles: CampaignTitles,
         hasher: AddressHasher,
+        tokens: Tokens,
     ) -> MailerConsumer:
         """The consumer on the mailer's database and Celery queue (unit tests pass fakes of
         these to __init__)."""
@@ -90,6 +93,7 @@ class MailerConsumer:
             tasks=TaskQueue(queue, settings.celery_queue),
             titles=titles,
             hasher=hasher,
+            tokens=tokens,
             batch_size=settings.mailing_batch_size,
             requeue_after_s=settings.requeue_after_s,
         )

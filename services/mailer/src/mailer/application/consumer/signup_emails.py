@@ -1,6 +1,8 @@
 """Signup emails: a signup becomes its recipient document and its confirmation or welcome email
 (a task whose batch document is written before it is queued); a signup older than its person's
-erasure is a replay and writes nothing."""
+erasure is a replay and writes nothing. The links of its emails are minted here, once per signup,
+and kept in its recipient document: every email to that person (a confirmation rebuilt by the
+stalled-batch sweep, each newsletter) carries them as they were minted."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from mailer.schemas.specs import (
     email_task,
 )
 from mobilise_events import LocalisedText, Signup
+from mobilise_runtime.link_tokens import Tokens
 from mobilise_runtime.mongo import Document
 
 
@@ -30,6 +33,7 @@ class SignupEmails:
     _mailings: MailingsRepository
     _titles: CampaignTitles
     _hash: AddressHasher
+    _tokens: Tokens
 
     async def record(self, signups: Sequence[Signup]) -> list[SignupEmailTask]:
         """The signups' recipients written; their emails' tasks, to be queued."""
@@ -38,7 +42,7 @@ class SignupEmails:
         # overwrite a newer signup's recipient (read earlier from another topic).
         before = await self._audience.erased_since(h for _, h in hashed)
         dropped = [(e, before[h]) for e, h in hashed if _erased_after(before, e, h)]
-        hashed = [(e, h) for e, h in hashed if not _erased_after(before, e, h)]
+        hashed = [(self._linked(e), h) for e, h in hashed if not _erased_after(before, e, h)]
         await self._audience.record_signups(hashed)
         # Checked again after writing: an erasure applied meanwhile by another consumer wrote
         # its tombstone before deleting, so one of the two always sees the other.
@@ -54,6 +58,16 @@ class SignupEmails:
         tasks = list({t.batch_id: t for t in tasks}.values())
         await self._mailings.record_emails(tasks)
         return tasks
+
+    def _linked(self, event: Signup) -> Signup:
+        """The signup with the tokens of its emails' links (mobilise_runtime.link_tokens)."""
+        links = self._tokens.signup_links(event)
+        return event.model_copy(
+            update={
+                "confirm_token": links.confirm_token,
+                "unsubscribe_token": links.unsubscribe_token,
+            }
+        )
 
     async def _email(self, event: Signup, email_hash: str) -> SignupEmailTask:
         kind: EmailKind = CONFIRMATION if event.double_opt_in and event.confirm_token else WELCOME

@@ -1,5 +1,7 @@
 """Tokens for the links we email: confirm a signup (expires), unsubscribe (works forever) and an
-organiser's console sign-in (15 minutes, single use).
+organiser's console sign-in (15 minutes, single use). The mailer mints a signup's confirm and
+unsubscribe tokens when it records its recipient (`signup_links`); the signup service opens them
+(and mints and opens the sign-in links): both hold the same keys.
 
 Fernet tokens: authenticated and encrypted, so a link reveals neither the email address nor ids,
 and no one can forge one. Several keys may be configured: the first signs, all are accepted, so
@@ -10,8 +12,11 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+from mobilise_events import Signup
 
 
 class TokenInvalid(ValueError):
@@ -42,6 +47,12 @@ class SignInClaim:
     nonce: str
 
 
+@dataclass(frozen=True)
+class SignupLinks:
+    confirm_token: str | None  # None without double opt-in
+    unsubscribe_token: str
+
+
 class Tokens:
     def __init__(self, keys: str, *, confirm_max_age_s: int) -> None:
         try:
@@ -55,8 +66,11 @@ class Tokens:
         self._fernet = MultiFernet(fernets)
         self._confirm_max_age_s = confirm_max_age_s
 
-    def _seal(self, claims: dict[str, str | None]) -> str:
-        return self._fernet.encrypt(json.dumps(claims, separators=(",", ":")).encode()).decode()
+    def _seal(self, claims: dict[str, str | None], issued_at: datetime | None) -> str:
+        data = json.dumps(claims, separators=(",", ":")).encode()
+        if issued_at is None:
+            return self._fernet.encrypt(data).decode()
+        return self._fernet.encrypt_at_time(data, int(issued_at.timestamp())).decode()
 
     def _open(self, token: str, purpose: str, ttl: int | None) -> dict[str, str | None]:
         try:
@@ -73,30 +87,48 @@ class Tokens:
                 raise TokenExpired("this link has expired") from exc
         return claims
 
-    def confirm_token(self, claim: ConfirmClaim) -> str:
+    def confirm_token(self, claim: ConfirmClaim, *, issued_at: datetime | None = None) -> str:
+        """`issued_at` (default now): what the link's expiry counts from."""
         return self._seal(
             {
                 "p": "confirm",
                 "s": str(claim.signup_id),
                 "c": claim.campaign_id,
                 "k": claim.supporter_key,
-            }
+            },
+            issued_at,
         )
 
     def read_confirm(self, token: str) -> ConfirmClaim:
         c = self._open(token, "confirm", self._confirm_max_age_s)
         return ConfirmClaim(uuid.UUID(c["s"]), str(c["c"]), str(c["k"]))
 
-    def unsubscribe_token(self, claim: UnsubscribeClaim) -> str:
-        return self._seal({"p": "unsubscribe", "e": claim.email, "c": claim.campaign_id})
+    def unsubscribe_token(
+        self, claim: UnsubscribeClaim, *, issued_at: datetime | None = None
+    ) -> str:
+        return self._seal({"p": "unsubscribe", "e": claim.email, "c": claim.campaign_id}, issued_at)
 
     def read_unsubscribe(self, token: str) -> UnsubscribeClaim:
         c = self._open(token, "unsubscribe", None)
         return UnsubscribeClaim(str(c["e"]), c["c"])
 
     def sign_in_token(self, claim: SignInClaim) -> str:
-        return self._seal({"p": "sign-in", "o": claim.organiser_id, "n": claim.nonce})
+        return self._seal({"p": "sign-in", "o": claim.organiser_id, "n": claim.nonce}, None)
 
     def read_sign_in(self, token: str, *, max_age_s: int) -> SignInClaim:
         c = self._open(token, "sign-in", max_age_s)
         return SignInClaim(str(c["o"]), str(c["n"]))
+
+    def signup_links(self, signup: Signup) -> SignupLinks:
+        """The tokens of the links a signup's emails carry. A signup event of schema version 1
+        carries its own (minted by the signup service then): they are kept. The others are
+        minted from the signup's claims, dated when it was made, so that a confirm link expires
+        as long after the signup as it always did, and a replayed old signup gets no fresh one."""
+        confirm = signup.confirm_token
+        if confirm is None and signup.double_opt_in:
+            claim = ConfirmClaim(signup.signup_id, signup.campaign_id, signup.supporter_key)
+            confirm = self.confirm_token(claim, issued_at=signup.occurred_at)
+        unsubscribe = signup.unsubscribe_token or self.unsubscribe_token(
+            UnsubscribeClaim(signup.email, signup.campaign_id), issued_at=signup.occurred_at
+        )
+        return SignupLinks(confirm, unsubscribe)
