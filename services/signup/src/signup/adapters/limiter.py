@@ -69,7 +69,7 @@ _Take = tuple[list[str], list[float | int], "asyncio.Future[list[int]]"]
 
 class Limiter:
     def __init__(self, url: str, *, timeout_s: float) -> None:
-        # The whole call is bounded here (asyncio.timeout, TimeoutError), not each socket
+        # The whole pipeline is bounded here (asyncio.timeout, TimeoutError), not each socket
         # operation by redis-py: its socket timeout wraps every write in a task of its own
         # (asyncio.wait_for), a fifth of the intake's Redis time. A call cut short closes its
         # connection (redis-py does on any interruption), so no late reply is read as another's.
@@ -102,8 +102,9 @@ class Limiter:
             # (one write and one read instead of one each per signup, on one connection).
             loop.call_soon(self._flush)
         self._waiting.append((keys, args, reply))
-        async with asyncio.timeout(self._timeout_s):
-            verdict, wait_ms = await reply
+        # No timer of its own: `_send` bounds the pipeline it is in, and answers every take in
+        # it whatever happens (a result, the error, or cancelled when closing).
+        verdict, wait_ms = await reply
         return Outcome(Verdict(int(verdict)), int(wait_ms))
 
     def _flush(self) -> None:
