@@ -6,7 +6,7 @@ tests/integration/test_signup_intake.py, test_signup_limits.py, test_signup_kafk
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -15,9 +15,10 @@ import pytest
 from aiokafka.errors import KafkaConnectionError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from mobilise_events import Event, PledgeSigned, Signup, VolunteerRegistered
+from mobilise_events import Event, PledgeSigned, Signup, VolunteerRegistered, decode
 from mobilise_runtime.errors import Rejected, Unavailable
 from mobilise_runtime.kafka import EventPublisher
+from mobilise_runtime.kafka.turns import Record, TurnBatches
 from signup.adapters.limiter import Limiter, Outcome, Verdict
 from signup.adapters.publisher import SignupPublisher
 from signup.application.guard import Guard
@@ -37,18 +38,31 @@ CLIENT = "203.0.113.7"
 
 @dataclass
 class FakeKafka:
-    """The publisher's producer: what it was given, or a failure, or no answer at all."""
+    """The publisher's producer, by record batches: what it was given, or a failure, or no
+    answer at all."""
 
     published: list[tuple[Event, str]] = field(default_factory=list)
     fails: Exception | None = None
     hangs: bool = False
 
-    async def publish(self, event: Event, *, key: str) -> None:
+    def batched(self, *, timeout_s: float) -> TurnBatches:
+        return TurnBatches(self, timeout_s=timeout_s)
+
+    def record(self, event: Event, *, key: str) -> tuple[str, Record]:
+        return event.topic, (key.encode(), event.encode(), [])
+
+    async def partitioner(self, topic: str) -> Callable[[bytes], int]:
+        return lambda key: 0
+
+    async def send_batch(
+        self, topic: str, partition: int, records: Sequence[Record]
+    ) -> tuple[int, Awaitable[object]]:
         if self.hangs:
             await asyncio.Event().wait()
         if self.fails is not None:
             raise self.fails
-        self.published.append((event, key))
+        self.published += [(decode(topic, value), key.decode()) for key, value, _ in records]
+        return len(records), asyncio.sleep(0)
 
 
 @dataclass
