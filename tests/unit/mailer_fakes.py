@@ -109,9 +109,11 @@ class FakeAudience:
         return {i: self.recipients_by_id[i] for i in ids if i in self.recipients_by_id}
 
     async def of_campaign(
-        self, campaign_id: str, *, confirmed_only: bool = True
+        self, campaign_id: str, *, confirmed_only: bool = True, locale: str | None = None
     ) -> AsyncIterator[Document]:
         for d in list(self.recipients_by_id.values()):
+            if locale is not None and d.get("locale") != locale:
+                continue
             if d.get("campaign_id") == campaign_id and d.get("newsletter_opt_in"):
                 erased_at = self.tombstones.get(d["email_hash"])
                 yield d if erased_at is None else {**d, ERASED_AT: erased_at}

@@ -50,15 +50,25 @@ class _Cursor:
 class _Recipients:
     def __init__(self, cursor: _Cursor) -> None:
         self.cursor = cursor
+        self.asked: list[tuple[Any, ...]] = []  # each find's filter and projection, if any
 
-    def find(self, *_: Any, **__: Any) -> _Cursor:
+    def find(self, *args: Any, **kwargs: Any) -> _Cursor:
+        self.asked.append((*args, kwargs.get("projection")))
         return self.cursor
 
 
 def _audience(pages: list[list[Document]]) -> tuple[AudienceRepository, _Cursor]:
+    audience, cursor, _ = _audience_and_store(pages)
+    return audience, cursor
+
+
+def _audience_and_store(
+    pages: list[list[Document]],
+) -> tuple[AudienceRepository, _Cursor, _Recipients]:
     cursor = _Cursor(pages)
-    db: dict[str, Any] = defaultdict(object, {RECIPIENTS: _Recipients(cursor)})
-    return AudienceRepository(db), cursor  # type: ignore[arg-type]
+    recipients = _Recipients(cursor)
+    db: dict[str, Any] = defaultdict(object, {RECIPIENTS: recipients})
+    return AudienceRepository(db), cursor, recipients  # type: ignore[arg-type]
 
 
 def _pages(count: int, size: int) -> list[list[Document]]:
@@ -90,3 +100,16 @@ async def test_an_empty_audience_reads_nothing_more() -> None:
     audience, cursor = _audience([])
     assert [r async for r in audience.of_campaign("c-1", confirmed_only=False)] == []
     assert cursor.closed
+
+
+async def test_the_store_is_asked_for_whole_documents_of_the_one_language_if_one_is_asked() -> None:
+    # FerretDB projects each document after decoding it (a quarter more of its CPU than whole
+    # documents), and pushes an equality on `locale` down to PostgreSQL.
+    audience, _, store = _audience_and_store(_pages(1, 2))
+    assert len([r async for r in audience.of_campaign("c-1", confirmed_only=False)]) == 2
+    # The same cursor, read to its end already: only what was asked of the store matters here.
+    assert [r async for r in audience.of_campaign("c-1", confirmed_only=False, locale="en")] == []
+    assert store.asked == [
+        ({"campaign_id": "c-1", "newsletter_opt_in": True}, None),
+        ({"campaign_id": "c-1", "newsletter_opt_in": True, "locale": "en"}, None),
+    ]

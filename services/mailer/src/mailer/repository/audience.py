@@ -131,14 +131,14 @@ class AudienceRepository:
         return {doc["_id"]: doc async for doc in self._recipients.find({"_id": {"$in": wanted}})}
 
     async def of_campaign(
-        self, campaign_id: str, *, confirmed_only: bool = True
+        self, campaign_id: str, *, confirmed_only: bool = True, locale: str | None = None
     ) -> AsyncGenerator[Document, None]:
-        """The campaign's recipients who opted in, streamed in the order the store keeps them
-        (a campaign's audience may not fit in a consumer's memory), with what a mailing needs
-        and, for a mailing to the confirmed only, their person's erasure time if ever erased
-        (ERASED_AT: one lookup per slice, a third more time over the read on FerretDB)."""
+        """The campaign's recipients who opted in (only those of `locale`, if given), whole
+        documents streamed in the order the store keeps them (a campaign's audience may not fit
+        in a consumer's memory) and, for a mailing to the confirmed only, with their person's
+        erasure time if ever erased (ERASED_AT: one lookup per slice)."""
         # Closed with this generator: a plan that stops early cancels the page read ahead.
-        async with contextlib.aclosing(self._opted_in(campaign_id)) as read:
+        async with contextlib.aclosing(self._opted_in(campaign_id, locale)) as read:
             if not confirmed_only:
                 async for recipient in read:
                     yield recipient
@@ -161,17 +161,15 @@ class AudienceRepository:
                 r[ERASED_AT] = erased[r["email_hash"]]
         return recipients
 
-    def _opted_in(self, campaign_id: str) -> AsyncGenerator[Document, None]:
-        cursor = self._recipients.find(
-            {"campaign_id": campaign_id, "newsletter_opt_in": True},
-            {
-                "email": 1, "email_hash": 1, "first_name": 1, "locale": 1, "country": 1,
-                "newsletter_opt_in": 1, "confirmed": 1, "confirmed_at": 1, "supporter_key": 1,
-                "unsubscribe_token": 1, "campaign_slug": 1, "signed_at": 1,
-            },
-            # FerretDB answers a getMore with 250 documents unless told otherwise.
-            batch_size=READ_BATCH,
-        )  # fmt: skip
+    def _opted_in(self, campaign_id: str, locale: str | None) -> AsyncGenerator[Document, None]:
+        # Whole documents: FerretDB applies a projection to each document after decoding it
+        # (measured: a quarter more of its CPU than whole documents); an equality on `locale`
+        # is pushed down to PostgreSQL, so a mailing in one language decodes only its own.
+        wanted: Document = {"campaign_id": campaign_id, "newsletter_opt_in": True}
+        if locale is not None:
+            wanted["locale"] = locale
+        # FerretDB answers a getMore with 250 documents unless told otherwise.
+        cursor = self._recipients.find(wanted, batch_size=READ_BATCH)
         return read_ahead(cursor, READ_BATCH)
 
     async def not_anonymised(self, events: list[Any]) -> list[Any]:

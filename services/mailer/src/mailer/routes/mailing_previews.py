@@ -103,7 +103,7 @@ async def preview_mailing(
     sizes = dict.fromkeys(LOCALES, 0)
     suppressed = 0
     async for r in audience_repository.of_campaign(
-        campaign.id, confirmed_only=audience.confirmed_only
+        campaign.id, confirmed_only=audience.confirmed_only, locale=audience.locale
     ):
         if not in_audience(r, audience):
             continue

@@ -55,7 +55,7 @@ class MailingPlans:
         part = f"{uuid.uuid4().hex[:8]}-" if continued else ""
         written = 0
         read = self._audience.of_campaign(
-            mailing["campaign_id"], confirmed_only=audience.confirmed_only
+            mailing["campaign_id"], confirmed_only=audience.confirmed_only, locale=audience.locale
         )
         async with contextlib.aclosing(read):
             async for recipient in read:
