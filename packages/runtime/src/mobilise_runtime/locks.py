@@ -39,11 +39,9 @@ takes the lock as anyone does. So:
   sent within the lease, no taker can have claimed them.
 - Locks are taken in one order by every writer, so two never wait for each other; a hold waiting
   for one lock renews those it has taken already.
-- A hold is bounded even while its renewals land: once its writes have gone on for MAX_HOLD_S (a
-  write that hangs: FerretDB's update command can, docs/store-backends.md), it stops them as a lost
-  lease does (LockLost, the lock kept until it ages out), so every other writer waits at most
-  MAX_HOLD_S + ABANDONED_AFTER_S. Each store call of the hold's own (take, wait, release) is
-  bounded by the lease: one that does not answer raises LockLost, keeping what it may have taken.
+- A hold whose writes last MAX_HOLD_S (a hung write: docs/store-backends.md) is stopped as by a
+  lost lease (LockLost, the lock kept until it ages out). The hold's own store calls (take, wait,
+  release) each have the lease to answer, else LockLost, keeping what they may have taken.
 
 LockLost is a ConnectionFailure: as when the connection fails mid-write, the outcome of the
 writes is unknown, and callers treat it so (a consumer tries its batch again once the store
@@ -72,8 +70,7 @@ log = get_logger(__name__)
 LOCKS = "document_locks"
 ABANDONED_AFTER_S = 15.0
 POLL_S = 0.02
-# Far above any write a hold covers, a filtered update that FerretDB answers by decoding a whole
-# collection included (~10-20 s at 100,000 documents on a busy machine): only a hang.
+# Far above any write a hold covers, even a FerretDB update decoding a whole collection: a hang.
 MAX_HOLD_S = 300.0
 
 
