@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +108,15 @@ def _read_audience(mongo: MongoClient[dict[str, Any]], database: str) -> float:
     return time.perf_counter() - started
 
 
+def _planning_s(mongo: MongoClient[dict[str, Any]], database: str) -> float:
+    """The planning phase by the mailing's own record: from the time its request was made (the
+    event's, once this client's producer had started) until the mailer wrote it planned."""
+    mailing = mongo[database]["mailings"].find_one({"campaign_id": CAMPAIGN})
+    assert mailing is not None, "the mailing is recorded"
+    elapsed: timedelta = mailing["planned_at"] - mailing["requested_at"]
+    return elapsed.total_seconds()
+
+
 async def _request(shared: SharedSettings) -> str:
     """Publishes the mailing's request; its id."""
     publisher = EventPublisher(
@@ -159,7 +168,8 @@ def run(cfg: StackConfig, prefix: str, report: Report) -> None:
                 started = time.perf_counter()
                 watcher = _Progress(api, asyncio.run(_request(shared)), mailer.count, started)
                 consumer.wait_for('"mailing planned"', timeout=TIMEOUT_S)
-                planned_s = time.perf_counter() - started
+                seen_planned_s = time.perf_counter() - started
+                planned_s = _planning_s(mongo, database)
                 try:
                     wait_until(counted, timeout=TIMEOUT_S, what="the whole mailing")
                 except AssertionError:
@@ -184,8 +194,9 @@ def run(cfg: StackConfig, prefix: str, report: Report) -> None:
                 assert mailer.count() == RECIPIENTS, "nobody twice"
                 first = f"{watcher.first_sent_s:.1f} s" if watcher.first_sent_s else "?"
                 print(f"mailer: {RECIPIENTS:,} recipients in {ours_s:.1f} s, planned in "
-                      f"{planned_s:.1f} s, first mail at the stand-in after {first} "
-                      f"(baseline {baseline_s:.1f} s)")  # fmt: skip
+                      f"{planned_s:.1f} s ({seen_planned_s:.1f} s as this client saw it, its "
+                      f"producer's start and the log's polling included), first mail at the "
+                      f"stand-in after {first} (baseline {baseline_s:.1f} s)")  # fmt: skip
                 report.add(
                     Result(
                         f"mailer: {RECIPIENTS:,}-recipient mailing to the SendGrid stand-in",
@@ -197,14 +208,14 @@ def run(cfg: StackConfig, prefix: str, report: Report) -> None:
                 )
                 report.add(
                     Result(
-                        f"mailer: the same mailing's planning phase (mailing.requested until its "
-                        f"{RECIPIENTS // MAX_BATCH} batches are planned; the audience read from "
-                        f"FerretDB; the first mail reached the stand-in after {first}) vs a bare "
-                        "find of the same documents",
+                        f"mailer: the same mailing's planning phase (from the request's time "
+                        f"until the mailer records its {RECIPIENTS // MAX_BATCH} batches planned; "
+                        f"the audience read from FerretDB; the first mail reached the stand-in "
+                        f"after {first}) vs a bare find of the same documents",
                         "ms",
                         _read_audience(mongo, database) * 1000,
                         planned_s * 1000,
-                        "half of the 126 % measured before streaming (≤ 63 %)",
+                        "≤ 12.5 s (half the 20-25 s of the issue)",
                     )
                 )
                 for process, (mb, detail) in rss.items():
