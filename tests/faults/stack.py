@@ -147,6 +147,13 @@ class Stack:
     def wait_counter_api(self, api: Running) -> None:
         assert api.wait_http(f"{self.counter_url}/readyz", timeout=120).status_code == 200
 
+    def holds_record_of(self, email: str) -> bool:
+        """Whether signup-projector has written a supporter record of this address."""
+        mongo: MongoClient[Document]
+        with MongoClient(self.shared.mongo_url) as mongo:
+            records = mongo[self.signup.database]["supporters"]
+            return records.count_documents({"email": email}) > 0
+
     def everything_in(self) -> list[tuple[str, str, Document]]:
         """Every document of the scenario's databases: (database, collection, document)."""
         found: list[tuple[str, str, Document]] = []
