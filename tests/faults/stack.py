@@ -14,6 +14,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from pymongo import MongoClient
+from pymongo.collection import Collection
 from pymongo.database import Database
 
 from devstack.harness.mailer import Mailer, standin
@@ -151,7 +152,7 @@ class Stack:
         """Whether signup-projector has written a supporter record of this address."""
         mongo: MongoClient[Document]
         with MongoClient(self.shared.mongo_url) as mongo:
-            records = mongo[self.signup.database]["supporters"]
+            records: Collection[Document] = mongo[self.signup.database]["supporters"]
             return records.count_documents({"email": email}) > 0
 
     def everything_in(self) -> list[tuple[str, str, Document]]:
