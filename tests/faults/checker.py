@@ -256,15 +256,24 @@ def check_newsletter(
     assert not missing, f"seed {seed}: planned, never sent the newsletter: {sorted(missing)}"
 
 
-def check_erased(stack: Stack, email: str, *, seed: int) -> None:
-    """Erased: no document of any of the scenario's databases names them (what they were mailed
-    after the erasure: check_mail_after_erasure)."""
-    holding = {
-        (db, collection)
-        for db, collection, document in stack.everything_in()
-        if email in json.dumps(document, default=str).lower()
-    }
-    assert not holding, f"seed {seed}: {email} erased, still in {sorted(holding)}"
+def check_erased(stack: Stack, email: str, *, seed: int, timeout: float) -> None:
+    """Erased: within `timeout`, no document of any of the scenario's databases names them (what
+    they were mailed after the erasure: check_mail_after_erasure). Waited for: nothing else
+    waits for signup-projector, which may be the process restarted, waiting out its lost
+    member's session and its locks before it reads the erasure."""
+    deadline = time.monotonic() + timeout
+    while True:
+        holding = {
+            (db, collection)
+            for db, collection, document in stack.everything_in()
+            if email in json.dumps(document, default=str).lower()
+        }
+        if not holding:
+            return
+        assert time.monotonic() < deadline, (
+            f"seed {seed}: {email} erased, still in {sorted(holding)}"
+        )
+        time.sleep(0.5)
 
 
 def check_mail_after_erasure(

@@ -299,7 +299,7 @@ async def run(
         given_up={email_of.get(k, f"key {k}") for k in given_up},
         erased=erased[1], unsubscribed=leaving[1], seed=seed,
     )  # fmt: skip
-    checker.check_erased(stack, erased[1], seed=seed)
+    checker.check_erased(stack, erased[1], seed=seed, timeout=SETTLE_S)
     checker.check_mail_after_erasure(
         messages, erased[1], erased_at[0], lambda m: checker.turn_taken(stack, m), seed=seed
     )
