@@ -13,6 +13,7 @@ from counter.application.broadcast import Broadcast
 from counter.domain.errors import Unavailable
 from counter.domain.totals_document import zero_counts
 from counter.schemas.totals import TotalsOut
+from tests.unit import polling
 
 EVERY_S = 0.01
 
@@ -69,12 +70,8 @@ def all_saw(seen: list[list[int]], signed: int) -> bool:
 
 
 async def until(check: Callable[[], bool]) -> None:
-    """Bounded polling of a condition the broadcast makes true in its own time."""
-    for _ in range(500):
-        if check():
-            return
-        await asyncio.sleep(EVERY_S)
-    raise AssertionError("not reached in 5 s")
+    """A condition the broadcast makes true in its own time."""
+    await polling.until(check, within_s=500 * EVERY_S, every_s=EVERY_S)
 
 
 async def test_many_viewers_one_look_per_interval_and_every_change() -> None:

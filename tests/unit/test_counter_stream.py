@@ -13,6 +13,7 @@ from counter.adapters.campaigns import Campaign
 from counter.application.reader import TotalsReader
 from counter.presentation.stream import SseFrames, stream_for
 from counter.repository import TotalsQueries
+from tests.unit import polling
 
 STREAMS = 20
 CAMPAIGN = Campaign(id="c1", slug="c", kind="pledge", title={"en": "C"}, goal=100)
@@ -51,12 +52,8 @@ class Client:
 
 
 async def until(check: Callable[[], bool]) -> None:
-    """Bounded polling of a condition the streams make true in their own time."""
-    for _ in range(200):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("not reached in 10 s")
+    """A condition the streams make true in their own time."""
+    await polling.until(check, within_s=10, every_s=0.05)
 
 
 async def test_a_stream_is_one_task_until_its_client_goes_or_the_server_stops() -> None:

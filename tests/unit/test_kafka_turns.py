@@ -13,6 +13,7 @@ import pytest
 from aiokafka.errors import KafkaConnectionError, NotLeaderForPartitionError
 
 from mobilise_runtime.kafka.turns import Record, TurnBatches
+from tests.unit import polling
 
 
 @dataclass
@@ -50,12 +51,8 @@ def record(key: str) -> Record:
 
 
 async def until(condition: Callable[[], bool]) -> None:
-    """Bounded polling of what the batches' own tasks make true."""
-    for _ in range(400):
-        if condition():
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError("not reached in 2 s")
+    """What the batches' own tasks make true."""
+    await polling.until(condition, within_s=2, every_s=0.005)
 
 
 def publishing(batches: TurnBatches, *keys: str) -> list[asyncio.Task[None]]:
