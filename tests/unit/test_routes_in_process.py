@@ -44,3 +44,18 @@ async def test_mailer_refuses_a_mailing_without_a_token() -> None:
         response = await c.post("/api/v1/mailings", json={})
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_a_page_speaks_the_language_asked_for_then_the_browsers() -> None:
+    settings = SignupSettings(
+        token_keys=SecretStr(Fernet.generate_key().decode()),
+        supporter_key_secret=SecretStr("in-process"),
+    )
+    async with client(signup_app(settings)) as c:
+        switched = await c.get("/privacy?lang=ar", headers={"Accept-Language": "ro"})
+        browsers = await c.get("/privacy", headers={"Accept-Language": "ro-RO, en;q=0.5"})
+        neither = await c.get("/privacy")
+    assert switched.status_code == browsers.status_code == neither.status_code == 200
+    assert '<html lang="ar" dir="rtl">' in switched.text
+    assert '<html lang="ro" dir="ltr">' in browsers.text
+    assert '<html lang="fr" dir="ltr">' in neither.text

@@ -162,11 +162,19 @@ def _content(body: dict[str, Any]) -> list[ContractError]:
     return errors
 
 
-def _headers(headers: Any, where: str) -> list[ContractError]:
-    if headers is None:
-        return []
-    if not isinstance(headers, dict):
-        return [ContractError("The headers parameter must be an object.", where)]
+def _optional_object(value: Any, parameter: str, where: str) -> dict[str, Any] | ContractError:
+    """SendGrid's rule for `headers` and `custom_args`: absent, or an object."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        return ContractError(f"The {parameter} parameter must be an object.", where)
+    return value
+
+
+def _headers(given: Any, where: str) -> list[ContractError]:
+    headers = _optional_object(given, "headers", where)
+    if isinstance(headers, ContractError):
+        return [headers]
     errors: list[ContractError] = []
     for name, value in headers.items():
         if name.lower() in RESERVED_HEADERS:
@@ -177,11 +185,10 @@ def _headers(headers: Any, where: str) -> list[ContractError]:
     return errors
 
 
-def _custom_args(args: Any, where: str) -> list[ContractError]:
-    if args is None:
-        return []
-    if not isinstance(args, dict):
-        return [ContractError("The custom_args parameter must be an object.", where)]
+def _custom_args(given: Any, where: str) -> list[ContractError]:
+    args = _optional_object(given, "custom_args", where)
+    if isinstance(args, ContractError):
+        return [args]
     errors = [
         ContractError("Invalid type. Expected: string.", f"{where}.{name}")
         for name, value in args.items()

@@ -2,6 +2,7 @@
 
 from mobilise_events.base import Event, EventDecodeError
 from mobilise_events.models import (
+    EVENT_TYPES,
     Audience,
     ErasedSignup,
     LocalisedText,
@@ -17,7 +18,6 @@ from mobilise_events.models import (
 from mobilise_events.topics import (
     BY_TOPIC,
     DEAD_LETTER_TOPIC,
-    EVENT_TYPES,
     TOPICS,
     TopicSpec,
     decode,

@@ -38,6 +38,9 @@ class Event(BaseModel):
     topic: ClassVar[str]
     # Carries personal data: the topic's retention is bounded (see topics.py).
     personal_data: ClassVar[bool]
+    # One of the signup topics, keyed by campaign and read together (range assignment): partition
+    # N of each holds the same campaigns only while they all have the same partition count.
+    co_partitioned: ClassVar[bool] = False
 
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     occurred_at: UtcDatetime = Field(default_factory=_now)

@@ -27,6 +27,7 @@ class Signup(Event):
     """Fields shared by the two kinds of signup."""
 
     personal_data: ClassVar[bool] = True
+    co_partitioned: ClassVar[bool] = True
 
     signup_id: uuid.UUID
     campaign_id: str
@@ -68,6 +69,7 @@ class VolunteerRegistered(Signup):
 class SignupConfirmed(Event):
     topic: ClassVar[str] = "signup.confirmed.v1"
     personal_data: ClassVar[bool] = False
+    co_partitioned: ClassVar[bool] = True
 
     signup_id: uuid.UUID
     campaign_id: str
@@ -107,6 +109,8 @@ class SignupsInvalidated(Event):
     topic: ClassVar[str] = "signups.invalidated.v1"
     # Supporter keys are keyed hashes the counter holds anyway; no address, no name.
     personal_data: ClassVar[bool] = False
+    # Invalidations count against the same ledger entries as the signups: they travel with them.
+    co_partitioned: ClassVar[bool] = True
 
     invalidation_id: uuid.UUID
     campaign_id: str
@@ -174,3 +178,15 @@ class MailingRequested(Event):
     body_template: LocalisedText
     audience: Audience
     requested_at: UtcDatetime | None = None
+
+
+# Every event, one per topic.
+EVENT_TYPES: tuple[type[Event], ...] = (
+    PledgeSigned,
+    VolunteerRegistered,
+    SignupConfirmed,
+    SupporterUnsubscribed,
+    SupporterErased,
+    MailingRequested,
+    SignupsInvalidated,
+)

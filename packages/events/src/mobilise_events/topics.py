@@ -5,15 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mobilise_events.base import Event, EventDecodeError
-from mobilise_events.models import (
-    MailingRequested,
-    PledgeSigned,
-    SignupConfirmed,
-    SignupsInvalidated,
-    SupporterErased,
-    SupporterUnsubscribed,
-    VolunteerRegistered,
-)
+from mobilise_events.models import EVENT_TYPES
 
 DAY_MS = 24 * 60 * 60 * 1000
 # Topics carrying personal data keep it a bounded time (GDPR); each service keeps its own
@@ -21,30 +13,10 @@ DAY_MS = 24 * 60 * 60 * 1000
 PERSONAL_DATA_RETENTION_MS = 7 * DAY_MS
 OTHER_RETENTION_MS = 30 * DAY_MS
 
-EVENT_TYPES: tuple[type[Event], ...] = (
-    PledgeSigned,
-    VolunteerRegistered,
-    SignupConfirmed,
-    SupporterUnsubscribed,
-    SupporterErased,
-    MailingRequested,
-    SignupsInvalidated,
-)
 BY_TOPIC: dict[str, type[Event]] = {t.topic: t for t in EVENT_TYPES}
 
 # Messages a consumer could not decode, with the reason and origin in headers.
 DEAD_LETTER_TOPIC = "events.deadletter.v1"
-
-
-# Keyed by campaign and read together (range assignment): partition N of each holds the same
-# campaigns only while they all have the same partition count. Invalidations count against the
-# same ledger entries as the signups, so they travel with them.
-SIGNUP_EVENT_TYPES: tuple[type[Event], ...] = (
-    PledgeSigned,
-    VolunteerRegistered,
-    SignupConfirmed,
-    SignupsInvalidated,
-)
 
 
 @dataclass(frozen=True)
@@ -60,7 +32,7 @@ class TopicSpec:
 def _spec(event_type: type[Event]) -> TopicSpec:
     # Signups are keyed by campaign and are the volume: enough partitions to spread counter
     # consumers over.
-    signup = event_type in SIGNUP_EVENT_TYPES
+    signup = event_type.co_partitioned
     retention = PERSONAL_DATA_RETENTION_MS if event_type.personal_data else OTHER_RETENTION_MS
     return TopicSpec(event_type.topic, 6 if signup else 3, retention, co_partitioned=signup)
 

@@ -1,14 +1,10 @@
 """One writer at a time per document, on FerretDB as on MongoDB.
 
-FerretDB 1.24 does a filtered update (update_one/many, replace_one, find_one_and_update) by
-reading the matching documents, then writing each back whole by `_id`, with nothing between the
-two (internal/handler/common/update.go). Two writers whose reads both match a guard are both told
-they modified the document, and the last write stays whole: the other's change is lost (a
-`$push`, a `$set` of another field, an `$inc`), while its writer believes it applied. Measured on
-both backends: 4 writers racing on one document, two or more "won" in 27-30 trials of 30. What
-FerretDB does atomically is refuse an insert of an `_id` already there, and count the rows a
-delete removed. So a document written by more than one process is written under a lock, built on
-inserts of unique `_id`s alone. (MongoDB needs none of this.)
+FerretDB 1.24 applies a filtered update as a read, then a whole write by `_id`, with nothing
+between: two writers that match one guard are both told they won, and one change is lost
+(measured: docs/store-backends.md, "Which writes are atomic"). Only an insert of an `_id` already
+there and the count of a delete are decided by the backend, so a document written by more than
+one process is written under a lock built on inserts of unique `_id`s alone. (MongoDB needs none.)
 
 A hold: the lock document `{collection}/{id}` is inserted with a fresh `holder` (one per hold)
 and `at`; it is deleted once the writes are done. Its holder renews it while it holds it (every

@@ -9,17 +9,27 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import jinja2
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from mobilise_runtime.catalogs import wording
-from mobilise_runtime.locales import LOCALES, Locale, autonym, direction, format_number
+from mobilise_runtime.locales import LOCALES, Locale, autonym, direction, format_number, negotiate
+
+
+def _page_locale(request: Request) -> Locale:
+    # Here, not `Depends(negotiate)`: mobilise_runtime.locales imports no web framework (workers
+    # use it), so FastAPI could not resolve its Request annotation.
+    return negotiate(request)
+
+
+# A page route's language (`locale: PageLocale`): `?lang=` (the switcher), then Accept-Language.
+PageLocale = Annotated[Locale, Depends(_page_locale)]
 
 # Pages load nothing from elsewhere and are never framed, so an injected tag could do nothing;
 # their links may carry tokens, which must not leak to other sites through Referer; their

@@ -15,12 +15,13 @@ tests/integration/test_access_routes.py calls every guarded one as every kind of
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends
 
 from mailer.adapters.signup_client import Campaign, Organiser, SignupClient
-from mailer.deps import Mailings, OrganiserDep
+from mailer.deps import Mailings, OrganiserDep, SignupClientDep
 from mailer.repository.mailings import Progress
 from mobilise_runtime.access import API_PUBLIC_ROUTES, access_rule
 from mobilise_runtime.errors import Forbidden, NotFound
@@ -43,13 +44,28 @@ async def _mailing(mailing_id: uuid.UUID, organiser: OrganiserDep, mailings: Mai
 MailingDep = Annotated[Progress, Depends(_mailing)]
 
 
-async def campaign_of(organiser: Organiser, signup: SignupClient, slug: str) -> Campaign:
-    """The campaign `slug` names, if `organiser` may act on it (403 otherwise). The routes that
-    take it from the body (a mailing, its preview) are guarded by "organiser" and ask here."""
-    campaign = await signup.campaign(slug)
-    if not organiser.may_act_on(campaign.id):
-        raise Forbidden(f"campaign {campaign.slug!r} is not one of yours", field="campaign")
-    return campaign
+@dataclass(frozen=True)
+class OrganiserCampaigns:
+    """The request's organiser, and the campaigns they may act on. The routes that name a
+    campaign (a mailing, its preview, a campaign's mailings) are guarded by "organiser" and ask
+    here for it."""
+
+    organiser: Organiser
+    _signup: SignupClient
+
+    async def get(self, slug: str) -> Campaign:
+        """The campaign `slug` names, if the organiser may act on it (403 otherwise)."""
+        campaign = await self._signup.campaign(slug)
+        if not self.organiser.may_act_on(campaign.id):
+            raise Forbidden(f"campaign {campaign.slug!r} is not one of yours", field="campaign")
+        return campaign
+
+
+async def _campaigns(organiser: OrganiserDep, signup: SignupClientDep) -> OrganiserCampaigns:
+    return OrganiserCampaigns(organiser, signup)
+
+
+CampaignsDep = Annotated[OrganiserCampaigns, Depends(_campaigns)]
 
 
 @access_rule("admin")

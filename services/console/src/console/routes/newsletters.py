@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from console.adapters.apis import ApiRefused
+from console.adapters.apis import ApiRefused, Apis
 from console.deps import ApisDep, FormSessionDep, SessionDep
 from console.presentation.campaign_form import localised
 from console.presentation.rendering import redirect, render
@@ -102,6 +102,26 @@ async def _refused(
     )
 
 
+async def _post_mailing(
+    apis: Apis,
+    token: str,
+    path: str,
+    slug: str,
+    values: dict[str, str],
+    *,
+    idempotency_key: str | None = None,
+) -> Any:
+    """The form's newsletter to the mailer: to preview (`/preview`) or to send (``)."""
+    return await apis.json(
+        "mailer",
+        "POST",
+        f"/api/v1/mailings{path}",
+        token=token,
+        json=mailing_body(slug, values),
+        headers={"Idempotency-Key": idempotency_key} if idempotency_key else None,
+    )
+
+
 @router.get("/newsletters")
 async def choose_campaign(request: Request, session: SessionDep, apis: ApisDep) -> Response:
     campaigns = await apis.json("signup", "GET", "/api/v1/campaigns", token=session.token)
@@ -119,13 +139,7 @@ async def compose(
 async def preview(request: Request, slug: str, session: FormSessionDep, apis: ApisDep) -> Response:
     values = _values(await request.form())
     try:
-        shown = await apis.json(
-            "mailer",
-            "POST",
-            "/api/v1/mailings/preview",
-            token=session.token,
-            json=mailing_body(slug, values),
-        )
+        shown = await _post_mailing(apis, session.token, "/preview", slug, values)
     except ApiRefused as exc:
         return await _refused(request, apis, session.token, slug, values, exc)
     if request.headers.get("accept") == "application/json":  # the live preview while typing
@@ -147,17 +161,10 @@ async def send(request: Request, slug: str, session: FormSessionDep, apis: ApisD
     values = _values(form)
     key = str(form.get("idempotency_key") or secrets.token_urlsafe(16))
     try:
-        response = await apis.call(
-            "mailer",
-            "POST",
-            "/api/v1/mailings",
-            token=session.token,
-            json=mailing_body(slug, values),
-            headers={"Idempotency-Key": key},
-        )
+        sent = await _post_mailing(apis, session.token, "", slug, values, idempotency_key=key)
     except ApiRefused as exc:
         return await _refused(request, apis, session.token, slug, values, exc)
-    mailing_id = response.json()["mailing_id"]
+    mailing_id = sent["mailing_id"]
     return redirect(f"/campaigns/{slug}/newsletters?sent={mailing_id}#mailing-{mailing_id}")
 
 

@@ -23,13 +23,13 @@ from counter.presentation.i18n import (
     Locale,
     country_name,
     macro_region_name,
-    negotiate,
     region_name,
     script_strings,
 )
 from counter.presentation.rendering import render, render_message, render_unavailable
 from counter.schemas.totals import CountsOut, TotalsOut
 from mobilise_runtime.catalogs import N_
+from mobilise_runtime.pages import PageLocale
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,10 +61,9 @@ class Page:
 
 
 async def _page(
-    slug: str, request: Request, campaigns: CampaignsDep, reader: ReaderDep
+    slug: str, request: Request, campaigns: CampaignsDep, reader: ReaderDep, locale: PageLocale
 ) -> Page | HTMLResponse:
     """The page's data, or the page that says why there is none (404, 503)."""
-    locale = negotiate(request)
     try:
         campaign = await campaigns.get(slug)
         return Page(locale, campaign, await reader.totals(campaign))

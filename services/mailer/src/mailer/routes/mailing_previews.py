@@ -10,9 +10,9 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from mailer.access import campaign_of
+from mailer.access import CampaignsDep
 from mailer.adapters.signup_client import Campaign
-from mailer.deps import AudienceDep, Mailings, OrganiserDep, SettingsDep, SignupClientDep
+from mailer.deps import AudienceDep, Mailings, SettingsDep
 from mailer.domain.planning import in_audience
 from mailer.presentation import messages
 from mailer.presentation.i18n import LOCALES, Locale
@@ -83,12 +83,11 @@ def _rendered(
 )
 async def preview_mailing(
     body: MailingIn,
-    organiser: OrganiserDep,
-    signup: SignupClientDep,
+    campaigns: CampaignsDep,
     settings: SettingsDep,
     audience_repository: AudienceDep,
 ) -> MailingPreview:
-    campaign = await campaign_of(organiser, signup, body.campaign)
+    campaign = await campaigns.get(body.campaign)
     texts = localised_texts(body, campaign)
     try:
         emails = {locale: _rendered(settings, campaign, texts, locale) for locale in LOCALES}
@@ -121,12 +120,11 @@ async def preview_mailing(
 )
 async def list_mailings(
     slug: str,
-    organiser: OrganiserDep,
-    signup: SignupClientDep,
+    campaigns: CampaignsDep,
     mailings: Mailings,
     limit: int = Query(default=20, ge=1, le=100),
 ) -> list[PastMailing]:
-    campaign = await campaign_of(organiser, signup, slug)
+    campaign = await campaigns.get(slug)
     found = []
     for mailing in await mailings.of_campaign(campaign.id, limit=limit):
         progress = await mailings.progress(mailing["_id"])

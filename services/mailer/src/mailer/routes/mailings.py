@@ -11,9 +11,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, status
 
-from mailer.access import MailingDep, campaign_of
+from mailer.access import CampaignsDep, MailingDep
 from mailer.adapters.signup_client import Campaign
-from mailer.deps import MailingRequestsDep, OrganiserDep, Publisher, SignupClientDep
+from mailer.deps import MailingRequestsDep, Publisher
 from mailer.repository.mailing_requests import MailingRequest
 from mailer.schemas.api import MailingAccepted, MailingIn, MailingProgress
 from mobilise_events import Audience, LocalisedText, MailingRequested
@@ -52,15 +52,15 @@ IdempotencyKey = Annotated[
 )
 async def request_mailing(
     body: MailingIn,
-    organiser: OrganiserDep,
-    signup: SignupClientDep,
+    campaigns: CampaignsDep,
     requests: MailingRequestsDep,
     publisher: Publisher,
     idempotency_key: IdempotencyKey = None,
 ) -> MailingAccepted:
     """Accepted (202) once the request is durably in Kafka; the mailing's id gives its progress
     (GET /api/v1/mailings/{mailing_id})."""
-    campaign = await campaign_of(organiser, signup, body.campaign)
+    campaign = await campaigns.get(body.campaign)
+    organiser = campaigns.organiser
     countries = tuple(dict.fromkeys(body.audience.countries or ())) or None
     outside = set(countries or ()) - set(campaign.countries)
     if campaign.countries and outside:

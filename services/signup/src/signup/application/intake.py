@@ -5,6 +5,7 @@ by the mailer, which mails them (mobilise_runtime.link_tokens)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
@@ -23,19 +24,12 @@ from signup.schemas.signups import PledgeIn, SignupAccepted, VolunteerIn
 log = structlog.get_logger(__name__)
 
 
+@dataclass(frozen=True, kw_only=True)
 class Intake:
-    def __init__(
-        self,
-        *,
-        publisher: SignupPublisher,
-        partners: PartnerRepository,
-        key_secret: bytes,
-        guard: Guard,
-    ) -> None:
-        self._guard = guard
-        self._publisher = publisher
-        self._partners = partners
-        self._key_secret = key_secret
+    publisher: SignupPublisher
+    partners: PartnerRepository
+    key_secret: bytes  # SIGNUP_SUPPORTER_KEY_SECRET: keys supporters for dedupe
+    guard: Guard
 
     async def accept(
         self, campaign: Campaign, signup: PledgeIn, *, client: str, now: datetime | None = None
@@ -44,8 +38,8 @@ class Intake:
         now = now or datetime.now(UTC)
         await self._check(campaign, signup, now)
         email = parse_email(signup.email)
-        key = supporter_key(self._key_secret, campaign.id, email.canonical)
-        await self._guard.admit(
+        key = supporter_key(self.key_secret, campaign.id, email.canonical)
+        await self.guard.admit(
             campaign, client=client, supporter_key=key, partner=signup.partner, proof=signup.proof
         )
         # The same answer whether or not this address signed before: it reveals nothing.
@@ -55,7 +49,7 @@ class Intake:
             log.info("honeypot_filled", campaign=campaign.slug)
             return SignupAccepted(id=uuid.uuid4(), status=status)
         event = self._event(campaign, signup, email, key, now, kept_network(client))
-        await self._publisher.publish(event, campaign_id=campaign.id)
+        await self.publisher.publish(event, campaign_id=campaign.id)
         return SignupAccepted(id=event.signup_id, status=status)
 
     async def _check(self, campaign: Campaign, signup: PledgeIn, now: datetime) -> None:
@@ -66,7 +60,7 @@ class Intake:
             path = "volunteers" if campaign.kind == "volunteer" else "pledges"
             raise Rejected(f"this is a {campaign.kind} campaign: use its /{path} endpoint")
         partner = signup.partner
-        if partner is not None and not await self._partners.works_for(partner, campaign.id):
+        if partner is not None and not await self.partners.works_for(partner, campaign.id):
             raise Rejected(f"{partner!r} is not a partner of this campaign", field="partner")
 
     def _event(

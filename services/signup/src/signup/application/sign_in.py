@@ -8,7 +8,6 @@ form tells no one who organises."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
@@ -18,19 +17,13 @@ from mobilise_runtime.link_tokens import SignInClaim, TokenExpired, TokenInvalid
 from mobilise_runtime.locales import Locale
 from mobilise_runtime.logging import get_logger
 from signup.adapters.mailer_export import mail_sign_in_link
+from signup.application import organiser_service
 from signup.domain.errors import LinkRefused
-from signup.domain.organisers import Organiser
 from signup.repository import Repository
+from signup.schemas.organisers import SessionOut
 from signup.settings import Settings
 
 log = get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class Session:
-    token: str
-    expires_at: datetime
-    organiser: Organiser
 
 
 async def send_link(
@@ -69,7 +62,7 @@ async def send_link(
 
 async def redeem(
     *, settings: Settings, repository: Repository, tokens: Tokens, token: str, now: datetime
-) -> Session:
+) -> SessionOut:
     """Forged or expired: LinkRefused; used before: AlreadyExists; the organiser revoked since:
     LinkRefused too (signing in never reinstates anyone)."""
     max_age_s = settings.sign_in_link_minutes * 60
@@ -90,4 +83,8 @@ async def redeem(
     # Each sign-in adds a token: the ones of sessions over go, so they do not pile up.
     await repository.organisers.prune_expired_tokens(now=now, organiser_id=claim.organiser_id)
     organiser = await repository.organisers.get(claim.organiser_id)
-    return Session(session, expires_at, organiser)
+    return SessionOut(
+        token=session,
+        expires_at=expires_at,
+        organiser=await organiser_service.me(repository, organiser),
+    )

@@ -11,16 +11,17 @@ from fastapi.responses import HTMLResponse
 from mobilise_events import SignupConfirmed
 from mobilise_runtime.errors import Unavailable
 from mobilise_runtime.link_tokens import TokenExpired, TokenInvalid
+from mobilise_runtime.pages import PageLocale
 from signup.deps import Publisher, TokensDep
-from signup.presentation.i18n import negotiate
 from signup.presentation.rendering import refused_link, render, unavailable
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/confirm/{token}", response_class=HTMLResponse)
-async def confirm_page(token: str, request: Request, tokens: TokensDep) -> HTMLResponse:
-    locale = negotiate(request)
+async def confirm_page(
+    token: str, request: Request, tokens: TokensDep, locale: PageLocale
+) -> HTMLResponse:
     try:
         tokens.read_confirm(token)
     except (TokenInvalid, TokenExpired) as exc:
@@ -30,9 +31,8 @@ async def confirm_page(token: str, request: Request, tokens: TokensDep) -> HTMLR
 
 @router.post("/confirm/{token}", response_class=HTMLResponse)
 async def confirm(
-    token: str, request: Request, tokens: TokensDep, publisher: Publisher
+    token: str, request: Request, tokens: TokensDep, publisher: Publisher, locale: PageLocale
 ) -> HTMLResponse:
-    locale = negotiate(request)
     try:
         claim = tokens.read_confirm(token)
         event = SignupConfirmed(

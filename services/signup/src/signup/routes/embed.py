@@ -11,11 +11,12 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
 from mobilise_runtime.errors import NotFound
+from mobilise_runtime.pages import PageLocale
 from signup.deps import IntakeDep, Repo
 from signup.domain.campaigns import Campaign
 from signup.domain.partners import Embed
 from signup.presentation import wording as words
-from signup.presentation.i18n import Locale, negotiate
+from signup.presentation.i18n import Locale
 from signup.presentation.rendering import PageRefused, render, render_message
 from signup.routes.pages import render_campaign, sign_with_form
 
@@ -31,10 +32,9 @@ class Embedded:
     locale: Locale
 
 
-async def _embedded(slug: str, request: Request, repository: Repo) -> Embedded:
+async def _embedded(slug: str, request: Request, repository: Repo, locale: PageLocale) -> Embedded:
     """The campaign and its partner's embed; else PageRefused with the page that says no (never
     framed)."""
-    locale = negotiate(request)
     key = request.query_params.get("partner", "")
     try:
         campaign = await repository.campaigns.by_slug_cached(slug)

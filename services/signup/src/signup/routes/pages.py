@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from mobilise_runtime.dependencies import services_of
 from mobilise_runtime.errors import DomainError, NotFound
 from mobilise_runtime.locales import format_day, shown
+from mobilise_runtime.pages import PageLocale
 from signup.adapters.progress import Progress, campaign_progress
 from signup.application.intake import Intake
 from signup.bootstrap import SignupServices
@@ -22,7 +23,7 @@ from signup.domain.campaigns import Campaign
 from signup.domain.partners import Embed
 from signup.presentation import wording as words
 from signup.presentation.forms import FormInvalid, Submitted, refusal_messages, signup_from_form
-from signup.presentation.i18n import Locale, Wording, countries, negotiate, regions, wording
+from signup.presentation.i18n import Locale, Wording, countries, regions, wording
 from signup.presentation.public_page import NO_STORE, PROGRESS_CACHE_CONTROL
 from signup.presentation.rendering import render, render_message
 from signup.repository import Repository
@@ -34,9 +35,8 @@ MAX_FORM_FIELDS = 40
 
 @router.get("/c/{slug}", response_class=HTMLResponse)
 async def campaign_page(
-    slug: str, request: Request, repository: Repo, pages: PublicPagesDep
+    slug: str, request: Request, repository: Repo, pages: PublicPagesDep, locale: PageLocale
 ) -> Response:
-    locale = negotiate(request)
 
     async def render() -> HTMLResponse | None:
         try:
@@ -51,9 +51,8 @@ async def campaign_page(
 
 @router.post("/c/{slug}", response_class=HTMLResponse)
 async def sign_from_form(
-    slug: str, request: Request, repository: Repo, intake: IntakeDep
+    slug: str, request: Request, repository: Repo, intake: IntakeDep, locale: PageLocale
 ) -> Response:
-    locale = negotiate(request)
     try:
         campaign = await repository.campaigns.by_slug(slug)
     except NotFound:
@@ -118,8 +117,9 @@ async def sign_with_form(
 
 
 @router.get("/c/{slug}/thanks", response_class=HTMLResponse)
-async def thanks_page(slug: str, request: Request, repository: Repo) -> HTMLResponse:
-    locale = negotiate(request)
+async def thanks_page(
+    slug: str, request: Request, repository: Repo, locale: PageLocale
+) -> HTMLResponse:
     try:
         campaign = await repository.campaigns.by_slug(slug)
     except NotFound:
@@ -150,8 +150,8 @@ async def campaign_progress_json(slug: str, request: Request, repository: Repo) 
 
 
 @router.get("/privacy", response_class=HTMLResponse)
-async def privacy_page(request: Request) -> HTMLResponse:
-    return render(request, "privacy.html", locale=negotiate(request))
+async def privacy_page(request: Request, locale: PageLocale) -> HTMLResponse:
+    return render(request, "privacy.html", locale=locale)
 
 
 async def render_campaign(

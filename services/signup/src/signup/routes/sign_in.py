@@ -12,7 +12,7 @@ from pydantic import BaseModel, EmailStr, Field
 
 from mobilise_runtime.error_responses import ORGANISER_ONLY, described
 from mobilise_runtime.openapi import with_example
-from signup.application import organiser_service, sign_in
+from signup.application import sign_in
 from signup.deps import (
     ClientDep,
     GuardDep,
@@ -24,7 +24,8 @@ from signup.deps import (
     bearer_credentials,
 )
 from signup.domain.limits import sign_in_bucket
-from signup.schemas.common import ORGANISER_EXAMPLE, Locale, OrganiserOut, WriteModel
+from signup.schemas.common import Locale, WriteModel
+from signup.schemas.organisers import SessionOut
 
 router = APIRouter(prefix="/api/v1", tags=["organisers"])
 ASKED = "if this address is an organiser's, a sign-in link is on its way"
@@ -47,21 +48,6 @@ class RedeemIn(WriteModel):
     model_config = with_example({"token": "gAAAAABn…(the link's last segment)"})
 
     token: str = Field(min_length=1, max_length=1000)
-
-
-class SessionOut(BaseModel):
-    model_config = with_example(
-        {
-            "token": "Q2hhbmdlIG1lOiBhIHJhbmRvbSAyNTYtYml0IHRva2Vu",
-            "expires_at": "2026-03-08T22:00:00Z",
-            "organiser": ORGANISER_EXAMPLE,
-        }
-    )
-
-    # An organiser token for the console's session: it works until `expires_at`.
-    token: str
-    expires_at: datetime
-    organiser: OrganiserOut
 
 
 REFUSED = described(
@@ -122,15 +108,13 @@ async def ask_for_link(
 async def redeem_link(
     body: RedeemIn, settings: SettingsDep, repository: Repo, tokens: TokensDep
 ) -> SessionOut:
-    session = await sign_in.redeem(
+    return await sign_in.redeem(
         settings=settings,
         repository=repository,
         tokens=tokens,
         token=body.token,
         now=datetime.now(UTC),
     )
-    organiser = await organiser_service.me(repository, session.organiser)
-    return SessionOut(token=session.token, expires_at=session.expires_at, organiser=organiser)
 
 
 @router.delete(

@@ -12,8 +12,9 @@ from fastapi.responses import HTMLResponse
 from mobilise_events import SupporterUnsubscribed
 from mobilise_runtime.errors import Unavailable
 from mobilise_runtime.link_tokens import TokenInvalid, UnsubscribeClaim
+from mobilise_runtime.pages import PageLocale
 from signup.deps import Publisher, TokensDep
-from signup.presentation.i18n import Locale, negotiate
+from signup.presentation.i18n import Locale
 from signup.presentation.rendering import refused_link, render, unavailable
 
 router = APIRouter(include_in_schema=False)
@@ -21,8 +22,9 @@ ONE_CLICK = [("List-Unsubscribe", "One-Click")]
 
 
 @router.get("/unsubscribe/{token}", response_class=HTMLResponse)
-async def unsubscribe_page(token: str, request: Request, tokens: TokensDep) -> HTMLResponse:
-    locale = negotiate(request)
+async def unsubscribe_page(
+    token: str, request: Request, tokens: TokensDep, locale: PageLocale
+) -> HTMLResponse:
     try:
         claim = tokens.read_unsubscribe(token)
     except TokenInvalid as exc:
@@ -32,9 +34,8 @@ async def unsubscribe_page(token: str, request: Request, tokens: TokensDep) -> H
 
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
 async def unsubscribe(
-    token: str, request: Request, tokens: TokensDep, publisher: Publisher
+    token: str, request: Request, tokens: TokensDep, publisher: Publisher, locale: PageLocale
 ) -> HTMLResponse:
-    locale = negotiate(request)
     # RFC 8058 allows either form encoding; both parse the same.
     form = await request.form(max_files=0, max_fields=4)
     one_click = list(form.multi_items()) == ONE_CLICK

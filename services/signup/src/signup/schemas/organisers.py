@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
 from mobilise_runtime.openapi import with_example
 from signup.domain.organisers import Role
@@ -94,3 +94,20 @@ class OrganiserCreated(OrganiserRecordOut):
     # Shown once: only its SHA-256 is kept.
     token: str
     expires_at: datetime | None
+
+
+class SessionOut(BaseModel):
+    """A redeemed sign-in link: the console's session."""
+
+    model_config = with_example(
+        {
+            "token": "Q2hhbmdlIG1lOiBhIHJhbmRvbSAyNTYtYml0IHRva2Vu",
+            "expires_at": "2026-03-08T22:00:00Z",
+            "organiser": ORGANISER_EXAMPLE,
+        }
+    )
+
+    # An organiser token for the console's session: it works until `expires_at`.
+    token: str
+    expires_at: datetime
+    organiser: OrganiserOut
