@@ -27,9 +27,7 @@ class Closed(DomainError):
 
 
 class LinkRefused(DomainError):
-    """An emailed link that is forged, for something else, or expired."""
-
-    status = 400
+    """An emailed link that is forged, for something else, or expired (400, the default)."""
 
 
 class TooManyRequests(RetryLater):
