@@ -1,10 +1,12 @@
 """The store's CPU under a mailing's planning, beside a bare find of the same documents: wall
 times on a shared machine swing with the load, the CPU seconds FerretDB and its PostgreSQL spend
-much less. `python -m bench.planning_cpu [rounds]` (`make up` first; no worker runs, the plan is
-made in this process against the stack's FerretDB and Redis): 100,000 recipients as in
-bench/mailer_mailing.py, then per round a bare find, the plan (as mailer-consumer makes it, the
-tasks queued on a queue of its own) and the confirmed-only read alone. To compare with older
-mailer code: `PYTHONPATH=<its services/mailer/src> python -m bench.planning_cpu`."""
+much less. `python -m bench.planning_cpu [rounds] [tombstones]` (`make up` first; no worker
+runs, the plan is made in this process against the stack's FerretDB and Redis): 100,000
+recipients as in bench/mailer_mailing.py and as many erasure tombstones as asked (0 unless
+given; of other people: the erased have no recipient left), then per round a bare find, the
+plan (as mailer-consumer makes it, the tasks queued on a queue of its own), the same mailing to
+the confirmed only, and the confirmed-only read alone. To compare with older mailer code:
+`PYTHONPATH=<its services/mailer/src> python -m bench.planning_cpu`."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -77,13 +80,17 @@ async def _measured(what: str, pids: list[int], step: Awaitable[object]) -> None
     print(f"{what}: {time.perf_counter() - started:.2f} s, store CPU {store:.2f} s", flush=True)
 
 
-async def _run(rounds: int) -> None:
+async def _run(rounds: int, tombstones: int) -> None:
     cfg = StackConfig.from_env()
     name = f"bench_planning_{uuid.uuid4().hex[:8]}"
     mongo: MongoClient[dict[str, Any]] = MongoClient(cfg.mongo_url)
     people = _recipients()
     for start in range(0, len(people), 10_000):
         mongo[name]["recipients"].insert_many(people[start : start + 10_000], ordered=False)
+    erased_at = datetime.now(UTC) - timedelta(days=1)
+    erased = [{"_id": f"erased-{i:058x}", "erased_at": erased_at} for i in range(tombstones)]
+    for start in range(0, len(erased), 10_000):
+        mongo[name]["erasures"].insert_many(erased[start : start + 10_000], ordered=False)
     database = ServiceDatabase(cfg.mongo_url, name, app_name="bench")
     audience = AudienceRepository(database.db)
     queue, queue_name = Celery("bench", broker=cfg.redis_url), f"bench-planning-{name}"
@@ -97,7 +104,8 @@ async def _run(rounds: int) -> None:
         await asyncio.to_thread(lambda: sum(1 for _ in mongo[name]["recipients"].find()))
 
     async def read() -> None:
-        async for _ in audience.of_campaign(CAMPAIGN, confirmed_only=True):
+        # Older code's read takes the tombstones' erasure times unless told otherwise.
+        async for _ in audience.of_campaign(CAMPAIGN):
             pass
 
     try:
@@ -105,6 +113,8 @@ async def _run(rounds: int) -> None:
             await _measured("bare find", pids, bare())
             event = mailing_requested(CAMPAIGN, subject=SUBJECT, body=BODY)
             await _measured("plan", pids, plans.plan(event))
+            event = mailing_requested(CAMPAIGN, subject=SUBJECT, body=BODY, confirmed_only=True)
+            await _measured("plan, confirmed only", pids, plans.plan(event))
             await _measured("confirmed-only read", pids, read())
     finally:
         mongo.drop_database(name)
@@ -115,4 +125,6 @@ async def _run(rounds: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(_run(int(sys.argv[1]) if len(sys.argv) > 1 else 2))
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 2
+    tombstones = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    asyncio.run(_run(rounds, tombstones))

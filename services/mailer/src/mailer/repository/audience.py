@@ -136,30 +136,22 @@ class AudienceRepository:
         """The campaign's recipients who opted in (only those of `locale`, if given), whole
         documents streamed in the order the store keeps them (a campaign's audience may not fit
         in a consumer's memory) and, for a mailing to the confirmed only, with their person's
-        erasure time if ever erased (ERASED_AT: one lookup per slice)."""
+        erasure time if ever erased (ERASED_AT)."""
+        erased = await self._every_erasure() if confirmed_only else {}
         # Closed with this generator: a plan that stops early cancels the page read ahead.
         async with contextlib.aclosing(self._opted_in(campaign_id, locale)) as read:
-            if not confirmed_only:
-                async for recipient in read:
-                    yield recipient
-                return
-            chunk: list[Document] = []
             async for recipient in read:
-                chunk.append(recipient)
-                if len(chunk) == READ_BATCH:
-                    for r in await self._with_erasures(chunk):
-                        yield r
-                    chunk = []
-            for r in await self._with_erasures(chunk):
-                yield r
+                if erased and (at := erased.get(recipient["email_hash"])) is not None:
+                    recipient[ERASED_AT] = at
+                yield recipient
 
-    async def _with_erasures(self, recipients: list[Document]) -> list[Document]:
-        """One query per slice: a confirmation older than the erasure confirms nothing."""
-        erased = await self.erased_since(r["email_hash"] for r in recipients)
-        for r in recipients:
-            if r["email_hash"] in erased:
-                r[ERASED_AT] = erased[r["email_hash"]]
-        return recipients
+    async def _every_erasure(self) -> dict[str, datetime]:
+        """Every tombstone, read once before the audience: FerretDB pushes no `$in` down, so one
+        lookup per page of the audience decoded every tombstone each time (1.8 s of its CPU per
+        page at 50,000 erasures). In memory ~200 bytes each; erasures are a few per thousand
+        supporters. An erasure recorded meanwhile is as one recorded after a page's lookup was:
+        the worker still skips whoever was erased after signing (SendingStore.blocked)."""
+        return {doc["_id"]: doc["erased_at"] async for doc in self._erasures.find({})}
 
     def _opted_in(self, campaign_id: str, locale: str | None) -> AsyncGenerator[Document, None]:
         # Whole documents: FerretDB applies a projection to each document after decoding it
