@@ -9,6 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from cryptography.fernet import Fernet
+
 from devstack.harness.mailer import wait_until
 from devstack.harness.processes import running, service_env
 from mailer.adapters.queue import create_celery
@@ -22,7 +25,9 @@ def test_task_round_trip_through_a_worker(shared_settings: SharedSettings, uniqu
         shared_settings,
         MAILER_CELERY_QUEUE=queue,
         MAILER_WORKER_CONCURRENCY="1",
-        MAILER_SENDGRID_API_KEY="test-key",  # a worker does not start without one
+        # A worker does not start without them (below).
+        MAILER_SENDGRID_API_KEY="test-key",
+        MAILER_TOKEN_KEYS=Fernet.generate_key().decode(),
     )
     with running("mailer-worker", env) as worker:
         worker.wait_for("ready", timeout=60)
@@ -33,14 +38,25 @@ def test_task_round_trip_through_a_worker(shared_settings: SharedSettings, uniqu
     assert '"service": "mailer-worker"' in worker.output()
 
 
-def test_a_worker_without_a_sendgrid_key_does_not_start(shared_settings: SharedSettings) -> None:
-    """It would otherwise take every task and fail it: the key is required at start."""
-    env = service_env(shared_settings)
-    env.pop("MAILER_SENDGRID_API_KEY", None)
+@pytest.mark.parametrize(
+    ("missing", "setting"),
+    [("MAILER_SENDGRID_API_KEY", "sendgrid_api_key"), ("MAILER_TOKEN_KEYS", "token_keys")],
+)
+def test_a_worker_without_its_keys_does_not_start(
+    shared_settings: SharedSettings, missing: str, setting: str
+) -> None:
+    """It would otherwise take every task and fail it: its SendGrid key, and the link keys it
+    mints every email's unsubscribe link with, are required at start."""
+    keys = {
+        "MAILER_SENDGRID_API_KEY": "test-key",
+        "MAILER_TOKEN_KEYS": Fernet.generate_key().decode(),
+    }
+    env = service_env(shared_settings, **keys)
+    env.pop(missing)
     script = Path(sys.executable).with_name("mailer-worker")
     done = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
-    assert "sendgrid_api_key" in done.stderr
+    assert setting in done.stderr
 
 
 def _celery_worker_of(supervisor: int) -> int | None:
@@ -71,6 +87,7 @@ def test_a_celery_worker_that_exits_is_started_again_and_mailer_worker_stays(
         MAILER_CELERY_QUEUE=queue,
         MAILER_WORKER_CONCURRENCY="1",
         MAILER_SENDGRID_API_KEY="test-key",
+        MAILER_TOKEN_KEYS=Fernet.generate_key().decode(),
     )
     app = create_celery(Settings(celery_queue=queue, shared=shared_settings))
     with running("mailer-worker", env) as worker:

@@ -35,8 +35,9 @@ print(json.dumps(loaded))
 
 
 def test_no_process_without_an_api_imports_the_web_stack() -> None:
-    # The worker's settings require its SendGrid key at import (a required secret at start).
-    env = {**os.environ, "MAILER_SENDGRID_API_KEY": "SG.unit-test"}
+    # The worker's settings require its SendGrid key and link keys at import (required secrets
+    # at start).
+    env = {**os.environ, "MAILER_SENDGRID_API_KEY": "SG.unit-test", "MAILER_TOKEN_KEYS": "k"}
     probe = subprocess.run(
         [sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, timeout=120
     )
