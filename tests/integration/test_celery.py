@@ -1,8 +1,10 @@
 """A Celery task round trip through the local Redis, executed by a real `mailer-worker` process;
-its Celery worker, exiting by itself, is started again by the mailer-worker's supervisor."""
+its Celery worker, exiting by itself, is started again by the mailer-worker's supervisor; the
+tasks travel as plain JSON, and those queued in base64 by earlier versions are still taken."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from redis import Redis
 
 from devstack.harness.mailer import wait_until
 from devstack.harness.processes import running, service_env
@@ -57,6 +60,45 @@ def test_a_worker_without_its_keys_does_not_start(
     done = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert setting in done.stderr
+
+
+def test_tasks_are_queued_as_plain_json_and_base64_ones_are_still_taken(
+    shared_settings: SharedSettings, unique: str
+) -> None:
+    """The task's JSON goes into Redis as it is (a fifth smaller than kombu's default base64 for
+    a newsletter batch); a task the previous version queued in base64 is still taken."""
+    queue = f"mailer-{unique}"
+    app = create_celery(Settings(celery_queue=queue, shared=shared_settings))
+    earlier = create_celery(Settings(celery_queue=queue, shared=shared_settings))
+    earlier.conf.broker_transport_options = {"body_encoding": "base64"}
+    results = [
+        app.send_task("mailer.ping", args=[f"{unique}-plain"], queue=queue),
+        earlier.send_task("mailer.ping", args=[f"{unique}-base64"], queue=queue),
+    ]
+    redis = Redis.from_url(shared_settings.redis_url)
+    try:
+        queued = [json.loads(m) for m in redis.lrange(queue, 0, -1)]
+    finally:
+        redis.close()
+    encodings = sorted(str(m["properties"]["body_encoding"]) for m in queued)
+    assert encodings == ["None", "base64"]
+    (plain,) = [m for m in queued if m["properties"]["body_encoding"] is None]
+    assert json.loads(plain["body"])[0] == [f"{unique}-plain"]
+    env = service_env(
+        shared_settings,
+        MAILER_CELERY_QUEUE=queue,
+        MAILER_WORKER_CONCURRENCY="1",
+        MAILER_SENDGRID_API_KEY="test-key",
+        MAILER_TOKEN_KEYS=Fernet.generate_key().decode(),
+    )
+    with running("mailer-worker", env) as worker:
+        worker.wait_for("ready", timeout=60)
+        assert [r.get(timeout=60) for r in results] == [
+            f"pong:{unique}-plain",
+            f"pong:{unique}-base64",
+        ]
+    app.close()
+    earlier.close()
 
 
 def _celery_worker_of(supervisor: int) -> int | None:
