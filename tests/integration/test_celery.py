@@ -22,16 +22,20 @@ from mailer.settings import Settings
 from mobilise_runtime.settings import SharedSettings
 
 
-def test_task_round_trip_through_a_worker(shared_settings: SharedSettings, unique: str) -> None:
-    queue = f"mailer-{unique}"
-    env = service_env(
+def _worker_env(shared_settings: SharedSettings, queue: str) -> dict[str, str]:
+    """One worker process on `queue`, with the keys it does not start without (below)."""
+    return service_env(
         shared_settings,
         MAILER_CELERY_QUEUE=queue,
         MAILER_WORKER_CONCURRENCY="1",
-        # A worker does not start without them (below).
         MAILER_SENDGRID_API_KEY="test-key",
         MAILER_TOKEN_KEYS=Fernet.generate_key().decode(),
     )
+
+
+def test_task_round_trip_through_a_worker(shared_settings: SharedSettings, unique: str) -> None:
+    queue = f"mailer-{unique}"
+    env = _worker_env(shared_settings, queue)
     with running("mailer-worker", env) as worker:
         worker.wait_for("ready", timeout=60)
         app = create_celery(Settings(celery_queue=queue, shared=shared_settings))
@@ -84,13 +88,7 @@ def test_tasks_are_queued_as_plain_json_and_base64_ones_are_still_taken(
     assert encodings == ["None", "base64"]
     (plain,) = [m for m in queued if m["properties"]["body_encoding"] is None]
     assert json.loads(plain["body"])[0] == [f"{unique}-plain"]
-    env = service_env(
-        shared_settings,
-        MAILER_CELERY_QUEUE=queue,
-        MAILER_WORKER_CONCURRENCY="1",
-        MAILER_SENDGRID_API_KEY="test-key",
-        MAILER_TOKEN_KEYS=Fernet.generate_key().decode(),
-    )
+    env = _worker_env(shared_settings, queue)
     with running("mailer-worker", env) as worker:
         worker.wait_for("ready", timeout=60)
         assert [r.get(timeout=60) for r in results] == [
@@ -124,13 +122,7 @@ def test_a_celery_worker_that_exits_is_started_again_and_mailer_worker_stays(
     AttributeError Celery calls unrecoverable): mailer-worker, the process compose, Kubernetes
     and `make run` watch, stays up and its new Celery worker takes the tasks."""
     queue = f"mailer-{unique}"
-    env = service_env(
-        shared_settings,
-        MAILER_CELERY_QUEUE=queue,
-        MAILER_WORKER_CONCURRENCY="1",
-        MAILER_SENDGRID_API_KEY="test-key",
-        MAILER_TOKEN_KEYS=Fernet.generate_key().decode(),
-    )
+    env = _worker_env(shared_settings, queue)
     app = create_celery(Settings(celery_queue=queue, shared=shared_settings))
     with running("mailer-worker", env) as worker:
         worker.wait_for("ready", timeout=60)
