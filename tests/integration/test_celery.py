@@ -46,24 +46,30 @@ def test_task_round_trip_through_a_worker(shared_settings: SharedSettings, uniqu
 
 
 @pytest.mark.parametrize(
-    ("missing", "setting"),
-    [("MAILER_SENDGRID_API_KEY", "sendgrid_api_key"), ("MAILER_TOKEN_KEYS", "token_keys")],
+    ("wrong", "refusal"),
+    [
+        ({"MAILER_SENDGRID_API_KEY": None}, "sendgrid_api_key"),
+        ({"MAILER_TOKEN_KEYS": None}, "token_keys"),
+        ({"MAILER_TOKEN_KEYS": "not-a-fernet-key"}, "token keys must be comma-separated Fernet"),
+    ],
 )
 def test_a_worker_without_its_keys_does_not_start(
-    shared_settings: SharedSettings, missing: str, setting: str
+    shared_settings: SharedSettings, wrong: dict[str, str | None], refusal: str
 ) -> None:
     """It would otherwise take every task and fail it: its SendGrid key, and the link keys it
-    mints every email's unsubscribe link with, are required at start."""
+    mints every email's unsubscribe link with, are required (and read) at start."""
     keys = {
         "MAILER_SENDGRID_API_KEY": "test-key",
         "MAILER_TOKEN_KEYS": Fernet.generate_key().decode(),
     }
-    env = service_env(shared_settings, **keys)
-    env.pop(missing)
+    given = {k: v for k, v in (keys | wrong).items() if v is not None}
+    env = service_env(shared_settings, **given)
+    for name in set(wrong) - set(given):
+        env.pop(name, None)
     script = Path(sys.executable).with_name("mailer-worker")
     done = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
-    assert setting in done.stderr
+    assert refusal in done.stderr
 
 
 def test_tasks_are_queued_as_plain_json_and_base64_ones_are_still_taken(

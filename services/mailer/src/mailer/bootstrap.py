@@ -128,7 +128,9 @@ def _tokens(keys: SecretStr, settings: Settings) -> Tokens:
 
 def worker_app(settings: WorkerSettings) -> Celery:
     """The worker's Celery app, on the queue the consumer and the API fill (its tasks:
-    entrypoints/tasks.py)."""
+    entrypoints/tasks.py). Link keys that are not Fernet keys stop it here, at its start (as
+    they stop mailer-consumer), not at its first task (`delivery`, in each forked process)."""
+    _tokens(settings.token_keys, settings)
     return create_celery(settings)
 
 
