@@ -11,6 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cryptography.fernet import Fernet
+
 from devstack.config import StackConfig
 from mailer.adapters.sendgrid import SendGridClient
 from mailer.application.delivery import Delivery
@@ -20,8 +22,10 @@ from mailer.repository.sending import SendingStore, connect
 from mailer.schemas.specs import WELCOME, email_task, task_payload
 from mailer.settings import Settings
 from mobilise_events import LocalisedText
+from mobilise_runtime.link_tokens import Tokens
 from mobilise_runtime.mongo import ServiceDatabase
 
+TOKENS = Tokens(Fernet.generate_key().decode(), confirm_max_age_s=86_400)
 RUNS = 4  # runs of one task at once
 BATCHES = 8  # each a new race: a double send in any fails
 
@@ -47,7 +51,6 @@ def welcome(n: int) -> dict[str, Any]:
         "first_name": f"S{n}",
         "locale": "fr",
         "supporter_key": f"key-{n}",
-        "unsubscribe_token": f"unsub-{n}",
         "email_hash": f"hash-{n}",
         "signed_at": datetime.now(UTC),
     }
@@ -71,7 +74,7 @@ def test_runs_of_one_task_racing_send_it_once(
     clients = [connect(stack.mongo_url, database.db.name) for _ in range(RUNS + 1)]
     db, *theirs = clients
     sender = Sender.from_settings(settings)
-    workers = [Delivery(SendingStore(d), sendgrid, sender, settings) for d in theirs]
+    workers = [Delivery(SendingStore(d), sendgrid, sender, settings, TOKENS) for d in theirs]
     specs = [welcome(n) for n in range(BATCHES)]
     # As the consumer writes them before queueing the task.
     db[MAIL_BATCHES].insert_many(
@@ -115,7 +118,8 @@ def test_a_turn_taken_by_a_run_gone_quiet_is_given_up_not_resent(
     sendgrid = CountingSendGrid()
     db = connect(stack.mongo_url, database.db.name)
     try:
-        delivery = Delivery(SendingStore(db), sendgrid, Sender.from_settings(settings), settings)
+        sender = Sender.from_settings(settings)
+        delivery = Delivery(SendingStore(db), sendgrid, sender, settings, TOKENS)
         quiet, busy = welcome(1), welcome(2)
         for spec, taken_s in ((quiet, 11), (busy, 0)):
             db[MAIL_BATCHES].insert_one(

@@ -1,22 +1,28 @@
 """Signups through the real signup-api reach supporters' inboxes (the SendGrid stand-in) through
 the real mailer-consumer and mailer-worker: the confirmation and welcome emails in French and in
 English with links that work (minted by the mailer, opened by the signup service), signup events
-of schema version 1 that carry their own links, and a one-click unsubscribe that keeps the next
-newsletter away."""
+of schema version 1 that carry their own links, a one-click unsubscribe that keeps the next
+newsletter away, and newsletters whose unsubscribe links the worker mints as it sends (tasks
+queued by an earlier version, with their tokens, still sent with them)."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import re
 import uuid
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
+from redis import Redis
 
 from devstack.harness.events import mailing_requested, signed
 from devstack.harness.mailer import Mailer, publish, wait_until
 from devstack.harness.signup import ADMIN_TOKEN, SignupService
+from mailer.adapters.queue import SEND_BATCH, create_celery
+from mailer.settings import Settings
 from mobilise_events import LocalisedText, SignupConfirmed
 from mobilise_runtime.link_tokens import ConfirmClaim, Tokens, UnsubscribeClaim
 from mobilise_runtime.settings import SharedSettings
@@ -35,6 +41,29 @@ def _link(message: dict[str, Any], kind: str) -> str:
     found = {m.group(0) for m in LINK.finditer(message["text"] + message["html"])}
     (link,) = {link for link in found if f"/{kind}/" in link}
     return link
+
+
+def _token(link: str) -> str:
+    return unquote(link.rsplit("/", 1)[1])
+
+
+def _queued(mailer: Mailer) -> list[dict[str, Any]]:
+    """The payloads of the tasks waiting in the mailer's Celery queue, as Redis holds them
+    (kombu's envelope, its body base64 or not)."""
+    redis = Redis.from_url(mailer.shared.redis_url)
+    try:
+        messages = redis.lrange(mailer.queue, 0, -1)
+    finally:
+        redis.close()
+    payloads = []
+    for message in messages:
+        envelope = json.loads(message)
+        body = envelope["body"]
+        if envelope["properties"].get("body_encoding") == "base64":
+            body = base64.b64decode(body)
+        args, _, _ = json.loads(body)
+        payloads.append(args[0])
+    return payloads
 
 
 def test_signups_get_their_email_in_their_language_with_working_links(
@@ -82,7 +111,8 @@ def test_signups_with_and_without_their_own_links_get_links_that_work(
 ) -> None:
     """A signup of schema version 2 carries no links: the mailer mints them with the signup
     service's keys. One of version 1 (still in a topic after the upgrade) carries the links the
-    signup service minted then: mailed as they are. Both open at the signup service."""
+    signup service minted then: its confirm link is mailed as it is, its unsubscribe link minted
+    anew by the worker, of the same claims. All open at the signup service."""
     campaign = signup.create_campaign(double_opt_in=True)
     on_campaign = {"campaign_id": campaign["id"], "campaign_slug": campaign["slug"]}
     new = signed(**on_campaign, double_opt_in=True, supporter_key="k-new", email="new@example.org")
@@ -108,8 +138,10 @@ def test_signups_with_and_without_their_own_links_get_links_that_work(
         (to_new,) = _to(messages, "new@example.org")
         (to_old,) = _to(messages, "old@example.org")
         assert _link(to_old, "confirm").endswith(f"/confirm/{quote(str(old.confirm_token))}")
-        left_by = quote(str(old.unsubscribe_token))
-        assert _link(to_old, "unsubscribe").endswith(f"/unsubscribe/{left_by}")
+        leave = _token(_link(to_old, "unsubscribe"))
+        assert minted_then.read_unsubscribe(leave) == minted_then.read_unsubscribe(
+            str(old.unsubscribe_token)
+        )
         with httpx.Client(timeout=15) as c:
             for message in (to_new, to_old):
                 confirmed = c.post(_link(message, "confirm"), headers={"Accept-Language": "en"})
@@ -199,3 +231,72 @@ def test_one_click_unsubscribe_stops_the_next_newsletter(
         missing = httpx.get(f"{api}/api/v1/mailings/{uuid.uuid4()}", headers=ORGANISER)
         assert missing.status_code == 404
         assert "detail" in missing.json()
+
+
+def test_newsletters_carry_unsubscribe_links_the_worker_mints_as_it_sends(
+    signup: SignupService, mailer: Mailer, shared_settings: SharedSettings
+) -> None:
+    """Neither the recipient documents nor the queued tasks hold an unsubscribe link: the worker
+    mints each as it sends (they never expire), with the signup service's keys, and one click
+    on it unsubscribes its reader. A task queued by an earlier version, its recipient's token
+    included, is sent with that token."""
+    campaign = signup.create_campaign(double_opt_in=False)
+    people = ["ada@example.org", "binta@example.org"]
+    for email in people:
+        signup.pledge(campaign, email=email, locale="fr")
+    letter = mailing_requested(campaign["id"], subject=LocalisedText(fr="Lettre", en="Letter"))
+    ours = {"campaign_id": campaign["id"]}
+    with mailer.consumer():
+        wait_until(
+            lambda: mailer.db["recipients"].count_documents(ours) == 2, what="both recipients"
+        )
+        asyncio.run(publish(shared_settings, letter, key=campaign["id"]))
+        wait_until(
+            lambda: mailer.db["mailings"].find_one({"planned_at": {"$exists": True}, **ours}),
+            what="the newsletter planned",
+        )
+    # No worker yet: the two welcomes and the newsletter's batch wait in Redis.
+    queued = _queued(mailer)
+    assert sorted(p["kind"] for p in queued) == ["newsletter", "welcome", "welcome"]
+    assert [r for p in queued for r in p["recipients"] if "unsubscribe_token" in r] == []
+    assert mailer.db["recipients"].count_documents({"unsubscribe_token": {"$exists": True}}) == 0
+    # A newsletter batch the previous version queued: its recipient's token minted then.
+    keys = Tokens(signup.token_keys, confirm_max_age_s=86_400)
+    ada = mailer.one("recipients", {**ours, "email": "ada@example.org"})
+    minted_then = keys.unsubscribe_token(UnsubscribeClaim("ada@example.org", campaign["id"]))
+    earlier = {
+        "kind": "newsletter", "batch_id": f"{uuid.uuid4()}:p:0", "campaign_id": campaign["id"],
+        "mailing_id": str(uuid.uuid4()), "campaign_title": {"fr": "F", "en": "F"},
+        "subject": {"fr": "Ancienne", "en": "Old"}, "body_template": {"fr": "Bonjour", "en": "Hi"},
+        "recipients": [{
+            "email": ada["email"], "first_name": ada["first_name"], "locale": "fr",
+            "supporter_key": ada["supporter_key"], "unsubscribe_token": minted_then,
+            "email_hash": ada["email_hash"], "signed_at": None, "confirm_token": None,
+            "signup_id": None,
+        }],
+    }  # fmt: skip
+    queue = create_celery(Settings(celery_queue=mailer.queue, shared=shared_settings))
+    queue.send_task(SEND_BATCH, args=[earlier], queue=mailer.queue)
+    queue.close()
+    with mailer.consumer(), mailer.worker():
+        wait_until(lambda: mailer.count() >= 5, what="two welcomes, two letters, the old one")
+        messages = mailer.messages()
+        (old,) = [m for m in messages if m["subject"] == "Ancienne"]
+        assert _token(_link(old, "unsubscribe")) == minted_then
+        letters = {m["to"][0]: m for m in messages if m["subject"] == "Lettre"}
+        assert sorted(letters) == people
+        for email, message in letters.items():
+            one_click = message["headers"]["List-Unsubscribe"].strip("<>")
+            assert one_click == _link(message, "unsubscribe")
+            claim = keys.read_unsubscribe(_token(one_click))
+            assert claim == UnsubscribeClaim(email, campaign["id"])
+        one_click = letters["binta@example.org"]["headers"]["List-Unsubscribe"].strip("<>")
+        done = httpx.post(one_click, data={"List-Unsubscribe": "One-Click"}, timeout=15)
+        assert done.status_code == 200
+        suppression = wait_until(
+            lambda: mailer.db["suppressions"].find_one({}), what="the suppression"
+        )
+        assert (suppression["source"], suppression["scope"]) == ("one_click", campaign["id"])
+        binta = mailer.one("recipients", {**ours, "email": "binta@example.org"})
+        assert suppression["email_hash"] == binta["email_hash"]
+    assert mailer.count() == 5

@@ -55,7 +55,8 @@ class FakeAudience:
             doc = self.recipients_by_id.setdefault(rid, {"_id": rid})
             doc.update(
                 {
-                    **event.model_dump(mode="json"),
+                    # No unsubscribe token: the worker mints it (AudienceRepository's).
+                    **event.model_dump(mode="json", exclude={"unsubscribe_token"}),
                     "signup_id": str(event.signup_id),
                     "email_hash": email_hash,
                     "signed_at": event.occurred_at,

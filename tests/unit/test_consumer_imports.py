@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 
+from cryptography.fernet import Fernet
+
 # The module each process starts from (its console script's, or Celery's `-A` for the worker),
 # after the domain errors they all raise.
 ENTRY_POINTS = (
@@ -35,8 +37,10 @@ print(json.dumps(loaded))
 
 
 def test_no_process_without_an_api_imports_the_web_stack() -> None:
-    # The worker's settings require its SendGrid key at import (a required secret at start).
-    env = {**os.environ, "MAILER_SENDGRID_API_KEY": "SG.unit-test"}
+    # The worker's settings require its SendGrid key and link keys at import (required secrets
+    # at start).
+    keys = Fernet.generate_key().decode()
+    env = {**os.environ, "MAILER_SENDGRID_API_KEY": "SG.unit-test", "MAILER_TOKEN_KEYS": keys}
     probe = subprocess.run(
         [sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, timeout=120
     )

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from devstack.harness.events import as_batch, mailing_requested, signed
 from mailer.schemas.specs import CONFIRMATION, WELCOME
-from mailer.settings import ConsumerSettings
+from mailer.settings import ConsumerSettings, WorkerSettings
 from mobilise_events import (
     Event,
     MailingRequested,
@@ -24,7 +24,7 @@ from mobilise_events import (
     SupporterUnsubscribed,
     VolunteerRegistered,
 )
-from mobilise_runtime.link_tokens import ConfirmClaim, UnsubscribeClaim
+from mobilise_runtime.link_tokens import ConfirmClaim
 from tests.erasure_timeline import EMAIL, ERASED_AT, T1, T3, erasure
 from tests.unit.mailer_fakes import TOKENS, mailer
 
@@ -77,7 +77,7 @@ async def test_a_signup_without_double_opt_in_gets_its_welcome() -> None:
     assert f"{WELCOME}:c-1:k-awa" in m.mailings.batches  # recorded before it is queued
 
 
-async def test_a_double_opt_in_signup_gets_its_confirmation_with_links_minted_here() -> None:
+async def test_a_double_opt_in_signup_gets_its_confirmation_with_a_link_minted_here() -> None:
     m = mailer()
     event = signed(double_opt_in=True)  # schema version 2: the event carries no links
     await m.consumer.handle(as_batch(event))
@@ -86,33 +86,35 @@ async def test_a_double_opt_in_signup_gets_its_confirmation_with_links_minted_he
     [person] = spec["recipients"]
     confirm = TOKENS.read_confirm(person["confirm_token"])
     assert confirm == ConfirmClaim(event.signup_id, "c-1", "k-awa")
-    assert TOKENS.read_unsubscribe(person["unsubscribe_token"]) == UnsubscribeClaim(EMAIL, "c-1")
     recipient = m.audience.recipients_by_id["c-1:k-awa"]
     assert "confirmed_at" not in recipient
-    # Kept with the recipient: a rebuilt confirmation and every newsletter carry the same links.
-    kept = (recipient["confirm_token"], recipient["unsubscribe_token"])
-    assert kept == (person["confirm_token"], person["unsubscribe_token"])
+    # Kept with the recipient: a rebuilt confirmation carries the same link.
+    assert recipient["confirm_token"] == person["confirm_token"]
+    # The unsubscribe link is the worker's, minted as it sends: neither kept nor queued.
+    assert "unsubscribe_token" not in person
+    assert "unsubscribe_token" not in recipient
 
 
-async def test_a_welcome_gets_an_unsubscribe_link_minted_here() -> None:
+async def test_a_welcome_carries_no_link_the_worker_mints_its_unsubscribe_link() -> None:
     m = mailer()
     await m.consumer.handle(as_batch(signed()))
     [person] = m.tasks.queued[0]["recipients"]
-    assert TOKENS.read_unsubscribe(person["unsubscribe_token"]) == UnsubscribeClaim(EMAIL, "c-1")
-    assert person["confirm_token"] is None
+    assert "unsubscribe_token" not in person
+    assert "confirm_token" not in person  # None, its default, is not queued
 
 
-async def test_a_signup_of_schema_version_1_is_mailed_the_links_it_carries() -> None:
-    """Minted by the signup service before version 2; such events may still be in the topics."""
+async def test_a_signup_of_schema_version_1_is_mailed_the_confirm_link_it_carries() -> None:
+    """Minted by the signup service before version 2; such events may still be in the topics.
+    Its unsubscribe link is minted by the worker like any other, of the same claims."""
     m = mailer()
     old = signed(schema_version=1, double_opt_in=True, confirm_token="ct", unsubscribe_token="ut")
     await m.consumer.handle(as_batch(old))
     [spec] = m.tasks.queued
     assert spec["kind"] == CONFIRMATION
     [person] = spec["recipients"]
-    assert (person["confirm_token"], person["unsubscribe_token"]) == ("ct", "ut")
-    recipient = m.audience.recipients_by_id["c-1:k-awa"]
-    assert (recipient["confirm_token"], recipient["unsubscribe_token"]) == ("ct", "ut")
+    assert person["confirm_token"] == "ct"
+    assert "unsubscribe_token" not in person
+    assert m.audience.recipients_by_id["c-1:k-awa"]["confirm_token"] == "ct"
 
 
 async def test_a_person_signing_twice_in_a_batch_gets_one_email_the_last_signups() -> None:
@@ -306,11 +308,20 @@ async def test_a_plan_cut_off_midway_is_completed_when_read_again_each_person_on
     assert queued == sorted([*(b["_id"] for b in plan), plan[0]["_id"]])  # the first again too
 
 
-def test_the_consumer_does_not_start_without_the_link_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    """It mints the links of every signup email (MAILER_TOKEN_KEYS = SIGNUP_TOKEN_KEYS)."""
-    monkeypatch.setenv("MAILER_EMAIL_HASH_KEY", "hash-key")
+@pytest.mark.parametrize(
+    ("process", "other_key"),
+    [(ConsumerSettings, "MAILER_EMAIL_HASH_KEY"), (WorkerSettings, "MAILER_SENDGRID_API_KEY")],
+)
+def test_the_consumer_and_the_worker_do_not_start_without_the_link_keys(
+    monkeypatch: pytest.MonkeyPatch,
+    process: type[ConsumerSettings] | type[WorkerSettings],
+    other_key: str,
+) -> None:
+    """They mint the links (MAILER_TOKEN_KEYS = SIGNUP_TOKEN_KEYS): the consumer the confirm
+    link of every confirmation, the worker the unsubscribe link of every email it sends."""
+    monkeypatch.setenv(other_key, "another key")
     monkeypatch.delenv("MAILER_TOKEN_KEYS", raising=False)
     with pytest.raises(ValidationError, match="token_keys"):
-        ConsumerSettings()
+        process()
     monkeypatch.setenv("MAILER_TOKEN_KEYS", "k")
-    assert ConsumerSettings().token_keys.get_secret_value() == "k"
+    assert process().token_keys.get_secret_value() == "k"

@@ -87,3 +87,24 @@ def test_a_newsletter_payload_built_directly_is_the_model_s_json() -> None:
     )
     assert json.dumps(payload) == json.dumps(task_payload(model))
     assert read_task(payload) == model
+
+
+def test_a_newsletter_payload_carries_no_unsubscribe_token_nor_none_values() -> None:
+    """The worker mints each unsubscribe link as it sends: a task carries none, even for a
+    recipient document an earlier version wrote with its token (`_recipient` holds one); a
+    None is its field's default, left out (1,000 recipients a task)."""
+    payload = newsletter_payload(
+        batch_id="m-1:plan:00000", campaign_id="c1", mailing_id="m-1", campaign_title=TITLE,
+        subject=TITLE, body_template=TITLE,
+        recipients=iter([_recipient(signed_at=datetime(2026, 3, 1, tzinfo=UTC))]),
+    )  # fmt: skip
+    (sent,) = payload["recipients"]
+    assert sent == {
+        "email": "awa@example.org", "first_name": "Awa", "locale": "fr",
+        "supporter_key": "key:1", "email_hash": "h1", "signed_at": "2026-03-01T00:00:00Z",
+    }  # fmt: skip
+    (welcomed,) = task_payload(email_task("welcome", "c1", "key:1", TITLE, _recipient()))[
+        "recipients"
+    ]
+    assert "unsubscribe_token" not in welcomed
+    assert read_task(payload).recipients[0].unsubscribe_token is None

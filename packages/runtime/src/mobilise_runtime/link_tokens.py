@@ -1,7 +1,9 @@
 """Tokens for the links we email: confirm a signup (expires), unsubscribe (works forever) and an
-organiser's console sign-in (15 minutes, single use). The mailer mints a signup's confirm and
-unsubscribe tokens when it records its recipient (`signup_links`); the signup service opens them
-(and mints and opens the sign-in links): both hold the same keys.
+organiser's console sign-in (15 minutes, single use). The mailer mints them: mailer-consumer a
+signup's confirm token when it records its recipient (`signup_confirm_token`), mailer-worker each
+email's unsubscribe token when it sends it (it never expires, so when it was minted does not
+matter); the signup service opens them (and mints and opens the sign-in links): all hold the
+same keys.
 
 Fernet tokens: authenticated and encrypted, so a link reveals neither the email address nor ids,
 and no one can forge one. Several keys may be configured: the first signs, all are accepted, so
@@ -119,16 +121,22 @@ class Tokens:
         c = self._open(token, "sign-in", max_age_s)
         return SignInClaim(str(c["o"]), str(c["n"]))
 
+    def signup_confirm_token(self, signup: Signup) -> str | None:
+        """The token of the confirm link a signup's confirmation carries (None without double
+        opt-in). A signup event of schema version 1 carries its own (minted by the signup service
+        then): it is kept. The others are minted from the signup's claims, dated when it was
+        made, so that a confirm link expires as long after the signup as it always did, and a
+        replayed old signup gets no fresh one."""
+        if signup.confirm_token is not None or not signup.double_opt_in:
+            return signup.confirm_token
+        claim = ConfirmClaim(signup.signup_id, signup.campaign_id, signup.supporter_key)
+        return self.confirm_token(claim, issued_at=signup.occurred_at)
+
     def signup_links(self, signup: Signup) -> SignupLinks:
-        """The tokens of the links a signup's emails carry. A signup event of schema version 1
-        carries its own (minted by the signup service then): they are kept. The others are
-        minted from the signup's claims, dated when it was made, so that a confirm link expires
-        as long after the signup as it always did, and a replayed old signup gets no fresh one."""
-        confirm = signup.confirm_token
-        if confirm is None and signup.double_opt_in:
-            claim = ConfirmClaim(signup.signup_id, signup.campaign_id, signup.supporter_key)
-            confirm = self.confirm_token(claim, issued_at=signup.occurred_at)
+        """The tokens of the links a signup's emails carry: its confirm token, and an
+        unsubscribe token of its claims (a version 1 signup's own), as the mailer would mail
+        them (tests use it to follow a signup's links without a mailer)."""
         unsubscribe = signup.unsubscribe_token or self.unsubscribe_token(
-            UnsubscribeClaim(signup.email, signup.campaign_id), issued_at=signup.occurred_at
+            UnsubscribeClaim(signup.email, signup.campaign_id)
         )
-        return SignupLinks(confirm, unsubscribe)
+        return SignupLinks(self.signup_confirm_token(signup), unsubscribe)

@@ -2,7 +2,8 @@
 starts from. `bootstrap`: mailer-api's (entrypoints/api.py) settings, Kafka publisher, database,
 queue probe, signup service's client, repositories and webhook verifier; `consumer_parts`:
 mailer-consumer's database, Celery queue, campaign titles, address hasher and link tokens;
-`worker_app`: mailer-worker's Celery app, and `delivery`: what its tasks send with;
+`worker_app`: mailer-worker's Celery app, and `delivery`: what its tasks send with (and the
+link tokens they mint);
 `retention_parts`: mailer-retention's database, Redis and signup client."""
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ class ConsumerParts:
     http: httpx.AsyncClient  # one connection pool for the campaigns' titles
     titles: CampaignTitles
     hasher: AddressHasher
-    tokens: Tokens  # mints the links of signup emails
+    tokens: Tokens  # mints the confirm links of signup emails
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -117,26 +118,30 @@ def consumer_parts(settings: ConsumerSettings, *, service: str) -> ConsumerParts
         http=http,
         titles=CampaignTitles(SignupClient(http, settings.signup_api_url)),
         hasher=AddressHasher(settings.email_hash_key.get_secret_value().encode()),
-        tokens=Tokens(
-            settings.token_keys.get_secret_value(),
-            confirm_max_age_s=settings.confirm_link_days * 86_400,
-        ),
+        tokens=_tokens(settings.token_keys, settings),
     )
+
+
+def _tokens(keys: SecretStr, settings: Settings) -> Tokens:
+    return Tokens(keys.get_secret_value(), confirm_max_age_s=settings.confirm_link_days * 86_400)
 
 
 def worker_app(settings: WorkerSettings) -> Celery:
     """The worker's Celery app, on the queue the consumer and the API fill (its tasks:
-    entrypoints/tasks.py)."""
+    entrypoints/tasks.py). Link keys that are not Fernet keys stop it here, at its start (as
+    they stop mailer-consumer), not at its first task (`delivery`, in each forked process)."""
+    _tokens(settings.token_keys, settings)
     return create_celery(settings)
 
 
-def delivery(settings: Settings) -> Delivery:
+def delivery(settings: WorkerSettings) -> Delivery:
     """Built in the forked worker process that uses it: clients are not shared across a fork."""
     return Delivery(
         SendingStore(connect(settings.shared.mongo_url, settings.mongo_database)),
         SendGridClient.from_settings(settings),
         Sender.from_settings(settings),
         settings,
+        _tokens(settings.token_keys, settings),
     )
 
 

@@ -51,8 +51,9 @@ class Settings(ServiceSettings):
     # keeps the address itself). Required by mailer-consumer (ConsumerSettings); keep it stable.
     email_hash_key: SecretStr | None = None
     # The signup service's link keys (SIGNUP_TOKEN_KEYS, the same list in the same order): the
-    # consumer mints each signup's confirm and unsubscribe links with the first, and the signup
-    # service opens them. Required by mailer-consumer (ConsumerSettings).
+    # consumer mints each signup's confirm link with the first, the worker each email's
+    # unsubscribe link, and the signup service opens them. Required by mailer-consumer
+    # (ConsumerSettings) and mailer-worker (WorkerSettings).
     token_keys: SecretStr | None = None
     # Seconds before Redis gives a task taken by a worker that vanished (kill -9, lost machine) to
     # another worker. Longer than any send; tests shorten it.
@@ -73,15 +74,17 @@ class Settings(ServiceSettings):
 
 
 class ConsumerSettings(Settings):
-    """mailer-consumer's: it names every address by its keyed hash and mints the links of each
-    signup's emails, so it does not start without both keys."""
+    """mailer-consumer's: it names every address by its keyed hash and mints each signup's
+    confirm link, so it does not start without both keys."""
 
     email_hash_key: SecretStr
     token_keys: SecretStr
 
 
 class WorkerSettings(Settings):
-    """mailer-worker's: it sends through SendGrid, so it does not start without the API key (a
-    worker without one would take every task and fail it)."""
+    """mailer-worker's: it sends through SendGrid and mints the unsubscribe link of every email
+    it sends, so it does not start without the API key and the link keys (a worker without them
+    would take every task and fail it)."""
 
     sendgrid_api_key: SecretStr
+    token_keys: SecretStr

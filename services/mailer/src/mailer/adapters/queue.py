@@ -34,7 +34,14 @@ def create_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         enable_utc=True,
-        broker_transport_options=_redelivery(settings.celery_visibility_timeout_s),
+        broker_transport_options={
+            # Each task's JSON as it is in the message kombu stores in Redis, not base64 of it
+            # (its default for Redis): a newsletter batch's message is a fifth smaller and
+            # cheaper to queue. kombu decodes a message by the encoding the message names, so
+            # workers read tasks queued either way, before an upgrade or after.
+            "body_encoding": None,
+            **_redelivery(settings.celery_visibility_timeout_s),
+        },
     )
     return app
 

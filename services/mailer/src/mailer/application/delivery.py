@@ -10,7 +10,11 @@ workers before send turns) — its worker was killed mid-request — or a gatewa
 502/504, cannot know whether SendGrid took the request (SendGrid has no idempotency key), so it
 records the batch "unknown", dead-letters it and sends nothing: a lost email is recoverable by an
 organiser, a duplicate is not. Everything known not to have been taken
-(429, other 5xx, unreachable) is retried with backoff until `send_max_attempts`."""
+(429, other 5xx, unreachable) is retried with backoff until `send_max_attempts`.
+
+Each email's unsubscribe link is minted here, for the people it is sent to, unless its task
+carries one (queued by an earlier version): the link never expires, so when it is minted does
+not matter, and neither the recipient documents nor the tasks hold it."""
 
 from __future__ import annotations
 
@@ -37,6 +41,7 @@ from mailer.schemas.specs import (
     read_task,
 )
 from mailer.settings import Settings
+from mobilise_runtime.link_tokens import Tokens, UnsubscribeClaim
 from mobilise_runtime.logging import get_logger
 from mobilise_runtime.mongo import Document
 from mobilise_runtime.store_outage import ride_out_blocking
@@ -84,6 +89,7 @@ class Delivery:
     client: MailClient
     sender: Sender
     settings: Settings
+    tokens: Tokens  # the signup service's link keys: the unsubscribe links
 
     def receive(self, payload: object, attempt: int) -> Retry | None:
         """Runs the task a worker took, once its payload reads as one. A payload that does not
@@ -230,7 +236,7 @@ class Delivery:
         )
 
     def _body(self, task: Task, claimed: list[TaskRecipient]) -> dict[str, Any]:
-        people = [_recipient(task, r) for r in claimed]
+        people = [self._recipient(task, r) for r in claimed]
         if isinstance(task, NewsletterTask):
             bodies = messages.newsletter(
                 sender=self.sender,
@@ -246,23 +252,25 @@ class Delivery:
         build = messages.confirmation if task.kind == "confirmation" else messages.welcome
         return build(sender=self.sender, campaign_title=task.campaign_title, recipient=people[0])
 
+    def _recipient(self, task: Task, r: TaskRecipient) -> Recipient:
+        unsubscribe = r.unsubscribe_token or self.tokens.unsubscribe_token(
+            UnsubscribeClaim(r.email, task.campaign_id)
+        )
+        return Recipient(
+            email=r.email,
+            first_name=r.first_name,
+            locale=r.locale,
+            supporter_key=r.supporter_key,
+            unsubscribe_token=unsubscribe,
+            confirm_token=r.confirm_token,
+            campaign_id=task.campaign_id,
+            signup_id=r.signup_id,
+        )
+
 
 def _turn(batch: Document) -> int:
     """The batch's send turn: how many of its sends were known not taken (0 for a new batch)."""
     return int(batch.get("turn") or 0)
-
-
-def _recipient(task: Task, r: TaskRecipient) -> Recipient:
-    return Recipient(
-        email=r.email,
-        first_name=r.first_name,
-        locale=r.locale,
-        supporter_key=r.supporter_key,
-        unsubscribe_token=r.unsubscribe_token,
-        confirm_token=r.confirm_token,
-        campaign_id=task.campaign_id,
-        signup_id=r.signup_id,
-    )
 
 
 def _why(exc: ValidationError) -> str:

@@ -34,7 +34,8 @@ class AudienceRepository:
 
     async def record_signups(self, signups: Sequence[tuple[Signup, str]]) -> None:
         """(event, email hash) pairs, in offset order: later signups of a person win. Each
-        event with its link tokens (SignupEmails mints those a signup does not carry)."""
+        event with its confirm token (SignupEmails mints it); no unsubscribe token is kept: the
+        worker mints it as it sends."""
         writes = []
         for event, email_hash in signups:
             fields = {
@@ -48,7 +49,6 @@ class AudienceRepository:
                 "locale": event.locale,
                 "country": event.country,
                 "newsletter_opt_in": event.newsletter_opt_in,
-                "unsubscribe_token": event.unsubscribe_token,
                 "signed_at": event.occurred_at,
             }
             if event.confirm_token:

@@ -3,9 +3,12 @@
 A typed, frozen model on both sides of Redis: serialised to JSON when queued (`task_payload`),
 validated when a worker takes it (`read_task`).
 
-The JSON is the shape the dict-built tasks of earlier versions had (same keys, same values), so a
-task queued by the previous version and taken by this one — or the reverse, during a rolling
-deploy — reads the same. Unknown keys are ignored: a newer consumer may add some."""
+The JSON is the shape the dict-built tasks of earlier versions had (same keys, same values), less
+the keys whose value is None (their default) and the recipients' unsubscribe tokens, which the
+worker mints as it sends: a task queued by an earlier version, token included, is read and sent
+with its own token. The reverse does not hold: a worker from before requires the token, so
+mailer-worker is deployed before mailer-consumer (docs/mailer.md). Unknown keys are ignored: a
+newer consumer may add some."""
 
 from __future__ import annotations
 
@@ -36,7 +39,9 @@ class TaskRecipient(_Payload):
     first_name: str
     locale: Locale
     supporter_key: str = Field(min_length=1)
-    unsubscribe_token: str
+    # None: the worker mints it as it sends (mailer.application.delivery). Tasks queued by
+    # earlier versions carry one, minted by the consumer: sent as it is.
+    unsubscribe_token: str | None = None
     email_hash: str = Field(min_length=1)
     # When they signed: an erasure after it keeps them from being mailed (None: unknown).
     signed_at: datetime | None = None
@@ -76,8 +81,9 @@ Payload = dict[str, Any]
 
 
 def task_payload(task: SignupEmailTask | NewsletterTask) -> Payload:
-    """The task as it travels through Redis (Celery's JSON)."""
-    return task.model_dump(mode="json")
+    """The task as it travels through Redis (Celery's JSON), without the None values: each is
+    its field's default, and a newsletter's 1,000 recipients would carry three of them each."""
+    return task.model_dump(mode="json", exclude_none=True)
 
 
 def newsletter_payload(
@@ -169,14 +175,17 @@ def person(source: Document, **extra: Any) -> TaskRecipient:
 
 
 def _person_fields(source: Document) -> dict[str, Any]:
-    return {
+    # No unsubscribe token, even one a recipient document written by an earlier version holds:
+    # the worker mints one of the same claims (address, campaign) as it sends. No None either
+    # (task_payload's): the field's default.
+    fields = {
         "email": source["email"],
         "first_name": source["first_name"],
         "locale": source["locale"],
         "supporter_key": source["supporter_key"],
-        "unsubscribe_token": source["unsubscribe_token"],
         "email_hash": source["email_hash"],
-        "signed_at": source.get("signed_at") or source.get("occurred_at"),
-        "confirm_token": None,
-        "signup_id": None,
     }
+    signed_at = source.get("signed_at") or source.get("occurred_at")
+    if signed_at is not None:
+        fields["signed_at"] = signed_at
+    return fields

@@ -1,8 +1,8 @@
 """Signup emails: a signup becomes its recipient document and its confirmation or welcome email
 (a task whose batch document is written before it is queued); a signup older than its person's
-erasure is a replay and writes nothing. The links of its emails are minted here, once per signup,
-and kept in its recipient document: every email to that person (a confirmation rebuilt by the
-stalled-batch sweep, each newsletter) carries them as they were minted."""
+erasure is a replay and writes nothing. The confirm link of its confirmation is minted here, once
+per signup, and kept in its recipient document (a confirmation rebuilt by the stalled-batch sweep
+carries it as it was minted); the unsubscribe links are the worker's, minted as it sends."""
 
 from __future__ import annotations
 
@@ -60,14 +60,8 @@ class SignupEmails:
         return tasks
 
     def _linked(self, event: Signup) -> Signup:
-        """The signup with the tokens of its emails' links (mobilise_runtime.link_tokens)."""
-        links = self._tokens.signup_links(event)
-        return event.model_copy(
-            update={
-                "confirm_token": links.confirm_token,
-                "unsubscribe_token": links.unsubscribe_token,
-            }
-        )
+        """The signup with its confirm link's token (mobilise_runtime.link_tokens)."""
+        return event.model_copy(update={"confirm_token": self._tokens.signup_confirm_token(event)})
 
     async def _email(self, event: Signup, email_hash: str) -> SignupEmailTask:
         kind: EmailKind = CONFIRMATION if event.double_opt_in and event.confirm_token else WELCOME
