@@ -34,7 +34,9 @@ INVALID = described(
 )
 
 
-def _invalidations(access: CampaignDep, repository: Repo, publisher: Publisher) -> Invalidations:
+async def _invalidations(
+    access: CampaignDep, repository: Repo, publisher: Publisher
+) -> Invalidations:
     return Invalidations(repository, publisher, access.campaign, access.organiser)
 
 

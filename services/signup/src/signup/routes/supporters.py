@@ -114,7 +114,7 @@ class Gather:
         )
 
 
-def _gather(
+async def _gather(
     repository: Repo, settings: SettingsDep, http: HttpDep, request: Request, _: AdminDep
 ) -> Gather:
     # The admin's header: AdminDep has checked it already.
